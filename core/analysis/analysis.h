@@ -1,0 +1,151 @@
+#pragma once
+
+#include "model/modelfile.h"
+#include "support/error.h"
+#include "support/progress.h"
+#include "tensorstats.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slimscope::core::analysis {
+
+/// Statistics of one stored weight tensor.
+struct TensorStats {
+    std::string name;
+    model::Storage storage = model::Storage::Initializer;
+    std::string graph; ///< "main" or a subgraph path
+    std::string dtype; ///< "float32", "int8", ...
+    std::vector<std::int64_t> shape;
+    std::uint64_t elements = 0; ///< dense element count
+    std::uint64_t storedElements = 0; ///< values stored (non-zeros only for sparse tensors); counts as params
+    std::uint64_t bytes = 0; ///< bytes as stored (values, plus indices for sparse tensors)
+    bool external = false;
+    std::uint64_t zeros = 0; ///< zeros of the dense tensor (for sparse tensors: omitted entries + stored zeros)
+    double sparsity = 0.0; ///< zeros / elements
+    bool zerosAgainstZeroPoint = false; ///< read by DequantizeLinear: "zero" means equal to its zero point
+    ValueStats values; ///< min, max, mean, std, histogram of the stored values
+    std::vector<std::string> consumers; ///< names (or op types) of the nodes that read it
+    int weightIndex = -1; ///< index into ModelFile::weights()
+};
+
+/// One node ("layer") of any graph.
+struct LayerStats {
+    std::string name; ///< node name, or "<op_type>_<index>" when the node has none
+    std::string opType;
+    std::string domain;
+    std::string graph;
+    std::vector<int> tensors; ///< indices into Analysis::tensors that the node reads (or holds, for Constant)
+    std::uint64_t params = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t zeros = 0;
+    double sparsity = 0.0;
+    std::vector<std::string> outputShapes; ///< "[1,64,56,56]", "?" where inference gave nothing
+    std::optional<std::uint64_t> macs; ///< nullopt: not known for this op (or shapes unknown)
+    std::string shapeError; ///< what ONNX shape inference said about this node, if anything
+};
+
+struct ValueInfo {
+    std::string name;
+    std::string dtype;
+    std::vector<std::string> shape; ///< numbers or symbolic names ("N"), "?" when unknown
+};
+
+struct OpsetImport {
+    std::string domain;
+    std::int64_t version = 0;
+};
+
+struct ModelSummary {
+    std::string path;
+    std::uint64_t fileBytes = 0;
+    std::string sha256;
+    std::int64_t irVersion = 0;
+    std::vector<OpsetImport> opsets;
+    std::string producerName;
+    std::string producerVersion;
+    std::vector<ValueInfo> inputs;
+    std::vector<ValueInfo> outputs;
+    std::uint64_t params = 0; ///< stored elements over every weight tensor in all graphs
+    std::uint64_t weightBytes = 0; ///< bytes of all weight tensors, in the file or external
+    std::uint64_t externalBytes = 0; ///< part of weightBytes kept in external data files
+    std::uint64_t graphBytes = 0; ///< file bytes minus the weight bytes inside the file
+    std::uint64_t zeros = 0;
+    std::uint64_t macs = 0; ///< over the nodes whose MACs are known
+    std::uint64_t tensorCount = 0;
+    std::uint64_t nodeCount = 0;
+    std::uint64_t graphCount = 0;
+    std::uint64_t externalFileCount = 0;
+};
+
+struct DtypeTotal {
+    std::string dtype;
+    std::uint64_t tensors = 0;
+    std::uint64_t elements = 0;
+    std::uint64_t bytes = 0;
+};
+
+struct OpTypeTotal {
+    std::string opType;
+    std::uint64_t nodes = 0;
+    std::uint64_t params = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t macs = 0;
+};
+
+/// A node of the name-scope tree (names split on '/' and '.'); leaves are layers or loose tensors.
+struct ScopeNode {
+    std::string name; ///< this level's part of the name
+    std::string path; ///< full prefix up to and including this level
+    std::uint64_t bytes = 0; ///< weight bytes at and below this node
+    std::uint64_t params = 0;
+    int parent = -1;
+    std::vector<int> children;
+    int layer = -1; ///< index into Analysis::layers for leaves that are layers
+};
+
+enum class Severity { Info, Low, Medium, High };
+std::string_view severityName(Severity severity);
+
+/// A piece of measured bloat with the bytes a fix would recover.
+struct Finding {
+    std::string kind; ///< duplicate_tensor, unused_tensor, dead_node, float64_weights, dense_zeros, ...
+    Severity severity = Severity::Info;
+    std::uint64_t bytesRecoverable = 0;
+    std::vector<std::string> tensors;
+    std::vector<std::string> nodes;
+    std::string message;
+    std::string fix;
+};
+
+/// Everything known about a model; immutable once built and shared between threads.
+struct Analysis {
+    std::shared_ptr<const model::ModelFile> modelFile;
+    ModelSummary model;
+    std::vector<TensorStats> tensors;
+    std::vector<LayerStats> layers;
+    std::vector<Finding> findings;
+    std::vector<DtypeTotal> byDtype;
+    std::vector<OpTypeTotal> byOpType;
+    std::vector<ScopeNode> scopes; ///< scopes[0] is the root
+    Diagnostics diagnostics;
+};
+
+struct AnalyzeOptions {
+    bool computeSha256 = true;
+    bool inferShapes = true;
+};
+
+/// Analyzes a loaded model: statistics of every weight tensor (in parallel), layers with shapes and MACs,
+/// totals, the scope tree and bloat findings.
+Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const model::ModelFile> file,
+    const Progress& progress = {}, const CancelToken* cancel = nullptr, const AnalyzeOptions& options = {});
+
+/// Loads and analyzes in one call.
+Result<std::shared_ptr<const Analysis>> analyzeFile(const std::string& path, const Progress& progress = {},
+    const CancelToken* cancel = nullptr, const AnalyzeOptions& options = {});
+
+} // namespace slimscope::core::analysis

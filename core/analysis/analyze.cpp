@@ -1,0 +1,347 @@
+#include "analysis.h"
+
+#include "analysisinternal.h"
+#include "elementdecode.h"
+#include "shapes.h"
+#include "support/sha256.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_set>
+#include <thread>
+
+namespace slimscope::core::analysis {
+
+using model::DataType;
+using model::ModelFile;
+using model::WeightTensor;
+
+std::string_view severityName(Severity severity)
+{
+    switch (severity) {
+    case Severity::Info:
+        return "info";
+    case Severity::Low:
+        return "low";
+    case Severity::Medium:
+        return "medium";
+    case Severity::High:
+        return "high";
+    }
+    return "info";
+}
+
+namespace detail {
+
+WeightScopes::WeightScopes(const ModelFile& file)
+    : m_file(file)
+    , m_byGraph(file.graphs().size())
+{
+    const auto& weights = file.weights();
+    for (int i = 0; i < static_cast<int>(weights.size()); ++i)
+        m_byGraph[static_cast<std::size_t>(weights[static_cast<std::size_t>(i)].graphIndex)].emplace(
+            weights[static_cast<std::size_t>(i)].name, i);
+}
+
+int WeightScopes::resolve(int graphIndex, const std::string& name) const
+{
+    for (int g = graphIndex; g >= 0; g = m_file.graphs()[static_cast<std::size_t>(g)].parent) {
+        const auto& names = m_byGraph[static_cast<std::size_t>(g)];
+        if (const auto found = names.find(name); found != names.end())
+            return found->second;
+    }
+    return -1;
+}
+
+std::string nodeLabel(const onnx::NodeProto& node, int indexInGraph)
+{
+    if (!node.name().empty())
+        return node.name();
+    return node.op_type() + "_" + std::to_string(indexInGraph);
+}
+
+} // namespace detail
+
+namespace {
+
+// DequantizeLinear stores quantized weights whose "zero" is the zero point, per tensor or per channel.
+std::map<int, ZeroPoint> zeroPointsOfQuantizedWeights(const ModelFile& file, const detail::WeightScopes& scopes)
+{
+    std::map<int, ZeroPoint> result;
+    const auto& graphs = file.graphs();
+    for (int g = 0; g < static_cast<int>(graphs.size()); ++g) {
+        for (const auto& node : graphs[static_cast<std::size_t>(g)].graph->node()) {
+            if (node.op_type() != "DequantizeLinear" || node.input_size() < 3 || node.input(2).empty())
+                continue;
+            const int x = scopes.resolve(g, node.input(0));
+            const int zp = scopes.resolve(g, node.input(2));
+            if (x < 0 || zp < 0)
+                continue;
+            const WeightTensor& xw = file.weights()[static_cast<std::size_t>(x)];
+            const WeightTensor& zw = file.weights()[static_cast<std::size_t>(zp)];
+            auto bytes = file.read(zw);
+            const auto type = static_cast<DataType>(zw.dataType);
+            if (!bytes || !isNumeric(type) || zw.storedElements == 0 || xw.storage == model::Storage::SparseInitializer)
+                continue;
+            ZeroPoint point;
+            for (std::uint64_t i = 0; i < zw.storedElements; ++i)
+                point.values.push_back(elementAsDouble(type, bytes->bytes.data(), i));
+            if (point.values.size() > 1) {
+                std::int64_t axis = 1;
+                for (const auto& attribute : node.attribute())
+                    if (attribute.name() == "axis")
+                        axis = attribute.i();
+                const auto rank = static_cast<std::int64_t>(xw.shape.size());
+                if (axis < 0)
+                    axis += rank;
+                if (axis < 0 || axis >= rank || xw.shape[static_cast<std::size_t>(axis)]
+                        != static_cast<std::int64_t>(point.values.size()))
+                    continue;
+                for (std::int64_t d = axis + 1; d < rank; ++d)
+                    point.inner *= static_cast<std::uint64_t>(xw.shape[static_cast<std::size_t>(d)]);
+            }
+            result[x] = std::move(point);
+        }
+    }
+    return result;
+}
+
+Result<void> computeTensorStats(Analysis& analysis, const detail::WeightScopes& scopes, const Progress& progress,
+    const CancelToken* cancel)
+{
+    const ModelFile& file = *analysis.modelFile;
+    const auto zeroPoints = zeroPointsOfQuantizedWeights(file, scopes);
+    std::vector<StatsJob> jobs(file.weights().size());
+    std::vector<std::shared_ptr<const void>> keepAlive(jobs.size());
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        const WeightTensor& weight = file.weights()[i];
+        StatsJob& job = jobs[i];
+        job.type = static_cast<DataType>(weight.dataType);
+        if (!isNumeric(job.type))
+            continue;
+        auto bytes = file.read(weight);
+        if (!bytes) {
+            analysis.diagnostics.push_back({ Diagnostic::Severity::Error, weight.name, bytes.error().message });
+            job.type = DataType::String; // marks "no statistics"
+            continue;
+        }
+        job.bytes = bytes->bytes;
+        job.elements = weight.storedElements;
+        keepAlive[i] = bytes->owner;
+        if (const auto zp = zeroPoints.find(static_cast<int>(i)); zp != zeroPoints.end()) {
+            job.zeroPoint = &zp->second;
+            analysis.tensors[i].zerosAgainstZeroPoint = true;
+        }
+    }
+    auto stats = computeStats(jobs, progress, cancel);
+    if (cancel && cancel->isCancelled())
+        return fail(ErrorCode::Cancelled, "analysis cancelled");
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        TensorStats& tensor = analysis.tensors[i];
+        tensor.values = std::move(stats[i]);
+        tensor.zeros = (tensor.elements - tensor.storedElements) + (tensor.values.computed ? tensor.values.zeros : 0);
+        tensor.sparsity = tensor.elements ? static_cast<double>(tensor.zeros) / static_cast<double>(tensor.elements) : 0.0;
+    }
+    return {};
+}
+
+void buildTensors(Analysis& analysis)
+{
+    const ModelFile& file = *analysis.modelFile;
+    for (std::size_t i = 0; i < file.weights().size(); ++i) {
+        const WeightTensor& weight = file.weights()[i];
+        TensorStats tensor;
+        tensor.name = weight.name;
+        tensor.storage = weight.storage;
+        tensor.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
+        tensor.dtype = std::string(model::dataTypeName(weight.dataType));
+        tensor.shape = weight.shape;
+        tensor.elements = weight.elements;
+        tensor.storedElements = weight.storedElements;
+        tensor.bytes = weight.storedBytes;
+        tensor.external = weight.external;
+        tensor.weightIndex = static_cast<int>(i);
+        analysis.tensors.push_back(std::move(tensor));
+    }
+}
+
+void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const ShapeTable& shapes)
+{
+    const ModelFile& file = *analysis.modelFile;
+    for (int g = 0; g < static_cast<int>(file.graphs().size()); ++g) {
+        const auto& graphInfo = file.graphs()[static_cast<std::size_t>(g)];
+        int index = 0;
+        for (const auto& node : graphInfo.graph->node()) {
+            LayerStats layer;
+            layer.name = detail::nodeLabel(node, index++);
+            layer.opType = node.op_type();
+            layer.domain = node.domain();
+            layer.graph = graphInfo.path;
+            const auto addTensor = [&](int t) {
+                if (t < 0 || std::find(layer.tensors.begin(), layer.tensors.end(), t) != layer.tensors.end())
+                    return;
+                layer.tensors.push_back(t);
+            };
+            for (const auto& input : node.input()) {
+                const int t = input.empty() ? -1 : scopes.resolve(g, input);
+                addTensor(t);
+                if (t >= 0)
+                    analysis.tensors[static_cast<std::size_t>(t)].consumers.push_back(layer.name);
+            }
+            if (node.op_type() == "Constant" && node.output_size() > 0)
+                addTensor(scopes.resolve(g, node.output(0)));
+            std::uint64_t elements = 0;
+            for (const int t : layer.tensors) {
+                const TensorStats& tensor = analysis.tensors[static_cast<std::size_t>(t)];
+                layer.params += tensor.storedElements;
+                layer.bytes += tensor.bytes;
+                layer.zeros += tensor.zeros;
+                elements += tensor.elements;
+            }
+            layer.sparsity = elements ? static_cast<double>(layer.zeros) / static_cast<double>(elements) : 0.0;
+            for (const auto& output : node.output()) {
+                const auto found = shapes.values.find(output);
+                layer.outputShapes.push_back(found == shapes.values.end() ? "?" : shapeText(found->second));
+            }
+            layer.macs = nodeMacs(node, shapes);
+            const auto error = shapes.nodeErrors.find(node.name().empty() && node.output_size() ? node.output(0) : node.name());
+            if (error != shapes.nodeErrors.end())
+                layer.shapeError = error->second;
+            analysis.layers.push_back(std::move(layer));
+        }
+    }
+}
+
+ValueInfo valueInfo(const onnx::ValueInfoProto& proto)
+{
+    ValueInfo info;
+    info.name = proto.name();
+    if (proto.type().has_tensor_type()) {
+        const auto& tensor = proto.type().tensor_type();
+        info.dtype = std::string(model::dataTypeName(tensor.elem_type()));
+        if (tensor.has_shape())
+            for (const auto& dim : tensor.shape().dim())
+                info.shape.push_back(dim.has_dim_value() ? std::to_string(dim.dim_value())
+                        : dim.has_dim_param()              ? dim.dim_param()
+                                                           : std::string("?"));
+    } else {
+        info.dtype = proto.type().has_sequence_type() ? "sequence" : proto.type().has_map_type() ? "map" : "?";
+    }
+    return info;
+}
+
+void buildSummary(Analysis& analysis, const AnalyzeOptions& options)
+{
+    const ModelFile& file = *analysis.modelFile;
+    const auto& proto = file.proto();
+    ModelSummary& summary = analysis.model;
+    summary.path = file.path().string();
+    summary.fileBytes = file.fileSize();
+    if (options.computeSha256)
+        summary.sha256 = sha256Hex(file.fileBytes());
+    summary.irVersion = proto.ir_version();
+    for (const auto& opset : proto.opset_import())
+        summary.opsets.push_back({ opset.domain().empty() ? "ai.onnx" : opset.domain(), opset.version() });
+    summary.producerName = proto.producer_name();
+    summary.producerVersion = proto.producer_version();
+    std::unordered_set<std::string> initializerNames;
+    for (const auto& tensor : proto.graph().initializer())
+        initializerNames.insert(tensor.name());
+    for (const auto& input : proto.graph().input())
+        if (!initializerNames.contains(input.name()))
+            summary.inputs.push_back(valueInfo(input));
+    for (const auto& output : proto.graph().output())
+        summary.outputs.push_back(valueInfo(output));
+
+    std::uint64_t inFileWeightBytes = 0;
+    std::map<std::string, DtypeTotal> byDtype;
+    for (const TensorStats& tensor : analysis.tensors) {
+        summary.params += tensor.storedElements;
+        summary.weightBytes += tensor.bytes;
+        summary.zeros += tensor.zeros;
+        if (tensor.external)
+            summary.externalBytes += tensor.bytes;
+        else
+            inFileWeightBytes += tensor.bytes;
+        DtypeTotal& total = byDtype[tensor.dtype];
+        total.dtype = tensor.dtype;
+        ++total.tensors;
+        total.elements += tensor.storedElements;
+        total.bytes += tensor.bytes;
+    }
+    summary.graphBytes = summary.fileBytes > inFileWeightBytes ? summary.fileBytes - inFileWeightBytes : 0;
+    summary.tensorCount = analysis.tensors.size();
+    summary.nodeCount = analysis.layers.size();
+    summary.graphCount = file.graphs().size();
+    summary.externalFileCount = file.externalFiles().size();
+
+    std::map<std::string, OpTypeTotal> byOp;
+    for (const LayerStats& layer : analysis.layers) {
+        summary.macs += layer.macs.value_or(0);
+        OpTypeTotal& total = byOp[layer.domain.empty() ? layer.opType : layer.domain + "::" + layer.opType];
+        total.opType = layer.domain.empty() ? layer.opType : layer.domain + "::" + layer.opType;
+        ++total.nodes;
+        total.params += layer.params;
+        total.bytes += layer.bytes;
+        total.macs += layer.macs.value_or(0);
+    }
+    for (auto& [name, total] : byDtype)
+        analysis.byDtype.push_back(total);
+    for (auto& [name, total] : byOp)
+        analysis.byOpType.push_back(total);
+    std::ranges::sort(analysis.byDtype, std::greater {}, &DtypeTotal::bytes);
+    std::ranges::sort(analysis.byOpType, std::greater {}, &OpTypeTotal::bytes);
+}
+
+} // namespace
+
+Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile> file, const Progress& progress,
+    const CancelToken* cancel, const AnalyzeOptions& options)
+{
+    auto analysis = std::make_shared<Analysis>();
+    analysis->modelFile = file;
+    analysis->diagnostics = file->diagnostics();
+    const detail::WeightScopes scopes(*file);
+    buildTensors(*analysis);
+
+    // The file hash runs beside the statistics: it reads the same pages and SHA extensions make it cheap,
+    // but on a large model it is still worth a core of its own for part of the time.
+    std::string sha256;
+    std::jthread hasher;
+    if (options.computeSha256)
+        hasher = std::jthread([&] { sha256 = sha256Hex(file->fileBytes()); });
+    progress.report("statistics", 0.0);
+    if (auto stats = computeTensorStats(*analysis, scopes, progress, cancel); !stats)
+        return std::unexpected(stats.error());
+    progress.report("shapes", 1.0);
+    ShapeTable shapes;
+    if (options.inferShapes)
+        shapes = inferShapes(file->proto(), analysis->diagnostics);
+    buildLayers(*analysis, scopes, shapes);
+    for (const LayerStats& layer : analysis->layers)
+        if (!layer.shapeError.empty())
+            analysis->diagnostics.push_back({ Diagnostic::Severity::Warning, layer.name,
+                "shape inference: " + layer.shapeError });
+    if (hasher.joinable())
+        hasher.join();
+    AnalyzeOptions summaryOptions = options;
+    summaryOptions.computeSha256 = false;
+    buildSummary(*analysis, summaryOptions);
+    analysis->model.sha256 = sha256;
+    analysis->findings = detail::findBloat(*analysis, scopes);
+    analysis->scopes = detail::buildScopeTree(*analysis);
+    progress.report("done", 1.0);
+    return std::shared_ptr<const Analysis>(std::move(analysis));
+}
+
+Result<std::shared_ptr<const Analysis>> analyzeFile(
+    const std::string& path, const Progress& progress, const CancelToken* cancel, const AnalyzeOptions& options)
+{
+    progress.report("loading", 0.0);
+    auto file = ModelFile::load(path, cancel);
+    if (!file)
+        return std::unexpected(file.error());
+    return analyze(*file, progress, cancel, options);
+}
+
+} // namespace slimscope::core::analysis

@@ -1,0 +1,398 @@
+// Bloat findings: each is measured, names the tensors and nodes involved, and says what a fix would recover.
+#include "analysisinternal.h"
+#include "elementdecode.h"
+
+#include <algorithm>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <unordered_set>
+
+namespace slimscope::core::analysis::detail {
+
+namespace {
+
+using model::DataType;
+
+constexpr std::uint64_t kMinDuplicateBytes = 64; // scalars and tiny shape tensors repeat everywhere
+constexpr std::uint64_t kMinDenseZerosElements = 1024;
+constexpr std::uint64_t kLargeConstantBytes = 1u << 20;
+
+std::string humanBytes(std::uint64_t bytes)
+{
+    char text[64];
+    if (bytes >= (1u << 20))
+        std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1u << 20));
+    else if (bytes >= 1024)
+        std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024.0);
+    else
+        std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(bytes));
+    return text;
+}
+
+std::string percent(double fraction)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f%%", fraction * 100.0);
+    return text;
+}
+
+class FindingCollector {
+public:
+    FindingCollector(const Analysis& analysis, const WeightScopes& scopes)
+        : m_analysis(analysis)
+        , m_file(*analysis.modelFile)
+        , m_scopes(scopes)
+    {
+    }
+
+    std::vector<Finding> run()
+    {
+        duplicates();
+        unusedTensors();
+        deadNodes();
+        float64Weights();
+        denseZeros();
+        zeroChannels();
+        initializersAsInputs();
+        largeConstants();
+        for (Finding& finding : m_findings)
+            finding.severity = severityFor(finding.bytesRecoverable);
+        std::ranges::stable_sort(m_findings, std::greater {}, &Finding::bytesRecoverable);
+        return std::move(m_findings);
+    }
+
+private:
+    Severity severityFor(std::uint64_t bytes) const
+    {
+        const double fraction = static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(1, m_analysis.model.fileBytes + m_analysis.model.externalBytes));
+        if (fraction >= 0.10)
+            return Severity::High;
+        if (fraction >= 0.01)
+            return Severity::Medium;
+        return bytes > 0 ? Severity::Low : Severity::Info;
+    }
+
+    std::span<const std::byte> bytesOf(std::size_t tensor)
+    {
+        auto bytes = m_file.read(m_file.weights()[tensor]);
+        if (!bytes)
+            return {};
+        m_keepAlive.push_back(bytes->owner);
+        return bytes->bytes;
+    }
+
+    void duplicates()
+    {
+        // Only tensors of equal type, shape and size can be byte-identical copies; compare those byte by byte.
+        std::map<std::tuple<std::string, std::vector<std::int64_t>, std::uint64_t>, std::vector<std::size_t>> groups;
+        for (std::size_t i = 0; i < m_analysis.tensors.size(); ++i) {
+            const TensorStats& t = m_analysis.tensors[i];
+            if (t.bytes < kMinDuplicateBytes || t.storage == model::Storage::SparseInitializer || t.dtype == "string")
+                continue;
+            groups[{ t.dtype, t.shape, t.bytes }].push_back(i);
+        }
+        for (const auto& [key, members] : groups) {
+            if (members.size() < 2)
+                continue;
+            std::vector<std::vector<std::size_t>> identical; // each starts with its representative
+            for (const std::size_t member : members) {
+                const auto bytes = bytesOf(member);
+                if (bytes.empty())
+                    continue;
+                bool placed = false;
+                for (auto& set : identical) {
+                    const auto other = bytesOf(set.front());
+                    if (std::memcmp(bytes.data(), other.data(), bytes.size()) == 0) {
+                        set.push_back(member);
+                        placed = true;
+                        break;
+                    }
+                }
+                if (!placed)
+                    identical.push_back({ member });
+            }
+            for (const auto& set : identical) {
+                if (set.size() < 2)
+                    continue;
+                Finding finding;
+                finding.kind = "duplicate_tensor";
+                const TensorStats& first = m_analysis.tensors[set.front()];
+                finding.bytesRecoverable = (set.size() - 1) * first.bytes;
+                for (const std::size_t member : set) {
+                    finding.tensors.push_back(m_analysis.tensors[member].name);
+                    for (const auto& consumer : m_analysis.tensors[member].consumers)
+                        finding.nodes.push_back(consumer);
+                }
+                finding.message = std::to_string(set.size()) + " byte-identical copies of a " + first.dtype + " tensor of "
+                    + humanBytes(first.bytes) + " ('" + first.name + "', ...)";
+                finding.fix = "cleanup: keep one copy and rewire the consumers to it";
+                m_findings.push_back(std::move(finding));
+            }
+        }
+    }
+
+    std::unordered_set<std::string> graphOutputNames() const
+    {
+        std::unordered_set<std::string> names;
+        for (const auto& graph : m_file.graphs())
+            for (const auto& output : graph.graph->output())
+                names.insert(output.name());
+        return names;
+    }
+
+    void unusedTensors()
+    {
+        const auto outputs = graphOutputNames();
+        Finding finding;
+        finding.kind = "unused_tensor";
+        for (const TensorStats& t : m_analysis.tensors) {
+            if (!t.consumers.empty() || outputs.contains(t.name) || t.storage == model::Storage::Constant)
+                continue;
+            finding.tensors.push_back(t.name);
+            finding.bytesRecoverable += t.bytes;
+        }
+        if (finding.tensors.empty())
+            return;
+        finding.message = std::to_string(finding.tensors.size()) + " stored tensor(s) that no node reads ("
+            + humanBytes(finding.bytesRecoverable) + ")";
+        finding.fix = "cleanup: remove unused initializers";
+        m_findings.push_back(std::move(finding));
+    }
+
+    // Walks each graph backwards from its outputs; a node is live when one of its outputs is needed. Names a
+    // subgraph reads from the enclosing scope count as inputs of the node that owns the subgraph.
+    void deadNodes()
+    {
+        std::function<void(const onnx::GraphProto&, std::unordered_set<std::string>&)> namesReadInside
+            = [&](const onnx::GraphProto& graph, std::unordered_set<std::string>& names) {
+                  for (const auto& node : graph.node()) {
+                      names.insert(node.input().begin(), node.input().end());
+                      for (const auto& attribute : node.attribute()) {
+                          if (attribute.has_g())
+                              namesReadInside(attribute.g(), names);
+                          for (const auto& sub : attribute.graphs())
+                              namesReadInside(sub, names);
+                      }
+                  }
+              };
+        Finding finding;
+        finding.kind = "dead_node";
+        std::unordered_set<std::string> deadLabels;
+        std::size_t layerIndex = 0;
+        for (const auto& info : m_file.graphs()) {
+            const auto& nodes = info.graph->node();
+            std::unordered_set<std::string> needed;
+            for (const auto& output : info.graph->output())
+                needed.insert(output.name());
+            std::vector<bool> live(static_cast<std::size_t>(nodes.size()), false);
+            for (int n = nodes.size() - 1; n >= 0; --n) {
+                const auto& node = nodes[n];
+                const bool isLive = std::ranges::any_of(node.output(), [&](const std::string& o) { return needed.contains(o); });
+                if (!isLive)
+                    continue;
+                live[static_cast<std::size_t>(n)] = true;
+                needed.insert(node.input().begin(), node.input().end());
+                for (const auto& attribute : node.attribute()) {
+                    if (attribute.has_g())
+                        namesReadInside(attribute.g(), needed);
+                    for (const auto& sub : attribute.graphs())
+                        namesReadInside(sub, needed);
+                }
+            }
+            for (int n = 0; n < nodes.size(); ++n, ++layerIndex) {
+                if (live[static_cast<std::size_t>(n)])
+                    continue;
+                const LayerStats& layer = m_analysis.layers[layerIndex];
+                finding.nodes.push_back(layer.name);
+                deadLabels.insert(layer.name);
+            }
+        }
+        if (finding.nodes.empty())
+            return;
+        // Weights read only by dead nodes (or held by dead Constant nodes) go away with them.
+        for (const TensorStats& t : m_analysis.tensors) {
+            const bool deadConstant = t.storage == model::Storage::Constant && t.consumers.empty()
+                && m_file.weights()[static_cast<std::size_t>(t.weightIndex)].constantNode
+                && deadLabels.contains(nodeLabelOf(t));
+            const bool onlyDeadReaders = !t.consumers.empty()
+                && std::ranges::all_of(t.consumers, [&](const std::string& c) { return deadLabels.contains(c); });
+            if (deadConstant || onlyDeadReaders) {
+                finding.tensors.push_back(t.name);
+                finding.bytesRecoverable += t.bytes;
+            }
+        }
+        finding.message = std::to_string(finding.nodes.size()) + " node(s) whose outputs reach no graph output";
+        finding.fix = "cleanup: remove dead nodes and the weights only they read";
+        m_findings.push_back(std::move(finding));
+    }
+
+    std::string nodeLabelOf(const TensorStats& t) const
+    {
+        const auto& weight = m_file.weights()[static_cast<std::size_t>(t.weightIndex)];
+        const auto& nodes = m_file.graphs()[static_cast<std::size_t>(weight.graphIndex)].graph->node();
+        for (int n = 0; n < nodes.size(); ++n)
+            if (&nodes[n] == weight.constantNode)
+                return nodeLabel(nodes[n], n);
+        return {};
+    }
+
+    void float64Weights()
+    {
+        Finding finding;
+        finding.kind = "float64_weights";
+        std::uint64_t bytes = 0;
+        for (const TensorStats& t : m_analysis.tensors)
+            if (t.dtype == "float64") {
+                finding.tensors.push_back(t.name);
+                bytes += t.bytes;
+                finding.nodes.insert(finding.nodes.end(), t.consumers.begin(), t.consumers.end());
+            }
+        if (finding.tensors.empty())
+            return;
+        finding.bytesRecoverable = bytes / 2;
+        finding.message = std::to_string(finding.tensors.size()) + " float64 weight tensor(s) (" + humanBytes(bytes)
+            + "); float32 holds the same values in half the bytes";
+        finding.fix = "quantize fp32: store as float32 (or float16) with a Cast where float64 is required";
+        m_findings.push_back(std::move(finding));
+    }
+
+    void denseZeros()
+    {
+        for (const TensorStats& t : m_analysis.tensors) {
+            if (t.storage == model::Storage::SparseInitializer || t.elements < kMinDenseZerosElements
+                || t.sparsity < 0.5 || !t.values.computed)
+                continue;
+            // COO storage with int64 linear indices costs (value + 8) bytes per non-zero.
+            const std::uint64_t nonZeros = t.elements - t.zeros;
+            const std::uint64_t elementBytes = t.elements ? t.bytes / t.elements : 0;
+            const std::uint64_t sparseBytes = nonZeros * (elementBytes + 8);
+            Finding finding;
+            finding.kind = "dense_zeros";
+            finding.tensors = { t.name };
+            finding.nodes = t.consumers;
+            finding.bytesRecoverable = sparseBytes < t.bytes ? t.bytes - sparseBytes : 0;
+            finding.message = "'" + t.name + "' is " + percent(t.sparsity) + " zeros stored densely ("
+                + humanBytes(t.bytes) + ")";
+            finding.fix = finding.bytesRecoverable > 0
+                ? "sparse_storage: store as a sparse_initializer"
+                : "prune structurally (channels) or quantize: too few zeros for sparse storage to pay";
+            m_findings.push_back(std::move(finding));
+        }
+    }
+
+    void zeroChannels()
+    {
+        std::size_t layerIndex = 0;
+        for (int g = 0; g < static_cast<int>(m_file.graphs().size()); ++g) {
+            for (const auto& node : m_file.graphs()[static_cast<std::size_t>(g)].graph->node()) {
+                const LayerStats& layer = m_analysis.layers[layerIndex++];
+                if (node.input_size() < 2 || !(node.op_type() == "Conv" || node.op_type() == "Gemm" || node.op_type() == "MatMul"))
+                    continue;
+                const int weight = m_scopes.resolve(g, node.input(1));
+                if (weight < 0)
+                    continue;
+                bool transB = false;
+                for (const auto& attribute : node.attribute())
+                    if (attribute.name() == "transB")
+                        transB = attribute.i() != 0;
+                // Output channels: Conv weight rows [Cout, ...]; Gemm B rows when transB, else columns; MatMul columns.
+                const bool rows = node.op_type() == "Conv" || (node.op_type() == "Gemm" && transB);
+                checkChannels(static_cast<std::size_t>(weight), rows, layer);
+            }
+        }
+    }
+
+    void checkChannels(std::size_t index, bool rows, const LayerStats& layer)
+    {
+        const TensorStats& t = m_analysis.tensors[index];
+        const auto type = model::dataTypeInfo(m_file.weights()[index].dataType);
+        if (t.zeros == 0 || t.storage == model::Storage::SparseInitializer || t.shape.size() < 2 || !type
+            || !isNumeric(type->type) || t.zerosAgainstZeroPoint)
+            return;
+        const auto bytes = bytesOf(index);
+        if (bytes.empty())
+            return;
+        const std::uint64_t channels = static_cast<std::uint64_t>(rows ? t.shape[0] : t.shape.back());
+        const std::uint64_t perChannel = channels ? t.elements / channels : 0;
+        if (channels < 2 || t.zeros < perChannel)
+            return;
+        std::vector<std::int64_t> zeroChannels;
+        for (std::uint64_t c = 0; c < channels; ++c) {
+            bool allZero = true;
+            for (std::uint64_t k = 0; k < perChannel && allZero; ++k) {
+                const std::uint64_t i = rows ? c * perChannel + k : k * channels + c;
+                allZero = elementAsDouble(type->type, bytes.data(), i) == 0.0;
+            }
+            if (allZero)
+                zeroChannels.push_back(static_cast<std::int64_t>(c));
+        }
+        if (zeroChannels.empty())
+            return;
+        Finding finding;
+        finding.kind = "zero_channels";
+        finding.tensors = { t.name };
+        finding.nodes = { layer.name };
+        finding.bytesRecoverable = zeroChannels.size() * (t.bytes / channels);
+        std::string list;
+        for (std::size_t i = 0; i < zeroChannels.size() && i < 16; ++i)
+            list += (i ? "," : "") + std::to_string(zeroChannels[i]);
+        if (zeroChannels.size() > 16)
+            list += ",...";
+        finding.message = std::to_string(zeroChannels.size()) + " of " + std::to_string(channels)
+            + " output channels of '" + layer.name + "' have all-zero weights (" + list + ")";
+        finding.fix = "prune structured: remove the channels and the inputs they feed";
+        m_findings.push_back(std::move(finding));
+    }
+
+    void initializersAsInputs()
+    {
+        const auto& graph = m_file.proto().graph();
+        std::unordered_set<std::string> inputs;
+        for (const auto& input : graph.input())
+            inputs.insert(input.name());
+        Finding finding;
+        finding.kind = "initializer_as_input";
+        for (const auto& tensor : graph.initializer())
+            if (inputs.contains(tensor.name()))
+                finding.tensors.push_back(tensor.name());
+        if (finding.tensors.empty())
+            return;
+        finding.message = std::to_string(finding.tensors.size())
+            + " initializer(s) also listed as graph inputs (old IR style): runtimes must treat them as overridable,"
+              " which blocks constant folding";
+        finding.fix = m_file.proto().ir_version() >= 4 ? "cleanup: drop them from the graph inputs"
+                                                       : "cleanup: raise the IR version to 4 and drop them from the graph inputs";
+        m_findings.push_back(std::move(finding));
+    }
+
+    void largeConstants()
+    {
+        for (const TensorStats& t : m_analysis.tensors) {
+            if (t.storage != model::Storage::Constant || t.bytes <= kLargeConstantBytes)
+                continue;
+            Finding finding;
+            finding.kind = "large_constant";
+            finding.tensors = { t.name };
+            finding.nodes = { nodeLabelOf(t) };
+            finding.message = "Constant node '" + finding.nodes.front() + "' holds " + humanBytes(t.bytes);
+            finding.fix = "move it into an initializer so that dedupe, pruning and quantization can reach it";
+            m_findings.push_back(std::move(finding));
+        }
+    }
+
+    const Analysis& m_analysis;
+    const model::ModelFile& m_file;
+    const WeightScopes& m_scopes;
+    std::vector<Finding> m_findings;
+    std::vector<std::shared_ptr<const void>> m_keepAlive;
+};
+
+} // namespace
+
+std::vector<Finding> findBloat(const Analysis& analysis, const WeightScopes& scopes)
+{
+    return FindingCollector(analysis, scopes).run();
+}
+
+} // namespace slimscope::core::analysis::detail

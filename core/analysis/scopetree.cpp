@@ -1,0 +1,109 @@
+// The name-scope tree behind the treemap: every weight byte is placed exactly once, under the scope of the
+// first layer that reads it (exporters put scopes in node names, "/features/features.3/conv/Conv", while
+// tensor names are often bare, "onnx::Conv_412"), or under its own name when nothing reads it.
+#include "analysisinternal.h"
+
+#include <unordered_map>
+
+namespace slimscope::core::analysis::detail {
+
+namespace {
+
+std::vector<std::string> splitScope(const std::string& name)
+{
+    std::vector<std::string> parts;
+    std::string current;
+    for (const char c : name) {
+        if (c == '/' || c == '.') {
+            if (!current.empty())
+                parts.push_back(std::move(current));
+            current.clear();
+        } else {
+            current.push_back(c);
+        }
+    }
+    if (!current.empty())
+        parts.push_back(std::move(current));
+    // Hostile names ("a/a/a/...") must not make the tree (and recursive writers) arbitrarily deep.
+    constexpr std::size_t kMaxDepth = 48;
+    if (parts.size() > kMaxDepth) {
+        for (std::size_t i = kMaxDepth; i < parts.size(); ++i)
+            parts[kMaxDepth - 1] += "/" + parts[i];
+        parts.resize(kMaxDepth);
+    }
+    if (parts.empty())
+        parts.push_back(name.empty() ? std::string("(unnamed)") : name);
+    return parts;
+}
+
+class TreeBuilder {
+public:
+    TreeBuilder()
+    {
+        ScopeNode root;
+        root.name = "model";
+        m_nodes.push_back(std::move(root));
+    }
+
+    void add(const std::vector<std::string>& parts, std::uint64_t bytes, std::uint64_t params, int layer)
+    {
+        int current = 0;
+        m_nodes[0].bytes += bytes;
+        m_nodes[0].params += params;
+        std::string path;
+        for (const auto& part : parts) {
+            path += path.empty() ? part : "/" + part;
+            const auto key = std::to_string(current) + '\x1f' + part;
+            auto found = m_children.find(key);
+            int child;
+            if (found == m_children.end()) {
+                child = static_cast<int>(m_nodes.size());
+                ScopeNode node;
+                node.name = part;
+                node.path = path;
+                node.parent = current;
+                m_nodes.push_back(std::move(node));
+                m_nodes[static_cast<std::size_t>(current)].children.push_back(child);
+                m_children.emplace(key, child);
+            } else {
+                child = found->second;
+            }
+            current = child;
+            m_nodes[static_cast<std::size_t>(current)].bytes += bytes;
+            m_nodes[static_cast<std::size_t>(current)].params += params;
+        }
+        if (layer >= 0 && m_nodes[static_cast<std::size_t>(current)].layer < 0)
+            m_nodes[static_cast<std::size_t>(current)].layer = layer;
+    }
+
+    std::vector<ScopeNode> take() { return std::move(m_nodes); }
+
+private:
+    std::vector<ScopeNode> m_nodes;
+    std::unordered_map<std::string, int> m_children;
+};
+
+} // namespace
+
+std::vector<ScopeNode> buildScopeTree(const Analysis& analysis)
+{
+    std::unordered_map<std::string, int> layerByName;
+    for (int i = 0; i < static_cast<int>(analysis.layers.size()); ++i)
+        layerByName.emplace(analysis.layers[static_cast<std::size_t>(i)].name, i);
+    TreeBuilder tree;
+    for (const TensorStats& tensor : analysis.tensors) {
+        int layer = -1;
+        if (!tensor.consumers.empty())
+            if (const auto found = layerByName.find(tensor.consumers.front()); found != layerByName.end())
+                layer = found->second;
+        std::vector<std::string> parts;
+        if (tensor.graph != "main")
+            parts = splitScope(tensor.graph.substr(5)); // below "main/"
+        const auto own = splitScope(layer >= 0 ? analysis.layers[static_cast<std::size_t>(layer)].name : tensor.name);
+        parts.insert(parts.end(), own.begin(), own.end());
+        tree.add(parts, tensor.bytes, tensor.storedElements, layer);
+    }
+    return tree.take();
+}
+
+} // namespace slimscope::core::analysis::detail

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "support/error.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace slimscope::core::analysis {
+
+/// A value's type and shape after ONNX shape inference. A dimension is -1 when unknown; symbolic dimensions
+/// keep their name in `symbols` (and count as 1 for MACs, i.e. MACs are per sample).
+struct ValueShape {
+    std::int32_t elemType = 0;
+    bool hasShape = false;
+    std::vector<std::int64_t> dims;
+    std::vector<std::string> symbols;
+};
+
+/// Shapes of every value in every graph of a model, and what shape inference said per node.
+struct ShapeTable {
+    std::unordered_map<std::string, ValueShape> values;
+    std::unordered_map<std::string, std::string> nodeErrors; ///< by node name (or output name)
+};
+
+/// Runs ONNX shape inference on a copy of the model skeleton. Node-level problems are collected in
+/// ShapeTable::nodeErrors; a failure of inference as a whole becomes a diagnostic.
+ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics);
+
+/// "[1,3,224,224]", with symbols ("[N,3,224,224]") and "?" for unknown dimensions.
+std::string shapeText(const ValueShape& shape);
+
+/// Multiply-accumulates of one node given the shapes around it; nullopt when the op is not one we count or a
+/// shape it needs is unknown.
+std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTable& shapes);
+
+} // namespace slimscope::core::analysis

@@ -1,0 +1,68 @@
+#include "format.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace slimscope::core {
+
+std::string humanBytes(std::uint64_t bytes)
+{
+    static constexpr const char* units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+    if (bytes < 1024)
+        return std::to_string(bytes) + " B";
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024.0 && unit < 4) {
+        value /= 1024.0;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, value < 10.0 ? "%.2f %s" : "%.1f %s", value, units[unit]);
+    return text;
+}
+
+std::string humanCount(std::uint64_t count)
+{
+    static constexpr const char* units[] = { "", " k", " M", " G", " T" };
+    if (count < 1000)
+        return std::to_string(count);
+    double value = static_cast<double>(count);
+    int unit = 0;
+    while (value >= 1000.0 && unit < 4) {
+        value /= 1000.0;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, value < 10.0 ? "%.2f%s" : "%.1f%s", value, units[unit]);
+    return text;
+}
+
+std::string humanPercent(double fraction, int decimals)
+{
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*f %%", decimals, fraction * 100.0);
+    return text;
+}
+
+std::string shapeString(const std::vector<std::int64_t>& shape)
+{
+    std::string text = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+        if (i)
+            text += ",";
+        text += std::to_string(shape[i]);
+    }
+    return text + "]";
+}
+
+std::string shortDouble(double value)
+{
+    if (std::isnan(value))
+        return "nan";
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+} // namespace slimscope::core
