@@ -1,0 +1,58 @@
+// slimscope: the desktop application.
+#include "mainwindow.h"
+#include "samplemodel.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
+
+#include <cstdio>
+
+int main(int argc, char** argv)
+{
+    // A screenshot needs no screen: render offscreen unless the caller chose a platform.
+    for (int i = 1; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--screenshot" && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("Slimscope"));
+    QApplication::setOrganizationName(QStringLiteral("Slimscope"));
+    QApplication::setApplicationVersion(QStringLiteral(SLIMSCOPE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("Find and cut bloat in ONNX models."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("ONNX model to open"));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+        QStringLiteral("Render the window to a PNG file and exit."), QStringLiteral("file"));
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("View to show: summary."), QStringLiteral("view"),
+        QStringLiteral("summary"));
+    parser.addOption(screenshot);
+    parser.addOption(view);
+    parser.process(app);
+
+    slimscope::ui::MainWindow window;
+    const QStringList models = parser.positionalArguments();
+    if (parser.isSet(screenshot)) {
+        const QString out = parser.value(screenshot);
+        const QString model = models.isEmpty() ? slimscope::ui::sampleModelPath() : models.first();
+        const auto save = [&window, out] {
+            window.show();
+            const bool saved = window.grab().save(out);
+            if (!saved)
+                std::fprintf(stderr, "slimscope: cannot write %s\n", qPrintable(out));
+            QApplication::exit(saved ? 0 : 1);
+        };
+        QObject::connect(&window, &slimscope::ui::MainWindow::analysisReady, &app, save);
+        QObject::connect(&window, &slimscope::ui::MainWindow::loadFailed, &app, save);
+        window.show();
+        window.openModel(model);
+        return app.exec();
+    }
+    window.show();
+    if (!models.isEmpty())
+        window.openModel(models.first());
+    return app.exec();
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Slimscope needs to build, test and run; does nothing when all are present.
+set -euo pipefail
+
+PACKAGES=(
+    cmake ninja-build ccache g++ pkg-config file
+    qt6-base-dev qt6-base-dev-tools qt6-svg-dev libgl-dev
+    libonnx-dev libprotobuf-dev protobuf-compiler
+    libqcustomplot-dev libssl-dev
+    python3-onnx python3-numpy
+    xvfb xauth fonts-dejavu-core poppler-utils
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$package")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+echo "slimscope: installing ${missing[*]}" >&2
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    SUDO=(sudo)
+fi
+"${SUDO[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

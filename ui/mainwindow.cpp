@@ -1,0 +1,223 @@
+#include "mainwindow.h"
+
+#include "samplemodel.h"
+#include "summaryview.h"
+#include "support/format.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace slimscope::ui {
+
+namespace {
+constexpr int kMaxRecentFiles = 8;
+const QString kRecentKey = QStringLiteral("recentFiles");
+const QString kGeometryKey = QStringLiteral("window/geometry");
+}
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent)
+    , m_job(new AnalysisJob(this))
+{
+    setWindowTitle(tr("Slimscope"));
+    setAcceptDrops(true);
+    resize(1100, 760);
+
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+    m_banner = new QLabel(central);
+    m_banner->setWordWrap(true);
+    m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_banner->setStyleSheet(QStringLiteral("QLabel { background: #f8d7da; color: #721c24; padding: 8px; }"));
+    m_banner->hide();
+    layout->addWidget(m_banner);
+    m_pages = new QStackedWidget(central);
+    m_welcome = buildWelcomePage();
+    m_summary = new SummaryView(m_pages);
+    m_pages->addWidget(m_welcome);
+    m_pages->addWidget(m_summary);
+    layout->addWidget(m_pages);
+    setCentralWidget(central);
+
+    m_status = new QLabel(this);
+    statusBar()->addWidget(m_status, 1);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 1000);
+    m_progress->setMaximumWidth(220);
+    m_progress->hide();
+    statusBar()->addPermanentWidget(m_progress);
+    m_cancel = new QToolButton(this);
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setToolTip(tr("Stop loading this model"));
+    m_cancel->hide();
+    statusBar()->addPermanentWidget(m_cancel);
+    connect(m_cancel, &QToolButton::clicked, m_job, &AnalysisJob::cancel);
+
+    connect(m_job, &AnalysisJob::finished, this, &MainWindow::onAnalysisFinished);
+    connect(m_job, &AnalysisJob::failed, this, &MainWindow::onAnalysisFailed);
+    connect(m_job, &AnalysisJob::progressChanged, this, &MainWindow::onProgress);
+
+    buildMenus();
+    restoreGeometry(QSettings().value(kGeometryKey).toByteArray());
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::chooseAndOpen);
+    open->setShortcut(QKeySequence::Open);
+    open->setToolTip(tr("Open an ONNX model"));
+    QAction* sample = file->addAction(tr("Open &Sample Model"), this, [this] { openModel(sampleModelPath()); });
+    sample->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    rebuildRecentMenu();
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+}
+
+QWidget* MainWindow::buildWelcomePage()
+{
+    auto* page = new QWidget(this);
+    auto* layout = new QVBoxLayout(page);
+    layout->addStretch(1);
+    auto* title = new QLabel(tr("<h1>Slimscope</h1><p>Drop an ONNX model here to see where its bytes go.</p>"), page);
+    title->setAlignment(Qt::AlignCenter);
+    layout->addWidget(title);
+    auto* open = new QPushButton(tr("Open…"), page);
+    auto* sample = new QPushButton(tr("Open sample model"), page);
+    sample->setEnabled(!sampleModelPath().isEmpty());
+    connect(open, &QPushButton::clicked, this, &MainWindow::chooseAndOpen);
+    connect(sample, &QPushButton::clicked, this, [this] { openModel(sampleModelPath()); });
+    for (QPushButton* button : { open, sample }) {
+        button->setMinimumWidth(220);
+        layout->addWidget(button, 0, Qt::AlignHCenter);
+    }
+    layout->addStretch(2);
+    return page;
+}
+
+void MainWindow::chooseAndOpen()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open ONNX model"), QString(), tr("ONNX models (*.onnx);;All files (*)"));
+    if (!path.isEmpty())
+        openModel(path);
+}
+
+void MainWindow::openModel(const QString& path)
+{
+    m_loadingPath = path;
+    m_banner->hide();
+    m_progress->setValue(0);
+    m_progress->show();
+    m_cancel->show();
+    m_status->setText(tr("Loading %1…").arg(path));
+    m_job->start(path);
+}
+
+void MainWindow::onProgress(const QString& stage, double fraction)
+{
+    m_progress->setValue(static_cast<int>(fraction * 1000.0));
+    m_status->setText(tr("Loading %1: %2").arg(m_loadingPath, stage));
+}
+
+void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
+{
+    m_progress->hide();
+    m_cancel->hide();
+    m_analysis = analysis;
+    m_summary->setAnalysis(analysis);
+    m_pages->setCurrentWidget(m_summary);
+    const auto& model = analysis->model;
+    setWindowTitle(tr("%1 — Slimscope").arg(QFileInfo(QString::fromStdString(model.path)).fileName()));
+    m_status->setText(tr("%1   %2   %3 params   %4 weights")
+                          .arg(QString::fromStdString(model.path), QString::fromStdString(core::humanBytes(model.fileBytes)),
+                              QString::fromStdString(core::humanCount(model.params)),
+                              QString::fromStdString(core::humanBytes(model.weightBytes))));
+    addRecentFile(QString::fromStdString(model.path));
+    emit analysisReady();
+}
+
+void MainWindow::onAnalysisFailed(const QString& message)
+{
+    m_progress->hide();
+    m_cancel->hide();
+    showBanner(message);
+    m_status->setText(m_analysis ? QString::fromStdString(m_analysis->model.path) : QString());
+    emit loadFailed(message);
+}
+
+void MainWindow::showBanner(const QString& message)
+{
+    m_banner->setText(tr("Could not open the model: %1").arg(message));
+    m_banner->show();
+}
+
+QString MainWindow::bannerText() const { return m_banner->isVisible() ? m_banner->text() : QString(); }
+
+void MainWindow::addRecentFile(const QString& path)
+{
+    QSettings settings;
+    QStringList files = settings.value(kRecentKey).toStringList();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    files.removeAll(absolute);
+    files.prepend(absolute);
+    while (files.size() > kMaxRecentFiles)
+        files.removeLast();
+    settings.setValue(kRecentKey, files);
+    rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = QSettings().value(kRecentKey).toStringList();
+    for (const QString& file : files)
+        m_recentMenu->addAction(file, this, [this, file] { openModel(file); });
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls() && !event->mimeData()->urls().isEmpty()
+        && event->mimeData()->urls().first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    const auto urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile())
+        return;
+    event->acceptProposedAction();
+    openModel(urls.first().toLocalFile());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings().setValue(kGeometryKey, saveGeometry());
+    m_job->cancel();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace slimscope::ui

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "analysisjob.h"
+
+#include <QMainWindow>
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QStackedWidget;
+class QToolButton;
+
+namespace slimscope::ui {
+
+class SummaryView;
+
+/// The Slimscope window: a welcome page until a model is open, then the views of its analysis. Loading runs
+/// in the background; errors show in a banner and the previous model stays open.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Starts loading `path`; the result arrives through analysisReady() or loadFailed().
+    void openModel(const QString& path);
+    AnalysisPtr analysis() const { return m_analysis; }
+    QString bannerText() const;
+
+signals:
+    void analysisReady();
+    void loadFailed(const QString& message);
+
+protected:
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildMenus();
+    QWidget* buildWelcomePage();
+    void showBanner(const QString& message);
+    void onAnalysisFinished(const AnalysisPtr& analysis);
+    void onAnalysisFailed(const QString& message);
+    void onProgress(const QString& stage, double fraction);
+    void chooseAndOpen();
+    void addRecentFile(const QString& path);
+    void rebuildRecentMenu();
+
+    AnalysisJob* m_job = nullptr;
+    AnalysisPtr m_analysis;
+    QString m_loadingPath;
+    QStackedWidget* m_pages = nullptr;
+    QWidget* m_welcome = nullptr;
+    SummaryView* m_summary = nullptr;
+    QLabel* m_banner = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QToolButton* m_cancel = nullptr;
+    QLabel* m_status = nullptr;
+    QMenu* m_recentMenu = nullptr;
+};
+
+} // namespace slimscope::ui
