@@ -106,6 +106,55 @@ std::int64_t intAttribute(const onnx::NodeProto& node, const std::string& name, 
     return fallback;
 }
 
+// ONNX 1.12's shape inference types a sparse initializer as a sparse tensor (its dense consumers then fail)
+// and ignores Constant's value_float(s)/value_int(s). Rewrite both into forms it understands, on the copy only.
+void prepareForInference(onnx::GraphProto& graph)
+{
+    for (const auto& sparse : graph.sparse_initializer()) {
+        onnx::TensorProto* dense = graph.add_initializer();
+        dense->set_name(sparse.values().name());
+        dense->set_data_type(sparse.values().data_type());
+        for (const auto dim : sparse.dims())
+            dense->add_dims(dim);
+    }
+    graph.clear_sparse_initializer();
+    for (auto& node : *graph.mutable_node()) {
+        if (node.op_type() == "Constant" && node.attribute_size() == 1) {
+            onnx::AttributeProto& attribute = *node.mutable_attribute(0);
+            const std::string& name = attribute.name();
+            const bool scalar = name == "value_float" || name == "value_int";
+            if (scalar || name == "value_floats" || name == "value_ints") {
+                onnx::TensorProto tensor;
+                if (name == "value_float" || name == "value_floats") {
+                    tensor.set_data_type(onnx::TensorProto::FLOAT);
+                    if (scalar)
+                        tensor.add_float_data(attribute.f());
+                    else
+                        tensor.mutable_float_data()->CopyFrom(attribute.floats());
+                } else {
+                    tensor.set_data_type(onnx::TensorProto::INT64);
+                    if (scalar)
+                        tensor.add_int64_data(attribute.i());
+                    else
+                        tensor.mutable_int64_data()->CopyFrom(attribute.ints());
+                }
+                if (!scalar)
+                    tensor.add_dims(name == "value_floats" ? attribute.floats_size() : attribute.ints_size());
+                attribute.Clear();
+                attribute.set_name("value");
+                attribute.set_type(onnx::AttributeProto::TENSOR);
+                *attribute.mutable_t() = std::move(tensor);
+            }
+        }
+        for (auto& attribute : *node.mutable_attribute()) {
+            if (attribute.has_g())
+                prepareForInference(*attribute.mutable_g());
+            for (auto& sub : *attribute.mutable_graphs())
+                prepareForInference(sub);
+        }
+    }
+}
+
 } // namespace
 
 std::string shapeText(const ValueShape& shape)
@@ -128,6 +177,7 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
 {
     ShapeTable table;
     onnx::ModelProto inferred(model);
+    prepareForInference(*inferred.mutable_graph());
     try {
         onnx::ShapeInferenceOptions options(false, 0, true);
         onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), options);
@@ -155,6 +205,7 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
     scan(model.graph());
     if (missing) {
         onnx::ModelProto strict(model);
+        prepareForInference(*strict.mutable_graph());
         try {
             onnx::ShapeInferenceOptions options(false, 1, true);
             onnx::shape_inference::InferShapes(strict, onnx::OpSchemaRegistry::Instance(), options);

@@ -1,0 +1,2 @@
+#define SLIMSCOPE_KERNEL_NAMESPACE kernels_generic
+#include "statskernels.h"
