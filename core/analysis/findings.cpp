@@ -14,7 +14,8 @@ namespace {
 
 using model::DataType;
 
-constexpr std::uint64_t kMinDuplicateBytes = 64; // scalars and tiny shape tensors repeat everywhere
+// Scalars and small shape tensors (Pad pads, Reshape shapes: up to 8 int64) repeat everywhere and are not bloat.
+constexpr std::uint64_t kMaxIgnoredDuplicateBytes = 64;
 constexpr std::uint64_t kMinDenseZerosElements = 1024;
 constexpr std::uint64_t kLargeConstantBytes = 1u << 20;
 
@@ -88,7 +89,7 @@ private:
         std::map<std::tuple<std::string, std::vector<std::int64_t>, std::uint64_t>, std::vector<std::size_t>> groups;
         for (std::size_t i = 0; i < m_analysis.tensors.size(); ++i) {
             const TensorStats& t = m_analysis.tensors[i];
-            if (t.bytes < kMinDuplicateBytes || t.storage == model::Storage::SparseInitializer || t.dtype == "string")
+            if (t.bytes <= kMaxIgnoredDuplicateBytes || t.storage == model::Storage::SparseInitializer || t.dtype == "string")
                 continue;
             groups[{ t.dtype, t.shape, t.bytes }].push_back(i);
         }
