@@ -2,6 +2,8 @@
 # Configures (once) and builds Slimscope into build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Let ccache reuse objects between clones in different folders (CI builds a fresh clone every time).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 if [ ! -f build/build.ninja ]; then
     cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 fi

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <string>
+#include <sys/stat.h>
 
 using namespace slimscope;
 using fixtures::ModelBuilder;
@@ -33,12 +34,12 @@ struct Run {
     QByteArray err;
 };
 
-Run runCli(const QStringList& args)
+Run runCli(const QStringList& args, int timeoutMs = 180000)
 {
     QProcess process;
     process.start(QStringLiteral(SLIMSCOPE_CLI), args);
     Run run;
-    run.finished = process.waitForFinished(180000);
+    run.finished = process.waitForFinished(timeoutMs);
     if (!run.finished) {
         process.kill();
         process.waitForFinished();
@@ -213,18 +214,21 @@ private slots:
         QTest::addColumn<QString>("needle");
         const QString a = QStringLiteral("analyze");
         QTest::newRow("no arguments") << QStringList {} << QStringLiteral("no command");
-        QTest::newRow("unknown command") << QStringList { QStringLiteral("frobnicate") } << QStringLiteral("frobnicate");
-        QTest::newRow("unknown global option") << QStringList { QStringLiteral("--bogus") } << QStringLiteral("--bogus");
+        QTest::newRow("unknown command") << QStringList { QStringLiteral("frobnicate") }
+                                         << QStringLiteral("frobnicate");
+        QTest::newRow("unknown global option")
+            << QStringList { QStringLiteral("--bogus") } << QStringLiteral("--bogus");
         QTest::newRow("unknown option") << QStringList { a, m_linear, QStringLiteral("--bogus") }
                                         << QStringLiteral("--bogus");
         QTest::newRow("bad format") << QStringList { a, m_linear, QStringLiteral("--format"), QStringLiteral("xml") }
                                     << QStringLiteral("xml");
         QTest::newRow("bad format=") << QStringList { a, m_linear, QStringLiteral("--format=yaml") }
                                      << QStringLiteral("yaml");
-        QTest::newRow("format without value") << QStringList { a, m_linear, QStringLiteral("--format") }
-                                              << QStringLiteral("--format");
+        QTest::newRow("format without value")
+            << QStringList { a, m_linear, QStringLiteral("--format") } << QStringLiteral("--format");
         QTest::newRow("bad rows") << QStringList { a, m_linear, QStringLiteral("--format"), QStringLiteral("csv"),
-            QStringLiteral("--rows"), QStringLiteral("columns") } << QStringLiteral("columns");
+            QStringLiteral("--rows"), QStringLiteral("columns") }
+                                  << QStringLiteral("columns");
         QTest::newRow("-o without value") << QStringList { a, m_linear, QStringLiteral("-o") } << QStringLiteral("-o");
         QTest::newRow("analyze without model") << QStringList { a } << QStringLiteral("MODEL");
         QTest::newRow("two models") << QStringList { a, m_linear, m_conv } << m_conv;
@@ -247,8 +251,8 @@ private slots:
     {
         QTest::addColumn<QString>("model");
         QTest::addColumn<QString>("format");
-        for (const QString& format : { QStringLiteral("table"), QStringLiteral("json"), QStringLiteral("csv"),
-                 QStringLiteral("markdown") }) {
+        for (const QString& format :
+            { QStringLiteral("table"), QStringLiteral("json"), QStringLiteral("csv"), QStringLiteral("markdown") }) {
             QTest::addRow("linearChain %s", qPrintable(format)) << m_linear << format;
             QTest::addRow("convNet %s", qPrintable(format)) << m_conv << format;
         }
@@ -318,12 +322,12 @@ private slots:
         QTest::addColumn<QString>("rows");
         QTest::addColumn<int>("expectedRows"); // -1: not known from the truth
         QTest::addColumn<QString>("firstColumn");
-        QTest::newRow("linearChain tensors") << m_linear << QStringLiteral("tensors")
-                                             << int(m_linearTruth.tensors.size()) << QStringLiteral("name");
+        QTest::newRow("linearChain tensors")
+            << m_linear << QStringLiteral("tensors") << int(m_linearTruth.tensors.size()) << QStringLiteral("name");
         QTest::newRow("convNet tensors") << m_conv << QStringLiteral("tensors") << int(m_convTruth.tensors.size())
                                          << QStringLiteral("name");
-        QTest::newRow("linearChain layers") << m_linear << QStringLiteral("layers") << m_linearTruth.nodeCount
-                                            << QStringLiteral("name");
+        QTest::newRow("linearChain layers")
+            << m_linear << QStringLiteral("layers") << m_linearTruth.nodeCount << QStringLiteral("name");
         QTest::newRow("convNet layers") << m_conv << QStringLiteral("layers") << m_convTruth.nodeCount
                                         << QStringLiteral("name");
         QTest::newRow("convNet findings") << m_conv << QStringLiteral("findings") << -1 << QStringLiteral("kind");
@@ -345,10 +349,10 @@ private slots:
         for (qsizetype i = 1; i < table.size(); ++i)
             QVERIFY2(table[i].size() == header.size(),
                 qPrintable(QStringLiteral("row %1 has %2 fields, header %3: %4")
-                        .arg(i)
-                        .arg(table[i].size())
-                        .arg(header.size())
-                        .arg(table[i].join(u'|'))));
+                               .arg(i)
+                               .arg(table[i].size())
+                               .arg(header.size())
+                               .arg(table[i].join(u'|'))));
         if (expectedRows >= 0)
             QCOMPARE(table.size() - 1, qsizetype(expectedRows));
         if (rows == QStringLiteral("tensors")) {
@@ -391,9 +395,9 @@ private slots:
             for (; i < lines.size() && lines[i].startsWith(u'|'); ++i)
                 QVERIFY2(markdownColumns(lines[i]) == columns,
                     qPrintable(QStringLiteral("%1 columns, header has %2: %3")
-                            .arg(markdownColumns(lines[i]))
-                            .arg(columns)
-                            .arg(lines[i])));
+                                   .arg(markdownColumns(lines[i]))
+                                   .arg(columns)
+                                   .arg(lines[i])));
         }
         QVERIFY2(tables >= 4, qPrintable(QString::number(tables)));
     }
@@ -420,8 +424,7 @@ private slots:
         const Run toStdout = analyzeOk({ m_conv, QStringLiteral("--format"), format });
         QCOMPARE(contents, toStdout.out);
         // --output is the long spelling; it replaces an existing file.
-        const Run again
-            = analyzeOk({ m_linear, QStringLiteral("--format"), format, QStringLiteral("--output"), file });
+        const Run again = analyzeOk({ m_linear, QStringLiteral("--format"), format, QStringLiteral("--output"), file });
         QCOMPARE(again.code, 0);
         QVERIFY(again.out.isEmpty());
         QFile rewritten(file);
@@ -447,6 +450,7 @@ private slots:
         QTest::newRow("missing") << path(QStringLiteral("missing.onnx")) << QStringLiteral("No such file");
         QDir(m_dir.path()).mkdir(QStringLiteral("folder.onnx"));
         QTest::newRow("directory") << path(QStringLiteral("folder.onnx")) << QStringLiteral("directory");
+        QTest::newRow("character device") << QStringLiteral("/dev/null") << QStringLiteral("not a regular file");
         writeBytes(path(QStringLiteral("empty.onnx")), {});
         QTest::newRow("empty") << path(QStringLiteral("empty.onnx")) << QStringLiteral("empty");
         fixtures::Lcg rng(7);
@@ -504,6 +508,18 @@ private slots:
             QVERIFY2(err.contains(needle), qPrintable(err));
             QVERIFY2(err.endsWith(u'\n') && err.count(u'\n') == 1, qPrintable(err));
         }
+    }
+
+    // A FIFO must be refused at once; waiting for a writer would hang the CLI (and any script calling it).
+    void namedPipe()
+    {
+        const QString file = path(QStringLiteral("pipe.onnx"));
+        QCOMPARE(::mkfifo(QFile::encodeName(file).constData(), 0600), 0);
+        const Run run = runCli({ QStringLiteral("analyze"), file }, 10000);
+        QVERIFY2(run.finished, "slimscope-cli analyze on a named pipe did not finish within 10 s (killed)");
+        QVERIFY2(run.status == QProcess::NormalExit, qPrintable(describe(run)));
+        QCOMPARE(run.code, 1);
+        QVERIFY2(run.err.startsWith("slimscope-cli: error: " + file.toUtf8() + ": "), run.err.constData());
     }
 
     // Damaged copies of a valid model through the whole CLI: exit 0 or 1, never a signal.
