@@ -96,6 +96,8 @@ public:
     const std::vector<WeightTensor>& weights() const { return m_weights; }
     const std::vector<ExternalFile>& externalFiles() const { return m_externalFiles; }
     const Diagnostics& diagnostics() const { return m_diagnostics; }
+    /// Where every raw_data payload of the skeleton lies in the file (weights and any other tensor attribute).
+    const std::unordered_map<const onnx::TensorProto*, ByteRange>& rawDataRanges() const { return m_skeleton.rawData; }
 
     /// The tensor's stored values (for sparse tensors: the non-zero values only). Strings have no bytes.
     Result<TensorBytes> read(const WeightTensor& tensor) const;

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slimscope::cli {
+
+/// Walks command-line arguments: options with values (`--x V` or `--x=V`), flags, positionals.
+class Args {
+public:
+    explicit Args(std::vector<std::string> args)
+        : m_args(std::move(args))
+    {
+    }
+
+    bool done() const { return m_index >= m_args.size(); }
+    const std::string& peek() const { return m_args[m_index]; }
+
+    /// True (and consumes it) when the current argument is `name`; a value is taken into `value` when given.
+    bool option(const std::string& name, std::optional<std::string>& value, std::string& error)
+    {
+        const std::string& arg = m_args[m_index];
+        if (arg == name) {
+            if (m_index + 1 >= m_args.size()) {
+                error = "option '" + name + "' needs a value";
+                ++m_index;
+                return true;
+            }
+            value = m_args[m_index + 1];
+            m_index += 2;
+            return true;
+        }
+        if (arg.rfind(name + "=", 0) == 0) {
+            value = arg.substr(name.size() + 1);
+            ++m_index;
+            return true;
+        }
+        return false;
+    }
+
+    bool flag(const std::string& name)
+    {
+        if (m_args[m_index] != name)
+            return false;
+        ++m_index;
+        return true;
+    }
+
+    std::string next() { return m_args[m_index++]; }
+
+private:
+    std::vector<std::string> m_args;
+    std::size_t m_index = 0;
+};
+
+constexpr int kExitOk = 0;
+constexpr int kExitModelError = 1;
+constexpr int kExitUsage = 2;
+
+int usageError(const std::string& message);
+int modelError(const std::string& message);
+
+int runAnalyze(const std::vector<std::string>& args);
+int runSlim(const std::vector<std::string>& args);
+int runVerify(const std::vector<std::string>& args);
+
+} // namespace slimscope::cli

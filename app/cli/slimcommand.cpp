@@ -1,0 +1,240 @@
+// slimscope-cli slim
+#include "args.h"
+
+#include "model/modelfile.h"
+#include "report/slimwriters.h"
+#include "slim/exporter.h"
+#include "slim/recipe.h"
+#include "slim/slimmer.h"
+#include "support/atomicfile.h"
+#include "report/verifywriters.h"
+#include "runtime/verify.h"
+
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+
+namespace slimscope::cli {
+
+using namespace slimscope::core;
+
+namespace {
+
+struct SlimArgs {
+    std::string model;
+    std::optional<std::string> output;
+    std::optional<std::string> recipeFile;
+    bool cleanup = false;
+    std::optional<double> prune;
+    slim::PruneStep::Mode pruneMode = slim::PruneStep::Mode::Layer;
+    std::optional<std::string> quantize;
+    std::optional<std::string> sparseStorage;
+    std::vector<std::string> include;
+    std::vector<std::string> exclude;
+    std::optional<std::uint64_t> minElements;
+    bool externalData = false;
+    bool dryRun = false;
+    bool verify = false;
+    std::optional<std::string> saveRecipe;
+    std::string format = "table";
+};
+
+std::optional<double> parseFraction(const std::string& text)
+{
+    try {
+        std::size_t used = 0;
+        double value = std::stod(text, &used);
+        if (used < text.size() && text.substr(used) == "%")
+            value /= 100.0;
+        else if (used != text.size())
+            return std::nullopt;
+        return value;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& parsed)
+{
+    Args args(raw);
+    std::string error;
+    while (!args.done()) {
+        std::optional<std::string> value;
+        if (args.option("-o", value, error) || args.option("--output", value, error)) {
+            parsed.output = value;
+        } else if (args.option("--recipe", value, error)) {
+            parsed.recipeFile = value;
+        } else if (args.flag("--cleanup")) {
+            parsed.cleanup = true;
+        } else if (args.option("--prune", value, error)) {
+            if (value) {
+                parsed.prune = parseFraction(*value);
+                if (!parsed.prune || *parsed.prune < 0.0 || *parsed.prune > 0.999)
+                    return "--prune takes a sparsity between 0 and 0.999 (or 0% to 99.9%), not '" + *value + "'";
+            }
+        } else if (args.option("--prune-mode", value, error)) {
+            if (value && *value != "layer" && *value != "global")
+                return "--prune-mode is layer or global, not '" + *value + "'";
+            if (value)
+                parsed.pruneMode = *value == "global" ? slim::PruneStep::Mode::Global : slim::PruneStep::Mode::Layer;
+        } else if (args.option("--quantize", value, error)) {
+            if (value && *value != "int8" && *value != "int8-per-tensor" && *value != "int8-asymmetric" && *value != "fp16")
+                return "--quantize is int8, int8-per-tensor, int8-asymmetric or fp16, not '" + *value + "'";
+            parsed.quantize = value;
+        } else if (args.option("--sparse-storage", value, error)) {
+            if (value && *value != "auto" && *value != "always" && *value != "never")
+                return "--sparse-storage is auto, always or never, not '" + *value + "'";
+            parsed.sparseStorage = value;
+        } else if (args.option("--include", value, error)) {
+            if (value)
+                parsed.include.push_back(*value);
+        } else if (args.option("--exclude", value, error)) {
+            if (value)
+                parsed.exclude.push_back(*value);
+        } else if (args.option("--min-elements", value, error)) {
+            if (value) {
+                try {
+                    parsed.minElements = std::stoull(*value);
+                } catch (...) {
+                    return "--min-elements takes a whole number, not '" + *value + "'";
+                }
+            }
+        } else if (args.flag("--external-data")) {
+            parsed.externalData = true;
+        } else if (args.flag("--dry-run")) {
+            parsed.dryRun = true;
+        } else if (args.flag("--verify")) {
+            parsed.verify = true;
+        } else if (args.option("--save-recipe", value, error)) {
+            parsed.saveRecipe = value;
+        } else if (args.option("--format", value, error)) {
+            if (value && *value != "table" && *value != "json")
+                return "unknown format '" + *value + "' (use table or json)";
+            if (value)
+                parsed.format = *value;
+        } else if (!args.peek().empty() && args.peek()[0] == '-') {
+            return "unknown option '" + args.peek() + "'";
+        } else if (parsed.model.empty()) {
+            parsed.model = args.next();
+        } else {
+            return "unexpected argument '" + args.peek() + "'";
+        }
+        if (!error.empty())
+            return error;
+    }
+    if (parsed.model.empty())
+        return "slim needs a MODEL file";
+    if (!parsed.output && !parsed.dryRun)
+        return "slim needs -o OUT (or --dry-run)";
+    for (const auto* patterns : { &parsed.include, &parsed.exclude })
+        for (const auto& pattern : *patterns) {
+            try {
+                std::regex check(pattern);
+            } catch (const std::regex_error&) {
+                return "invalid regular expression '" + pattern + "'";
+            }
+        }
+    return std::nullopt;
+}
+
+Result<slim::Recipe> buildRecipe(const SlimArgs& args)
+{
+    slim::Recipe recipe;
+    if (args.recipeFile) {
+        std::ifstream in(*args.recipeFile, std::ios::binary);
+        if (!in)
+            return fail(ErrorCode::NotFound, *args.recipeFile + ": cannot read the recipe");
+        std::stringstream text;
+        text << in.rdbuf();
+        auto parsed = slim::parseRecipe(text.str());
+        if (!parsed)
+            return std::unexpected(parsed.error().withContext(*args.recipeFile));
+        recipe = std::move(*parsed);
+    }
+    slim::Scope scope;
+    scope.include = args.include;
+    scope.exclude = args.exclude;
+    if (args.minElements)
+        scope.minElements = *args.minElements;
+    if (args.cleanup)
+        recipe.steps.push_back({ slim::CleanupStep {}, scope, true });
+    if (args.prune)
+        recipe.steps.push_back({ slim::PruneStep { *args.prune, args.pruneMode }, scope, true });
+    if (args.quantize) {
+        slim::QuantizeStep quantize;
+        quantize.type = *args.quantize == "fp16" ? slim::QuantizeStep::Type::Fp16 : slim::QuantizeStep::Type::Int8;
+        quantize.perChannel = *args.quantize == "int8" || *args.quantize == "int8-asymmetric";
+        quantize.symmetric = *args.quantize != "int8-asymmetric";
+        recipe.steps.push_back({ quantize, scope, true });
+    }
+    if (args.sparseStorage) {
+        slim::SparseStorageStep sparse;
+        sparse.policy = *args.sparseStorage == "always" ? slim::SparseStorageStep::Policy::Always
+            : *args.sparseStorage == "never"            ? slim::SparseStorageStep::Policy::Never
+                                                        : slim::SparseStorageStep::Policy::Auto;
+        recipe.steps.push_back({ sparse, scope, true });
+    }
+    if (recipe.steps.empty())
+        return fail(ErrorCode::InvalidArgument,
+            "nothing to do: give --recipe or at least one of --cleanup, --prune, --quantize, --sparse-storage");
+    return recipe;
+}
+
+} // namespace
+
+int runSlim(const std::vector<std::string>& raw)
+{
+    SlimArgs args;
+    if (const auto error = parse(raw, args))
+        return usageError(*error);
+    auto recipe = buildRecipe(args);
+    if (!recipe)
+        return recipe.error().code == ErrorCode::InvalidArgument && !args.recipeFile ? usageError(recipe.error().message)
+                                                                                    : modelError(recipe.error().message);
+    auto file = model::ModelFile::load(args.model);
+    if (!file)
+        return modelError(file.error().message);
+    auto result = slim::applyRecipe(*file, *recipe);
+    if (!result)
+        return modelError(args.model + ": " + result.error().message);
+    std::optional<slim::ExportResult> written;
+    if (!args.dryRun) {
+        slim::ExportOptions options;
+        options.externalData = args.externalData;
+        auto exported = slim::exportModel(*result->model, *args.output, options);
+        if (!exported)
+            return modelError(exported.error().message);
+        written = std::move(*exported);
+        result->preview.diagnostics.insert(result->preview.diagnostics.end(), written->diagnostics.begin(), written->diagnostics.end());
+    }
+    if (args.saveRecipe)
+        if (auto saved = writeFileAtomically(*args.saveRecipe, slim::recipeToJson(*recipe)); !saved)
+            return modelError(saved.error().message);
+
+    report::SlimReport slimReport;
+    slimReport.modelPath = args.model;
+    slimReport.recipe = &*recipe;
+    slimReport.preview = &result->preview;
+    slimReport.written = written ? &*written : nullptr;
+    std::optional<runtime::Verification> verification;
+    if (args.verify) {
+        if (!written)
+            return usageError("--verify needs a written model (drop --dry-run)");
+        auto verified = runtime::verify(args.model, written->path, {});
+        if (!verified)
+            return modelError(verified.error().message);
+        verification = std::move(*verified);
+        slimReport.verificationJson = [&](JsonWriter& json) { report::writeVerificationJson(json, *verification); };
+        slimReport.verificationTable = [&](std::ostream& out) { report::writeVerificationTable(out, *verification); };
+    }
+    std::ostringstream text;
+    if (args.format == "json")
+        report::writeSlimJson(text, slimReport);
+    else
+        report::writeSlimTable(text, slimReport);
+    std::cout << text.str();
+    return kExitOk;
+}
+
+} // namespace slimscope::cli

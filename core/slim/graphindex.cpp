@@ -1,0 +1,136 @@
+#include "graphindex.h"
+
+#include "model/datatype.h"
+
+#include <algorithm>
+
+namespace slimscope::core::slim {
+
+GraphIndex::GraphIndex(WorkingModel& model)
+    : m_graphs(model.graphs())
+{
+    for (const auto& opset : model.proto().opset_import())
+        if (opset.domain().empty() || opset.domain() == "ai.onnx")
+            m_opset = opset.version();
+    for (int g = 0; g < static_cast<int>(m_graphs.size()); ++g) {
+        onnx::GraphProto& graph = *m_graphs[static_cast<std::size_t>(g)].graph;
+        for (auto& tensor : *graph.mutable_initializer()) {
+            m_initializers.push_back({ g, &tensor });
+            m_names.insert(tensor.name());
+        }
+        for (const auto& sparse : graph.sparse_initializer())
+            m_names.insert(sparse.values().name());
+        for (const auto& output : graph.output()) {
+            m_outputs.insert(output.name());
+            m_names.insert(output.name());
+        }
+        for (const auto& input : graph.input()) {
+            m_inputs.insert(input.name());
+            m_names.insert(input.name());
+        }
+        for (auto& node : *graph.mutable_node()) {
+            for (int i = 0; i < node.input_size(); ++i)
+                if (!node.input(i).empty())
+                    m_uses[node.input(i)].push_back({ g, &node, i });
+            for (const auto& output : node.output())
+                m_names.insert(output);
+            if (!node.name().empty())
+                m_names.insert(node.name());
+        }
+    }
+}
+
+const std::vector<ValueUse>& GraphIndex::uses(const std::string& name) const
+{
+    static const std::vector<ValueUse> none;
+    const auto found = m_uses.find(name);
+    return found == m_uses.end() ? none : found->second;
+}
+
+std::string GraphIndex::uniqueName(const std::string& base)
+{
+    std::string name = base;
+    for (int i = 1; m_names.contains(name); ++i)
+        name = base + "_" + std::to_string(i);
+    m_names.insert(name);
+    return name;
+}
+
+std::uint64_t elementCount(const onnx::TensorProto& tensor)
+{
+    std::uint64_t count = 1;
+    for (const auto dim : tensor.dims())
+        count *= static_cast<std::uint64_t>(std::max<std::int64_t>(dim, 0));
+    return count;
+}
+
+bool isBiasOrNorm(const onnx::TensorProto& tensor, const std::vector<ValueUse>& uses)
+{
+    if (tensor.dims_size() <= 1)
+        return true;
+    for (const auto& use : uses) {
+        const std::string& op = use.node->op_type();
+        if ((op == "Conv" || op == "Gemm" || op == "ConvTranspose") && use.input == 2)
+            return true;
+        if (op == "BatchNormalization" || op == "LayerNormalization" || op == "InstanceNormalization"
+            || op == "GroupNormalization" || op == "SimplifiedLayerNormalization")
+            return true;
+    }
+    return false;
+}
+
+ScopeMatcher::ScopeMatcher(const Scope& scope)
+    : m_scope(scope)
+{
+    // Patterns were validated when the recipe was parsed.
+    for (const auto& pattern : scope.include)
+        m_include.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
+    for (const auto& pattern : scope.exclude)
+        m_exclude.emplace_back(pattern, std::regex::ECMAScript | std::regex::optimize);
+}
+
+bool ScopeMatcher::matches(const InitializerRef& initializer, const GraphIndex& index) const
+{
+    const auto type = static_cast<model::DataType>(initializer.tensor->data_type());
+    if (type != model::DataType::Float && type != model::DataType::Float16 && type != model::DataType::Double
+        && type != model::DataType::Bfloat16)
+        return false;
+    return selects(initializer, index);
+}
+
+bool ScopeMatcher::matchesAnyType(const InitializerRef& initializer, const GraphIndex& index) const
+{
+    const auto info = model::dataTypeInfo(initializer.tensor->data_type());
+    return info && info->bits > 0 && selects(initializer, index);
+}
+
+bool ScopeMatcher::selects(const InitializerRef& initializer, const GraphIndex& index) const
+{
+    const onnx::TensorProto& tensor = *initializer.tensor;
+    const auto& uses = index.uses(tensor.name());
+    if (std::ranges::find(m_scope.tensors, tensor.name()) != m_scope.tensors.end())
+        return true;
+    if (elementCount(tensor) < m_scope.minElements)
+        return false;
+    if (m_scope.skipBiasAndNorm && isBiasOrNorm(tensor, uses))
+        return false;
+    const auto anyName = [&](const std::regex& pattern) {
+        if (std::regex_search(tensor.name(), pattern))
+            return true;
+        return std::ranges::any_of(uses, [&](const ValueUse& use) { return std::regex_search(use.node->name(), pattern); });
+    };
+    if (!m_include.empty() && !std::ranges::any_of(m_include, anyName))
+        return false;
+    if (std::ranges::any_of(m_exclude, anyName))
+        return false;
+    const auto opIn = [&](const std::vector<std::string>& ops) {
+        return std::ranges::any_of(uses, [&](const ValueUse& use) { return std::ranges::find(ops, use.node->op_type()) != ops.end(); });
+    };
+    if (!m_scope.opTypes.empty() && !opIn(m_scope.opTypes))
+        return false;
+    if (!m_scope.excludeOpTypes.empty() && opIn(m_scope.excludeOpTypes))
+        return false;
+    return true;
+}
+
+} // namespace slimscope::core::slim

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "recipe.h"
+#include "workingmodel.h"
+
+#include <regex>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace slimscope::core::slim {
+
+/// Where a value is read: node `node` of graph `graph`, input slot `input`.
+struct ValueUse {
+    int graph = 0;
+    onnx::NodeProto* node = nullptr;
+    int input = 0;
+};
+
+/// An initializer of some graph.
+struct InitializerRef {
+    int graph = 0;
+    onnx::TensorProto* tensor = nullptr;
+};
+
+/// Who reads what in a working model, rebuilt by each step after it changes the graph. Names are resolved
+/// globally (exporters keep names unique across subgraphs; shadowing is not modelled).
+class GraphIndex {
+public:
+    explicit GraphIndex(WorkingModel& model);
+
+    const std::vector<WorkingGraph>& graphs() const { return m_graphs; }
+    const std::vector<InitializerRef>& initializers() const { return m_initializers; }
+    const std::vector<ValueUse>& uses(const std::string& name) const;
+    bool isGraphOutput(const std::string& name) const { return m_outputs.contains(name); }
+    bool isGraphInput(const std::string& name) const { return m_inputs.contains(name); }
+    /// A name not yet used anywhere in the model, based on `base`; reserved once returned.
+    std::string uniqueName(const std::string& base);
+    /// Default-domain opset version (0 when absent).
+    std::int64_t opset() const { return m_opset; }
+
+private:
+    std::vector<WorkingGraph> m_graphs;
+    std::vector<InitializerRef> m_initializers;
+    std::unordered_map<std::string, std::vector<ValueUse>> m_uses;
+    std::unordered_set<std::string> m_outputs;
+    std::unordered_set<std::string> m_inputs;
+    std::unordered_set<std::string> m_names;
+    std::int64_t m_opset = 0;
+};
+
+/// A Scope with its patterns compiled, deciding which initializers a step touches.
+class ScopeMatcher {
+public:
+    explicit ScopeMatcher(const Scope& scope);
+    /// True when the initializer is a float tensor the scope selects (see Scope).
+    bool matches(const InitializerRef& initializer, const GraphIndex& index) const;
+    /// Like matches(), but for any element type (sparse storage takes quantized tensors too).
+    bool matchesAnyType(const InitializerRef& initializer, const GraphIndex& index) const;
+
+private:
+    bool selects(const InitializerRef& initializer, const GraphIndex& index) const;
+
+    const Scope& m_scope;
+    std::vector<std::regex> m_include;
+    std::vector<std::regex> m_exclude;
+};
+
+/// True for bias and normalisation parameters: rank ≤ 1, or read as a bias (Conv/Gemm/ConvTranspose input 2) or
+/// by a normalisation op.
+bool isBiasOrNorm(const onnx::TensorProto& tensor, const std::vector<ValueUse>& uses);
+
+/// Number of elements of a tensor's dims.
+std::uint64_t elementCount(const onnx::TensorProto& tensor);
+
+} // namespace slimscope::core::slim

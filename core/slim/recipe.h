@@ -1,0 +1,91 @@
+#pragma once
+
+#include "support/error.h"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace slimscope::core::slim {
+
+inline constexpr std::string_view kRecipeSchema = "slimscope.recipe/1";
+
+/// Which weight tensors a step touches. A tensor is in scope when it is a float initializer of at least
+/// `minElements` elements, not a bias or normalisation parameter (unless `skipBiasAndNorm` is false), some
+/// `include` pattern matches its name or a consumer's name (or `include` is empty), no `exclude` pattern
+/// matches, and a consumer's op type is in `opTypes` (or `opTypes` is empty) and none in `excludeOpTypes`.
+/// Patterns are ECMAScript regular expressions searched anywhere in the name.
+struct Scope {
+    std::vector<std::string> include;
+    std::vector<std::string> exclude;
+    std::vector<std::string> opTypes;
+    std::vector<std::string> excludeOpTypes;
+    std::uint64_t minElements = 1024;
+    bool skipBiasAndNorm = true;
+    std::vector<std::string> tensors; ///< explicit tensor names (ticked in the GUI); in scope regardless of patterns
+
+    bool operator==(const Scope&) const = default;
+};
+
+struct CleanupStep {
+    bool dedupe = true;
+    bool removeUnused = true;
+    bool removeDeadNodes = true;
+    bool dropInitializerInputs = true;
+    bool operator==(const CleanupStep&) const = default;
+};
+
+struct PruneStep {
+    enum class Mode { Layer, Global };
+    double sparsity = 0.5; ///< target fraction of zeros, [0, 0.999]
+    Mode mode = Mode::Layer;
+    bool operator==(const PruneStep&) const = default;
+};
+
+struct QuantizeStep {
+    enum class Type { Int8, Fp16 };
+    Type type = Type::Int8;
+    bool perChannel = true;
+    bool symmetric = true;
+    bool operator==(const QuantizeStep&) const = default;
+};
+
+struct SparseStorageStep {
+    enum class Policy { Auto, Always, Never };
+    Policy policy = Policy::Auto;
+    bool operator==(const SparseStorageStep&) const = default;
+};
+
+using StepParams = std::variant<CleanupStep, PruneStep, QuantizeStep, SparseStorageStep>;
+
+struct Step {
+    StepParams params;
+    Scope scope;
+    bool enabled = true;
+    bool operator==(const Step&) const = default;
+};
+
+/// An ordered list of slimming steps; the same recipe drives the GUI and the CLI.
+struct Recipe {
+    std::vector<Step> steps;
+    bool operator==(const Recipe&) const = default;
+};
+
+/// "cleanup", "prune", "quantize", "sparse_storage".
+std::string_view stepKindName(const StepParams& params);
+/// A one-line description: "prune 50 % (per layer)", "quantize int8 per-channel symmetric".
+std::string describeStep(const Step& step);
+
+/// Parses a recipe (schema slimscope.recipe/1). Unknown keys, wrong types and out-of-range values are errors
+/// that name the step and the key.
+Result<Recipe> parseRecipe(std::string_view json);
+
+/// The recipe as JSON, every field written (so a saved recipe documents its defaults).
+std::string recipeToJson(const Recipe& recipe);
+
+/// Checks patterns compile and values are in range (parseRecipe does this too).
+Result<void> validateRecipe(const Recipe& recipe);
+
+} // namespace slimscope::core::slim

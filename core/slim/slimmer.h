@@ -1,0 +1,72 @@
+#pragma once
+
+#include "model/modelfile.h"
+#include "recipe.h"
+#include "support/error.h"
+#include "support/progress.h"
+#include "workingmodel.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace slimscope::core::slim {
+
+/// What happened to one weight tensor of the original model.
+struct TensorChange {
+    std::string name;
+    std::string graph;
+    std::string dtypeBefore;
+    std::string dtypeAfter; ///< "int8" for QDQ, "float16" for Cast storage, "-" when removed
+    std::string storageAfter; ///< "initializer", "sparse_initializer", "quantized", "float16", "removed"
+    std::uint64_t elements = 0;
+    std::uint64_t bytesBefore = 0;
+    std::uint64_t bytesAfter = 0; ///< everything that now stores it (values, scales, zero points, indices)
+    double sparsityBefore = 0.0;
+    double sparsityAfter = 0.0;
+    bool changed = false;
+    bool removed = false;
+    bool hasError = false; ///< the error fields are set (float tensors that still exist)
+    double relativeL2 = 0.0; ///< ||w' - w|| / ||w||
+    double sqnrDb = 0.0; ///< 10 log10(Σw² / Σ(w' - w)²); +inf when exact
+    double maxAbs = 0.0;
+};
+
+struct StepReport {
+    std::string kind;
+    std::string description;
+    std::string summary;
+    bool enabled = true;
+};
+
+struct DtypeBytes {
+    std::string dtype;
+    std::uint64_t bytes = 0;
+};
+
+/// The result of a recipe before anything is written: sizes, params, per-tensor changes and errors.
+struct Preview {
+    std::uint64_t fileBytesBefore = 0;
+    std::uint64_t predictedFileBytes = 0; ///< exact size of the single-file model as exportModel writes it
+    std::uint64_t paramsBefore = 0;
+    std::uint64_t paramsAfter = 0;
+    std::uint64_t weightBytesBefore = 0;
+    std::uint64_t weightBytesAfter = 0;
+    std::vector<DtypeBytes> weightBytesByDtypeBefore;
+    std::vector<DtypeBytes> weightBytesByDtypeAfter;
+    std::vector<TensorChange> tensors; ///< one per original weight tensor, in model order
+    std::vector<StepReport> steps;
+    Diagnostics diagnostics;
+};
+
+struct SlimResult {
+    std::shared_ptr<WorkingModel> model;
+    Preview preview;
+};
+
+/// Applies a recipe to a loaded model in memory and measures the result. The input is never modified; write
+/// the result with exportModel().
+Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
+    const Progress& progress = {}, const CancelToken* cancel = nullptr);
+
+} // namespace slimscope::core::slim

@@ -1,0 +1,236 @@
+// cleanup: lossless removal of duplicate, unused and dead parts. Outputs stay bit-identical.
+#include "steps.h"
+
+#include "support/format.h"
+
+#include <cstring>
+#include <map>
+#include <unordered_set>
+
+namespace slimscope::core::slim {
+
+void eraseInitializers(
+    WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove)
+{
+    auto* initializers = graph.mutable_initializer();
+    int kept = 0;
+    for (int i = 0; i < initializers->size(); ++i) {
+        if (remove(initializers->Get(i))) {
+            model.forget(initializers->Get(i));
+            continue;
+        }
+        if (kept != i)
+            initializers->SwapElements(kept, i);
+        ++kept;
+    }
+    initializers->DeleteSubrange(kept, initializers->size() - kept);
+}
+
+void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to)
+{
+    for (auto& node : *graph.mutable_node()) {
+        for (auto& input : *node.mutable_input())
+            if (input == from)
+                input = to;
+        for (auto& attribute : *node.mutable_attribute()) {
+            if (attribute.has_g())
+                renameUses(*attribute.mutable_g(), from, to);
+            for (auto& sub : *attribute.mutable_graphs())
+                renameUses(sub, from, to);
+        }
+    }
+}
+
+namespace {
+
+void eraseInputs(onnx::GraphProto& graph, const std::unordered_set<std::string>& names)
+{
+    auto* inputs = graph.mutable_input();
+    for (int i = inputs->size() - 1; i >= 0; --i)
+        if (names.contains(inputs->Get(i).name()))
+            inputs->DeleteSubrange(i, 1);
+}
+
+std::uint64_t dedupe(WorkingModel& model, std::uint64_t& count)
+{
+    std::uint64_t saved = 0;
+    for (const auto& info : model.graphs()) {
+        onnx::GraphProto& graph = *info.graph;
+        std::unordered_set<std::string> inputs;
+        for (const auto& input : graph.input())
+            inputs.insert(input.name());
+        std::unordered_set<std::string> outputs;
+        for (const auto& output : graph.output())
+            outputs.insert(output.name());
+        // Candidates: same type, dims and payload size; confirmed byte by byte.
+        std::map<std::tuple<int, std::vector<std::int64_t>, std::uint64_t>, std::vector<onnx::TensorProto*>> groups;
+        for (auto& tensor : *graph.mutable_initializer()) {
+            const std::uint64_t size = model.payloadBytes(tensor);
+            if (size == 0 || inputs.contains(tensor.name()) || outputs.contains(tensor.name()))
+                continue;
+            groups[{ tensor.data_type(), { tensor.dims().begin(), tensor.dims().end() }, size }].push_back(&tensor);
+        }
+        std::unordered_map<std::string, std::string> replaceBy;
+        for (auto& [key, members] : groups) {
+            if (members.size() < 2)
+                continue;
+            std::vector<std::pair<onnx::TensorProto*, model::TensorBytes>> kept;
+            for (auto* member : members) {
+                auto bytes = model.data(*member);
+                if (!bytes)
+                    continue;
+                bool duplicate = false;
+                for (auto& [keeper, keeperBytes] : kept) {
+                    if (std::memcmp(keeperBytes.bytes.data(), bytes->bytes.data(), bytes->bytes.size()) == 0) {
+                        replaceBy[member->name()] = keeper->name();
+                        saved += bytes->bytes.size();
+                        ++count;
+                        duplicate = true;
+                        break;
+                    }
+                }
+                if (!duplicate)
+                    kept.emplace_back(member, std::move(*bytes));
+            }
+        }
+        for (const auto& [from, to] : replaceBy)
+            renameUses(graph, from, to);
+        eraseInitializers(model, graph, [&](const onnx::TensorProto& t) { return replaceBy.contains(t.name()); });
+    }
+    return saved;
+}
+
+// Backward liveness from the graph outputs, as the dead_node finding computes it; returns nodes removed.
+std::uint64_t removeDeadNodes(WorkingModel& model)
+{
+    std::uint64_t removed = 0;
+    std::function<void(const onnx::GraphProto&, std::unordered_set<std::string>&)> readInside
+        = [&](const onnx::GraphProto& graph, std::unordered_set<std::string>& names) {
+              for (const auto& node : graph.node()) {
+                  names.insert(node.input().begin(), node.input().end());
+                  for (const auto& attribute : node.attribute()) {
+                      if (attribute.has_g())
+                          readInside(attribute.g(), names);
+                      for (const auto& sub : attribute.graphs())
+                          readInside(sub, names);
+                  }
+              }
+          };
+    // Children before parents: removing a node deletes the subgraphs it owns.
+    auto graphs = model.graphs();
+    for (auto it = graphs.rbegin(); it != graphs.rend(); ++it) {
+        onnx::GraphProto& graph = *it->graph;
+        std::unordered_set<std::string> needed;
+        for (const auto& output : graph.output())
+            needed.insert(output.name());
+        auto* nodes = graph.mutable_node();
+        std::vector<bool> live(static_cast<std::size_t>(nodes->size()), false);
+        for (int n = nodes->size() - 1; n >= 0; --n) {
+            const auto& node = nodes->Get(n);
+            if (!std::ranges::any_of(node.output(), [&](const std::string& o) { return needed.contains(o); }))
+                continue;
+            live[static_cast<std::size_t>(n)] = true;
+            needed.insert(node.input().begin(), node.input().end());
+            for (const auto& attribute : node.attribute()) {
+                if (attribute.has_g())
+                    readInside(attribute.g(), needed);
+                for (const auto& sub : attribute.graphs())
+                    readInside(sub, needed);
+            }
+        }
+        int kept = 0;
+        for (int n = 0; n < nodes->size(); ++n) {
+            if (!live[static_cast<std::size_t>(n)]) {
+                model.forgetAllIn(nodes->Get(n));
+                ++removed;
+                continue;
+            }
+            if (kept != n)
+                nodes->SwapElements(kept, n);
+            ++kept;
+        }
+        nodes->DeleteSubrange(kept, nodes->size() - kept);
+    }
+    return removed;
+}
+
+std::uint64_t removeUnused(WorkingModel& model, std::uint64_t& bytes)
+{
+    GraphIndex index(model);
+    std::uint64_t removed = 0;
+    for (const auto& info : index.graphs()) {
+        onnx::GraphProto& graph = *info.graph;
+        std::unordered_set<std::string> unused;
+        for (const auto& tensor : graph.initializer())
+            if (index.uses(tensor.name()).empty() && !index.isGraphOutput(tensor.name())) {
+                unused.insert(tensor.name());
+                bytes += model.payloadBytes(tensor);
+            }
+        eraseInitializers(model, graph, [&](const onnx::TensorProto& t) { return unused.contains(t.name()); });
+        auto* sparse = graph.mutable_sparse_initializer();
+        for (int i = sparse->size() - 1; i >= 0; --i) {
+            const auto& name = sparse->Get(i).values().name();
+            if (!index.uses(name).empty() || index.isGraphOutput(name))
+                continue;
+            bytes += model.payloadBytes(sparse->Get(i).values()) + model.payloadBytes(sparse->Get(i).indices());
+            model.forget(sparse->Get(i).values());
+            model.forget(sparse->Get(i).indices());
+            unused.insert(name);
+            sparse->DeleteSubrange(i, 1);
+        }
+        // An unused initializer that old IR versions also list as an input goes from the inputs too.
+        eraseInputs(graph, unused);
+        removed += unused.size();
+    }
+    return removed;
+}
+
+} // namespace
+
+Result<StepOutcome> runCleanup(const CleanupStep& step, StepContext& context)
+{
+    WorkingModel& model = context.model;
+    std::vector<std::string> parts;
+    if (step.dropInitializerInputs) {
+        if (model.proto().ir_version() >= 4) {
+            onnx::GraphProto& graph = *model.proto().mutable_graph();
+            std::unordered_set<std::string> initializers;
+            for (const auto& tensor : graph.initializer())
+                initializers.insert(tensor.name());
+            const int before = graph.input_size();
+            eraseInputs(graph, initializers);
+            if (before != graph.input_size())
+                parts.push_back("dropped " + std::to_string(before - graph.input_size()) + " initializer(s) from the graph inputs");
+        } else if (model.proto().graph().initializer_size() > 0) {
+            context.diagnostics.push_back({ Diagnostic::Severity::Info, {},
+                "cleanup: IR version " + std::to_string(model.proto().ir_version())
+                    + " requires initializers to be listed as graph inputs; they stay" });
+        }
+    }
+    if (step.dedupe) {
+        std::uint64_t count = 0;
+        const std::uint64_t saved = dedupe(model, count);
+        if (count)
+            parts.push_back("merged " + std::to_string(count) + " duplicate tensor(s) (" + humanBytes(saved) + ")");
+    }
+    if (step.removeDeadNodes) {
+        std::uint64_t total = 0;
+        for (std::uint64_t removed = removeDeadNodes(model); removed > 0; removed = removeDeadNodes(model))
+            total += removed;
+        if (total)
+            parts.push_back("removed " + std::to_string(total) + " dead node(s)");
+    }
+    if (step.removeUnused) {
+        std::uint64_t bytes = 0;
+        if (const auto removed = removeUnused(model, bytes))
+            parts.push_back("removed " + std::to_string(removed) + " unused tensor(s) (" + humanBytes(bytes) + ")");
+    }
+    StepOutcome outcome;
+    for (const auto& part : parts)
+        outcome.summary += (outcome.summary.empty() ? "" : "; ") + part;
+    if (outcome.summary.empty())
+        outcome.summary = "nothing to clean up";
+    return outcome;
+}
+
+} // namespace slimscope::core::slim

@@ -1,0 +1,266 @@
+// quantize: weight-only INT8 through DequantizeLinear (QDQ), per channel or per tensor, symmetric (int8,
+// zero point 0) or asymmetric (uint8); or FP16 storage with a Cast back to float32. Consumers keep reading
+// the original name, now produced by the new node, so graph inputs and outputs keep their types.
+#include "steps.h"
+
+#include "support/format.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_set>
+
+namespace slimscope::core::slim {
+
+namespace {
+
+constexpr std::int32_t kFloat = onnx::TensorProto::FLOAT;
+constexpr std::int32_t kInt8 = onnx::TensorProto::INT8;
+constexpr std::int32_t kUint8 = onnx::TensorProto::UINT8;
+constexpr std::int32_t kFloat16 = onnx::TensorProto::FLOAT16;
+
+// The output-channel axis each consumer wants, or -1 when it has none (per tensor).
+int channelAxis(const ValueUse& use, int rank)
+{
+    const std::string& op = use.node->op_type();
+    if (op == "Conv" && use.input == 1)
+        return 0;
+    if (op == "ConvTranspose" && use.input == 1)
+        return rank > 1 ? 1 : -1;
+    if (op == "Gemm" && use.input == 1) {
+        for (const auto& attribute : use.node->attribute())
+            if (attribute.name() == "transB" && attribute.i() != 0)
+                return 0;
+        return 1;
+    }
+    if (op == "MatMul" && use.input == 1 && rank >= 2)
+        return rank - 1;
+    if (op == "Gather" && use.input == 0)
+        return 0;
+    if ((op == "LSTM" || op == "GRU" || op == "RNN") && (use.input == 1 || use.input == 2) && rank == 3)
+        return 1;
+    return -1;
+}
+
+// The nodes that really consume a value: exporters sometimes route one initializer through Identity nodes to
+// several layers (MobileNet's merged weights), so look through Identity chains.
+std::vector<ValueUse> effectiveUses(const GraphIndex& index, const std::string& name, int depth = 0)
+{
+    std::vector<ValueUse> result;
+    for (const auto& use : index.uses(name)) {
+        if (use.node->op_type() == "Identity" && use.node->output_size() == 1 && depth < 16)
+            for (const auto& inner : effectiveUses(index, use.node->output(0), depth + 1))
+                result.push_back(inner);
+        else
+            result.push_back(use);
+    }
+    return result;
+}
+
+struct Quantized {
+    std::vector<std::byte> values; // int8 or uint8
+    std::vector<float> scales;
+    std::vector<std::byte> zeroPoints;
+};
+
+// Splits the tensor into `channels` groups along `axis` and quantizes each with its own scale.
+Quantized quantize(const std::vector<float>& values, const std::vector<std::int64_t>& dims, int axis, bool symmetric)
+{
+    std::uint64_t channels = 1, inner = 1;
+    if (axis >= 0) {
+        channels = static_cast<std::uint64_t>(dims[static_cast<std::size_t>(axis)]);
+        for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < dims.size(); ++d)
+            inner *= static_cast<std::uint64_t>(dims[d]);
+    }
+    std::vector<float> low(channels, 0.0f), high(channels, 0.0f); // ranges always include 0
+    for (std::uint64_t i = 0; i < values.size(); ++i) {
+        const std::uint64_t c = (i / inner) % channels;
+        low[c] = std::min(low[c], values[i]);
+        high[c] = std::max(high[c], values[i]);
+    }
+    Quantized q;
+    q.values.resize(values.size());
+    q.scales.resize(channels);
+    q.zeroPoints.resize(channels);
+    std::vector<int> zeroPoint(channels, 0);
+    for (std::uint64_t c = 0; c < channels; ++c) {
+        float scale;
+        if (symmetric) {
+            scale = std::max(std::fabs(low[c]), std::fabs(high[c])) / 127.0f;
+        } else {
+            scale = (high[c] - low[c]) / 255.0f;
+            if (scale > 0.0f)
+                zeroPoint[c] = std::clamp(static_cast<int>(std::lround(-low[c] / scale)), 0, 255);
+        }
+        q.scales[c] = scale > 0.0f ? scale : 1.0f; // an all-zero channel: any scale, every value is the zero point
+        q.zeroPoints[c] = symmetric ? std::byte { 0 } : static_cast<std::byte>(zeroPoint[c]);
+    }
+    for (std::uint64_t i = 0; i < values.size(); ++i) {
+        const std::uint64_t c = (i / inner) % channels;
+        const long level = std::lround(values[i] / q.scales[c]) + zeroPoint[c];
+        q.values[i] = symmetric ? static_cast<std::byte>(static_cast<std::int8_t>(std::clamp(level, -127L, 127L)))
+                                : static_cast<std::byte>(static_cast<std::uint8_t>(std::clamp(level, 0L, 255L)));
+    }
+    return q;
+}
+
+std::vector<std::byte> floatBytes(const std::vector<float>& values)
+{
+    std::vector<std::byte> bytes(values.size() * 4);
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+onnx::TensorProto& addInitializer(WorkingModel& model, onnx::GraphProto& graph, const std::string& name,
+    std::int32_t dataType, const std::vector<std::int64_t>& dims, std::vector<std::byte> bytes)
+{
+    onnx::TensorProto& tensor = *graph.add_initializer();
+    tensor.set_name(name);
+    tensor.set_data_type(dataType);
+    for (const auto dim : dims)
+        tensor.add_dims(dim);
+    model.setData(tensor, std::move(bytes));
+    return tensor;
+}
+
+// Nodes created by a step go first in their graph: they read only initializers, so any position before their
+// consumers is valid, and the front is before all of them. Node pointers stay stable.
+void prependNodes(onnx::GraphProto& graph, std::vector<onnx::NodeProto>& nodes)
+{
+    if (nodes.empty())
+        return;
+    auto* field = graph.mutable_node();
+    std::vector<onnx::NodeProto*> existing(static_cast<std::size_t>(field->size()));
+    field->ExtractSubrange(0, field->size(), existing.data());
+    for (auto& node : nodes)
+        *field->Add() = std::move(node);
+    for (auto* node : existing)
+        field->AddAllocated(node);
+    nodes.clear();
+}
+
+void removeFromInputs(onnx::GraphProto& graph, const std::string& name)
+{
+    auto* inputs = graph.mutable_input();
+    for (int i = inputs->size() - 1; i >= 0; --i)
+        if (inputs->Get(i).name() == name)
+            inputs->DeleteSubrange(i, 1);
+}
+
+} // namespace
+
+Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, StepContext& context)
+{
+    WorkingModel& model = context.model;
+    GraphIndex index(model);
+    ScopeMatcher matcher(scope);
+    StepOutcome outcome;
+    const bool int8 = step.type == QuantizeStep::Type::Int8;
+    if (int8 && index.opset() < 10) {
+        context.diagnostics.push_back({ Diagnostic::Severity::Warning, {},
+            "quantize int8: DequantizeLinear needs opset 10 or newer; the model imports opset "
+                + std::to_string(index.opset()) + ", so nothing was quantized" });
+        outcome.summary = "skipped: opset too old for DequantizeLinear";
+        return outcome;
+    }
+    bool perChannel = int8 && step.perChannel;
+    if (perChannel && index.opset() < 13) {
+        context.diagnostics.push_back({ Diagnostic::Severity::Warning, {},
+            "quantize int8: per-channel DequantizeLinear needs opset 13; the model imports opset "
+                + std::to_string(index.opset()) + ", so tensors were quantized per tensor instead" });
+        perChannel = false;
+    }
+    std::vector<std::vector<onnx::NodeProto>> newNodes(index.graphs().size());
+    std::vector<std::pair<int, std::string>> replaced; // (graph, original initializer name)
+    std::uint64_t before = 0, after = 0;
+    for (const auto& initializer : index.initializers()) {
+        if (context.cancel && context.cancel->isCancelled())
+            return fail(ErrorCode::Cancelled, "cancelled");
+        onnx::TensorProto& tensor = *initializer.tensor;
+        if (!matcher.matches(initializer, index))
+            continue;
+        if (!int8 && tensor.data_type() != kFloat)
+            continue; // fp16 storage applies to float32 weights
+        auto bytes = model.data(tensor);
+        if (!bytes)
+            return std::unexpected(bytes.error());
+        const std::vector<float> values = decodeFloats(*bytes, tensor.data_type());
+        const std::vector<std::int64_t> dims(tensor.dims().begin(), tensor.dims().end());
+        onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(initializer.graph)].graph;
+        const std::string name = tensor.name();
+        onnx::NodeProto node;
+        before += bytes->bytes.size();
+        if (int8) {
+            int axis = -1;
+            if (perChannel) {
+                const auto uses = effectiveUses(index, name);
+                for (std::size_t u = 0; u < uses.size(); ++u) {
+                    const int wanted = channelAxis(uses[u], static_cast<int>(dims.size()));
+                    axis = u == 0 ? wanted : (axis == wanted ? axis : -1);
+                }
+            }
+            Quantized q = quantize(values, dims, axis, step.symmetric);
+            const std::int32_t quantType = step.symmetric ? kInt8 : kUint8;
+            const std::vector<std::int64_t> channelDims = axis >= 0 ? std::vector<std::int64_t> { dims[static_cast<std::size_t>(axis)] } : std::vector<std::int64_t> {};
+            const std::string quantName = index.uniqueName(name + "_quantized");
+            const std::string scaleName = index.uniqueName(name + "_scale");
+            const std::string zeroName = index.uniqueName(name + "_zero_point");
+            after += q.values.size() + q.scales.size() * 4 + q.zeroPoints.size();
+            addInitializer(model, graph, quantName, quantType, dims, std::move(q.values));
+            addInitializer(model, graph, scaleName, kFloat, channelDims, floatBytes(q.scales));
+            addInitializer(model, graph, zeroName, quantType, channelDims, std::move(q.zeroPoints));
+            node.set_op_type("DequantizeLinear");
+            node.set_name(index.uniqueName(name + "_DequantizeLinear"));
+            node.add_input(quantName);
+            node.add_input(scaleName);
+            node.add_input(zeroName);
+            if (axis >= 0) {
+                auto* attribute = node.add_attribute();
+                attribute->set_name("axis");
+                attribute->set_type(onnx::AttributeProto::INT);
+                attribute->set_i(axis);
+            }
+        } else {
+            std::vector<std::byte> half(values.size() * 2);
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                const std::uint16_t bits = floatToHalf(values[i]);
+                std::memcpy(half.data() + i * 2, &bits, 2);
+            }
+            const std::string halfName = index.uniqueName(name + "_fp16");
+            after += half.size();
+            addInitializer(model, graph, halfName, kFloat16, dims, std::move(half));
+            node.set_op_type("Cast");
+            node.set_name(index.uniqueName(name + "_Cast"));
+            node.add_input(halfName);
+            auto* attribute = node.add_attribute();
+            attribute->set_name("to");
+            attribute->set_type(onnx::AttributeProto::INT);
+            attribute->set_i(kFloat);
+        }
+        node.add_output(name);
+        newNodes[static_cast<std::size_t>(initializer.graph)].push_back(std::move(node));
+        replaced.emplace_back(initializer.graph, name);
+        outcome.tensors.push_back(name);
+    }
+    // Remove the float originals (pointers from the index are not used past this point).
+    for (std::size_t g = 0; g < index.graphs().size(); ++g) {
+        onnx::GraphProto& graph = *index.graphs()[g].graph;
+        std::unordered_set<std::string> names;
+        for (const auto& [graphIndex, name] : replaced)
+            if (graphIndex == static_cast<int>(g))
+                names.insert(name);
+        if (names.empty())
+            continue;
+        eraseInitializers(model, graph, [&](const onnx::TensorProto& t) { return names.contains(t.name()); });
+        for (const auto& name : names)
+            removeFromInputs(graph, name); // now produced by a node, it cannot also be an input
+        prependNodes(graph, newNodes[g]);
+    }
+    outcome.summary = std::string(int8 ? "quantized " : "stored as float16: ") + std::to_string(outcome.tensors.size())
+        + " tensor(s), " + humanBytes(before) + " -> " + humanBytes(after);
+    if (int8)
+        outcome.summary += perChannel ? " (per channel where the op has channels)" : " (per tensor)";
+    return outcome;
+}
+
+} // namespace slimscope::core::slim

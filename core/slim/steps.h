@@ -1,0 +1,44 @@
+#pragma once
+
+// The slimming steps; each rewrites a WorkingModel. Internal to core/slim (slimmer.cpp runs them).
+
+#include "graphindex.h"
+#include "recipe.h"
+#include "support/progress.h"
+#include "workingmodel.h"
+
+#include <string>
+#include <vector>
+
+namespace slimscope::core::slim {
+
+struct StepContext {
+    WorkingModel& model;
+    Diagnostics& diagnostics;
+    const CancelToken* cancel = nullptr;
+};
+
+/// What one step did, for the preview and the CLI.
+struct StepOutcome {
+    std::string summary; ///< "removed 3 duplicate tensors (780 KiB)"
+    std::vector<std::string> tensors; ///< original tensor names it changed
+};
+
+Result<StepOutcome> runCleanup(const CleanupStep& step, StepContext& context);
+Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepContext& context);
+Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, StepContext& context);
+Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope& scope, StepContext& context);
+
+/// Decodes a float tensor (float32/float16/bfloat16/float64) to float32 values.
+std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t dataType);
+/// Encodes float32 values in the given float type (round to nearest even for the narrow ones).
+std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32_t dataType);
+/// float32 -> float16 bits, round to nearest even, saturating to ±65504 outside the range (NaN stays NaN).
+std::uint16_t floatToHalf(float value);
+
+/// Removes graph.initializer entries for which `remove` is true, forgetting their sources first.
+void eraseInitializers(WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove);
+/// Renames every use of `from` to `to` in the graph and its subgraphs.
+void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to);
+
+} // namespace slimscope::core::slim

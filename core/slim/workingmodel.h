@@ -1,0 +1,74 @@
+#pragma once
+
+#include "model/modelfile.h"
+#include "support/error.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace slimscope::core::slim {
+
+/// Where a working tensor's bytes come from: a range of the original model (mapping, external file or typed
+/// fields decoded on demand), or bytes a step produced.
+struct TensorSource {
+    std::shared_ptr<const model::ModelFile> file; ///< set for original data
+    const model::WeightTensor* weight = nullptr; ///< original values
+    bool indices = false; ///< the original's sparse indices rather than values
+    std::shared_ptr<const std::vector<std::byte>> owned; ///< set for new data
+};
+
+/// A graph of the working model with its place in the hierarchy.
+struct WorkingGraph {
+    onnx::GraphProto* graph = nullptr;
+    int parent = -1;
+    std::string path;
+};
+
+/// A mutable copy of a model: the protobuf skeleton (no weight payloads) plus, per TensorProto, where its
+/// bytes are. Steps rewrite the skeleton and attach new bytes; nothing is copied until the model is written.
+/// Invariant: a tensor with a source has no raw_data in the skeleton.
+class WorkingModel {
+public:
+    explicit WorkingModel(std::shared_ptr<const model::ModelFile> file);
+
+    onnx::ModelProto& proto() { return *m_proto; }
+    const onnx::ModelProto& proto() const { return *m_proto; }
+    const std::shared_ptr<const model::ModelFile>& original() const { return m_file; }
+
+    /// The tensor's values in the dense little-endian layout of its type (raw_data layout).
+    Result<model::TensorBytes> data(const onnx::TensorProto& tensor) const;
+    bool hasSource(const onnx::TensorProto& tensor) const { return m_sources.contains(&tensor); }
+    /// Gives the tensor new bytes (raw_data layout): clears typed fields and external data, keeps name and dims.
+    void setData(onnx::TensorProto& tensor, std::vector<std::byte> bytes);
+    /// Shares another tensor's source (a renamed or moved copy).
+    void shareSource(const onnx::TensorProto& from, onnx::TensorProto& to);
+    /// Must be called before a tensor is deleted from the skeleton, so its address cannot be mistaken later.
+    void forget(const onnx::TensorProto& tensor);
+    /// forget() for every tensor inside a message (graph, node, attribute, sparse tensor).
+    void forgetAllIn(const onnx::GraphProto& graph);
+    void forgetAllIn(const onnx::NodeProto& node);
+
+    /// Main graph first, then every subgraph, parents before children.
+    std::vector<WorkingGraph> graphs();
+
+    /// Bytes of the serialized model, exactly, with the tensors in `externalTensors` stored externally (their
+    /// TensorProto must already carry the external_data entries).
+    std::uint64_t serializedSize() const;
+    /// Bytes of weight payloads (raw_data or typed fields) across the model.
+    std::uint64_t payloadBytes(const onnx::TensorProto& tensor) const;
+
+    /// Calls fn for every TensorProto in the skeleton (initializers, sparse values/indices, attribute tensors).
+    void forEachTensor(const std::function<void(onnx::TensorProto&)>& fn);
+    void forEachTensor(const std::function<void(const onnx::TensorProto&)>& fn) const;
+
+private:
+    std::shared_ptr<const model::ModelFile> m_file;
+    std::unique_ptr<onnx::ModelProto> m_proto;
+    std::unordered_map<const onnx::TensorProto*, TensorSource> m_sources;
+};
+
+} // namespace slimscope::core::slim
