@@ -17,6 +17,11 @@ for package in "${PACKAGES[@]}"; do
         missing+=("$package")
     fi
 done
+# npm fetches ONNX Runtime's library (scripts/fetch-onnxruntime.sh); a machine may already have Node.js from
+# elsewhere, so ask apt only when the command is missing.
+if ! command -v npm >/dev/null 2>&1; then
+    missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
