@@ -3,6 +3,7 @@
 
 #include "support/format.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <unordered_set>
@@ -51,52 +52,94 @@ void eraseInputs(onnx::GraphProto& graph, const std::unordered_set<std::string>&
             inputs->DeleteSubrange(i, 1);
 }
 
+int commonAncestor(const std::vector<WorkingGraph>& graphs, int a, int b)
+{
+    std::unordered_set<int> chain;
+    for (int g = a; g >= 0; g = graphs[static_cast<std::size_t>(g)].parent)
+        chain.insert(g);
+    for (int g = b; g >= 0; g = graphs[static_cast<std::size_t>(g)].parent)
+        if (chain.contains(g))
+            return g;
+    return 0;
+}
+
+// Merges byte-identical initializers. Copies in one graph keep the first; copies spread over subgraphs (the
+// branches of an If often repeat the same LSTM weights) are replaced by one initializer in the nearest graph
+// that encloses them all, which the subgraphs read from the outer scope.
 std::uint64_t dedupe(WorkingModel& model, std::uint64_t& count)
 {
+    GraphIndex index(model);
+    const auto& graphs = index.graphs();
+    struct Member {
+        int graph;
+        onnx::TensorProto* tensor;
+    };
+    std::map<std::tuple<int, std::vector<std::int64_t>, std::uint64_t>, std::vector<Member>> groups;
+    for (const auto& initializer : index.initializers()) {
+        onnx::TensorProto& tensor = *initializer.tensor;
+        const std::uint64_t size = model.payloadBytes(tensor);
+        if (size == 0 || index.isGraphInput(tensor.name()) || index.isGraphOutput(tensor.name()))
+            continue;
+        groups[{ tensor.data_type(), { tensor.dims().begin(), tensor.dims().end() }, size }].push_back(
+            { initializer.graph, &tensor });
+    }
     std::uint64_t saved = 0;
-    for (const auto& info : model.graphs()) {
-        onnx::GraphProto& graph = *info.graph;
-        std::unordered_set<std::string> inputs;
-        for (const auto& input : graph.input())
-            inputs.insert(input.name());
-        std::unordered_set<std::string> outputs;
-        for (const auto& output : graph.output())
-            outputs.insert(output.name());
-        // Candidates: same type, dims and payload size; confirmed byte by byte.
-        std::map<std::tuple<int, std::vector<std::int64_t>, std::uint64_t>, std::vector<onnx::TensorProto*>> groups;
-        for (auto& tensor : *graph.mutable_initializer()) {
-            const std::uint64_t size = model.payloadBytes(tensor);
-            if (size == 0 || inputs.contains(tensor.name()) || outputs.contains(tensor.name()))
+    std::vector<std::unordered_set<std::string>> erase(graphs.size());
+    std::vector<std::pair<int, std::pair<std::string, std::string>>> renames; // graph, (from, to)
+    for (auto& [key, members] : groups) {
+        if (members.size() < 2)
+            continue;
+        std::vector<std::vector<Member>> sets;
+        std::vector<model::TensorBytes> representatives;
+        for (const Member& member : members) {
+            auto bytes = model.data(*member.tensor);
+            if (!bytes)
                 continue;
-            groups[{ tensor.data_type(), { tensor.dims().begin(), tensor.dims().end() }, size }].push_back(&tensor);
-        }
-        std::unordered_map<std::string, std::string> replaceBy;
-        for (auto& [key, members] : groups) {
-            if (members.size() < 2)
-                continue;
-            std::vector<std::pair<onnx::TensorProto*, model::TensorBytes>> kept;
-            for (auto* member : members) {
-                auto bytes = model.data(*member);
-                if (!bytes)
-                    continue;
-                bool duplicate = false;
-                for (auto& [keeper, keeperBytes] : kept) {
-                    if (std::memcmp(keeperBytes.bytes.data(), bytes->bytes.data(), bytes->bytes.size()) == 0) {
-                        replaceBy[member->name()] = keeper->name();
-                        saved += bytes->bytes.size();
-                        ++count;
-                        duplicate = true;
-                        break;
-                    }
+            bool placed = false;
+            for (std::size_t s = 0; s < sets.size() && !placed; ++s)
+                if (std::memcmp(representatives[s].bytes.data(), bytes->bytes.data(), bytes->bytes.size()) == 0) {
+                    sets[s].push_back(member);
+                    placed = true;
                 }
-                if (!duplicate)
-                    kept.emplace_back(member, std::move(*bytes));
+            if (!placed) {
+                sets.push_back({ member });
+                representatives.push_back(std::move(*bytes));
             }
         }
-        for (const auto& [from, to] : replaceBy)
-            renameUses(graph, from, to);
-        eraseInitializers(model, graph, [&](const onnx::TensorProto& t) { return replaceBy.contains(t.name()); });
+        for (auto& set : sets) {
+            if (set.size() < 2)
+                continue;
+            int home = set.front().graph;
+            for (const Member& member : set)
+                home = commonAncestor(graphs, home, member.graph);
+            const auto keeper = std::ranges::find_if(set, [&](const Member& m) { return m.graph == home; });
+            std::string keeperName;
+            if (keeper != set.end()) {
+                keeperName = keeper->tensor->name();
+            } else {
+                onnx::TensorProto& hoisted = *graphs[static_cast<std::size_t>(home)].graph->add_initializer();
+                hoisted.set_name(index.uniqueName(set.front().tensor->name()));
+                hoisted.set_data_type(set.front().tensor->data_type());
+                hoisted.mutable_dims()->CopyFrom(set.front().tensor->dims());
+                model.shareSource(*set.front().tensor, hoisted);
+                keeperName = hoisted.name();
+                saved -= model.payloadBytes(hoisted); // the hoisted copy is new bytes
+            }
+            for (const Member& member : set) {
+                if (member.tensor->name() == keeperName && member.graph == home)
+                    continue;
+                renames.push_back({ member.graph, { member.tensor->name(), keeperName } });
+                erase[static_cast<std::size_t>(member.graph)].insert(member.tensor->name());
+                saved += model.payloadBytes(*member.tensor);
+                ++count;
+            }
+        }
     }
+    for (const auto& [graph, names] : renames)
+        renameUses(*graphs[static_cast<std::size_t>(graph)].graph, names.first, names.second);
+    for (std::size_t g = 0; g < graphs.size(); ++g)
+        if (!erase[g].empty())
+            eraseInitializers(model, *graphs[g].graph, [&](const onnx::TensorProto& t) { return erase[g].contains(t.name()); });
     return saved;
 }
 
