@@ -66,6 +66,20 @@ std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t da
     return values;
 }
 
+FloatValues viewFloats(const model::TensorBytes& bytes, std::int32_t dataType)
+{
+    FloatValues view;
+    if (static_cast<DataType>(dataType) == DataType::Float
+        && reinterpret_cast<std::uintptr_t>(bytes.bytes.data()) % alignof(float) == 0) {
+        view.values = { reinterpret_cast<const float*>(bytes.bytes.data()), bytes.bytes.size() / sizeof(float) };
+        view.owner = bytes.owner;
+        return view;
+    }
+    view.owned = decodeFloats(bytes, dataType);
+    view.values = view.owned;
+    return view;
+}
+
 std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32_t dataType)
 {
     const auto type = static_cast<DataType>(dataType);

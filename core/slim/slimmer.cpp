@@ -1,13 +1,17 @@
 #include "slimmer.h"
 
+#include "analysis/analysis.h"
 #include "analysis/elementdecode.h"
 #include "graphindex.h"
 #include "steps.h"
+#include "support/parallel.h"
 
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
+#include <optional>
+#include <span>
 
 namespace slimscope::core::slim {
 
@@ -21,21 +25,47 @@ bool isFloatType(std::int32_t type)
     return t == DataType::Float || t == DataType::Float16 || t == DataType::Double || t == DataType::Bfloat16;
 }
 
-// Reads a tensor of any numeric type as doubles.
-std::vector<double> asDoubles(const model::TensorBytes& bytes, std::int32_t type, std::uint64_t count)
+// Reads a tensor of any numeric type as float32 (tight loops for the common types; previews must be quick).
+std::vector<float> asFloats(const model::TensorBytes& bytes, std::int32_t type, std::uint64_t count)
 {
-    std::vector<double> values(count);
-    for (std::uint64_t i = 0; i < count; ++i)
-        values[i] = analysis::elementAsDouble(static_cast<DataType>(type), bytes.bytes.data(), i);
+    const auto t = static_cast<DataType>(type);
+    if (t == DataType::Float || t == DataType::Float16 || t == DataType::Bfloat16 || t == DataType::Double) {
+        auto values = decodeFloats(bytes, type);
+        values.resize(count);
+        return values;
+    }
+    std::vector<float> values(count);
+    const std::byte* data = bytes.bytes.data();
+    if (t == DataType::Int8) {
+        for (std::uint64_t i = 0; i < count; ++i)
+            values[i] = static_cast<float>(static_cast<std::int8_t>(data[i]));
+    } else if (t == DataType::Uint8) {
+        for (std::uint64_t i = 0; i < count; ++i)
+            values[i] = static_cast<float>(static_cast<std::uint8_t>(data[i]));
+    } else {
+        for (std::uint64_t i = 0; i < count; ++i)
+            values[i] = static_cast<float>(analysis::elementAsDouble(t, data, i));
+    }
     return values;
 }
+
+// DequantizeLinear over an int8/uint8 initializer, compared without materializing the float values.
+struct QuantizedView {
+    model::TensorBytes x;
+    bool isSigned = true;
+    std::vector<float> scales;
+    std::vector<float> zeros;
+    std::uint64_t inner = 1;
+};
 
 struct Effective {
     bool found = false;
     std::string dtype;
     std::string storage;
     std::uint64_t bytes = 0;
-    std::vector<double> values; // dense, as the consumers see them
+    FloatValues floats; // dense values as the consumers see them (unless `quantized` describes them)
+    std::optional<QuantizedView> quantized;
+    const TensorSource* source = nullptr; // for an initializer: where its bytes come from
 };
 
 class Reconstructor {
@@ -56,7 +86,7 @@ public:
         }
     }
 
-    Effective find(const std::string& name, bool wantValues)
+    Effective find(const std::string& name, bool wantValues) const
     {
         Effective e;
         if (const auto it = m_initializers.find(name); it != m_initializers.end()) {
@@ -65,8 +95,9 @@ public:
             e.dtype = std::string(model::dataTypeName(t.data_type()));
             e.storage = "initializer";
             e.bytes = m_model.payloadBytes(t);
+            e.source = m_model.source(t);
             if (wantValues)
-                e.values = read(t);
+                e.floats = readFloats(t);
             return e;
         }
         if (const auto it = m_sparse.find(name); it != m_sparse.end()) {
@@ -79,12 +110,13 @@ public:
                 std::uint64_t dense = 1;
                 for (const auto d : s.dims())
                     dense *= static_cast<std::uint64_t>(d);
-                e.values.assign(dense, 0.0);
-                const auto values = read(s.values());
-                const auto indices = read(s.indices());
-                for (std::size_t i = 0; i < values.size() && i < indices.size(); ++i)
-                    if (indices[i] >= 0 && static_cast<std::uint64_t>(indices[i]) < dense)
-                        e.values[static_cast<std::size_t>(indices[i])] = values[i];
+                e.floats.owned.assign(dense, 0.0f);
+                const auto values = readFloats(s.values());
+                const auto indices = readIndices(s.indices());
+                for (std::size_t i = 0; i < values.values.size() && i < indices.size(); ++i)
+                    if (indices[i] < dense)
+                        e.floats.owned[static_cast<std::size_t>(indices[i])] = values.values[i];
+                e.floats.values = e.floats.owned;
             }
             return e;
         }
@@ -93,7 +125,7 @@ public:
             return e;
         const onnx::NodeProto& node = *producer->second;
         if (node.op_type() == "DequantizeLinear" && node.input_size() >= 2) {
-            const Effective x = find(node.input(0), wantValues);
+            const Effective x = find(node.input(0), false);
             const Effective scale = find(node.input(1), true);
             const Effective zero = node.input_size() > 2 ? find(node.input(2), true) : Effective {};
             if (!x.found || !scale.found)
@@ -102,12 +134,17 @@ public:
             e.dtype = x.dtype;
             e.storage = "quantized";
             e.bytes = x.bytes + scale.bytes + zero.bytes;
-            if (wantValues)
-                e.values = dequantize(node, x.values, scale.values, zero.values, node.input(0));
+            if (wantValues) {
+                e.quantized = quantizedView(node, scale, zero);
+                if (!e.quantized)
+                    e.floats = dequantizeDense(node, find(node.input(0), true), scale, zero);
+            }
             return e;
         }
         if (node.op_type() == "Cast" && node.input_size() == 1) {
             Effective source = find(node.input(0), wantValues);
+            if (source.quantized)
+                return e; // a Cast after a DequantizeLinear: not a storage form we produce
             if (!source.found)
                 return e;
             source.storage = source.dtype == "float16" ? "float16" : source.storage;
@@ -117,45 +154,97 @@ public:
     }
 
 private:
-    std::vector<double> read(const onnx::TensorProto& tensor)
+    // Linear indices (int64 or int32), as ONNX sparse tensors and Slimscope write them.
+    std::vector<std::uint64_t> readIndices(const onnx::TensorProto& tensor) const
     {
+        std::vector<std::uint64_t> out;
         auto bytes = m_model.data(tensor);
         if (!bytes)
-            return {};
-        return asDoubles(*bytes, tensor.data_type(), elementCount(tensor));
-    }
-
-    std::vector<double> dequantize(const onnx::NodeProto& node, const std::vector<double>& x,
-        const std::vector<double>& scales, const std::vector<double>& zeros, const std::string& xName)
-    {
-        std::vector<double> out(x.size());
-        std::int64_t axis = 1;
-        for (const auto& attribute : node.attribute())
-            if (attribute.name() == "axis")
-                axis = attribute.i();
-        std::uint64_t inner = 1;
-        if (scales.size() > 1) {
-            const auto it = m_initializers.find(xName);
-            const auto sparse = m_sparse.find(xName);
-            std::vector<std::int64_t> dims;
-            if (it != m_initializers.end())
-                dims.assign(it->second->dims().begin(), it->second->dims().end());
-            else if (sparse != m_sparse.end())
-                dims.assign(sparse->second->dims().begin(), sparse->second->dims().end());
-            if (axis < 0)
-                axis += static_cast<std::int64_t>(dims.size());
-            for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < dims.size(); ++d)
-                inner *= static_cast<std::uint64_t>(dims[d]);
-        }
-        for (std::size_t i = 0; i < x.size(); ++i) {
-            const std::size_t c = scales.size() > 1 ? (i / inner) % scales.size() : 0;
-            const double zero = zeros.empty() ? 0.0 : zeros[std::min(c, zeros.size() - 1)];
-            out[i] = (x[i] - zero) * scales[c];
-        }
+            return out;
+        const auto type = static_cast<DataType>(tensor.data_type());
+        const std::uint64_t count = elementCount(tensor);
+        out.resize(count);
+        for (std::uint64_t i = 0; i < count; ++i)
+            out[i] = static_cast<std::uint64_t>(analysis::elementAsDouble(type, bytes->bytes.data(), i));
         return out;
     }
 
-    WorkingModel& m_model;
+    FloatValues readFloats(const onnx::TensorProto& tensor) const
+    {
+        FloatValues out;
+        auto bytes = m_model.data(tensor);
+        if (!bytes)
+            return out;
+        if (isFloatType(tensor.data_type())) {
+            return viewFloats(*bytes, tensor.data_type());
+        }
+        out.owned = asFloats(*bytes, tensor.data_type(), elementCount(tensor));
+        out.values = out.owned;
+        return out;
+    }
+
+    // DequantizeLinear over values that are not a plain initializer (stored sparse): dense float values.
+    FloatValues dequantizeDense(const onnx::NodeProto& node, const Effective& x, const Effective& scale, const Effective& zero) const
+    {
+        FloatValues out;
+        const auto& values = x.floats.values;
+        const auto& scales = scale.floats.values;
+        if (values.empty() || scales.empty())
+            return out;
+        std::uint64_t inner = 1;
+        if (scales.size() > 1) {
+            std::int64_t axis = 1;
+            for (const auto& attribute : node.attribute())
+                if (attribute.name() == "axis")
+                    axis = attribute.i();
+            const auto sparse = m_sparse.find(node.input(0));
+            if (sparse != m_sparse.end()) {
+                const auto& dims = sparse->second->dims();
+                if (axis < 0)
+                    axis += dims.size();
+                for (int d = static_cast<int>(axis) + 1; d < dims.size(); ++d)
+                    inner *= static_cast<std::uint64_t>(dims[d]);
+            }
+        }
+        out.owned.resize(values.size());
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            const std::size_t c = scales.size() > 1 ? (i / inner) % scales.size() : 0;
+            const float z = zero.floats.values.empty() ? 0.0f : zero.floats.values[std::min(c, zero.floats.values.size() - 1)];
+            out.owned[i] = (values[i] - z) * scales[c];
+        }
+        out.values = out.owned;
+        return out;
+    }
+
+    std::optional<QuantizedView> quantizedView(const onnx::NodeProto& node, const Effective& scale, const Effective& zero) const
+    {
+        const auto x = m_initializers.find(node.input(0));
+        if (x == m_initializers.end())
+            return std::nullopt; // quantized values stored sparse: compared through the dense fallback below
+        const onnx::TensorProto& tensor = *x->second;
+        auto bytes = m_model.data(tensor);
+        const auto type = static_cast<DataType>(tensor.data_type());
+        if (!bytes || (type != DataType::Int8 && type != DataType::Uint8) || scale.floats.values.empty())
+            return std::nullopt;
+        QuantizedView view;
+        view.x = std::move(*bytes);
+        view.isSigned = type == DataType::Int8;
+        view.scales.assign(scale.floats.values.begin(), scale.floats.values.end());
+        view.zeros.assign(zero.floats.values.begin(), zero.floats.values.end());
+        if (view.scales.size() > 1) {
+            std::int64_t axis = 1;
+            for (const auto& attribute : node.attribute())
+                if (attribute.name() == "axis")
+                    axis = attribute.i();
+            if (axis < 0)
+                axis += tensor.dims_size();
+            for (int d = static_cast<int>(axis) + 1; d < tensor.dims_size(); ++d)
+                view.inner *= static_cast<std::uint64_t>(tensor.dims(d));
+        }
+        return view;
+    }
+
+    const WorkingModel& m_model;
     GraphIndex m_index;
     std::unordered_map<std::string, onnx::TensorProto*> m_initializers;
     std::unordered_map<std::string, onnx::SparseTensorProto*> m_sparse;
@@ -224,95 +313,192 @@ std::vector<DtypeBytes> sortedDtypes(const std::map<std::string, std::uint64_t>&
     return out;
 }
 
-double sparsityOf(const std::vector<double>& values)
+double sparsityOf(std::span<const float> values)
 {
     if (values.empty())
         return 0.0;
-    return static_cast<double>(std::ranges::count(values, 0.0)) / static_cast<double>(values.size());
+    return static_cast<double>(std::ranges::count(values, 0.0f)) / static_cast<double>(values.size());
 }
 
-void compareValues(TensorChange& change, const std::vector<double>& before, const std::vector<double>& after)
+struct ErrorSums {
+    bool valid = false;
+    double signal = 0.0;
+    double noise = 0.0;
+    float maxAbs = 0.0f;
+    std::uint64_t zerosAfter = 0;
+    std::uint64_t count = 0;
+};
+
+// Fixed-size blocks accumulate in float lanes (vectorizable) and are summed in double.
+template <class After>
+ErrorSums accumulateErrors(std::span<const float> before, After after)
 {
-    if (before.size() != after.size() || before.empty())
-        return;
-    double signal = 0.0, noise = 0.0, maxAbs = 0.0;
-    for (std::size_t i = 0; i < before.size(); ++i) {
-        const double d = after[i] - before[i];
-        signal += before[i] * before[i];
-        noise += d * d;
-        maxAbs = std::max(maxAbs, std::fabs(d));
+    ErrorSums sums;
+    sums.valid = true;
+    sums.count = before.size();
+    constexpr std::size_t kBlock = 4096;
+    for (std::size_t begin = 0; begin < before.size(); begin += kBlock) {
+        const std::size_t end = std::min(before.size(), begin + kBlock);
+        float signal = 0.0f, noise = 0.0f, maxAbs = sums.maxAbs;
+        std::uint64_t zeros = 0;
+        for (std::size_t i = begin; i < end; ++i) {
+            const float a = after(i);
+            const float d = a - before[i];
+            signal += before[i] * before[i];
+            noise += d * d;
+            maxAbs = std::max(maxAbs, std::fabs(d));
+            zeros += a == 0.0f ? 1 : 0;
+        }
+        sums.signal += signal;
+        sums.noise += noise;
+        sums.maxAbs = maxAbs;
+        sums.zerosAfter += zeros;
     }
-    change.hasError = true;
-    change.maxAbs = maxAbs;
-    change.relativeL2 = signal > 0.0 ? std::sqrt(noise / signal) : (noise > 0.0 ? INFINITY : 0.0);
-    change.sqnrDb = noise > 0.0 ? 10.0 * std::log10(signal / noise) : INFINITY;
+    return sums;
 }
 
-// One row per original initializer (and sparse initializer) of the main graph and subgraphs.
-std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model, const CancelToken* cancel)
+ErrorSums compareWith(std::span<const float> before, const Effective& after)
 {
-    Reconstructor reconstructor(model);
-    std::vector<TensorChange> changes;
-    for (const auto& weight : file.weights()) {
-        if (cancel && cancel->isCancelled())
-            break;
-        if (weight.storage == model::Storage::Constant)
-            continue;
-        TensorChange change;
+    if (after.quantized) {
+        const QuantizedView& q = *after.quantized;
+        if (q.x.bytes.size() != before.size())
+            return {};
+        const std::size_t channels = q.scales.size();
+        // Dequantize per block of `inner` values that share a channel.
+        std::vector<float> block;
+        ErrorSums total;
+        total.valid = true;
+        const std::uint64_t inner = std::max<std::uint64_t>(1, channels > 1 ? q.inner : before.size());
+        for (std::uint64_t start = 0, b = 0; start < before.size(); start += inner, ++b) {
+            const std::size_t c = channels > 1 ? b % channels : 0;
+            const float scale = q.scales[c];
+            const float zero = q.zeros.empty() ? 0.0f : q.zeros[std::min(c, q.zeros.size() - 1)];
+            const std::byte* x = q.x.bytes.data() + start;
+            const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(inner, before.size() - start));
+            const auto part = q.isSigned
+                ? accumulateErrors(before.subspan(start, length),
+                      [&](std::size_t i) { return (static_cast<float>(static_cast<std::int8_t>(x[i])) - zero) * scale; })
+                : accumulateErrors(before.subspan(start, length),
+                      [&](std::size_t i) { return (static_cast<float>(static_cast<std::uint8_t>(x[i])) - zero) * scale; });
+            total.signal += part.signal;
+            total.noise += part.noise;
+            total.maxAbs = std::max(total.maxAbs, part.maxAbs);
+            total.zerosAfter += part.zerosAfter;
+            total.count += part.count;
+        }
+        return total;
+    }
+    const auto& values = after.floats.values;
+    if (values.size() != before.size())
+        return {};
+    return accumulateErrors(before, [&](std::size_t i) { return values[i]; });
+}
+
+void setErrors(TensorChange& change, const ErrorSums& sums)
+{
+    if (!sums.valid)
+        return;
+    change.hasError = true;
+    change.maxAbs = sums.maxAbs;
+    change.relativeL2 = sums.signal > 0.0 ? std::sqrt(sums.noise / sums.signal) : (sums.noise > 0.0 ? INFINITY : 0.0);
+    change.sqnrDb = sums.noise > 0.0 ? 10.0 * std::log10(sums.signal / sums.noise) : INFINITY;
+    change.sparsityAfter = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
+}
+
+// One row per original initializer (and sparse initializer) of every graph. Tensors still read from their
+// original bytes are unchanged and cost nothing; the others are decoded and compared, in parallel.
+std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
+    const analysis::Analysis* analysis, const CancelToken* cancel)
+{
+    const Reconstructor reconstructor(model);
+    std::vector<const model::WeightTensor*> weights;
+    for (const auto& weight : file.weights())
+        if (weight.storage != model::Storage::Constant)
+            weights.push_back(&weight);
+    std::vector<TensorChange> changes(weights.size());
+    parallelFor(weights.size(), [&](std::size_t w) {
+        const model::WeightTensor& weight = *weights[w];
+        const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
+        TensorChange& change = changes[w];
         change.name = weight.name;
         change.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
         change.dtypeBefore = std::string(model::dataTypeName(weight.dataType));
         change.elements = weight.elements;
         change.bytesBefore = weight.storedBytes;
         const bool numeric = analysis::isNumeric(static_cast<DataType>(weight.dataType));
-        const bool isFloat = isFloatType(weight.dataType);
-        std::vector<double> before;
+        const Effective unchangedProbe = reconstructor.find(weight.name, false);
+        const bool unchanged = unchangedProbe.found && unchangedProbe.source && unchangedProbe.source->weight == &weight
+            && !unchangedProbe.source->indices;
+        if (unchanged) {
+            change.dtypeAfter = change.dtypeBefore;
+            change.storageAfter = std::string(model::storageName(weight.storage));
+            change.bytesAfter = unchangedProbe.bytes;
+            if (analysis && weightIndex < analysis->tensors.size())
+                change.sparsityBefore = analysis->tensors[weightIndex].sparsity;
+            else if (numeric)
+                if (auto bytes = file.read(weight)) {
+                    const FloatValues view = isFloatType(weight.dataType) ? viewFloats(*bytes, weight.dataType) : FloatValues {};
+                    change.sparsityBefore = isFloatType(weight.dataType)
+                        ? sparsityOf(view.values)
+                        : sparsityOf(asFloats(*bytes, weight.dataType, weight.storedElements));
+                }
+            // (sparse originals count their omitted entries in the analysis; this fallback sees stored values only)
+            change.sparsityAfter = change.sparsityBefore;
+            return;
+        }
+        FloatValues before;
         if (numeric) {
-            auto bytes = file.read(weight);
-            if (bytes) {
-                before = asDoubles(*bytes, weight.dataType, weight.storedElements);
+            if (auto bytes = file.read(weight)) {
+                if (isFloatType(weight.dataType)) {
+                    before = viewFloats(*bytes, weight.dataType);
+                } else {
+                    before.owned = asFloats(*bytes, weight.dataType, weight.storedElements);
+                    before.values = before.owned;
+                }
                 if (weight.storage == model::Storage::SparseInitializer) {
                     // Densify through the indices for a like-for-like comparison.
-                    std::vector<double> dense(weight.elements, 0.0);
+                    std::vector<float> dense(weight.elements, 0.0f);
                     auto indexBytes = file.readIndices(weight);
                     if (indexBytes && weight.sparseIndices)
-                        for (std::uint64_t i = 0; i < before.size(); ++i) {
+                        for (std::uint64_t i = 0; i < before.values.size(); ++i) {
                             const auto index = static_cast<std::uint64_t>(analysis::elementAsDouble(
                                 static_cast<DataType>(weight.sparseIndices->data_type()), indexBytes->bytes.data(), i));
                             if (index < dense.size())
-                                dense[index] = before[i];
+                                dense[index] = before.values[i];
                         }
-                    before = std::move(dense);
+                    before.owned = std::move(dense);
+                    before.values = before.owned;
                 }
             }
         }
-        change.sparsityBefore = sparsityOf(before);
+        change.sparsityBefore = sparsityOf(before.values);
         const Effective after = reconstructor.find(weight.name, numeric);
         if (!after.found) {
             change.removed = true;
             change.changed = true;
             change.dtypeAfter = "-";
             change.storageAfter = "removed";
-        } else {
-            change.dtypeAfter = after.dtype;
-            change.storageAfter = after.storage;
-            change.bytesAfter = after.bytes;
-            change.sparsityAfter = sparsityOf(after.values);
-            if (isFloat)
-                compareValues(change, before, after.values);
-            change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
-                || change.storageAfter != std::string(model::storageName(weight.storage))
-                || (change.hasError && change.maxAbs > 0.0);
+            return;
         }
-        changes.push_back(std::move(change));
-    }
+        change.dtypeAfter = after.dtype;
+        change.storageAfter = after.storage;
+        change.bytesAfter = after.bytes;
+        const ErrorSums sums = compareWith(before.values, after);
+        if (isFloatType(weight.dataType))
+            setErrors(change, sums);
+        else if (sums.valid)
+            change.sparsityAfter = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
+        change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
+            || change.storageAfter != std::string(model::storageName(weight.storage))
+            || (change.hasError && change.maxAbs > 0.0);
+    }, cancel);
     return changes;
 }
 
 } // namespace
 
 Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
-    const Progress& progress, const CancelToken* cancel)
+    const Progress& progress, const CancelToken* cancel, const analysis::Analysis* analysis)
 {
     if (auto valid = validateRecipe(recipe); !valid)
         return std::unexpected(valid.error());
@@ -361,7 +547,7 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
     preview.weightBytesAfter = after.bytes;
     preview.weightBytesByDtypeAfter = sortedDtypes(after.byDtype);
     preview.predictedFileBytes = result.model->serializedSize();
-    preview.tensors = describeChanges(*file, *result.model, cancel);
+    preview.tensors = describeChanges(*file, *result.model, analysis, cancel);
     progress.report("done", 1.0);
     return result;
 }

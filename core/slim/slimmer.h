@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+namespace slimscope::core::analysis {
+struct Analysis;
+}
+
 namespace slimscope::core::slim {
 
 /// What happened to one weight tensor of the original model.
@@ -65,8 +69,8 @@ struct SlimResult {
 };
 
 /// Applies a recipe to a loaded model in memory and measures the result. The input is never modified; write
-/// the result with exportModel().
+/// the result with exportModel(). With the model's analysis at hand, unchanged tensors are not read again.
 Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
-    const Progress& progress = {}, const CancelToken* cancel = nullptr);
+    const Progress& progress = {}, const CancelToken* cancel = nullptr, const analysis::Analysis* analysis = nullptr);
 
 } // namespace slimscope::core::slim

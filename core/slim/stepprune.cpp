@@ -3,9 +3,13 @@
 #include "steps.h"
 
 #include "support/format.h"
+#include "support/parallel.h"
 
 #include <algorithm>
+#include <atomic>
+#include <bit>
 #include <cmath>
+#include <optional>
 
 namespace slimscope::core::slim {
 
@@ -16,30 +20,66 @@ struct Target {
     std::vector<float> values;
 };
 
-// The k-th smallest magnitude (0-based) of `magnitudes`, which it reorders.
-float kthMagnitude(std::vector<float>& magnitudes, std::size_t k)
+std::uint32_t magnitudeBits(float v) { return std::bit_cast<std::uint32_t>(v) & 0x7FFFFFFFu; }
+
+// The k-th smallest magnitude (0-based) over several tensors, by radix selection: non-negative floats order
+// like their bit patterns, so a histogram of the high 16 bits finds the bucket, and one of the low 16 bits
+// inside that bucket the value. Two passes over the data, no copy.
+float kthMagnitude(const std::vector<const std::vector<float>*>& tensors, std::uint64_t k)
 {
-    std::nth_element(magnitudes.begin(), magnitudes.begin() + static_cast<std::ptrdiff_t>(k), magnitudes.end());
-    return magnitudes[k];
+    std::vector<std::uint64_t> counts(65536, 0);
+    for (const auto* values : tensors)
+        for (const float v : *values)
+            ++counts[magnitudeBits(v) >> 16];
+    std::uint32_t high = 0;
+    for (; high < 65536; ++high) {
+        if (k < counts[high])
+            break;
+        k -= counts[high];
+    }
+    std::ranges::fill(counts, 0);
+    for (const auto* values : tensors)
+        for (const float v : *values) {
+            const std::uint32_t bits = magnitudeBits(v);
+            if ((bits >> 16) == high)
+                ++counts[bits & 0xFFFFu];
+        }
+    std::uint32_t low = 0;
+    for (; low < 65536; ++low) {
+        if (k < counts[low])
+            break;
+        k -= counts[low];
+    }
+    return std::bit_cast<float>((high << 16) | low);
 }
 
-// Zeros every value below `threshold`, then values equal to it until `budget` more ties have been zeroed.
-void zeroBelow(std::vector<float>& values, float threshold, std::uint64_t& tieBudget)
+// Zeros every value whose magnitude is below `threshold` (a branch-free pass the compiler vectorizes), then
+// `ties` more of the values equal to it, in element order, so that the zero count is exact.
+void zeroBelow(std::vector<float>& values, float threshold, std::uint64_t ties)
 {
-    for (float& v : values) {
-        const float magnitude = std::fabs(v);
-        if (magnitude < threshold) {
-            v = 0.0f;
-        } else if (magnitude == threshold && tieBudget > 0 && v != 0.0f) {
-            v = 0.0f;
-            --tieBudget;
+    for (float& v : values)
+        v = std::fabs(v) < threshold ? 0.0f : v;
+    for (std::size_t i = 0; i < values.size() && ties > 0; ++i)
+        if (values[i] != 0.0f && std::fabs(values[i]) == threshold) {
+            values[i] = 0.0f;
+            --ties;
         }
-    }
 }
 
 std::uint64_t countBelow(const std::vector<float>& values, float threshold)
 {
-    return static_cast<std::uint64_t>(std::ranges::count_if(values, [&](float v) { return std::fabs(v) < threshold; }));
+    std::uint64_t count = 0;
+    for (const float v : values)
+        count += std::fabs(v) < threshold ? 1 : 0;
+    return count;
+}
+
+std::uint64_t countZeros(const std::vector<float>& values)
+{
+    std::uint64_t count = 0;
+    for (const float v : values)
+        count += v == 0.0f ? 1 : 0;
+    return count;
 }
 
 } // namespace
@@ -50,66 +90,83 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
     GraphIndex index(model);
     ScopeMatcher matcher(scope);
     std::vector<Target> targets;
-    for (const auto& initializer : index.initializers()) {
-        if (!matcher.matches(initializer, index))
-            continue;
-        auto bytes = model.data(*initializer.tensor);
+    for (const auto& initializer : index.initializers())
+        if (matcher.matches(initializer, index))
+            targets.push_back({ initializer.tensor, {} });
+    std::vector<std::optional<Error>> errors(targets.size());
+    parallelFor(targets.size(), [&](std::size_t t) {
+        auto bytes = model.data(*targets[t].tensor);
         if (!bytes)
-            return std::unexpected(bytes.error());
-        targets.push_back({ initializer.tensor, decodeFloats(*bytes, initializer.tensor->data_type()) });
-        if (context.cancel && context.cancel->isCancelled())
-            return fail(ErrorCode::Cancelled, "cancelled");
-    }
+            errors[t] = bytes.error();
+        else
+            targets[t].values = decodeFloats(*bytes, targets[t].tensor->data_type());
+    }, context.cancel);
+    if (context.cancel && context.cancel->isCancelled())
+        return fail(ErrorCode::Cancelled, "cancelled");
+    for (const auto& error : errors)
+        if (error)
+            return std::unexpected(*error);
     StepOutcome outcome;
     if (targets.empty()) {
         outcome.summary = "no tensor in scope";
         return outcome;
     }
-    std::uint64_t total = 0, zeroed = 0;
+    std::uint64_t total = 0;
+    std::atomic<std::uint64_t> zeroed { 0 };
     if (step.mode == PruneStep::Mode::Layer) {
-        for (auto& target : targets) {
+        parallelFor(targets.size(), [&](std::size_t t) {
+            auto& target = targets[t];
             const std::size_t n = target.values.size();
             const auto k = static_cast<std::uint64_t>(std::llround(step.sparsity * static_cast<double>(n)));
-            total += n;
             if (k == 0)
-                continue;
-            std::vector<float> magnitudes(n);
-            std::ranges::transform(target.values, magnitudes.begin(), [](float v) { return std::fabs(v); });
-            const float threshold = kthMagnitude(magnitudes, k - 1);
+                return;
+            const std::uint64_t zerosBefore = countZeros(target.values);
+            if (zerosBefore >= k)
+                return;
+            const float threshold = kthMagnitude({ &target.values }, k - 1);
             // Everything strictly below the k-th magnitude goes, then ties at it until k zeros.
-            std::uint64_t ties = k - countBelow(target.values, threshold);
-            const auto before = std::ranges::count(target.values, 0.0f);
-            zeroBelow(target.values, threshold, ties);
-            zeroed += static_cast<std::uint64_t>(std::ranges::count(target.values, 0.0f) - before);
-        }
+            zeroBelow(target.values, threshold, k - countBelow(target.values, threshold));
+            zeroed += k - zerosBefore;
+        }, context.cancel);
     } else {
-        std::vector<float> magnitudes;
-        for (const auto& target : targets)
-            for (const float v : target.values)
-                magnitudes.push_back(std::fabs(v));
-        total = magnitudes.size();
+        std::vector<const std::vector<float>*> all;
+        for (const auto& target : targets) {
+            all.push_back(&target.values);
+            total += target.values.size();
+        }
         const auto k = static_cast<std::uint64_t>(std::llround(step.sparsity * static_cast<double>(total)));
         if (k > 0) {
-            const float threshold = kthMagnitude(magnitudes, k - 1);
+            const float threshold = kthMagnitude(all, k - 1);
             std::uint64_t below = 0;
             for (const auto& target : targets)
                 below += countBelow(target.values, threshold);
+            std::uint64_t zerosBefore = 0;
+            for (const auto& target : targets)
+                zerosBefore += countZeros(target.values);
+            // Ties at the threshold are spent in tensor order; each tensor takes what is left of the budget.
             std::uint64_t ties = k - below;
             for (auto& target : targets) {
-                const auto before = std::ranges::count(target.values, 0.0f);
-                zeroBelow(target.values, threshold, ties);
-                zeroed += static_cast<std::uint64_t>(std::ranges::count(target.values, 0.0f) - before);
+                const std::uint64_t equal = static_cast<std::uint64_t>(std::ranges::count_if(target.values,
+                    [&](float v) { return v != 0.0f && std::fabs(v) == threshold; }));
+                const std::uint64_t spent = std::min(ties, equal);
+                zeroBelow(target.values, threshold, spent);
+                ties -= spent;
             }
+            zeroed = k > zerosBefore ? k - zerosBefore : 0;
         }
     }
-    for (auto& target : targets) {
-        model.setData(*target.tensor, encodeFloats(target.values, target.tensor->data_type()));
-        outcome.tensors.push_back(target.tensor->name());
+    std::vector<std::vector<std::byte>> encoded(targets.size());
+    parallelFor(targets.size(), [&](std::size_t t) {
+        encoded[t] = encodeFloats(targets[t].values, targets[t].tensor->data_type());
+    });
+    for (std::size_t t = 0; t < targets.size(); ++t) {
+        model.setData(*targets[t].tensor, std::move(encoded[t]));
+        outcome.tensors.push_back(targets[t].tensor->name());
     }
     char text[160];
     std::snprintf(text, sizeof text, "pruned %zu tensor(s) to %.1f %% zeros (%s), %llu values zeroed", targets.size(),
         step.sparsity * 100.0, step.mode == PruneStep::Mode::Global ? "global threshold" : "per layer",
-        static_cast<unsigned long long>(zeroed));
+        static_cast<unsigned long long>(zeroed.load()));
     outcome.summary = text;
     (void)total;
     return outcome;

@@ -4,10 +4,12 @@
 #include "steps.h"
 
 #include "support/format.h"
+#include "support/parallel.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 
 namespace slimscope::core::slim {
@@ -64,19 +66,28 @@ struct Quantized {
 };
 
 // Splits the tensor into `channels` groups along `axis` and quantizes each with its own scale.
-Quantized quantize(const std::vector<float>& values, const std::vector<std::int64_t>& dims, int axis, bool symmetric)
+Quantized quantize(std::span<const float> values, const std::vector<std::int64_t>& dims, int axis, bool symmetric)
 {
     std::uint64_t channels = 1, inner = 1;
+    if (values.empty())
+        return {};
     if (axis >= 0) {
         channels = static_cast<std::uint64_t>(dims[static_cast<std::size_t>(axis)]);
         for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < dims.size(); ++d)
             inner *= static_cast<std::uint64_t>(dims[d]);
+        if (channels == 0 || inner == 0)
+            return {};
     }
     std::vector<float> low(channels, 0.0f), high(channels, 0.0f); // ranges always include 0
-    for (std::uint64_t i = 0; i < values.size(); ++i) {
-        const std::uint64_t c = (i / inner) % channels;
-        low[c] = std::min(low[c], values[i]);
-        high[c] = std::max(high[c], values[i]);
+    for (std::uint64_t block = 0; block < values.size() / inner; ++block) {
+        const std::uint64_t c = block % channels;
+        float lo = low[c], hi = high[c];
+        for (std::uint64_t j = block * inner; j < (block + 1) * inner; ++j) {
+            lo = std::min(lo, values[j]);
+            hi = std::max(hi, values[j]);
+        }
+        low[c] = lo;
+        high[c] = hi;
     }
     Quantized q;
     q.values.resize(values.size());
@@ -95,11 +106,20 @@ Quantized quantize(const std::vector<float>& values, const std::vector<std::int6
         q.scales[c] = scale > 0.0f ? scale : 1.0f; // an all-zero channel: any scale, every value is the zero point
         q.zeroPoints[c] = symmetric ? std::byte { 0 } : static_cast<std::byte>(zeroPoint[c]);
     }
-    for (std::uint64_t i = 0; i < values.size(); ++i) {
-        const std::uint64_t c = (i / inner) % channels;
-        const long level = std::lround(values[i] / q.scales[c]) + zeroPoint[c];
-        q.values[i] = symmetric ? static_cast<std::byte>(static_cast<std::int8_t>(std::clamp(level, -127L, 127L)))
-                                : static_cast<std::byte>(static_cast<std::uint8_t>(std::clamp(level, 0L, 255L)));
+    // Blocks of `inner` values share a channel. Multiply by the reciprocal and round half to even
+    // (nearbyint), as ONNX's QuantizeLinear does.
+    const float lowest = symmetric ? -127.0f : 0.0f, highest = symmetric ? 127.0f : 255.0f;
+    const std::uint64_t blocks = values.size() / inner;
+    for (std::uint64_t block = 0; block < blocks; ++block) {
+        const std::uint64_t c = block % channels;
+        const float inverse = 1.0f / q.scales[c];
+        const auto zero = static_cast<float>(zeroPoint[c]);
+        const std::uint64_t begin = block * inner;
+        for (std::uint64_t j = begin; j < begin + inner; ++j) {
+            const float level = std::clamp(roundSmall(values[j] * inverse) + zero, lowest, highest);
+            q.values[j] = symmetric ? static_cast<std::byte>(static_cast<std::int8_t>(level))
+                                    : static_cast<std::byte>(static_cast<std::uint8_t>(level));
+        }
     }
     return q;
 }
@@ -173,40 +193,76 @@ Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, St
     std::vector<std::vector<onnx::NodeProto>> newNodes(index.graphs().size());
     std::vector<std::pair<int, std::string>> replaced; // (graph, original initializer name)
     std::uint64_t before = 0, after = 0;
+    // Decide what to do sequentially, convert in parallel (the heavy part), then edit the graph sequentially.
+    struct Job {
+        InitializerRef initializer;
+        int axis = -1;
+        std::vector<std::int64_t> dims;
+        Quantized quantized;
+        std::vector<std::byte> half;
+        std::uint64_t bytesBefore = 0;
+        std::optional<Error> error;
+    };
+    std::vector<Job> jobs;
     for (const auto& initializer : index.initializers()) {
-        if (context.cancel && context.cancel->isCancelled())
-            return fail(ErrorCode::Cancelled, "cancelled");
-        onnx::TensorProto& tensor = *initializer.tensor;
+        const onnx::TensorProto& tensor = *initializer.tensor;
         if (!matcher.matches(initializer, index))
             continue;
         if (!int8 && tensor.data_type() != kFloat)
             continue; // fp16 storage applies to float32 weights
-        auto bytes = model.data(tensor);
-        if (!bytes)
-            return std::unexpected(bytes.error());
-        const std::vector<float> values = decodeFloats(*bytes, tensor.data_type());
-        const std::vector<std::int64_t> dims(tensor.dims().begin(), tensor.dims().end());
-        onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(initializer.graph)].graph;
-        const std::string name = tensor.name();
-        onnx::NodeProto node;
-        before += bytes->bytes.size();
-        if (int8) {
-            int axis = -1;
-            if (perChannel) {
-                const auto uses = effectiveUses(index, name);
-                for (std::size_t u = 0; u < uses.size(); ++u) {
-                    const int wanted = channelAxis(uses[u], static_cast<int>(dims.size()));
-                    axis = u == 0 ? wanted : (axis == wanted ? axis : -1);
-                }
+        Job job;
+        job.initializer = initializer;
+        job.dims.assign(tensor.dims().begin(), tensor.dims().end());
+        if (int8 && perChannel) {
+            const auto uses = effectiveUses(index, tensor.name());
+            for (std::size_t u = 0; u < uses.size(); ++u) {
+                const int wanted = channelAxis(uses[u], static_cast<int>(job.dims.size()));
+                job.axis = u == 0 ? wanted : (job.axis == wanted ? job.axis : -1);
             }
-            Quantized q = quantize(values, dims, axis, step.symmetric);
+        }
+        jobs.push_back(std::move(job));
+    }
+    parallelFor(jobs.size(), [&](std::size_t j) {
+        Job& job = jobs[j];
+        const onnx::TensorProto& tensor = *job.initializer.tensor;
+        auto bytes = model.data(tensor);
+        if (!bytes) {
+            job.error = bytes.error();
+            return;
+        }
+        job.bytesBefore = bytes->bytes.size();
+        const FloatValues view = viewFloats(*bytes, tensor.data_type());
+        const std::span<const float> values = view.values;
+        if (int8) {
+            job.quantized = quantize(values, job.dims, job.axis, step.symmetric);
+        } else {
+            job.half.resize(values.size() * 2);
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                const std::uint16_t bits = floatToHalf(values[i]);
+                std::memcpy(job.half.data() + i * 2, &bits, 2);
+            }
+        }
+    }, context.cancel);
+    if (context.cancel && context.cancel->isCancelled())
+        return fail(ErrorCode::Cancelled, "cancelled");
+    for (Job& job : jobs) {
+        if (job.error)
+            return std::unexpected(*job.error);
+        const std::string name = job.initializer.tensor->name();
+        onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(job.initializer.graph)].graph;
+        onnx::NodeProto node;
+        before += job.bytesBefore;
+        if (int8) {
+            Quantized& q = job.quantized;
             const std::int32_t quantType = step.symmetric ? kInt8 : kUint8;
-            const std::vector<std::int64_t> channelDims = axis >= 0 ? std::vector<std::int64_t> { dims[static_cast<std::size_t>(axis)] } : std::vector<std::int64_t> {};
+            const std::vector<std::int64_t> channelDims = job.axis >= 0
+                ? std::vector<std::int64_t> { job.dims[static_cast<std::size_t>(job.axis)] }
+                : std::vector<std::int64_t> {};
             const std::string quantName = index.uniqueName(name + "_quantized");
             const std::string scaleName = index.uniqueName(name + "_scale");
             const std::string zeroName = index.uniqueName(name + "_zero_point");
             after += q.values.size() + q.scales.size() * 4 + q.zeroPoints.size();
-            addInitializer(model, graph, quantName, quantType, dims, std::move(q.values));
+            addInitializer(model, graph, quantName, quantType, job.dims, std::move(q.values));
             addInitializer(model, graph, scaleName, kFloat, channelDims, floatBytes(q.scales));
             addInitializer(model, graph, zeroName, quantType, channelDims, std::move(q.zeroPoints));
             node.set_op_type("DequantizeLinear");
@@ -214,21 +270,16 @@ Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, St
             node.add_input(quantName);
             node.add_input(scaleName);
             node.add_input(zeroName);
-            if (axis >= 0) {
+            if (job.axis >= 0) {
                 auto* attribute = node.add_attribute();
                 attribute->set_name("axis");
                 attribute->set_type(onnx::AttributeProto::INT);
-                attribute->set_i(axis);
+                attribute->set_i(job.axis);
             }
         } else {
-            std::vector<std::byte> half(values.size() * 2);
-            for (std::size_t i = 0; i < values.size(); ++i) {
-                const std::uint16_t bits = floatToHalf(values[i]);
-                std::memcpy(half.data() + i * 2, &bits, 2);
-            }
             const std::string halfName = index.uniqueName(name + "_fp16");
-            after += half.size();
-            addInitializer(model, graph, halfName, kFloat16, dims, std::move(half));
+            after += job.half.size();
+            addInitializer(model, graph, halfName, kFloat16, job.dims, std::move(job.half));
             node.set_op_type("Cast");
             node.set_name(index.uniqueName(name + "_Cast"));
             node.add_input(halfName);
@@ -238,8 +289,8 @@ Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, St
             attribute->set_i(kFloat);
         }
         node.add_output(name);
-        newNodes[static_cast<std::size_t>(initializer.graph)].push_back(std::move(node));
-        replaced.emplace_back(initializer.graph, name);
+        newNodes[static_cast<std::size_t>(job.initializer.graph)].push_back(std::move(node));
+        replaced.emplace_back(job.initializer.graph, name);
         outcome.tensors.push_back(name);
     }
     // Remove the float originals (pointers from the index are not used past this point).

@@ -7,6 +7,8 @@
 #include "support/progress.h"
 #include "workingmodel.h"
 
+#include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -28,6 +30,23 @@ Result<StepOutcome> runCleanup(const CleanupStep& step, StepContext& context);
 Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepContext& context);
 Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, StepContext& context);
 Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope& scope, StepContext& context);
+
+/// Float values of a tensor without a copy when the bytes are float32 and 4-byte aligned (the usual case for
+/// weights read from a mapping); decoded into `owned` otherwise.
+struct FloatValues {
+    std::span<const float> values;
+    std::vector<float> owned;
+    std::shared_ptr<const void> owner; ///< keeps viewed bytes alive
+};
+FloatValues viewFloats(const model::TensorBytes& bytes, std::int32_t dataType);
+
+/// Round to nearest even for |value| < 2^22, without a libm call (the values quantized here are within ±256).
+inline float roundSmall(float value)
+{
+    constexpr float magic = 12582912.0f; // 1.5 * 2^23
+    const float shifted = value + magic; // without -ffast-math the compiler may not fold (x + c) - c
+    return shifted - magic;
+}
 
 /// Decodes a float tensor (float32/float16/bfloat16/float64) to float32 values.
 std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t dataType);

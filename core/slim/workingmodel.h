@@ -42,6 +42,12 @@ public:
     /// The tensor's values in the dense little-endian layout of its type (raw_data layout).
     Result<model::TensorBytes> data(const onnx::TensorProto& tensor) const;
     bool hasSource(const onnx::TensorProto& tensor) const { return m_sources.contains(&tensor); }
+    /// The tensor's source, or nullptr.
+    const TensorSource* source(const onnx::TensorProto& tensor) const
+    {
+        const auto found = m_sources.find(&tensor);
+        return found == m_sources.end() ? nullptr : &found->second;
+    }
     /// Gives the tensor new bytes (raw_data layout): clears typed fields and external data, keeps name and dims.
     void setData(onnx::TensorProto& tensor, std::vector<std::byte> bytes);
     /// Shares another tensor's source (a renamed or moved copy).

@@ -1,0 +1,320 @@
+// Original vs slimmed in ONNX Runtime: same inputs, outputs compared by name, latency of both.
+#include "runtime/verify.h"
+
+#include "analysis/elementdecode.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <tuple>
+
+namespace slimscope::core::runtime {
+
+namespace {
+
+using model::DataType;
+
+std::string typeName(DataType type)
+{
+    return std::string(model::dataTypeName(static_cast<std::int32_t>(type)));
+}
+
+bool isFloatType(DataType type)
+{
+    return type == DataType::Float || type == DataType::Double || type == DataType::Float16
+        || type == DataType::Bfloat16;
+}
+
+std::vector<double> asDoubles(const HostTensor& tensor)
+{
+    std::vector<double> values(tensor.elementCount());
+    for (std::uint64_t i = 0; i < values.size(); ++i)
+        values[i] = analysis::elementAsDouble(tensor.dtype, tensor.data.data(), i);
+    return values;
+}
+
+/// A floating-point input re-encoded for a model that wants another floating type (a float16 model fed the
+/// float32 inputs of its original).
+HostTensor convertFloat(const HostTensor& tensor, DataType target)
+{
+    HostTensor converted { tensor.name, target, tensor.shape, {} };
+    const auto width = model::dataTypeInfo(static_cast<std::int32_t>(target))->bits / 8;
+    converted.data.resize(tensor.elementCount() * width);
+    const std::vector<double> values = asDoubles(tensor);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        std::byte* out = converted.data.data() + i * width;
+        const auto f = static_cast<float>(values[i]);
+        if (target == DataType::Double) {
+            std::memcpy(out, &values[i], sizeof(double));
+        } else if (target == DataType::Float) {
+            std::memcpy(out, &f, sizeof(float));
+        } else if (target == DataType::Float16) {
+            const std::uint16_t half = floatToHalf(f);
+            std::memcpy(out, &half, sizeof half);
+        } else {
+            const auto bits = std::bit_cast<std::uint32_t>(f);
+            const auto bf = static_cast<std::uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+            std::memcpy(out, &bf, sizeof bf);
+        }
+    }
+    return converted;
+}
+
+/// The slimmed model's feeds: the original's tensors by name, re-encoded where only the float type changed.
+Result<std::vector<HostTensor>> slimmedFeeds(
+    const std::vector<HostTensor>& feeds, const ModelSession& slimmed, Diagnostics& diagnostics)
+{
+    std::vector<HostTensor> result;
+    for (const TensorInfo& input : slimmed.inputs()) {
+        const auto it = std::ranges::find(feeds, input.name, &HostTensor::name);
+        if (it == feeds.end())
+            return fail(ErrorCode::InvalidArgument,
+                "model '" + slimmed.path().string() + "': input '" + input.name + "' is not an input of the original");
+        if (it->dtype == input.dtype) {
+            result.push_back(*it);
+        } else if (isFloatType(it->dtype) && isFloatType(input.dtype)) {
+            result.push_back(convertFloat(*it, input.dtype));
+            diagnostics.push_back({ Diagnostic::Severity::Info, input.name,
+                "input converted from " + typeName(it->dtype) + " to " + typeName(input.dtype)
+                    + " for the slimmed model" });
+        } else {
+            return fail(ErrorCode::InvalidArgument,
+                "model '" + slimmed.path().string() + "': input '" + input.name + "' is " + typeName(input.dtype)
+                    + ", in the original it is " + typeName(it->dtype));
+        }
+    }
+    for (const HostTensor& feed : feeds)
+        if (std::ranges::find(slimmed.inputs(), feed.name, &TensorInfo::name) == slimmed.inputs().end())
+            diagnostics.push_back({ Diagnostic::Severity::Info, feed.name, "input not used by the slimmed model" });
+    return result;
+}
+
+double median(std::vector<double> values)
+{
+    if (values.empty())
+        return 0;
+    std::ranges::sort(values);
+    const std::size_t mid = values.size() / 2;
+    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+std::size_t argmax(const double* row, std::size_t count)
+{
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < count; ++i)
+        if (row[i] > row[best] || (std::isnan(row[best]) && !std::isnan(row[i])))
+            best = i;
+    return best;
+}
+
+struct Sums {
+    double maxAbs = 0, sumAbs = 0, dot = 0, refSquares = 0, outSquares = 0, diffSquares = 0;
+    std::uint64_t compared = 0; ///< positions where both values are finite
+    std::uint64_t nonFiniteMismatches = 0;
+    bool identical = true;
+};
+
+Sums accumulate(const std::vector<double>& ref, const std::vector<double>& out)
+{
+    Sums s;
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+        const double a = ref[i], b = out[i];
+        const bool same = a == b || (std::isnan(a) && std::isnan(b));
+        s.identical = s.identical && same;
+        if (!std::isfinite(a) || !std::isfinite(b)) {
+            s.nonFiniteMismatches += same ? 0 : 1;
+            continue;
+        }
+        const double diff = a - b;
+        s.maxAbs = std::max(s.maxAbs, std::abs(diff));
+        s.sumAbs += std::abs(diff);
+        s.dot += a * b;
+        s.refSquares += a * a;
+        s.outSquares += b * b;
+        s.diffSquares += diff * diff;
+        ++s.compared;
+    }
+    return s;
+}
+
+/// Share of rows (all leading dimensions flattened) whose argmax over the last dimension agrees.
+double top1Agreement(const std::vector<double>& ref, const std::vector<double>& out, std::size_t classes)
+{
+    const std::size_t rows = ref.size() / classes;
+    std::size_t agree = 0;
+    for (std::size_t r = 0; r < rows; ++r)
+        agree += argmax(ref.data() + r * classes, classes) == argmax(out.data() + r * classes, classes);
+    return static_cast<double>(agree) / static_cast<double>(rows);
+}
+
+/// Runs both models `runs` times, alternating run by run so that a machine that speeds up or slows down
+/// meanwhile (another build, turbo, a cold cache) affects both medians alike.
+Result<void> measureLatency(const ModelSession& a, const std::vector<HostTensor>& feedsA, const ModelSession& b,
+    const std::vector<HostTensor>& feedsB, int runs, const Progress& progress, const CancelToken* cancel,
+    Verification& result)
+{
+    std::vector<double> timesA, timesB;
+    for (int run = 0; run < runs; ++run) {
+        if (cancel && cancel->isCancelled())
+            return fail(ErrorCode::Cancelled, "cancelled");
+        progress.report("Measuring latency", 0.2 + 0.8 * run / runs);
+        for (auto [session, feeds, times] :
+            { std::tuple { &a, &feedsA, &timesA }, std::tuple { &b, &feedsB, &timesB } }) {
+            const auto start = std::chrono::steady_clock::now();
+            auto outputs = session->run(*feeds);
+            const auto stop = std::chrono::steady_clock::now();
+            if (!outputs)
+                return std::unexpected(outputs.error());
+            times->push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+        }
+    }
+    result.originalLatencyMs = median(timesA);
+    result.slimmedLatencyMs = median(timesB);
+    return {};
+}
+
+void compareAll(const ModelSession& original, const std::vector<HostTensor>& reference,
+    const std::vector<HostTensor>& candidate, Verification& result)
+{
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+        const HostTensor& ref = reference[i];
+        const auto it = std::ranges::find(candidate, ref.name, &HostTensor::name);
+        if (it == candidate.end()) {
+            result.diagnostics.push_back(
+                { Diagnostic::Severity::Error, ref.name, "output missing from the slimmed model" });
+            continue;
+        }
+        if (ref.dtype != it->dtype && analysis::isNumeric(ref.dtype) && analysis::isNumeric(it->dtype))
+            result.diagnostics.push_back({ Diagnostic::Severity::Info, ref.name,
+                "output type changed from " + typeName(ref.dtype) + " to " + typeName(it->dtype) });
+        auto comparison = compareOutputs(ref, *it);
+        if (!comparison) {
+            // A string or sequence output cannot be compared (a warning); a changed shape is a broken model.
+            const auto severity = comparison.error().code == ErrorCode::Unsupported ? Diagnostic::Severity::Warning
+                                                                                    : Diagnostic::Severity::Error;
+            result.diagnostics.push_back({ severity, ref.name, comparison.error().message });
+            continue;
+        }
+        if (comparison->nonFiniteMismatches > 0)
+            result.diagnostics.push_back({ Diagnostic::Severity::Warning, ref.name,
+                std::to_string(comparison->nonFiniteMismatches)
+                    + " values are NaN or infinite in one model only (left out of the statistics)" });
+        result.outputs.push_back(std::move(*comparison));
+    }
+    for (const HostTensor& out : candidate)
+        if (std::ranges::find(original.outputs(), out.name, &TensorInfo::name) == original.outputs().end())
+            result.diagnostics.push_back(
+                { Diagnostic::Severity::Warning, out.name, "output of the slimmed model only; not compared" });
+}
+
+} // namespace
+
+Result<OutputComparison> compareOutputs(const HostTensor& reference, const HostTensor& candidate)
+{
+    for (const HostTensor* tensor : { &reference, &candidate })
+        if (!analysis::isNumeric(tensor->dtype) || tensor->data.empty() != (tensor->elementCount() == 0))
+            return fail(ErrorCode::Unsupported,
+                "output '" + tensor->name + "' of type " + typeName(tensor->dtype) + " cannot be compared");
+    if (reference.shape != candidate.shape) {
+        auto text = [](const std::vector<std::int64_t>& shape) {
+            std::string s = "[";
+            for (std::size_t i = 0; i < shape.size(); ++i)
+                s += (i ? "," : "") + std::to_string(shape[i]);
+            return s + "]";
+        };
+        return fail(ErrorCode::InvalidArgument,
+            "output '" + reference.name + "': shape " + text(candidate.shape) + " in the slimmed model, "
+                + text(reference.shape) + " in the original");
+    }
+    OutputComparison c;
+    c.name = reference.name;
+    c.dtype = reference.dtype;
+    c.shape = reference.shape;
+    const std::vector<double> ref = asDoubles(reference);
+    const std::vector<double> out = asDoubles(candidate);
+    const Sums sums = accumulate(ref, out);
+    c.maxAbs = sums.maxAbs;
+    c.nonFiniteMismatches = sums.nonFiniteMismatches;
+    c.identical = sums.identical;
+    c.meanAbs = sums.compared ? sums.sumAbs / static_cast<double>(sums.compared) : 0;
+    if (sums.identical) {
+        c.cosine = 1; // exactly, not 1 - 1e-16 from rounding in the square roots
+        c.sqnrDb = kSqnrCapDb;
+    } else {
+        if (sums.refSquares == 0 && sums.outSquares == 0)
+            c.cosine = 1;
+        else if (sums.refSquares == 0 || sums.outSquares == 0)
+            c.cosine = 0;
+        else
+            c.cosine = std::clamp(sums.dot / std::sqrt(sums.refSquares * sums.outSquares), -1.0, 1.0);
+        if (sums.diffSquares == 0)
+            c.sqnrDb = kSqnrCapDb;
+        else if (sums.refSquares == 0)
+            c.sqnrDb = -kSqnrCapDb;
+        else
+            c.sqnrDb = std::clamp(10 * std::log10(sums.refSquares / sums.diffSquares), -kSqnrCapDb, kSqnrCapDb);
+    }
+    if (c.shape.size() >= 2 && c.shape.back() >= 2 && !ref.empty())
+        c.top1Agreement = top1Agreement(ref, out, static_cast<std::size_t>(c.shape.back()));
+    return c;
+}
+
+Result<Verification> verify(const std::filesystem::path& original, const std::filesystem::path& slimmed,
+    const VerifyOptions& options, const Progress& progress, const CancelToken* cancel)
+{
+    if (!runtimeAvailable())
+        return fail(ErrorCode::Unsupported, "built without ONNX Runtime");
+    if (options.runs < 1)
+        return fail(ErrorCode::InvalidArgument, "runs must be at least 1, got " + std::to_string(options.runs));
+    const auto cancelled = [cancel] { return cancel && cancel->isCancelled(); };
+    if (cancelled())
+        return fail(ErrorCode::Cancelled, "cancelled");
+
+    Verification result;
+    result.original = original;
+    result.slimmed = slimmed;
+    result.runs = options.runs;
+    result.runtimeVersion = runtimeVersion();
+
+    progress.report("Loading the original model", 0.0);
+    auto a = ModelSession::open(original, options.threads);
+    if (!a)
+        return std::unexpected(a.error());
+    if (cancelled())
+        return fail(ErrorCode::Cancelled, "cancelled");
+    progress.report("Loading the slimmed model", 0.1);
+    auto b = ModelSession::open(slimmed, options.threads);
+    if (!b)
+        return std::unexpected(b.error());
+
+    auto feeds = options.inputsDir.empty() ? randomInputs(a->inputs(), options.seed, options.dims)
+                                           : loadInputs(a->inputs(), options.inputsDir);
+    if (!feeds)
+        return std::unexpected(Error(feeds.error()).withContext("model '" + original.string() + "'"));
+    result.inputSource = options.inputsDir.empty() ? "random (seed " + std::to_string(options.seed) + ")"
+                                                   : "files in " + options.inputsDir.string();
+    for (const HostTensor& feed : *feeds)
+        result.inputs.push_back({ feed.name, feed.dtype, feed.shape, {} });
+    auto feedsB = slimmedFeeds(*feeds, *b, result.diagnostics);
+    if (!feedsB)
+        return std::unexpected(feedsB.error());
+
+    // The first run of each model is the warm-up (allocations, kernel selection); its outputs are compared.
+    progress.report("Running both models", 0.2);
+    auto outA = a->run(*feeds);
+    if (!outA)
+        return std::unexpected(outA.error());
+    auto outB = b->run(*feedsB);
+    if (!outB)
+        return std::unexpected(outB.error());
+    compareAll(*a, *outA, *outB, result);
+
+    if (auto measured = measureLatency(*a, *feeds, *b, *feedsB, options.runs, progress, cancel, result); !measured)
+        return std::unexpected(measured.error());
+    progress.report("Verified", 1.0);
+    return result;
+}
+
+} // namespace slimscope::core::runtime
