@@ -4,6 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 scripts/install-deps.sh
 # ONNX Runtime for model verification (headers from Debian 13, library from npm's onnxruntime-node).
-scripts/fetch-onnxruntime.sh
+for attempt in 1 2 3; do
+    scripts/fetch-onnxruntime.sh && break
+    if [ "$attempt" -eq 3 ]; then
+        echo "test.sh: could not fetch ONNX Runtime; the verification tests need it" >&2
+        exit 1
+    fi
+    sleep 5
+done
 scripts/build.sh
 ctest --test-dir build --output-on-failure --timeout 600 "$@"

@@ -57,9 +57,10 @@ Result<Ort::Env*> environment()
                     + " Slimscope was built with");
         Ort::InitApi(api);
         try {
-            // Errors only: warnings such as "removing initializer" would go to stderr, where the GUI has no one
-            // to read them.
-            return new Ort::Env(ORT_LOGGING_LEVEL_ERROR, "slimscope");
+            // Fatal only: ONNX Runtime would print warnings ("removing initializer") and every failed kernel to
+            // stderr, where the GUI has no one to read them and the CLI would show each error twice; the same
+            // errors come back in the exceptions caught below.
+            return new Ort::Env(ORT_LOGGING_LEVEL_FATAL, "slimscope");
         } catch (const Ort::Exception& e) {
             return fail(ErrorCode::Internal, std::string("cannot create the ONNX Runtime environment: ") + e.what());
         }
@@ -180,7 +181,7 @@ Result<ModelSession> ModelSession::open(const std::filesystem::path& path, unsig
         options.SetIntraOpNumThreads(static_cast<int>(threads));
         options.SetInterOpNumThreads(1);
         options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
-        options.SetLogSeverityLevel(ORT_LOGGING_LEVEL_ERROR);
+        options.SetLogSeverityLevel(ORT_LOGGING_LEVEL_FATAL);
         impl->session = Ort::Session(**env, path.c_str(), options);
 
         Ort::AllocatorWithDefaultOptions allocator;

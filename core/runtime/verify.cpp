@@ -209,6 +209,29 @@ void compareAll(const ModelSession& original, const std::vector<HostTensor>& ref
                 { Diagnostic::Severity::Warning, out.name, "output of the slimmed model only; not compared" });
 }
 
+/// When a model fails on random inputs, the usual cause is a symbolic dimension left at 1 (an audio model's
+/// "sequence"); the message ends with which were, or is empty.
+std::string defaultedDimsHint(const std::vector<TensorInfo>& inputs, const VerifyOptions& options)
+{
+    if (!options.inputsDir.empty())
+        return {};
+    std::vector<std::string> names;
+    for (const TensorInfo& input : inputs)
+        for (std::size_t i = 0; i < input.shape.size(); ++i) {
+            const std::string name = i < input.dimNames.size() && !input.dimNames[i].empty()
+                ? input.dimNames[i]
+                : input.name + "[" + std::to_string(i) + "]";
+            if (input.shape[i] < 0 && !options.dims.contains(name) && std::ranges::find(names, name) == names.end())
+                names.push_back(name);
+        }
+    if (names.empty())
+        return {};
+    std::string text = " (the random inputs had symbolic dimensions set to 1: ";
+    for (std::size_t i = 0; i < names.size(); ++i)
+        text += (i ? ", " : "") + names[i];
+    return text + "; give them sizes by name)";
+}
+
 } // namespace
 
 Result<OutputComparison> compareOutputs(const HostTensor& reference, const HostTensor& candidate)
@@ -305,7 +328,7 @@ Result<Verification> verify(const std::filesystem::path& original, const std::fi
     progress.report("Running both models", 0.2);
     auto outA = a->run(*feeds);
     if (!outA)
-        return std::unexpected(outA.error());
+        return fail(outA.error().code, outA.error().message + defaultedDimsHint(a->inputs(), options));
     auto outB = b->run(*feedsB);
     if (!outB)
         return std::unexpected(outB.error());
