@@ -1,5 +1,8 @@
 #include "mainwindow.h"
 
+#include "detailsview.h"
+#include "findingsmodel.h"
+#include "layersview.h"
 #include "samplemodel.h"
 #include "summaryview.h"
 #include "support/format.h"
@@ -19,6 +22,11 @@
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QDockWidget>
+#include <QHeaderView>
+#include <QSortFilterProxyModel>
+#include <QTabWidget>
+#include <QTableView>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -50,9 +58,8 @@ MainWindow::MainWindow(QWidget* parent)
     layout->addWidget(m_banner);
     m_pages = new QStackedWidget(central);
     m_welcome = buildWelcomePage();
-    m_summary = new SummaryView(m_pages);
     m_pages->addWidget(m_welcome);
-    m_pages->addWidget(m_summary);
+    m_pages->addWidget(buildViews());
     layout->addWidget(m_pages);
     setCentralWidget(central);
 
@@ -93,6 +100,55 @@ void MainWindow::buildMenus()
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+}
+
+QWidget* MainWindow::buildViews()
+{
+    m_views = new QTabWidget(this);
+    m_views->setDocumentMode(true);
+    m_summary = new SummaryView(m_views);
+    m_layers = new LayersView(m_views);
+    m_findingsModel = new FindingsModel(this);
+    auto* findingsProxy = new QSortFilterProxyModel(this);
+    findingsProxy->setSourceModel(m_findingsModel);
+    findingsProxy->setSortRole(FindingsModel::SortRole);
+    m_findings = new QTableView(m_views);
+    m_findings->setModel(findingsProxy);
+    m_findings->setSortingEnabled(true);
+    m_findings->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_findings->verticalHeader()->hide();
+    m_findings->horizontalHeader()->setStretchLastSection(true);
+    m_findings->setWordWrap(false);
+    m_views->addTab(m_summary, tr("Summary"));
+    m_views->addTab(m_layers, tr("Layers"));
+    m_views->addTab(m_findings, tr("Findings"));
+
+    m_details = new DetailsView(this);
+    auto* dock = new QDockWidget(tr("Details"), this);
+    dock->setObjectName(QStringLiteral("details"));
+    dock->setWidget(m_details);
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+    addDockWidget(Qt::RightDockWidgetArea, dock);
+    resizeDocks({ dock }, { 340 }, Qt::Horizontal);
+    connect(m_layers, &LayersView::layerSelected, this, &MainWindow::selectLayer);
+    return m_views;
+}
+
+void MainWindow::selectLayer(int layerIndex)
+{
+    // Every view follows one selection; each ignores a selection it already shows.
+    m_details->showLayer(layerIndex);
+    m_layers->selectLayer(layerIndex);
+}
+
+bool MainWindow::showView(const QString& name)
+{
+    for (int i = 0; i < m_views->count(); ++i)
+        if (m_views->tabText(i).compare(name, Qt::CaseInsensitive) == 0) {
+            m_views->setCurrentIndex(i);
+            return true;
+        }
+    return false;
 }
 
 QWidget* MainWindow::buildWelcomePage()
@@ -147,7 +203,11 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     m_cancel->hide();
     m_analysis = analysis;
     m_summary->setAnalysis(analysis);
-    m_pages->setCurrentWidget(m_summary);
+    m_layers->setAnalysis(analysis);
+    m_findingsModel->setAnalysis(analysis);
+    m_findings->resizeColumnsToContents();
+    m_details->setAnalysis(analysis);
+    m_pages->setCurrentWidget(m_views);
     const auto& model = analysis->model;
     setWindowTitle(tr("%1 — Slimscope").arg(QFileInfo(QString::fromStdString(model.path)).fileName()));
     m_status->setText(tr("%1   %2   %3 params   %4 weights")

@@ -9,10 +9,15 @@ class QMenu;
 class QProgressBar;
 class QPushButton;
 class QStackedWidget;
+class QTabWidget;
+class QTableView;
 class QToolButton;
 
 namespace slimscope::ui {
 
+class DetailsView;
+class FindingsModel;
+class LayersView;
 class SummaryView;
 
 /// The Slimscope window: a welcome page until a model is open, then the views of its analysis. Loading runs
@@ -27,6 +32,9 @@ public:
     void openModel(const QString& path);
     AnalysisPtr analysis() const { return m_analysis; }
     QString bannerText() const;
+    /// Shows a view by name: summary, layers, findings, charts, treemap. False for an unknown name.
+    bool showView(const QString& name);
+    LayersView* layersView() const { return m_layers; }
 
 signals:
     void analysisReady();
@@ -47,13 +55,20 @@ private:
     void chooseAndOpen();
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
+    QWidget* buildViews();
+    void selectLayer(int layerIndex);
 
     AnalysisJob* m_job = nullptr;
     AnalysisPtr m_analysis;
     QString m_loadingPath;
     QStackedWidget* m_pages = nullptr;
     QWidget* m_welcome = nullptr;
+    QTabWidget* m_views = nullptr;
     SummaryView* m_summary = nullptr;
+    LayersView* m_layers = nullptr;
+    FindingsModel* m_findingsModel = nullptr;
+    QTableView* m_findings = nullptr;
+    DetailsView* m_details = nullptr;
     QLabel* m_banner = nullptr;
     QProgressBar* m_progress = nullptr;
     QToolButton* m_cancel = nullptr;

@@ -1,5 +1,8 @@
 // slimscope: the desktop application.
 #include "mainwindow.h"
+#include "layersview.h"
+
+#include <QTableView>
 #include "samplemodel.h"
 
 #include <QApplication>
@@ -27,7 +30,7 @@ int main(int argc, char** argv)
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("ONNX model to open"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Render the window to a PNG file and exit."), QStringLiteral("file"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("View to show: summary."), QStringLiteral("view"),
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("View to show: summary, layers, findings, charts, treemap."), QStringLiteral("view"),
         QStringLiteral("summary"));
     parser.addOption(screenshot);
     parser.addOption(view);
@@ -38,8 +41,13 @@ int main(int argc, char** argv)
     if (parser.isSet(screenshot)) {
         const QString out = parser.value(screenshot);
         const QString model = models.isEmpty() ? slimscope::ui::sampleModelPath() : models.first();
-        const auto save = [&window, out] {
+        const QString viewName = parser.value(view);
+        const auto save = [&window, out, viewName] {
             window.show();
+            if (!window.showView(viewName))
+                std::fprintf(stderr, "slimscope: unknown view '%s'\n", qPrintable(viewName));
+            if (window.analysis() && window.layersView())
+                window.layersView()->table()->selectRow(0);
             const bool saved = window.grab().save(out);
             if (!saved)
                 std::fprintf(stderr, "slimscope: cannot write %s\n", qPrintable(out));

@@ -1,0 +1,41 @@
+#pragma once
+
+#include "analysisjob.h"
+
+#include <QAbstractTableModel>
+
+namespace slimscope::ui {
+
+/// Every node of the model as a table row: name, op, params, bytes, share, sparsity, dtype and shape of its
+/// largest weight, MACs, output shape. DisplayRole is for people; SortRole holds raw numbers.
+class LayersModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { Name, Op, Params, Bytes, Share, Sparsity, Dtype, Shape, Macs, OutputShape, ColumnCount };
+    enum Role {
+        SortRole = Qt::UserRole, ///< raw value for sorting
+        BarRole, ///< fraction in [0, 1] drawn as an in-cell bar (Bytes, Share, Sparsity)
+        LayerIndexRole, ///< index into Analysis::layers
+    };
+
+    explicit LayersModel(QObject* parent = nullptr);
+    void setAnalysis(const AnalysisPtr& analysis);
+    const AnalysisPtr& analysis() const { return m_analysis; }
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    struct Row {
+        int layer = -1;
+        int mainTensor = -1; ///< largest weight tensor of the layer, or -1
+        double share = 0.0;
+        double byteBar = 0.0; ///< bytes relative to the largest layer
+    };
+    AnalysisPtr m_analysis;
+    std::vector<Row> m_rows;
+};
+
+} // namespace slimscope::ui
