@@ -4,6 +4,7 @@
 #include "findingsmodel.h"
 #include "layersview.h"
 #include "samplemodel.h"
+#include "slimpanel.h"
 #include "summaryview.h"
 #include "support/format.h"
 
@@ -28,6 +29,8 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
+#include <QMessageBox>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
 namespace slimscope::ui {
@@ -98,8 +101,35 @@ void MainWindow::buildMenus()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
     file->addSeparator();
+    QAction* loadRecipe = file->addAction(tr("&Load Recipe…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Load recipe"), QString(), tr("Recipes (*.json)"));
+        QString error;
+        if (!path.isEmpty() && !m_slim->loadRecipe(path, &error))
+            showBanner(error);
+    });
+    loadRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    QAction* saveRecipe = file->addAction(tr("Save &Recipe…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save recipe"), QStringLiteral("recipe.json"), tr("Recipes (*.json)"));
+        QString error;
+        if (!path.isEmpty() && !m_slim->saveRecipe(path, &error))
+            showBanner(error);
+    });
+    saveRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_slim->undoStack()->createUndoAction(this, tr("&Undo"));
+    undo->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Z));
+    QAction* redo = m_slim->undoStack()->createRedoAction(this, tr("&Redo"));
+    redo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z));
+    edit->addAction(undo);
+    edit->addAction(redo);
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    for (int i = 0; i < m_views->count(); ++i) {
+        QAction* action = view->addAction(m_views->tabText(i), this, [this, i] { m_views->setCurrentIndex(i); });
+        action->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
+    }
 }
 
 QWidget* MainWindow::buildViews()
@@ -122,6 +152,20 @@ QWidget* MainWindow::buildViews()
     m_views->addTab(m_summary, tr("Summary"));
     m_views->addTab(m_layers, tr("Layers"));
     m_views->addTab(m_findings, tr("Findings"));
+    m_slim = new SlimPanel(m_views);
+    m_views->addTab(m_slim, tr("Slim"));
+    m_findings->setContextMenuPolicy(Qt::ActionsContextMenu);
+    auto* applyFixAction = new QAction(tr("Apply fix"), m_findings);
+    applyFixAction->setToolTip(tr("Add the recipe step that fixes this finding"));
+    connect(applyFixAction, &QAction::triggered, this, [this] {
+        const QModelIndex current = m_findings->currentIndex();
+        if (current.isValid() && applyFix(current.data(FindingsModel::FindingIndexRole).toInt()))
+            m_views->setCurrentWidget(m_slim);
+    });
+    m_findings->addAction(applyFixAction);
+    connect(m_findings, &QTableView::doubleClicked, applyFixAction, &QAction::trigger);
+    connect(m_slim, &SlimPanel::exported, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
+    connect(m_slim, &SlimPanel::exportFailed, this, [this](const QString& text) { showBanner(text); });
 
     m_details = new DetailsView(this);
     auto* dock = new QDockWidget(tr("Details"), this);
@@ -139,6 +183,33 @@ void MainWindow::selectLayer(int layerIndex)
     // Every view follows one selection; each ignores a selection it already shows.
     m_details->showLayer(layerIndex);
     m_layers->selectLayer(layerIndex);
+}
+
+bool MainWindow::applyFix(int findingIndex)
+{
+    using namespace core::slim;
+    if (!m_analysis || findingIndex < 0 || findingIndex >= static_cast<int>(m_analysis->findings.size()))
+        return false;
+    const auto& finding = m_analysis->findings[static_cast<std::size_t>(findingIndex)];
+    Scope scope;
+    scope.tensors = finding.tensors;
+    scope.include = { "(?!)" }; // matches nothing: only the finding's tensors are in scope
+    Recipe recipe = m_slim->recipe();
+    const std::string& kind = finding.kind;
+    if (kind == "duplicate_tensor" || kind == "unused_tensor" || kind == "dead_node" || kind == "initializer_as_input") {
+        const bool present = std::ranges::any_of(recipe.steps, [](const Step& s) { return std::holds_alternative<CleanupStep>(s.params); });
+        if (!present)
+            recipe.steps.insert(recipe.steps.begin(), Step { CleanupStep {}, Scope {}, true });
+    } else if (kind == "dense_zeros") {
+        recipe.steps.push_back({ SparseStorageStep {}, scope, true });
+    } else if (kind == "float64_weights") {
+        recipe.steps.push_back({ QuantizeStep {}, scope, true });
+    } else {
+        statusBar()->showMessage(tr("No automatic fix for %1 yet: %2").arg(QString::fromStdString(kind), QString::fromStdString(finding.fix)), 8000);
+        return false;
+    }
+    m_slim->setRecipe(recipe);
+    return true;
 }
 
 bool MainWindow::showView(const QString& name)
@@ -207,6 +278,7 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     m_findingsModel->setAnalysis(analysis);
     m_findings->resizeColumnsToContents();
     m_details->setAnalysis(analysis);
+    m_slim->setAnalysis(analysis);
     m_pages->setCurrentWidget(m_views);
     const auto& model = analysis->model;
     setWindowTitle(tr("%1 — Slimscope").arg(QFileInfo(QString::fromStdString(model.path)).fileName()));

@@ -16,6 +16,7 @@ class QToolButton;
 namespace slimscope::ui {
 
 class DetailsView;
+class SlimPanel;
 class FindingsModel;
 class LayersView;
 class SummaryView;
@@ -35,6 +36,9 @@ public:
     /// Shows a view by name: summary, layers, findings, charts, treemap. False for an unknown name.
     bool showView(const QString& name);
     LayersView* layersView() const { return m_layers; }
+    SlimPanel* slimPanel() const { return m_slim; }
+    /// Adds the recipe step that fixes a finding (by index into Analysis::findings); false when none applies.
+    bool applyFix(int findingIndex);
 
 signals:
     void analysisReady();
@@ -69,6 +73,7 @@ private:
     FindingsModel* m_findingsModel = nullptr;
     QTableView* m_findings = nullptr;
     DetailsView* m_details = nullptr;
+    SlimPanel* m_slim = nullptr;
     QLabel* m_banner = nullptr;
     QProgressBar* m_progress = nullptr;
     QToolButton* m_cancel = nullptr;

@@ -102,6 +102,7 @@ private:
     int breadcrumbAt(const QPointF& pos) const;
     void invalidateLayout();
 
+    bool darkPalette() const;
     QColor fillFor(const Cell& cell) const;
     QColor sparsityColour(double sparsity) const;
     void paintCell(QPainter& painter, const Cell& cell) const;
@@ -116,12 +117,14 @@ private:
     std::vector<std::uint64_t> m_afterBytes;
     ColourMode m_colourMode = ColourMode::Dtype;
     int m_current = 0;
-    int m_hovered = -1; ///< index into m_cells
     int m_selected = -1; ///< scope index
-    bool m_ignoreDoubleClick = false;
+    QPointF m_pressPos;
+    bool m_pressed = false;
 
     // The layout cache: rebuilt only on resize, drill, font or analysis change; painting reads it.
     mutable bool m_layoutValid = false;
+    mutable QSize m_layoutSize; ///< a hidden widget gets no resize events, so the size is checked too
+    mutable int m_hovered = -1; ///< index into m_cells
     mutable std::vector<Cell> m_cells; ///< first-level cells first, then second-level cells
     mutable QVector<QPair<QRectF, int>> m_crumbs;
 };

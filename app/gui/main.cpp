@@ -4,6 +4,7 @@
 
 #include <QTableView>
 #include "samplemodel.h"
+#include "slimpanel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -30,10 +31,13 @@ int main(int argc, char** argv)
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("ONNX model to open"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Render the window to a PNG file and exit."), QStringLiteral("file"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("View to show: summary, layers, findings, charts, treemap."), QStringLiteral("view"),
+    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("View to show: summary, layers, findings, slim, charts, treemap."), QStringLiteral("view"),
         QStringLiteral("summary"));
+    const QCommandLineOption recipe(QStringLiteral("recipe"), QStringLiteral("Load a slimming recipe (JSON) into the Slim view."),
+        QStringLiteral("file"));
     parser.addOption(screenshot);
     parser.addOption(view);
+    parser.addOption(recipe);
     parser.process(app);
 
     slimscope::ui::MainWindow window;
@@ -53,7 +57,23 @@ int main(int argc, char** argv)
                 std::fprintf(stderr, "slimscope: cannot write %s\n", qPrintable(out));
             QApplication::exit(saved ? 0 : 1);
         };
-        QObject::connect(&window, &slimscope::ui::MainWindow::analysisReady, &app, save);
+        if (parser.isSet(recipe)) {
+            // Wait for the recipe's preview before taking the picture.
+            QObject::connect(&window, &slimscope::ui::MainWindow::analysisReady, &app, [&window, &parser, &recipe] {
+                QString error;
+                if (!window.slimPanel()->loadRecipe(parser.value(recipe), &error)) {
+                    std::fprintf(stderr, "slimscope: %s\n", qPrintable(error));
+                    QApplication::exit(1);
+                }
+            });
+            QObject::connect(window.slimPanel(), &slimscope::ui::SlimPanel::previewChanged, &app,
+                [save](const slimscope::ui::SlimResultPtr& preview) {
+                    if (preview)
+                        save();
+                });
+        } else {
+            QObject::connect(&window, &slimscope::ui::MainWindow::analysisReady, &app, save);
+        }
         QObject::connect(&window, &slimscope::ui::MainWindow::loadFailed, &app, save);
         window.show();
         window.openModel(model);
@@ -62,5 +82,11 @@ int main(int argc, char** argv)
     window.show();
     if (!models.isEmpty())
         window.openModel(models.first());
+    if (parser.isSet(recipe))
+        QObject::connect(&window, &slimscope::ui::MainWindow::analysisReady, &app, [&window, &parser, &recipe] {
+            QString error;
+            if (!window.slimPanel()->loadRecipe(parser.value(recipe), &error))
+                std::fprintf(stderr, "slimscope: %s\n", qPrintable(error));
+        }, Qt::SingleShotConnection);
     return app.exec();
 }

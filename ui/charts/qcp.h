@@ -1,24 +1,24 @@
 #pragma once
 
 // QCustomPlot's header uses `foreach` in inline templates, which ui/ forbids with QT_NO_FOREACH. Lift the ban
-// around the include (as hotspot does); when an earlier Qt header already skipped the foreach definitions, give
-// the header a range-for stand-in so include order does not matter.
+// around the include (as hotspot does). When an earlier Qt header already skipped Qt's definition, a range-for
+// stand-in takes its place, so include order does not matter; either way the ban holds again after the include.
 #ifdef QT_NO_FOREACH
 #undef QT_NO_FOREACH
-#define SLIMSCOPE_RESTORE_QT_NO_FOREACH
+#define SLIMSCOPE_QCP_RESTORE_NO_FOREACH
 #endif
 #ifndef foreach
 #define foreach(variable, container) for (variable : container)
-#define SLIMSCOPE_UNDEF_FOREACH
+#define SLIMSCOPE_QCP_UNDEF_FOREACH
 #endif
 
 #include <qcustomplot.h>
 
-#ifdef SLIMSCOPE_UNDEF_FOREACH
+#if defined(SLIMSCOPE_QCP_UNDEF_FOREACH) || defined(SLIMSCOPE_QCP_RESTORE_NO_FOREACH)
 #undef foreach
-#undef SLIMSCOPE_UNDEF_FOREACH
 #endif
-#ifdef SLIMSCOPE_RESTORE_QT_NO_FOREACH
+#ifdef SLIMSCOPE_QCP_RESTORE_NO_FOREACH
 #define QT_NO_FOREACH
-#undef SLIMSCOPE_RESTORE_QT_NO_FOREACH
 #endif
+#undef SLIMSCOPE_QCP_UNDEF_FOREACH
+#undef SLIMSCOPE_QCP_RESTORE_NO_FOREACH

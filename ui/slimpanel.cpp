@@ -1,0 +1,540 @@
+#include "slimpanel.h"
+
+#include "report/verifywriters.h"
+#include "runtime/verify.h"
+#include "slim/exporter.h"
+#include "support/atomicfile.h"
+#include "support/format.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QFutureWatcher>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QMenu>
+#include <QPushButton>
+#include <QSlider>
+#include <QStackedWidget>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QToolButton>
+#include <QUndoStack>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <cmath>
+
+namespace slimscope::ui {
+
+using namespace core::slim;
+
+namespace {
+
+QString q(const std::string& text) { return QString::fromStdString(text); }
+
+/// One recipe edit; consecutive edits with the same merge id (a slider being dragged) become one undo step.
+class RecipeCommand : public QUndoCommand {
+public:
+    RecipeCommand(SlimPanel* panel, Recipe before, Recipe after, int mergeId, const QString& text)
+        : QUndoCommand(text)
+        , m_panel(panel)
+        , m_before(std::move(before))
+        , m_after(std::move(after))
+        , m_mergeId(mergeId)
+    {
+    }
+    void undo() override { m_panel->setRecipe(m_before, false); }
+    void redo() override { m_panel->setRecipe(m_after, false); }
+    int id() const override { return m_mergeId; }
+    bool mergeWith(const QUndoCommand* other) override
+    {
+        m_after = static_cast<const RecipeCommand*>(other)->m_after;
+        return true;
+    }
+
+private:
+    SlimPanel* m_panel;
+    Recipe m_before;
+    Recipe m_after;
+    int m_mergeId;
+};
+
+constexpr int kMergePrune = 1;
+
+} // namespace
+
+SlimPanel::SlimPanel(QWidget* parent)
+    : QWidget(parent)
+    , m_job(new PreviewJob(this))
+    , m_debounce(new QTimer(this))
+    , m_undo(new QUndoStack(this))
+{
+    m_debounce->setSingleShot(true);
+    m_debounce->setInterval(120); // follows a slider without queueing a preview per pixel
+    connect(m_debounce, &QTimer::timeout, this, [this] {
+        if (m_analysis)
+            m_job->start(m_analysis, m_recipe);
+    });
+    connect(m_job, &PreviewJob::finished, this, &SlimPanel::onPreview);
+    connect(m_job, &PreviewJob::failed, this, [this](const QString& message) {
+        m_summary->setText(tr("<span style='color:#c33'>Preview failed: %1</span>").arg(message.toHtmlEscaped()));
+    });
+    buildUi();
+}
+
+SlimPanel::~SlimPanel() = default;
+
+void SlimPanel::buildUi()
+{
+    auto* layout = new QVBoxLayout(this);
+    auto* stepsRow = new QHBoxLayout;
+    m_steps = new QListWidget(this);
+    m_steps->setMaximumHeight(110);
+    m_steps->setToolTip(tr("Recipe steps, applied top to bottom; untick to disable a step"));
+    stepsRow->addWidget(m_steps, 1);
+    auto* buttons = new QVBoxLayout;
+    auto* add = new QToolButton(this);
+    add->setText(tr("Add step"));
+    add->setPopupMode(QToolButton::InstantPopup);
+    auto* addMenu = new QMenu(add);
+    addMenu->addAction(tr("Clean-up"), this, [this] { addStep(CleanupStep {}); });
+    addMenu->addAction(tr("Prune"), this, [this] { addStep(PruneStep {}); });
+    addMenu->addAction(tr("Quantize int8"), this, [this] { addStep(QuantizeStep {}); });
+    addMenu->addAction(tr("Quantize fp16"), this, [this] { addStep(QuantizeStep { QuantizeStep::Type::Fp16, true, true }); });
+    addMenu->addAction(tr("Sparse storage"), this, [this] { addStep(SparseStorageStep {}); });
+    add->setMenu(addMenu);
+    const auto button = [&](const QString& text, const QString& tip, auto slot) {
+        auto* b = new QToolButton(this);
+        b->setText(text);
+        b->setToolTip(tip);
+        connect(b, &QToolButton::clicked, this, slot);
+        buttons->addWidget(b);
+    };
+    buttons->addWidget(add);
+    const auto move = [this](int delta) {
+        const int row = m_steps->currentRow();
+        const int target = row + delta;
+        if (row < 0 || target < 0 || target >= static_cast<int>(m_recipe.steps.size()))
+            return;
+        Recipe next = m_recipe;
+        std::swap(next.steps[static_cast<std::size_t>(row)], next.steps[static_cast<std::size_t>(target)]);
+        setRecipe(next);
+        m_steps->setCurrentRow(target);
+    };
+    button(tr("Up"), tr("Move the step earlier"), [move] { move(-1); });
+    button(tr("Down"), tr("Move the step later"), [move] { move(1); });
+    button(tr("Remove"), tr("Remove the step"), [this] {
+        const int row = m_steps->currentRow();
+        if (row < 0)
+            return;
+        Recipe next = m_recipe;
+        next.steps.erase(next.steps.begin() + row);
+        setRecipe(next);
+    });
+    stepsRow->addLayout(buttons);
+    layout->addLayout(stepsRow);
+
+    m_editors = new QStackedWidget(this);
+    m_editors->addWidget(new QLabel(tr("Add a step to start slimming."), this));
+    auto* cleanup = new QWidget(this);
+    auto* cleanupLayout = new QVBoxLayout(cleanup);
+    m_dedupe = new QCheckBox(tr("Merge byte-identical tensors"), cleanup);
+    m_unused = new QCheckBox(tr("Remove unused tensors"), cleanup);
+    m_dead = new QCheckBox(tr("Remove dead nodes"), cleanup);
+    for (auto* box : { m_dedupe, m_unused, m_dead }) {
+        cleanupLayout->addWidget(box);
+        connect(box, &QCheckBox::toggled, this, [this] {
+            editCurrentStep([this](Step& step) {
+                if (auto* c = std::get_if<CleanupStep>(&step.params)) {
+                    c->dedupe = m_dedupe->isChecked();
+                    c->removeUnused = m_unused->isChecked();
+                    c->removeDeadNodes = m_dead->isChecked();
+                }
+            });
+        });
+    }
+    m_editors->addWidget(cleanup);
+    auto* prune = new QWidget(this);
+    auto* pruneLayout = new QFormLayout(prune);
+    auto* sliderRow = new QHBoxLayout;
+    m_pruneSlider = new QSlider(Qt::Horizontal, prune);
+    m_pruneSlider->setRange(0, 99);
+    m_pruneSlider->setToolTip(tr("Target sparsity: the share of weights set to exactly zero"));
+    m_pruneValue = new QLabel(prune);
+    m_pruneValue->setMinimumWidth(48);
+    sliderRow->addWidget(m_pruneSlider, 1);
+    sliderRow->addWidget(m_pruneValue);
+    pruneLayout->addRow(tr("Sparsity"), sliderRow);
+    m_pruneMode = new QComboBox(prune);
+    m_pruneMode->addItems({ tr("Per layer"), tr("Global threshold") });
+    pruneLayout->addRow(tr("Mode"), m_pruneMode);
+    connect(m_pruneSlider, &QSlider::valueChanged, this, [this](int value) {
+        m_pruneValue->setText(QStringLiteral("%1 %").arg(value));
+        editCurrentStep([value](Step& step) {
+            if (auto* p = std::get_if<PruneStep>(&step.params))
+                p->sparsity = value / 100.0;
+        }, kMergePrune);
+    });
+    connect(m_pruneMode, &QComboBox::currentIndexChanged, this, [this](int mode) {
+        editCurrentStep([mode](Step& step) {
+            if (auto* p = std::get_if<PruneStep>(&step.params))
+                p->mode = mode == 1 ? PruneStep::Mode::Global : PruneStep::Mode::Layer;
+        });
+    });
+    m_editors->addWidget(prune);
+    auto* quantize = new QWidget(this);
+    auto* quantizeLayout = new QFormLayout(quantize);
+    m_quantizeType = new QComboBox(quantize);
+    m_quantizeType->addItems({ tr("int8 per channel"), tr("int8 per tensor"), tr("int8 asymmetric (uint8)"), tr("fp16") });
+    quantizeLayout->addRow(tr("Type"), m_quantizeType);
+    connect(m_quantizeType, &QComboBox::currentIndexChanged, this, [this](int type) {
+        editCurrentStep([type](Step& step) {
+            if (auto* qz = std::get_if<QuantizeStep>(&step.params)) {
+                qz->type = type == 3 ? QuantizeStep::Type::Fp16 : QuantizeStep::Type::Int8;
+                qz->perChannel = type != 1;
+                qz->symmetric = type != 2;
+            }
+        });
+    });
+    m_editors->addWidget(quantize);
+    auto* sparse = new QWidget(this);
+    auto* sparseLayout = new QFormLayout(sparse);
+    m_sparsePolicy = new QComboBox(sparse);
+    m_sparsePolicy->addItems({ tr("auto (where smaller)"), tr("always"), tr("never") });
+    sparseLayout->addRow(tr("Policy"), m_sparsePolicy);
+    connect(m_sparsePolicy, &QComboBox::currentIndexChanged, this, [this](int policy) {
+        editCurrentStep([policy](Step& step) {
+            if (auto* sp = std::get_if<SparseStorageStep>(&step.params))
+                sp->policy = policy == 1 ? SparseStorageStep::Policy::Always
+                    : policy == 2        ? SparseStorageStep::Policy::Never
+                                         : SparseStorageStep::Policy::Auto;
+        });
+    });
+    m_editors->addWidget(sparse);
+    layout->addWidget(m_editors);
+
+    auto* scope = new QFormLayout;
+    m_include = new QLineEdit(this);
+    m_include->setPlaceholderText(tr("all tensors (regular expression)"));
+    m_exclude = new QLineEdit(this);
+    m_exclude->setPlaceholderText(tr("none (regular expression)"));
+    scope->addRow(tr("Include"), m_include);
+    scope->addRow(tr("Exclude"), m_exclude);
+    for (auto* edit : { m_include, m_exclude })
+        connect(edit, &QLineEdit::editingFinished, this, [this] {
+            editCurrentStep([this](Step& step) {
+                const auto patterns = [](const QString& text) {
+                    return text.trimmed().isEmpty() ? std::vector<std::string> {} : std::vector<std::string> { text.trimmed().toStdString() };
+                };
+                step.scope.include = patterns(m_include->text());
+                step.scope.exclude = patterns(m_exclude->text());
+            });
+        });
+    layout->addLayout(scope);
+
+    m_summary = new QLabel(this);
+    m_summary->setWordWrap(true);
+    m_summary->setTextFormat(Qt::RichText);
+    layout->addWidget(m_summary);
+    m_changes = new QTableWidget(0, 5, this);
+    m_changes->setHorizontalHeaderLabels({ tr("Tensor"), tr("Before"), tr("After"), tr("SQNR dB"), tr("Rel. L2") });
+    m_changes->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_changes->verticalHeader()->hide();
+    m_changes->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    layout->addWidget(m_changes, 1);
+
+    auto* actions = new QHBoxLayout;
+    m_minCosine = new QDoubleSpinBox(this);
+    m_minCosine->setRange(0.0, 1.0);
+    m_minCosine->setDecimals(4);
+    m_minCosine->setSingleStep(0.001);
+    m_minCosine->setValue(0.99);
+    m_minCosine->setPrefix(tr("min cosine "));
+    m_minCosine->setToolTip(tr("Outputs with a lower cosine similarity than this are a warning"));
+    m_verifyButton = new QPushButton(tr("Verify"), this);
+    m_verifyButton->setToolTip(tr("Run the original and the slimmed model in ONNX Runtime and compare their outputs"));
+    m_exportButton = new QPushButton(tr("Export…"), this);
+    m_verdict = new QLabel(this);
+    m_verdict->setWordWrap(true);
+    actions->addWidget(m_minCosine);
+    actions->addWidget(m_verifyButton);
+    actions->addWidget(m_exportButton);
+    layout->addLayout(actions);
+    layout->addWidget(m_verdict);
+    connect(m_verifyButton, &QPushButton::clicked, this, &SlimPanel::verify);
+    connect(m_exportButton, &QPushButton::clicked, this, [this] {
+        if (!m_analysis)
+            return;
+        const QString input = q(m_analysis->model.path);
+        const QString suggestion = input.endsWith(QStringLiteral(".onnx")) ? input.chopped(5) + QStringLiteral("-slim.onnx") : input + QStringLiteral(".slim.onnx");
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export slimmed model"), suggestion, tr("ONNX models (*.onnx)"));
+        if (!path.isEmpty())
+            exportTo(path);
+    });
+
+    connect(m_steps, &QListWidget::currentRowChanged, this, &SlimPanel::showStepEditor);
+    connect(m_steps, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        const int row = m_steps->row(item);
+        if (m_updatingEditors || row < 0 || row >= static_cast<int>(m_recipe.steps.size()))
+            return;
+        Recipe next = m_recipe;
+        next.steps[static_cast<std::size_t>(row)].enabled = item->checkState() == Qt::Checked;
+        setRecipe(next);
+    });
+}
+
+void SlimPanel::setAnalysis(const AnalysisPtr& analysis)
+{
+    m_analysis = analysis;
+    m_preview.reset();
+    m_undo->clear();
+    m_verdict->clear();
+    schedulePreview();
+}
+
+void SlimPanel::setRecipe(const Recipe& recipe, bool undoable, int mergeId)
+{
+    if (undoable) {
+        m_undo->push(new RecipeCommand(this, m_recipe, recipe, mergeId, tr("Edit recipe")));
+        return; // push() calls redo(), which lands here again with undoable == false
+    }
+    const int row = m_steps->currentRow();
+    m_recipe = recipe;
+    refreshStepList();
+    m_steps->setCurrentRow(std::min(row < 0 ? 0 : row, static_cast<int>(m_recipe.steps.size()) - 1));
+    showStepEditor(m_steps->currentRow());
+    schedulePreview();
+}
+
+void SlimPanel::addStep(const StepParams& params)
+{
+    Recipe next = m_recipe;
+    next.steps.push_back({ params, Scope {}, true });
+    setRecipe(next);
+    m_steps->setCurrentRow(static_cast<int>(m_recipe.steps.size()) - 1);
+}
+
+void SlimPanel::refreshStepList()
+{
+    m_updatingEditors = true;
+    m_steps->clear();
+    for (const auto& step : m_recipe.steps) {
+        auto* item = new QListWidgetItem(q(describeStep(step)), m_steps);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(step.enabled ? Qt::Checked : Qt::Unchecked);
+    }
+    m_updatingEditors = false;
+}
+
+void SlimPanel::showStepEditor(int row)
+{
+    m_updatingEditors = true;
+    if (row < 0 || row >= static_cast<int>(m_recipe.steps.size())) {
+        m_editors->setCurrentIndex(0);
+        m_updatingEditors = false;
+        return;
+    }
+    const Step& step = m_recipe.steps[static_cast<std::size_t>(row)];
+    if (const auto* c = std::get_if<CleanupStep>(&step.params)) {
+        m_dedupe->setChecked(c->dedupe);
+        m_unused->setChecked(c->removeUnused);
+        m_dead->setChecked(c->removeDeadNodes);
+        m_editors->setCurrentIndex(1);
+    } else if (const auto* p = std::get_if<PruneStep>(&step.params)) {
+        m_pruneSlider->setValue(static_cast<int>(std::lround(p->sparsity * 100.0)));
+        m_pruneValue->setText(QStringLiteral("%1 %").arg(m_pruneSlider->value()));
+        m_pruneMode->setCurrentIndex(p->mode == PruneStep::Mode::Global ? 1 : 0);
+        m_editors->setCurrentIndex(2);
+    } else if (const auto* qz = std::get_if<QuantizeStep>(&step.params)) {
+        m_quantizeType->setCurrentIndex(qz->type == QuantizeStep::Type::Fp16 ? 3 : !qz->perChannel ? 1 : !qz->symmetric ? 2 : 0);
+        m_editors->setCurrentIndex(3);
+    } else if (const auto* sp = std::get_if<SparseStorageStep>(&step.params)) {
+        m_sparsePolicy->setCurrentIndex(sp->policy == SparseStorageStep::Policy::Always ? 1
+                : sp->policy == SparseStorageStep::Policy::Never                       ? 2
+                                                                                       : 0);
+        m_editors->setCurrentIndex(4);
+    }
+    m_include->setText(step.scope.include.empty() ? QString() : q(step.scope.include.front()));
+    m_exclude->setText(step.scope.exclude.empty() ? QString() : q(step.scope.exclude.front()));
+    m_updatingEditors = false;
+}
+
+void SlimPanel::editCurrentStep(const std::function<void(Step&)>& edit, int mergeId)
+{
+    const int row = m_steps->currentRow();
+    if (m_updatingEditors || row < 0 || row >= static_cast<int>(m_recipe.steps.size()))
+        return;
+    Recipe next = m_recipe;
+    edit(next.steps[static_cast<std::size_t>(row)]);
+    if (next == m_recipe)
+        return;
+    if (!validateRecipe(next)) {
+        m_summary->setText(tr("<span style='color:#c33'>%1</span>").arg(q(validateRecipe(next).error().message).toHtmlEscaped()));
+        return;
+    }
+    setRecipe(next, true, mergeId);
+}
+
+void SlimPanel::schedulePreview()
+{
+    if (!m_analysis)
+        return;
+    if (m_recipe.steps.empty()) {
+        m_job->cancel();
+        m_preview.reset();
+        m_summary->setText(tr("No steps: the model is unchanged."));
+        m_changes->setRowCount(0);
+        emit previewChanged(nullptr);
+        return;
+    }
+    m_summary->setText(m_summary->text() + tr(" <i>(updating…)</i>"));
+    m_debounce->start();
+}
+
+QString SlimPanel::summaryText() const { return m_summary->text(); }
+
+void SlimPanel::onPreview(const SlimResultPtr& result)
+{
+    m_preview = result;
+    const Preview& p = result->preview;
+    const double saved = p.fileBytesBefore ? 1.0 - static_cast<double>(p.predictedFileBytes) / static_cast<double>(p.fileBytesBefore) : 0.0;
+    QString text = tr("<b>%1 → %2</b> (%3 saved) &nbsp; params %4 → %5")
+                       .arg(q(core::humanBytes(p.fileBytesBefore)), q(core::humanBytes(p.predictedFileBytes)),
+                           q(core::humanPercent(saved)), q(core::humanCount(p.paramsBefore)), q(core::humanCount(p.paramsAfter)));
+    for (const auto& step : p.steps)
+        text += QStringLiteral("<br>&bull; %1: %2").arg(q(step.description).toHtmlEscaped(), q(step.summary).toHtmlEscaped());
+    for (const auto& d : p.diagnostics)
+        text += QStringLiteral("<br><span style='color:#b80'>%1</span>").arg(q(d.message).toHtmlEscaped());
+    m_summary->setText(text);
+
+    std::vector<const TensorChange*> changed;
+    for (const auto& t : p.tensors)
+        if (t.changed)
+            changed.push_back(&t);
+    std::ranges::stable_sort(changed, std::greater {}, [](const TensorChange* t) { return t->bytesBefore; });
+    m_changes->setRowCount(static_cast<int>(std::min<std::size_t>(changed.size(), 200)));
+    for (int row = 0; row < m_changes->rowCount(); ++row) {
+        const TensorChange& t = *changed[static_cast<std::size_t>(row)];
+        const auto cell = [&](int column, const QString& value, const QString& tip = {}) {
+            auto* item = new QTableWidgetItem(value);
+            item->setToolTip(tip.isEmpty() ? value : tip);
+            if (column > 0)
+                item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_changes->setItem(row, column, item);
+        };
+        cell(0, q(t.name), q(t.storageAfter + " " + t.dtypeAfter));
+        cell(1, q(core::humanBytes(t.bytesBefore)), tr("%1 bytes").arg(t.bytesBefore));
+        cell(2, t.removed ? tr("removed") : q(core::humanBytes(t.bytesAfter)), tr("%1 bytes").arg(t.bytesAfter));
+        cell(3, !t.hasError ? QString() : std::isinf(t.sqnrDb) ? tr("exact") : QString::number(t.sqnrDb, 'f', 1));
+        cell(4, t.hasError ? QString::number(t.relativeL2, 'e', 2) : QString(), t.hasError ? tr("max abs %1").arg(t.maxAbs) : QString());
+    }
+    emit previewChanged(result);
+}
+
+bool SlimPanel::loadRecipe(const QString& path, QString* error)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = tr("%1: %2").arg(path, file.errorString());
+        return false;
+    }
+    auto recipe = parseRecipe(file.readAll().toStdString());
+    if (!recipe) {
+        *error = tr("%1: %2").arg(path, q(recipe.error().message));
+        return false;
+    }
+    setRecipe(*recipe);
+    return true;
+}
+
+bool SlimPanel::saveRecipe(const QString& path, QString* error) const
+{
+    if (auto written = core::writeFileAtomically(path.toStdString(), recipeToJson(m_recipe)); !written) {
+        *error = q(written.error().message);
+        return false;
+    }
+    return true;
+}
+
+void SlimPanel::exportTo(const QString& path)
+{
+    if (!m_analysis)
+        return;
+    auto* watcher = new QFutureWatcher<core::Result<ExportResult>>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
+        watcher->deleteLater();
+        const auto result = watcher->result();
+        m_exportButton->setEnabled(true);
+        if (!result) {
+            emit exportFailed(q(result.error().message));
+            return;
+        }
+        emit exported(tr("Wrote %1 (%2 bytes)").arg(q(result->path.string())).arg(result->fileBytes));
+    });
+    m_exportButton->setEnabled(false);
+    const AnalysisPtr analysis = m_analysis;
+    const Recipe recipe = m_recipe;
+    const std::string target = path.toStdString();
+    watcher->setFuture(QtConcurrent::run([analysis, recipe, target]() -> core::Result<ExportResult> {
+        auto slimmed = applyRecipe(analysis->modelFile, recipe, {}, nullptr, analysis.get());
+        if (!slimmed)
+            return std::unexpected(slimmed.error());
+        return exportModel(*slimmed->model, target);
+    }));
+}
+
+void SlimPanel::verify()
+{
+    if (!m_analysis)
+        return;
+    m_verifyButton->setEnabled(false);
+    m_verdict->setText(tr("Running both models in ONNX Runtime…"));
+    auto* watcher = new QFutureWatcher<core::Result<core::runtime::Verification>>(this);
+    const double minCosine = m_minCosine->value();
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, minCosine] {
+        watcher->deleteLater();
+        m_verifyButton->setEnabled(true);
+        const auto result = watcher->result();
+        if (!result) {
+            m_verdict->setText(tr("<span style='color:#c33'>Verification failed: %1</span>").arg(q(result.error().message).toHtmlEscaped()));
+            emit verified(q(result.error().message), false);
+            return;
+        }
+        core::report::FidelityThresholds thresholds;
+        thresholds.minCosine = minCosine;
+        const bool pass = core::report::passes(*result, thresholds);
+        QString text = QStringLiteral("<b style='color:%1'>%2</b>").arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
+        for (const auto& o : result->outputs) {
+            text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4").arg(q(o.name)).arg(o.cosine, 0, 'f', 6).arg(o.sqnrDb, 0, 'f', 1).arg(o.maxAbs, 0, 'g', 3);
+            if (o.top1Agreement)
+                text += tr(", top-1 %1 %").arg(*o.top1Agreement * 100.0, 0, 'f', 1);
+        }
+        text += tr("<br>latency %1 ms → %2 ms").arg(result->originalLatencyMs, 0, 'f', 2).arg(result->slimmedLatencyMs, 0, 'f', 2);
+        m_verdict->setText(text);
+        emit verified(text, pass);
+    });
+    const AnalysisPtr analysis = m_analysis;
+    const Recipe recipe = m_recipe;
+    watcher->setFuture(QtConcurrent::run([analysis, recipe]() -> core::Result<core::runtime::Verification> {
+        QTemporaryDir folder;
+        if (!folder.isValid())
+            return core::fail(core::ErrorCode::IoError, "cannot create a temporary folder");
+        const std::filesystem::path slimmedPath = folder.filePath(QStringLiteral("slimmed.onnx")).toStdString();
+        auto slimmed = applyRecipe(analysis->modelFile, recipe, {}, nullptr, analysis.get());
+        if (!slimmed)
+            return std::unexpected(slimmed.error());
+        if (auto written = exportModel(*slimmed->model, slimmedPath); !written)
+            return std::unexpected(written.error());
+        return core::runtime::verify(analysis->modelFile->path(), slimmedPath, {});
+    }));
+}
+
+} // namespace slimscope::ui

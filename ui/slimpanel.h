@@ -1,0 +1,90 @@
+#pragma once
+
+#include "previewjob.h"
+#include "slim/recipe.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QPushButton;
+class QSlider;
+class QStackedWidget;
+class QTableWidget;
+class QTimer;
+class QUndoStack;
+
+namespace slimscope::ui {
+
+/// The slimming panel: recipe steps (add, reorder, remove, enable), each step's settings, a live preview
+/// computed in the background while sliders move, undo/redo, recipe files, verification and export.
+class SlimPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit SlimPanel(QWidget* parent = nullptr);
+    ~SlimPanel() override;
+
+    void setAnalysis(const AnalysisPtr& analysis);
+    const core::slim::Recipe& recipe() const { return m_recipe; }
+    /// Replaces the recipe as one undoable edit (or silently when `undoable` is false) and refreshes the preview.
+    void setRecipe(const core::slim::Recipe& recipe, bool undoable = true, int mergeId = -1);
+    void addStep(const core::slim::StepParams& params);
+    QUndoStack* undoStack() const { return m_undo; }
+    SlimResultPtr preview() const { return m_preview; }
+    QSlider* pruneSlider() const { return m_pruneSlider; }
+    QString summaryText() const;
+
+    bool loadRecipe(const QString& path, QString* error);
+    bool saveRecipe(const QString& path, QString* error) const;
+    /// Applies the recipe again and writes the model atomically; emits exported() or exportFailed().
+    void exportTo(const QString& path);
+    /// Exports to a temporary file and compares it with the original in ONNX Runtime.
+    void verify();
+
+signals:
+    void previewChanged(const slimscope::ui::SlimResultPtr& preview);
+    void exported(const QString& summary);
+    void exportFailed(const QString& message);
+    void verified(const QString& summary, bool pass);
+
+private:
+    void buildUi();
+    void refreshStepList();
+    void showStepEditor(int step);
+    void editCurrentStep(const std::function<void(core::slim::Step&)>& edit, int mergeId = -1);
+    void schedulePreview();
+    void onPreview(const SlimResultPtr& preview);
+
+    AnalysisPtr m_analysis;
+    core::slim::Recipe m_recipe;
+    SlimResultPtr m_preview;
+    PreviewJob* m_job;
+    QTimer* m_debounce;
+    QUndoStack* m_undo;
+    bool m_updatingEditors = false;
+
+    QListWidget* m_steps = nullptr;
+    QStackedWidget* m_editors = nullptr;
+    QCheckBox* m_dedupe = nullptr;
+    QCheckBox* m_unused = nullptr;
+    QCheckBox* m_dead = nullptr;
+    QSlider* m_pruneSlider = nullptr;
+    QLabel* m_pruneValue = nullptr;
+    QComboBox* m_pruneMode = nullptr;
+    QComboBox* m_quantizeType = nullptr;
+    QComboBox* m_sparsePolicy = nullptr;
+    QLineEdit* m_include = nullptr;
+    QLineEdit* m_exclude = nullptr;
+    QLabel* m_summary = nullptr;
+    QTableWidget* m_changes = nullptr;
+    QDoubleSpinBox* m_minCosine = nullptr;
+    QLabel* m_verdict = nullptr;
+    QPushButton* m_verifyButton = nullptr;
+    QPushButton* m_exportButton = nullptr;
+};
+
+} // namespace slimscope::ui
