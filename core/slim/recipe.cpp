@@ -303,6 +303,8 @@ std::string recipeToJson(const Recipe& recipe)
             json.field("dedupe", cleanup->dedupe).field("remove_unused", cleanup->removeUnused);
             json.field("remove_dead_nodes", cleanup->removeDeadNodes);
             json.field("drop_initializer_inputs", cleanup->dropInitializerInputs);
+            if (step.scope != Scope {}) // cleanup does not use a scope; keep one that was given, for the round trip
+                writeScope(json, step.scope);
         } else if (const auto* prune = std::get_if<PruneStep>(&step.params)) {
             json.field("sparsity", prune->sparsity).field("mode", prune->mode == PruneStep::Mode::Global ? "global" : "layer");
             writeScope(json, step.scope);

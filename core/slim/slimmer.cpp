@@ -268,8 +268,13 @@ Totals measure(WorkingModel& model)
         totals.byDtype[std::string(model::dataTypeName(type))] += bytes;
     };
     for (const auto& info : model.graphs()) {
-        for (const auto& tensor : info.graph->initializer())
-            add(tensor.data_type(), elementCount(tensor), model.payloadBytes(tensor));
+        for (const auto& tensor : info.graph->initializer()) {
+            std::uint64_t bytes = model.payloadBytes(tensor);
+            if (tensor.data_type() == onnx::TensorProto::STRING) // as the analysis counts strings: their lengths
+                for (const auto& text : tensor.string_data())
+                    bytes += text.size();
+            add(tensor.data_type(), elementCount(tensor), bytes);
+        }
         for (const auto& sparse : info.graph->sparse_initializer()) {
             add(sparse.values().data_type(), elementCount(sparse.values()),
                 model.payloadBytes(sparse.values()) + model.payloadBytes(sparse.indices()));

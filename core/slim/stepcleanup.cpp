@@ -27,6 +27,19 @@ void eraseInitializers(
     initializers->DeleteSubrange(kept, initializers->size() - kept);
 }
 
+void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, const onnx::TensorProto& tensor)
+{
+    if (model.proto().ir_version() >= 4)
+        return;
+    onnx::ValueInfoProto& input = *graph.add_input();
+    input.set_name(tensor.name());
+    auto* type = input.mutable_type()->mutable_tensor_type();
+    type->set_elem_type(tensor.data_type());
+    auto* shape = type->mutable_shape();
+    for (const auto dim : tensor.dims())
+        shape->add_dim()->set_dim_value(dim);
+}
+
 void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to)
 {
     for (auto& node : *graph.mutable_node()) {
@@ -122,6 +135,7 @@ std::uint64_t dedupe(WorkingModel& model, std::uint64_t& count)
                 hoisted.set_data_type(set.front().tensor->data_type());
                 hoisted.mutable_dims()->CopyFrom(set.front().tensor->dims());
                 model.shareSource(*set.front().tensor, hoisted);
+                listAsInputIfRequired(model, *graphs[static_cast<std::size_t>(home)].graph, hoisted);
                 keeperName = hoisted.name();
                 saved -= model.payloadBytes(hoisted); // the hoisted copy is new bytes
             }

@@ -140,6 +140,7 @@ onnx::TensorProto& addInitializer(WorkingModel& model, onnx::GraphProto& graph, 
     for (const auto dim : dims)
         tensor.add_dims(dim);
     model.setData(tensor, std::move(bytes));
+    listAsInputIfRequired(model, graph, tensor);
     return tensor;
 }
 

@@ -57,6 +57,9 @@ std::uint16_t floatToHalf(float value);
 
 /// Removes graph.initializer entries for which `remove` is true, forgetting their sources first.
 void eraseInitializers(WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove);
+/// IR versions before 4 require every initializer to be listed as a graph input: list a new one there too.
+void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, const onnx::TensorProto& tensor);
+
 /// Renames every use of `from` to `to` in the graph and its subgraphs.
 void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to);
 
