@@ -5,6 +5,14 @@
 #include "layersview.h"
 #include "samplemodel.h"
 #include "slimpanel.h"
+#include "treemapwidget.h"
+#include "charts/beforeafterchart.h"
+#include "charts/dtypechart.h"
+#include "charts/histogramchart.h"
+#include "charts/paretochart.h"
+#include "charts/sparsitychart.h"
+
+#include <QCheckBox>
 #include "summaryview.h"
 #include "support/format.h"
 
@@ -23,6 +31,7 @@
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QHeaderView>
 #include <QSortFilterProxyModel>
@@ -152,6 +161,29 @@ QWidget* MainWindow::buildViews()
     m_views->addTab(m_summary, tr("Summary"));
     m_views->addTab(m_layers, tr("Layers"));
     m_views->addTab(m_findings, tr("Findings"));
+    m_views->addTab(buildCharts(), tr("Charts"));
+    auto* treemapPage = new QWidget(m_views);
+    auto* treemapLayout = new QVBoxLayout(treemapPage);
+    treemapLayout->setContentsMargins(4, 4, 4, 4);
+    auto* colourBy = new QComboBox(treemapPage);
+    colourBy->addItems({ tr("Colour by dtype"), tr("Colour by sparsity") });
+    colourBy->setToolTip(tr("What the treemap's colours show"));
+    m_treemap = new TreemapWidget(treemapPage);
+    connect(colourBy, &QComboBox::currentIndexChanged, this, [this](int mode) {
+        m_treemap->setColourMode(mode == 1 ? TreemapWidget::ColourMode::Sparsity : TreemapWidget::ColourMode::Dtype);
+    });
+    treemapLayout->addWidget(colourBy, 0, Qt::AlignLeft);
+    treemapLayout->addWidget(m_treemap, 1);
+    m_views->addTab(treemapPage, tr("Treemap"));
+    connect(m_treemap, &TreemapWidget::scopeSelected, this, [this](int scope) {
+        if (m_analysis && scope >= 0 && scope < static_cast<int>(m_analysis->scopes.size())
+            && m_analysis->scopes[static_cast<std::size_t>(scope)].layer >= 0)
+            selectLayer(m_analysis->scopes[static_cast<std::size_t>(scope)].layer);
+    });
+    connect(m_treemap, &TreemapWidget::layerActivated, this, [this](int layer) {
+        selectLayer(layer);
+        m_views->setCurrentWidget(m_layers);
+    });
     m_slim = new SlimPanel(m_views);
     m_views->addTab(m_slim, tr("Slim"));
     m_findings->setContextMenuPolicy(Qt::ActionsContextMenu);
@@ -164,6 +196,7 @@ QWidget* MainWindow::buildViews()
     });
     m_findings->addAction(applyFixAction);
     connect(m_findings, &QTableView::doubleClicked, applyFixAction, &QAction::trigger);
+    connect(m_slim, &SlimPanel::previewChanged, this, &MainWindow::showPreviewInCharts);
     connect(m_slim, &SlimPanel::exported, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     connect(m_slim, &SlimPanel::exportFailed, this, [this](const QString& text) { showBanner(text); });
 
@@ -178,11 +211,64 @@ QWidget* MainWindow::buildViews()
     return m_views;
 }
 
+QWidget* MainWindow::buildCharts()
+{
+    m_charts = new QTabWidget(this);
+    m_charts->setTabPosition(QTabWidget::South);
+    m_pareto = new ParetoChart(m_charts);
+    m_dtypeChart = new DtypeChart(m_charts);
+    m_sparsityChart = new SparsityChart(m_charts);
+    auto* histogramPage = new QWidget(m_charts);
+    auto* histogramLayout = new QVBoxLayout(histogramPage);
+    histogramLayout->setContentsMargins(0, 0, 0, 0);
+    auto* logScale = new QCheckBox(tr("Logarithmic counts"), histogramPage);
+    m_histogram = new HistogramChart(histogramPage);
+    connect(logScale, &QCheckBox::toggled, m_histogram, &HistogramChart::setLogScale);
+    histogramLayout->addWidget(logScale);
+    histogramLayout->addWidget(m_histogram, 1);
+    m_beforeAfter = new BeforeAfterChart(m_charts);
+    m_charts->addTab(m_pareto, tr("Bytes per layer"));
+    m_charts->addTab(m_dtypeChart, tr("Bytes by dtype"));
+    m_charts->addTab(m_sparsityChart, tr("Sparsity"));
+    m_charts->addTab(histogramPage, tr("Weight histogram"));
+    m_charts->addTab(m_beforeAfter, tr("Before / after"));
+    m_charts->setTabToolTip(4, tr("Bytes per layer before and after the recipe in the Slim view"));
+    connect(m_pareto, &ParetoChart::layerSelected, this, &MainWindow::selectLayer);
+    connect(m_sparsityChart, &SparsityChart::layerSelected, this, &MainWindow::selectLayer);
+    return m_charts;
+}
+
+void MainWindow::showPreviewInCharts(const std::shared_ptr<const core::slim::SlimResult>& preview)
+{
+    QStringList names;
+    QVector<double> before, after;
+    if (preview) {
+        std::vector<const core::slim::TensorChange*> rows;
+        for (const auto& change : preview->preview.tensors)
+            rows.push_back(&change);
+        std::ranges::stable_sort(rows, std::greater {}, [](const core::slim::TensorChange* c) { return c->bytesBefore; });
+        for (std::size_t i = 0; i < rows.size() && i < 40; ++i) {
+            names << QString::fromStdString(rows[i]->name);
+            before << static_cast<double>(rows[i]->bytesBefore);
+            after << static_cast<double>(rows[i]->bytesAfter);
+        }
+    }
+    m_beforeAfter->setData(names, before, after);
+}
+
 void MainWindow::selectLayer(int layerIndex)
 {
     // Every view follows one selection; each ignores a selection it already shows.
     m_details->showLayer(layerIndex);
     m_layers->selectLayer(layerIndex);
+    if (m_analysis && layerIndex >= 0 && layerIndex < static_cast<int>(m_analysis->layers.size())) {
+        int largest = -1;
+        for (const int t : m_analysis->layers[static_cast<std::size_t>(layerIndex)].tensors)
+            if (largest < 0 || m_analysis->tensors[static_cast<std::size_t>(t)].bytes > m_analysis->tensors[static_cast<std::size_t>(largest)].bytes)
+                largest = t;
+        if (largest >= 0)
+            m_histogram->setTensor(m_analysis, largest);
+    }
 }
 
 bool MainWindow::applyFix(int findingIndex)
@@ -214,6 +300,12 @@ bool MainWindow::applyFix(int findingIndex)
 
 bool MainWindow::showView(const QString& name)
 {
+    for (int i = 0; i < m_charts->count(); ++i)
+        if (m_charts->tabText(i).compare(name, Qt::CaseInsensitive) == 0) {
+            m_views->setCurrentWidget(m_charts);
+            m_charts->setCurrentIndex(i);
+            return true;
+        }
     for (int i = 0; i < m_views->count(); ++i)
         if (m_views->tabText(i).compare(name, Qt::CaseInsensitive) == 0) {
             m_views->setCurrentIndex(i);
@@ -279,6 +371,11 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     m_findings->resizeColumnsToContents();
     m_details->setAnalysis(analysis);
     m_slim->setAnalysis(analysis);
+    m_treemap->setAnalysis(analysis);
+    m_pareto->setAnalysis(analysis);
+    m_dtypeChart->setAnalysis(analysis);
+    m_sparsityChart->setAnalysis(analysis);
+    showPreviewInCharts(nullptr);
     m_pages->setCurrentWidget(m_views);
     const auto& model = analysis->model;
     setWindowTitle(tr("%1 — Slimscope").arg(QFileInfo(QString::fromStdString(model.path)).fileName()));

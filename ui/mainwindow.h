@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysisjob.h"
+#include "slim/slimmer.h"
 
 #include <QMainWindow>
 
@@ -17,6 +18,12 @@ namespace slimscope::ui {
 
 class DetailsView;
 class SlimPanel;
+class TreemapWidget;
+class ParetoChart;
+class DtypeChart;
+class SparsityChart;
+class HistogramChart;
+class BeforeAfterChart;
 class FindingsModel;
 class LayersView;
 class SummaryView;
@@ -60,6 +67,8 @@ private:
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
     QWidget* buildViews();
+    QWidget* buildCharts();
+    void showPreviewInCharts(const std::shared_ptr<const core::slim::SlimResult>& preview);
     void selectLayer(int layerIndex);
 
     AnalysisJob* m_job = nullptr;
@@ -74,6 +83,13 @@ private:
     QTableView* m_findings = nullptr;
     DetailsView* m_details = nullptr;
     SlimPanel* m_slim = nullptr;
+    TreemapWidget* m_treemap = nullptr;
+    QTabWidget* m_charts = nullptr;
+    ParetoChart* m_pareto = nullptr;
+    DtypeChart* m_dtypeChart = nullptr;
+    SparsityChart* m_sparsityChart = nullptr;
+    HistogramChart* m_histogram = nullptr;
+    BeforeAfterChart* m_beforeAfter = nullptr;
     QLabel* m_banner = nullptr;
     QProgressBar* m_progress = nullptr;
     QToolButton* m_cancel = nullptr;

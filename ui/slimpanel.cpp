@@ -31,6 +31,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
+#include <utility>
 
 namespace slimscope::ui {
 
@@ -178,10 +179,11 @@ void SlimPanel::buildUi()
     pruneLayout->addRow(tr("Mode"), m_pruneMode);
     connect(m_pruneSlider, &QSlider::valueChanged, this, [this](int value) {
         m_pruneValue->setText(QStringLiteral("%1 %").arg(value));
+        // While the handle is dragged, every position lands in one undo step.
         editCurrentStep([value](Step& step) {
             if (auto* p = std::get_if<PruneStep>(&step.params))
                 p->sparsity = value / 100.0;
-        }, kMergePrune);
+        }, m_pruneSlider->isSliderDown() ? kMergePrune : -1);
     });
     connect(m_pruneMode, &QComboBox::currentIndexChanged, this, [this](int mode) {
         editCurrentStep([mode](Step& step) {
@@ -324,22 +326,26 @@ void SlimPanel::addStep(const StepParams& params)
 
 void SlimPanel::refreshStepList()
 {
-    m_updatingEditors = true;
+    const bool wasUpdating = std::exchange(m_updatingEditors, true);
     m_steps->clear();
     for (const auto& step : m_recipe.steps) {
-        auto* item = new QListWidgetItem(q(describeStep(step)), m_steps);
+        // Fully set up before it joins the list, so no itemChanged reports a half-made state.
+        auto* item = new QListWidgetItem(q(describeStep(step)));
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(step.enabled ? Qt::Checked : Qt::Unchecked);
+        m_steps->addItem(item);
     }
-    m_updatingEditors = false;
+    m_updatingEditors = wasUpdating;
 }
 
 void SlimPanel::showStepEditor(int row)
 {
-    m_updatingEditors = true;
+    // Called from inside other updates too (the list emits currentRowChanged while it is rebuilt): restore,
+    // rather than clear, the guard on the way out.
+    const bool wasUpdating = std::exchange(m_updatingEditors, true);
     if (row < 0 || row >= static_cast<int>(m_recipe.steps.size())) {
         m_editors->setCurrentIndex(0);
-        m_updatingEditors = false;
+        m_updatingEditors = wasUpdating;
         return;
     }
     const Step& step = m_recipe.steps[static_cast<std::size_t>(row)];
@@ -364,7 +370,7 @@ void SlimPanel::showStepEditor(int row)
     }
     m_include->setText(step.scope.include.empty() ? QString() : q(step.scope.include.front()));
     m_exclude->setText(step.scope.exclude.empty() ? QString() : q(step.scope.exclude.front()));
-    m_updatingEditors = false;
+    m_updatingEditors = wasUpdating;
 }
 
 void SlimPanel::editCurrentStep(const std::function<void(Step&)>& edit, int mergeId)

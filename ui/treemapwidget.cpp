@@ -3,18 +3,16 @@
 // model stays smooth; it is rebuilt on resize, drill, font or analysis change only.
 #include "treemapwidget.h"
 
+#include "treemaplayout.h"
+
 #include "support/format.h"
 
 #include <QHelpEvent>
 #include <QKeyEvent>
-#include <QLinearGradient>
 #include <QMouseEvent>
-#include <QPainter>
 #include <QToolTip>
 
 #include <algorithm>
-#include <cmath>
-#include <limits>
 #include <unordered_map>
 
 namespace slimscope::ui {
@@ -26,65 +24,10 @@ namespace {
 // Cells thinner than this can be neither seen nor hit; they are merged into one "other" cell.
 constexpr double kMinCellSide = 3.0;
 constexpr double kGroupPad = 2.0;
-constexpr int kMaxMergePasses = 6;
 
 QString q(const std::string& text)
 {
     return QString::fromStdString(text);
-}
-
-double worstRatio(const std::vector<double>& areas, std::size_t first, std::size_t last, double sum, double side)
-{
-    // Rows hold areas sorted largest first, so the extremes are the row's ends (Bruls et al., eq. 1).
-    const double smallest = areas[last - 1];
-    if (sum <= 0.0 || side <= 0.0 || smallest <= 0.0)
-        return std::numeric_limits<double>::infinity();
-    const double side2 = side * side;
-    const double sum2 = sum * sum;
-    return std::max(side2 * areas[first] / sum2, sum2 / (side2 * smallest));
-}
-
-/// Relative luminance (WCAG 2) of an sRGB colour.
-double luminance(const QColor& colour)
-{
-    const auto channel = [](double c) { return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4); };
-    return 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF());
-}
-
-/// Black or white, whichever contrasts more with `fill`.
-QColor textOn(const QColor& fill)
-{
-    const double l = luminance(fill);
-    return (l + 0.05) / 0.05 > 1.05 / (l + 0.05) ? QColor(0x1a, 0x1a, 0x1a) : QColor(Qt::white);
-}
-
-QColor mix(const QColor& a, const QColor& b, double t)
-{
-    t = std::clamp(t, 0.0, 1.0);
-    return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
-        static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
-        static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
-}
-
-// A stable palette: the same dtype has the same colour in every model and in the charts' legend.
-const QColor kOtherDtype(0x8c, 0x8c, 0x8c);
-
-QColor dtypeColour(const std::string& dtype)
-{
-    static const std::unordered_map<std::string, QColor> colours = {
-        { "float32", QColor(0x4e, 0x79, 0xa7) },
-        { "float16", QColor(0x2a, 0x9d, 0x8f) },
-        { "bfloat16", QColor(0x59, 0xa1, 0x4f) },
-        { "float64", QColor(0xe1, 0x57, 0x59) },
-        { "int8", QColor(0xf2, 0x8e, 0x2b) },
-        { "uint8", QColor(0xed, 0xc9, 0x48) },
-        { "int4", QColor(0xb0, 0x7a, 0xa1) },
-        { "uint4", QColor(0xd3, 0x9e, 0xc4) },
-        { "int32", QColor(0x9c, 0x75, 0x5f) },
-        { "int64", QColor(0x7f, 0x5a, 0x45) },
-    };
-    const auto found = colours.find(dtype);
-    return found == colours.end() ? kOtherDtype : found->second;
 }
 
 /// The scope path scopetree.cpp gives a name: parts split on '/' and '.', joined with '/'.
@@ -116,52 +59,6 @@ std::string scopePath(const std::string& graph, const std::string& name)
 }
 
 } // namespace
-
-std::vector<QRectF> squarify(const std::vector<double>& areas, const QRectF& rect)
-{
-    std::vector<QRectF> out(areas.size(), QRectF(rect.topLeft(), QSizeF(0, 0)));
-    // Suffix sums: each row takes its share of what is left, so the last row ends exactly at the far edge
-    // even when the areas do not add up to the rectangle to the last bit.
-    std::vector<double> rest(areas.size() + 1, 0.0);
-    for (std::size_t i = areas.size(); i-- > 0;)
-        rest[i] = rest[i + 1] + std::max(areas[i], 0.0);
-    QRectF free = rect;
-    std::size_t first = 0;
-    while (first < areas.size()) {
-        const bool wide = free.width() >= free.height();
-        const double side = wide ? free.height() : free.width();
-        std::size_t last = first + 1;
-        double sum = std::max(areas[first], 0.0);
-        double worst = worstRatio(areas, first, last, sum, side);
-        while (last < areas.size()) {
-            const double grown = worstRatio(areas, first, last + 1, sum + areas[last], side);
-            if (grown > worst)
-                break;
-            sum += areas[last];
-            worst = grown;
-            ++last;
-        }
-        const bool lastRow = last == areas.size();
-        const double share = rest[first] > 0.0 ? sum / rest[first] : 1.0;
-        // The row runs along the shorter side: a column on the left of a wide rectangle, a row on top of a tall one.
-        const double thickness
-            = lastRow ? (wide ? free.width() : free.height()) : (wide ? free.width() : free.height()) * share;
-        double along = wide ? free.top() : free.left();
-        for (std::size_t i = first; i < last; ++i) {
-            const double end = wide ? free.bottom() : free.right();
-            const double length = i + 1 == last ? end - along : side * (sum > 0.0 ? areas[i] / sum : 0.0);
-            out[i]
-                = wide ? QRectF(free.left(), along, thickness, length) : QRectF(along, free.top(), length, thickness);
-            along += length;
-        }
-        if (wide)
-            free.setLeft(free.left() + thickness);
-        else
-            free.setTop(free.top() + thickness);
-        first = last;
-    }
-    return out;
-}
 
 TreemapWidget::TreemapWidget(QWidget* parent)
     : QWidget(parent)
@@ -300,81 +197,34 @@ QRectF TreemapWidget::treemapArea() const
     return QRectF(0, top.bottom(), width(), std::max(0.0, bottom.top() - top.bottom()));
 }
 
-std::vector<std::pair<TreemapWidget::Item, QRectF>> TreemapWidget::placeItems(
-    std::vector<Item> items, const QRectF& rect) const
-{
-    const auto byBytes
-        = [](const Item& x, const Item& y) { return x.bytes != y.bytes ? x.bytes > y.bytes : x.scope < y.scope; };
-    for (int pass = 0;; ++pass) {
-        std::sort(items.begin(), items.end(), byBytes);
-        double total = 0.0;
-        for (const Item& item : items)
-            total += static_cast<double>(item.bytes);
-        std::vector<double> areas;
-        areas.reserve(items.size());
-        const double area = rect.width() * rect.height();
-        for (const Item& item : items)
-            areas.push_back(total > 0.0 ? area * static_cast<double>(item.bytes) / total : 0.0);
-        const std::vector<QRectF> rects = squarify(areas, rect);
-        // Squarify places the small items last, so the first thin cell and everything after it are the tail.
-        std::size_t thin = items.size();
-        for (std::size_t i = 0; i < items.size(); ++i)
-            if (items[i].kind != CellKind::Other && std::min(rects[i].width(), rects[i].height()) < kMinCellSide) {
-                thin = i;
-                break;
-            }
-        std::size_t tail = 0;
-        for (std::size_t i = thin; i < items.size(); ++i)
-            tail += items[i].kind == CellKind::Other ? 0 : 1;
-        // One thin cell alone would only be renamed "other"; keep it as itself.
-        const bool hasOther
-            = std::any_of(items.begin(), items.end(), [](const Item& i) { return i.kind == CellKind::Other; });
-        if (tail == 0 || (tail == 1 && !hasOther) || pass == kMaxMergePasses) {
-            std::vector<std::pair<Item, QRectF>> placed;
-            placed.reserve(items.size());
-            for (std::size_t i = 0; i < items.size(); ++i)
-                placed.emplace_back(items[i], rects[i]);
-            return placed;
-        }
-        Item other { -1, 0, CellKind::Other, 0 };
-        std::vector<Item> kept;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-            if (i >= thin || items[i].kind == CellKind::Other) {
-                other.bytes += items[i].bytes;
-                other.mergedCount += items[i].kind == CellKind::Other ? items[i].mergedCount : 1;
-            } else {
-                kept.push_back(items[i]);
-            }
-        }
-        kept.push_back(other);
-        items = std::move(kept);
-    }
-}
-
 void TreemapWidget::layoutLevel(int parent, const QRectF& rect, int depth) const
 {
     const auto& scopes = m_analysis->scopes;
     const ScopeNode& node = scopes[static_cast<std::size_t>(parent)];
-    std::vector<Item> items;
+    std::vector<TreemapItem> items;
     std::uint64_t childBytes = 0;
     for (const int child : node.children) {
         const std::uint64_t bytes = scopes[static_cast<std::size_t>(child)].bytes;
         childBytes += bytes;
         if (bytes > 0)
-            items.push_back({ child, bytes, CellKind::Leaf, 0 });
+            items.push_back({ child, bytes, 0 });
     }
-    // A layer whose name is also a prefix of other names holds bytes of its own beside its children.
+    // A layer whose name is also a prefix of other names holds bytes of its own beside its children: the cell
+    // for them carries the parent's own index.
     if (node.bytes > childBytes)
-        items.push_back({ parent, node.bytes - childBytes, CellKind::Own, 0 });
-    for (const auto& [item, cellRect] : placeItems(std::move(items), rect)) {
+        items.push_back({ parent, node.bytes - childBytes, 0 });
+    for (const auto& [item, cellRect] : placeItems(std::move(items), rect, kMinCellSide)) {
         Cell cell;
         cell.rect = cellRect;
-        cell.scope = item.scope;
+        cell.scope = item.id;
         cell.depth = depth;
-        cell.kind = item.kind;
         cell.bytes = item.bytes;
-        cell.mergedCount = item.mergedCount;
-        if (cell.kind == CellKind::Leaf && depth == 1 && !scopes[static_cast<std::size_t>(cell.scope)].children.empty())
+        cell.mergedCount = item.merged;
+        if (item.id < 0)
+            cell.kind = CellKind::Other;
+        else if (item.id == parent)
+            cell.kind = CellKind::Own;
+        else if (depth == 1 && !scopes[static_cast<std::size_t>(item.id)].children.empty())
             cell.kind = CellKind::Group;
         m_cells.push_back(cell);
     }
@@ -622,175 +472,6 @@ void TreemapWidget::keyPressEvent(QKeyEvent* event)
         return;
     }
     QWidget::keyPressEvent(event);
-}
-
-bool TreemapWidget::darkPalette() const
-{
-    return luminance(palette().color(QPalette::Window)) < 0.3;
-}
-
-QColor TreemapWidget::sparsityColour(double sparsity) const
-{
-    // Neutral at 0 % (close to the window colour, so dense weights recede), a strong magenta at 100 %.
-    const QColor neutral = darkPalette() ? QColor(0x4a, 0x4f, 0x57) : QColor(0xdd, 0xe1, 0xe6);
-    return mix(neutral, QColor(0xc2, 0x18, 0x5b), sparsity);
-}
-
-QColor TreemapWidget::fillFor(const Cell& cell) const
-{
-    if (cell.kind == CellKind::Other)
-        return mix(palette().color(QPalette::Window), palette().color(QPalette::WindowText), 0.25);
-    const ScopeInfo& info = m_info[static_cast<std::size_t>(cell.scope)];
-    if (m_colourMode == ColourMode::Sparsity)
-        return sparsityColour(
-            info.elements > 0 ? static_cast<double>(info.zeros) / static_cast<double>(info.elements) : 0.0);
-    return dtypeColour(info.dtype);
-}
-
-void TreemapWidget::paintCell(QPainter& painter, const Cell& cell) const
-{
-    const QFontMetricsF fm(font());
-    const QRectF box = cell.rect.adjusted(0.5, 0.5, -0.5, -0.5); // a 1 px gap shows the background between cells
-    const QString name = cell.kind == CellKind::Other
-        ? tr("other (%1)").arg(cell.mergedCount)
-        : q(m_analysis->scopes[static_cast<std::size_t>(cell.scope)].name);
-    const QString size = q(core::humanBytes(cell.bytes));
-    if (cell.kind == CellKind::Group) {
-        const QColor frame = mix(palette().color(QPalette::Window), palette().color(QPalette::WindowText), 0.14);
-        painter.fillRect(box, frame);
-        const QRectF header(box.left() + 4, box.top(), box.width() - 8, fm.height() + 3);
-        painter.setPen(textOn(frame));
-        const QString text = fm.elidedText(name + QStringLiteral("  ") + size, Qt::ElideRight, header.width());
-        painter.drawText(header, Qt::AlignLeft | Qt::AlignVCenter, text);
-        return;
-    }
-    const QColor fill = fillFor(cell);
-    painter.fillRect(box, fill);
-    if (cell.kind == CellKind::Other)
-        painter.fillRect(box, QBrush(mix(fill, textOn(fill), 0.35), Qt::BDiagPattern));
-    if (box.width() < 24 || box.height() < fm.height() + 2)
-        return;
-    painter.setPen(textOn(fill));
-    const QRectF text = box.adjusted(3, 1, -3, -1);
-    painter.drawText(text, Qt::AlignLeft | Qt::AlignTop, fm.elidedText(name, Qt::ElideRight, text.width()));
-    if (box.height() >= 2 * fm.height() + 4)
-        painter.drawText(text.adjusted(0, fm.height(), 0, 0), Qt::AlignLeft | Qt::AlignTop,
-            fm.elidedText(size, Qt::ElideRight, text.width()));
-}
-
-void TreemapWidget::paintBreadcrumb(QPainter& painter) const
-{
-    const QRectF bar = breadcrumbArea();
-    const QFontMetricsF fm(font());
-    const QString separator = QStringLiteral(" \u203a ");
-    for (int i = 0; i < m_crumbs.size(); ++i) {
-        const auto& [rect, scope] = m_crumbs[i];
-        const bool last = i + 1 == m_crumbs.size();
-        // Segments above the current scope look like links: they are where a click goes back to.
-        painter.setPen(palette().color(last ? QPalette::WindowText : QPalette::Link));
-        painter.drawText(
-            rect, Qt::AlignLeft | Qt::AlignVCenter, q(m_analysis->scopes[static_cast<std::size_t>(scope)].name));
-        if (!last)
-            painter.drawText(QRectF(rect.right(), bar.top(), fm.horizontalAdvance(separator), bar.height()),
-                Qt::AlignLeft | Qt::AlignVCenter, separator);
-    }
-    const ScopeNode& node = m_analysis->scopes[static_cast<std::size_t>(m_current)];
-    const double total = static_cast<double>(m_analysis->scopes.front().bytes);
-    const QString summary = tr("%1 \u00b7 %2 of the model")
-                                .arg(q(core::humanBytes(node.bytes)),
-                                    q(core::humanPercent(total > 0 ? static_cast<double>(node.bytes) / total : 0.0)));
-    const double left = m_crumbs.isEmpty() ? 0.0 : m_crumbs.back().first.right() + 16.0;
-    const QRectF right(left, bar.top(), bar.right() - 8.0 - left, bar.height());
-    if (fm.horizontalAdvance(summary) <= right.width()) {
-        painter.setPen(palette().color(QPalette::PlaceholderText));
-        painter.drawText(right, Qt::AlignRight | Qt::AlignVCenter, summary);
-    }
-}
-
-void TreemapWidget::paintLegend(QPainter& painter) const
-{
-    const QRectF strip = legendArea();
-    const QFontMetricsF fm(font());
-    const double swatch = fm.height() * 0.75;
-    const double midY = strip.center().y();
-    double x = 8.0;
-    painter.setPen(palette().color(QPalette::WindowText));
-    if (m_colourMode == ColourMode::Dtype) {
-        // The dtypes of this model, largest first; those without a colour of their own share one entry.
-        std::vector<std::string> names;
-        bool others = false;
-        for (const DtypeTotal& total : m_analysis->byDtype) {
-            if (dtypeColour(total.dtype) == kOtherDtype)
-                others = true;
-            else
-                names.push_back(total.dtype);
-        }
-        QVector<QPair<QColor, QString>> entries;
-        for (const auto& name : names)
-            entries.append({ dtypeColour(name), q(name) });
-        if (others)
-            entries.append({ kOtherDtype, tr("other types") });
-        for (const auto& [colour, label] : entries) {
-            painter.fillRect(QRectF(x, midY - swatch / 2, swatch, swatch), colour);
-            x += swatch + 4;
-            painter.drawText(QRectF(x, strip.top(), fm.horizontalAdvance(label) + 1, strip.height()),
-                Qt::AlignLeft | Qt::AlignVCenter, label);
-            x += fm.horizontalAdvance(label) + 14;
-        }
-    } else {
-        const QString title = tr("Sparsity");
-        painter.drawText(QRectF(x, strip.top(), fm.horizontalAdvance(title) + 1, strip.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, title);
-        x += fm.horizontalAdvance(title) + 8;
-        const QString zero = QStringLiteral("0 %");
-        painter.drawText(QRectF(x, strip.top(), fm.horizontalAdvance(zero) + 1, strip.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, zero);
-        x += fm.horizontalAdvance(zero) + 4;
-        const QRectF bar(x, midY - swatch / 2, 160, swatch);
-        QLinearGradient gradient(bar.topLeft(), bar.topRight());
-        for (int i = 0; i <= 4; ++i)
-            gradient.setColorAt(i / 4.0, sparsityColour(i / 4.0));
-        painter.fillRect(bar, gradient);
-        x = bar.right() + 4;
-        const QString full = QStringLiteral("100 %");
-        painter.drawText(QRectF(x, strip.top(), fm.horizontalAdvance(full) + 1, strip.height()),
-            Qt::AlignLeft | Qt::AlignVCenter, full);
-        x += fm.horizontalAdvance(full) + 14;
-    }
-    const QString hint = tr("Click: open \u00b7 Right-click or Backspace: up \u00b7 Double-click: show layer");
-    if (x + fm.horizontalAdvance(hint) + 8 <= strip.right()) {
-        painter.setPen(palette().color(QPalette::PlaceholderText));
-        painter.drawText(strip.adjusted(0, 0, -8, 0), Qt::AlignRight | Qt::AlignVCenter, hint);
-    }
-}
-
-void TreemapWidget::paintEvent(QPaintEvent*)
-{
-    ensureLayout();
-    QPainter painter(this);
-    painter.fillRect(rect(), palette().color(QPalette::Window));
-    if (!m_analysis || m_analysis->scopes.empty() || m_analysis->scopes.front().bytes == 0) {
-        painter.setPen(palette().color(QPalette::PlaceholderText));
-        painter.drawText(rect(), Qt::AlignCenter,
-            m_analysis ? tr("This model stores no weights.") : tr("Open a model to see where its bytes go."));
-        return;
-    }
-    paintBreadcrumb(painter);
-    for (const Cell& cell : m_cells)
-        paintCell(painter, cell);
-    const auto outline = [&](int cellIndex, double width) {
-        const QRectF r = m_cells[static_cast<std::size_t>(cellIndex)].rect;
-        painter.setPen(QPen(palette().color(QPalette::Highlight), width));
-        painter.setBrush(Qt::NoBrush);
-        painter.drawRect(r.adjusted(width / 2, width / 2, -width / 2, -width / 2));
-    };
-    for (int i = 0; i < static_cast<int>(m_cells.size()); ++i)
-        if (m_selected >= 0 && m_cells[static_cast<std::size_t>(i)].scope == m_selected
-            && m_cells[static_cast<std::size_t>(i)].kind != CellKind::Own)
-            outline(i, 2.0);
-    if (m_hovered >= 0)
-        outline(m_hovered, 1.0);
-    paintLegend(painter);
 }
 
 } // namespace slimscope::ui

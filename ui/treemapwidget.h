@@ -13,10 +13,6 @@
 
 namespace slimscope::ui {
 
-/// Squarified treemap layout (Bruls, Huizing, van Wijk 2000): `areas` sorted largest first, their sum equal to
-/// the area of `rect`. Returns one rectangle per area, in the same order, tiling `rect` without overlaps.
-std::vector<QRectF> squarify(const std::vector<double>& areas, const QRectF& rect);
-
 /// Where the weight bytes of a model go, by name scope: a squarified treemap of the current scope's children,
 /// two levels deep (groups with a header, their children filled), coloured by dtype or by sparsity. Click drills
 /// into a scope, the breadcrumb bar goes back up, Backspace or a right click goes up one level.
@@ -87,17 +83,10 @@ private:
         std::uint64_t zeros = 0;
         std::uint64_t elements = 0;
     };
-    struct Item {
-        int scope;
-        std::uint64_t bytes;
-        CellKind kind;
-        int mergedCount;
-    };
 
     void computeScopeInfo();
     void ensureLayout() const;
     void layoutLevel(int parent, const QRectF& rect, int depth) const;
-    std::vector<std::pair<Item, QRectF>> placeItems(std::vector<Item> items, const QRectF& rect) const;
     const Cell* cellAt(const QPointF& pos) const;
     int breadcrumbAt(const QPointF& pos) const;
     void invalidateLayout();

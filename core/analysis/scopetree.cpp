@@ -76,9 +76,41 @@ public:
             m_nodes[static_cast<std::size_t>(current)].layer = layer;
     }
 
-    std::vector<ScopeNode> take() { return std::move(m_nodes); }
+    /// The tree with single-child chains folded into one node ("features/features" rather than a level that
+    /// holds nothing but one child), so a treemap drills into levels that show a choice.
+    std::vector<ScopeNode> take()
+    {
+        std::vector<ScopeNode> out;
+        fold(0, -1, out);
+        return out;
+    }
 
 private:
+    int fold(int index, int parent, std::vector<ScopeNode>& out)
+    {
+        ScopeNode node = m_nodes[static_cast<std::size_t>(index)];
+        // The root keeps its name; below it, merge a node into its only child when it holds nothing else.
+        while (index != 0 && node.children.size() == 1 && node.layer < 0) {
+            const ScopeNode& child = m_nodes[static_cast<std::size_t>(node.children.front())];
+            if (child.bytes != node.bytes)
+                break;
+            node.name += "/" + child.name;
+            node.path = child.path;
+            node.layer = child.layer;
+            node.children = child.children;
+        }
+        const int self = static_cast<int>(out.size());
+        node.parent = parent;
+        const std::vector<int> children = std::move(node.children);
+        node.children.clear();
+        out.push_back(std::move(node));
+        for (const int child : children) {
+            const int folded = fold(child, self, out);
+            out[static_cast<std::size_t>(self)].children.push_back(folded);
+        }
+        return self;
+    }
+
     std::vector<ScopeNode> m_nodes;
     std::unordered_map<std::string, int> m_children;
 };

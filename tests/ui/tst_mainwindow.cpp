@@ -1,8 +1,20 @@
 // Drives the real MainWindow offscreen: open, drop, bad file, screenshot mode.
 #include "fixtures.h"
+#include "layersmodel.h"
+#include "layersview.h"
 #include "mainwindow.h"
+#include "model/modelfile.h"
+#include "slimpanel.h"
+
+#include <QAbstractItemModelTester>
+#include <QSlider>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QUndoStack>
 
 #include <QMimeData>
+#include <QLineEdit>
+#include <QListWidget>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -82,6 +94,80 @@ private slots:
             for (int x = 0; x < image.width(); x += 7)
                 colours.insert(image.pixel(x, y));
         QVERIFY(colours.size() > 10);
+    }
+
+    void layersTableSortsAndFilters()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(m_convNet);
+        QVERIFY(ready.wait(10000));
+        auto* view = window.layersView();
+        QAbstractItemModelTester tester(view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(view->model()->rowCount(), static_cast<int>(window.analysis()->layers.size()));
+        // Sorted by bytes, largest first, by default: compare with the layers sorted here.
+        std::vector<std::uint64_t> bytes;
+        for (const auto& layer : window.analysis()->layers)
+            bytes.push_back(layer.bytes);
+        std::ranges::sort(bytes, std::greater {});
+        const auto* proxy = view->proxy();
+        for (int row = 0; row < proxy->rowCount(); ++row)
+            QCOMPARE(proxy->index(row, ui::LayersModel::Bytes).data(ui::LayersModel::SortRole).toULongLong(),
+                static_cast<qulonglong>(bytes[static_cast<std::size_t>(row)]));
+        view->table()->sortByColumn(ui::LayersModel::Name, Qt::AscendingOrder);
+        QStringList names;
+        for (int row = 0; row < proxy->rowCount(); ++row)
+            names << proxy->index(row, ui::LayersModel::Name).data().toString();
+        QStringList sorted = names;
+        sorted.sort();
+        QCOMPARE(names, sorted);
+        view->searchBox()->setText(QStringLiteral("conv2"));
+        QVERIFY(proxy->rowCount() >= 1);
+        for (int row = 0; row < proxy->rowCount(); ++row) {
+            bool matched = false;
+            for (int column = 0; column < ui::LayersModel::ColumnCount; ++column)
+                matched = matched || proxy->index(row, column).data().toString().contains(QStringLiteral("conv2"), Qt::CaseInsensitive);
+            QVERIFY(matched);
+        }
+    }
+
+    void pruneSliderUpdatesPreviewAndExportLoads()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(QStringLiteral(SLIMSCOPE_SAMPLE_MODEL));
+        QVERIFY(ready.wait(20000));
+        ui::SlimPanel* panel = window.slimPanel();
+        QSignalSpy previews(panel, &ui::SlimPanel::previewChanged);
+        panel->addStep(core::slim::PruneStep {});
+        panel->addStep(core::slim::SparseStorageStep {});
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview() != nullptr, 20000);
+        // Select the prune step and move its slider: the predicted size must follow.
+        auto* steps = panel->findChild<QListWidget*>();
+        QVERIFY(steps);
+        steps->setCurrentRow(0);
+        panel->pruneSlider()->setValue(20);
+        QVERIFY(panel->recipe().steps[0].enabled && panel->recipe().steps[1].enabled);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview() && std::get<core::slim::PruneStep>(panel->recipe().steps[0].params).sparsity == 0.2
+                && panel->summaryText().contains(QStringLiteral("→")) && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+        const auto small = panel->preview()->preview.predictedFileBytes;
+        panel->pruneSlider()->setValue(95);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview()->preview.predictedFileBytes != small
+                && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+        const auto large = panel->preview()->preview.predictedFileBytes;
+        QVERIFY2(large < small, "95 % zeros stored sparse must predict a smaller file than 20 %");
+        // Undo returns to 20 %.
+        panel->undoStack()->undo();
+        QCOMPARE(std::get<core::slim::PruneStep>(panel->recipe().steps[0].params).sparsity, 0.2);
+        panel->undoStack()->redo();
+
+        const QString out = m_dir.filePath(QStringLiteral("exported.onnx"));
+        QSignalSpy exported(panel, &ui::SlimPanel::exported);
+        panel->exportTo(out);
+        QVERIFY(exported.wait(20000));
+        auto loaded = core::model::ModelFile::load(out.toStdString());
+        QVERIFY2(loaded.has_value(), loaded ? "" : loaded.error().message.c_str());
+        QCOMPARE(static_cast<quint64>(QFileInfo(out).size()), static_cast<quint64>(panel->preview()->preview.predictedFileBytes));
     }
 
 private:

@@ -34,7 +34,7 @@ QColor blend(const QColor& a, const QColor& b, double t)
 }
 
 constexpr QSize kExportSize { 960, 540 };
-constexpr double kLabelAngle = 45.0; // degrees, clockwise, for category labels on horizontal axes
+constexpr double kLabelAngle = -45.0; // degrees; negative: each slanted label ends under its own bar
 
 } // namespace
 
@@ -207,9 +207,10 @@ void ChartWidget::fitCategoryLabels()
         double length = horizontal ? axis->axisRect()->width() : axis->axisRect()->height();
         if (length < 50) // not laid out yet
             length = (horizontal ? m_plot->width() : m_plot->height()) - 120;
-        const double perLabel = horizontal ? lineHeight / std::sin(std::abs(kLabelAngle) * std::numbers::pi / 180.0) * 1.15
-                                           : lineHeight * 1.3;
-        ticker->setSlots(static_cast<int>(length / perLabel));
+        const double perLabel = horizontal
+            ? lineHeight / std::sin(std::abs(kLabelAngle) * std::numbers::pi / 180.0) * 1.4
+            : lineHeight * 1.3;
+        ticker->setMaxLabels(static_cast<int>(length / perLabel));
     }
 }
 

@@ -4,6 +4,7 @@
 #include "palette.h"
 #include "tickers.h"
 
+#include <QFontMetricsF>
 #include <QLocale>
 
 #include <algorithm>
@@ -11,7 +12,8 @@
 namespace slimscope::ui {
 
 namespace {
-constexpr double kBarWidth = 0.6;
+constexpr double kBarWidth = 0.6; // of a row
+constexpr double kMaxBarLines = 2.2; // bar thickness cap, in text lines: a few dtypes should not make slabs
 constexpr double kLabelRoom = 1.45; // x range per largest bar, leaving room for its label
 } // namespace
 
@@ -23,6 +25,7 @@ DtypeChart::DtypeChart(QWidget* parent)
     p->yAxis->setRangeReversed(true); // largest on top
     p->xAxis->setTicker(QSharedPointer<ByteTicker>::create());
     p->xAxis->setLabel(tr("Weight bytes"));
+    connect(p, &QCustomPlot::beforeReplot, this, &DtypeChart::fitBarWidth);
     rebuild();
 }
 
@@ -90,6 +93,15 @@ void DtypeChart::rebuild()
     replotLater();
 }
 
+void DtypeChart::fitBarWidth()
+{
+    const double rowPixels = std::abs(plot()->yAxis->coordToPixel(1) - plot()->yAxis->coordToPixel(0));
+    const double maxPixels = QFontMetricsF(theme().smallFont).height() * kMaxBarLines;
+    const double width = rowPixels > 0 ? std::min(kBarWidth, maxPixels / rowPixels) : kBarWidth;
+    for (QCPBars* bars : std::as_const(m_bars))
+        bars->setWidth(width);
+}
+
 void DtypeChart::applyTheme()
 {
     for (qsizetype i = 0; i < m_bars.size(); ++i) {
@@ -108,8 +120,8 @@ QString DtypeChart::toolTipAt(QPoint pos) const
         return {};
     const auto& total = m_analysis->byDtype[static_cast<std::size_t>(m_order[static_cast<std::size_t>(row)])];
     const double share = m_totalBytes ? 100.0 * static_cast<double>(total.bytes) / m_totalBytes : 0.0;
-    return tr("<b>%1</b><br/>%n tensor(s), %2 elements<br/>%3 (%4)<br/>share: %5", nullptr,
-        static_cast<int>(total.tensors))
+    return tr(
+        "<b>%1</b><br/>%n tensor(s), %2 elements<br/>%3 (%4)<br/>share: %5", nullptr, static_cast<int>(total.tensors))
         .arg(QString::fromStdString(total.dtype).toHtmlEscaped(),
             QLocale().toString(static_cast<qulonglong>(total.elements)), formatExactBytes(total.bytes),
             formatBytes(static_cast<double>(total.bytes)), formatPercent(share));

@@ -31,6 +31,7 @@ protected:
 
 private:
     void rebuild();
+    void fitBarWidth();
 
     AnalysisPtr m_analysis;
     std::vector<int> m_order; ///< indices into Analysis::byDtype, largest first

@@ -19,13 +19,10 @@ QString number(double value)
     return QLocale().toString(value, 'g', 4);
 }
 
-// A fixed-point-free count axis: 1 200 000 reads better than 1.2e+06.
+// Counts in full with digit grouping: 1,200,000 reads better than 1.2e+06.
 class CountTicker : public QCPAxisTicker {
 protected:
-    QString getTickLabel(double tick, const QLocale& locale, QChar, int) override
-    {
-        return locale.toString(tick, 'f', 0);
-    }
+    QString getTickLabel(double tick, const QLocale&, QChar, int) override { return QLocale().toString(tick, 'f', 0); }
 };
 
 } // namespace
@@ -47,9 +44,8 @@ HistogramChart::HistogramChart(QWidget* parent)
 void HistogramChart::setTensor(const AnalysisPtr& analysis, int tensorIndex)
 {
     m_analysis = analysis;
-    m_tensor = analysis && tensorIndex >= 0 && tensorIndex < static_cast<int>(analysis->tensors.size())
-        ? tensorIndex
-        : -1;
+    m_tensor
+        = analysis && tensorIndex >= 0 && tensorIndex < static_cast<int>(analysis->tensors.size()) ? tensorIndex : -1;
     rebuild();
 }
 
@@ -116,13 +112,13 @@ void HistogramChart::rebuild()
     if (!tensor) {
         setTitle(tr("No tensor selected"), QStringLiteral(" "));
     } else {
-        const QString title = tr("%1 (%2)").arg(QString::fromStdString(tensor->name), QString::fromStdString(tensor->dtype));
+        const QString title
+            = tr("%1 (%2)").arg(QString::fromStdString(tensor->name), QString::fromStdString(tensor->dtype));
         const auto& v = tensor->values;
-        QString stats = computed
-            ? tr("min %1 · max %2 · mean %3 · std %4 · %5 values")
-                  .arg(number(v.min), number(v.max), number(v.mean), number(v.std),
-                      QLocale().toString(static_cast<qulonglong>(v.count - v.nonFinite)))
-            : tr("values not examined");
+        QString stats = computed ? tr("min %1 · max %2 · mean %3 · std %4 · %5 values")
+                                       .arg(number(v.min), number(v.max), number(v.mean), number(v.std),
+                                           QLocale().toString(static_cast<qulonglong>(v.count - v.nonFinite)))
+                                 : tr("values not examined");
         if (computed && v.nonFinite > 0)
             stats += tr(" · %1 NaN/Inf not shown").arg(QLocale().toString(static_cast<qulonglong>(v.nonFinite)));
         setTitle(title, stats);

@@ -1,8 +1,9 @@
 #pragma once
 
 // QCustomPlot's header uses `foreach` in inline templates, which ui/ forbids with QT_NO_FOREACH. Lift the ban
-// around the include (as hotspot does). When an earlier Qt header already skipped Qt's definition, a range-for
-// stand-in takes its place, so include order does not matter; either way the ban holds again after the include.
+// around the include (as hotspot does). Where `foreach` is not defined at this point (an earlier Qt header was
+// read under the ban, or none yet), a range-for stand-in serves the header, so include order does not matter;
+// either way the ban holds again after the include.
 #ifdef QT_NO_FOREACH
 #undef QT_NO_FOREACH
 #define SLIMSCOPE_QCP_RESTORE_NO_FOREACH

@@ -44,8 +44,11 @@ QString formatExactBytes(std::uint64_t bytes)
 
 QString formatPercent(double percent)
 {
+    // Never round a sliver to 0 % or a near-whole to 100 %: both would read as "all" or "nothing".
     if (percent > 0.0 && percent < 0.05)
         return QStringLiteral("<0.1 %");
+    if (percent < 100.0 && percent >= 99.95)
+        return QStringLiteral(">99.9 %");
     return QStringLiteral("%1 %").arg(percent, 0, 'f', 1);
 }
 
@@ -80,7 +83,7 @@ QString PercentTicker::getTickLabel(double tick, const QLocale& locale, QChar, i
 
 double CategoryTicker::getTickStep(const QCPRange& range)
 {
-    return std::max(1.0, std::ceil(range.size() / m_slots));
+    return std::max(1.0, std::ceil(range.size() / m_maxLabels));
 }
 
 QString CategoryTicker::getTickLabel(double tick, const QLocale&, QChar, int)

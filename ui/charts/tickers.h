@@ -42,7 +42,7 @@ class CategoryTicker : public QCPAxisTicker {
 public:
     void setLabels(const QStringList& labels) { m_labels = labels; }
     const QStringList& labels() const { return m_labels; }
-    void setSlots(int slots) { m_slots = slots > 0 ? slots : 1; }
+    void setMaxLabels(int count) { m_maxLabels = count > 0 ? count : 1; }
 
 protected:
     double getTickStep(const QCPRange& range) override;
@@ -52,7 +52,7 @@ protected:
 
 private:
     QStringList m_labels;
-    int m_slots = 30;
+    int m_maxLabels = 30;
 };
 
 } // namespace slimscope::ui
