@@ -33,6 +33,21 @@ std::uint16_t floatToHalf(float value)
     return static_cast<std::uint16_t>(sign | half);
 }
 
+void floatsToHalfF16c(const float* in, std::uint16_t* out, std::size_t count);
+
+void floatsToHalf(std::span<const float> in, std::byte* out)
+{
+    static const bool f16c = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+    if (f16c && reinterpret_cast<std::uintptr_t>(out) % alignof(std::uint16_t) == 0) {
+        floatsToHalfF16c(in.data(), reinterpret_cast<std::uint16_t*>(out), in.size());
+        return;
+    }
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const std::uint16_t bits = floatToHalf(in[i]);
+        std::memcpy(out + i * 2, &bits, 2);
+    }
+}
+
 std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t dataType)
 {
     const auto type = static_cast<DataType>(dataType);
@@ -98,10 +113,7 @@ std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32
         break;
     case DataType::Float16:
         out.resize(values.size() * 2);
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            const std::uint16_t v = floatToHalf(values[i]);
-            std::memcpy(out.data() + i * 2, &v, 2);
-        }
+        floatsToHalf(values, out.data());
         break;
     case DataType::Bfloat16:
         out.resize(values.size() * 2);

@@ -238,10 +238,7 @@ Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, St
             job.quantized = quantize(values, job.dims, job.axis, step.symmetric);
         } else {
             job.half.resize(values.size() * 2);
-            for (std::size_t i = 0; i < values.size(); ++i) {
-                const std::uint16_t bits = floatToHalf(values[i]);
-                std::memcpy(job.half.data() + i * 2, &bits, 2);
-            }
+            floatsToHalf(values, job.half.data());
         }
     }, context.cancel);
     if (context.cancel && context.cancel->isCancelled())

@@ -10,6 +10,43 @@
 
 namespace slimscope::core::slim {
 
+namespace {
+
+// Elements whose bytes are not all zero, read as whole words for the usual widths.
+std::uint64_t countNonZero(std::span<const std::byte> bytes, std::size_t width)
+{
+    const auto count = [&](auto zero) {
+        using T = decltype(zero);
+        std::uint64_t nonZero = 0;
+        const std::size_t n = bytes.size() / sizeof(T);
+        for (std::size_t i = 0; i < n; ++i) {
+            T value;
+            std::memcpy(&value, bytes.data() + i * sizeof(T), sizeof(T));
+            nonZero += value != zero ? 1 : 0;
+        }
+        return nonZero;
+    };
+    switch (width) {
+    case 1:
+        return count(std::uint8_t { 0 });
+    case 2:
+        return count(std::uint16_t { 0 });
+    case 4:
+        return count(std::uint32_t { 0 });
+    case 8:
+        return count(std::uint64_t { 0 });
+    default: {
+        static const std::byte zeros[16] = {};
+        std::uint64_t nonZero = 0;
+        for (std::size_t i = 0; i + width <= bytes.size(); i += width)
+            nonZero += std::memcmp(bytes.data() + i, zeros, width) != 0 ? 1 : 0;
+        return nonZero;
+    }
+    }
+}
+
+} // namespace
+
 Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope& scope, StepContext& context)
 {
     StepOutcome outcome;
@@ -41,8 +78,15 @@ Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope&
             return std::unexpected(bytes.error());
         const std::size_t width = info->bits / 8;
         const std::uint64_t elements = bytes->bytes.size() / width;
+        // Count first (a cheap pass): most tensors have too few zeros, and then nothing is built.
+        const std::uint64_t nonZeros = countNonZero(bytes->bytes, width);
+        const bool paysFromCount = nonZeros * (width + 8) < bytes->bytes.size();
+        if (!(paysFromCount || (step.policy == SparseStorageStep::Policy::Always && nonZeros < elements)))
+            continue;
         std::vector<std::int64_t> indices;
         std::vector<std::byte> values;
+        indices.reserve(nonZeros);
+        values.reserve(nonZeros * width);
         static const std::byte zeros[16] = {};
         for (std::uint64_t i = 0; i < elements; ++i) {
             const std::byte* element = bytes->bytes.data() + i * width;
