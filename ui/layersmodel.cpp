@@ -20,6 +20,7 @@ void LayersModel::setAnalysis(const AnalysisPtr& analysis)
     beginResetModel();
     m_analysis = analysis;
     m_rows.clear();
+    m_ticked.clear();
     if (analysis) {
         std::uint64_t largest = 1;
         for (const auto& layer : analysis->layers)
@@ -44,6 +45,40 @@ void LayersModel::setAnalysis(const AnalysisPtr& analysis)
         }
     }
     endResetModel();
+    emit tickedLayersChanged(m_ticked);
+}
+
+void LayersModel::clearTicks()
+{
+    if (m_ticked.isEmpty())
+        return;
+    m_ticked.clear();
+    emit dataChanged(index(0, Name), index(rowCount() - 1, Name), { Qt::CheckStateRole });
+    emit tickedLayersChanged(m_ticked);
+}
+
+Qt::ItemFlags LayersModel::flags(const QModelIndex& index) const
+{
+    Qt::ItemFlags flags = QAbstractTableModel::flags(index);
+    // Only layers that hold weights can be ticked: they are what a slimming scope selects.
+    if (index.isValid() && index.column() == Name && m_analysis
+        && !m_analysis->layers[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(index.row())].layer)].tensors.empty())
+        flags |= Qt::ItemIsUserCheckable;
+    return flags;
+}
+
+bool LayersModel::setData(const QModelIndex& index, const QVariant& value, int role)
+{
+    if (!index.isValid() || index.column() != Name || role != Qt::CheckStateRole || !(flags(index) & Qt::ItemIsUserCheckable))
+        return false;
+    const int layer = m_rows[static_cast<std::size_t>(index.row())].layer;
+    if (value.value<Qt::CheckState>() == Qt::Checked)
+        m_ticked.insert(layer);
+    else
+        m_ticked.remove(layer);
+    emit dataChanged(index, index, { Qt::CheckStateRole });
+    emit tickedLayersChanged(m_ticked);
+    return true;
 }
 
 int LayersModel::rowCount(const QModelIndex& parent) const
@@ -62,6 +97,8 @@ QVariant LayersModel::data(const QModelIndex& index, int role) const
     const auto* tensor = row.mainTensor >= 0 ? &m_analysis->tensors[static_cast<std::size_t>(row.mainTensor)] : nullptr;
     if (role == LayerIndexRole)
         return row.layer;
+    if (role == Qt::CheckStateRole && index.column() == Name && (flags(index) & Qt::ItemIsUserCheckable))
+        return m_ticked.contains(row.layer) ? Qt::Checked : Qt::Unchecked;
     if (role == BarRole) {
         switch (index.column()) {
         case Bytes:

@@ -3,6 +3,7 @@
 #include "analysisjob.h"
 
 #include <QAbstractTableModel>
+#include <QSet>
 
 namespace slimscope::ui {
 
@@ -22,10 +23,19 @@ public:
     void setAnalysis(const AnalysisPtr& analysis);
     const AnalysisPtr& analysis() const { return m_analysis; }
 
+    /// Layers ticked in the Name column (they give a slimming step its scope).
+    const QSet<int>& tickedLayers() const { return m_ticked; }
+    void clearTicks();
+
     int rowCount(const QModelIndex& parent = {}) const override;
+    bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+signals:
+    void tickedLayersChanged(const QSet<int>& layers);
 
 private:
     struct Row {
@@ -36,6 +46,7 @@ private:
     };
     AnalysisPtr m_analysis;
     std::vector<Row> m_rows;
+    QSet<int> m_ticked;
 };
 
 } // namespace slimscope::ui

@@ -2,6 +2,7 @@
 
 #include "detailsview.h"
 #include "findingsmodel.h"
+#include "layersmodel.h"
 #include "layersview.h"
 #include "samplemodel.h"
 #include "slimpanel.h"
@@ -134,6 +135,22 @@ void MainWindow::buildMenus()
     redo->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z));
     edit->addAction(undo);
     edit->addAction(redo);
+    QMenu* slimMenu = menuBar()->addMenu(tr("&Slim"));
+    slimMenu->addAction(tr("Add &Clean-up Step"), this, [this] { m_slim->addStep(core::slim::CleanupStep {}); m_views->setCurrentWidget(m_slim); });
+    slimMenu->addAction(tr("Add &Prune Step"), this, [this] { m_slim->addStep(core::slim::PruneStep {}); m_views->setCurrentWidget(m_slim); });
+    slimMenu->addAction(tr("Add &Quantize Step"), this, [this] { m_slim->addStep(core::slim::QuantizeStep {}); m_views->setCurrentWidget(m_slim); });
+    slimMenu->addAction(tr("Add &Sparse Storage Step"), this, [this] { m_slim->addStep(core::slim::SparseStorageStep {}); m_views->setCurrentWidget(m_slim); });
+    slimMenu->addSeparator();
+    QAction* verifyAction = slimMenu->addAction(tr("&Verify in ONNX Runtime"), this, [this] { m_slim->verify(); });
+    verifyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    QAction* exportAction = slimMenu->addAction(tr("&Export Slimmed Model…"), this, [this] {
+        if (!m_analysis)
+            return;
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export slimmed model"), QString(), tr("ONNX models (*.onnx)"));
+        if (!path.isEmpty())
+            m_slim->exportTo(path);
+    });
+    exportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
     QMenu* view = menuBar()->addMenu(tr("&View"));
     for (int i = 0; i < m_views->count(); ++i) {
         QAction* action = view->addAction(m_views->tabText(i), this, [this, i] { m_views->setCurrentIndex(i); });
@@ -197,6 +214,18 @@ QWidget* MainWindow::buildViews()
     m_findings->addAction(applyFixAction);
     connect(m_findings, &QTableView::doubleClicked, applyFixAction, &QAction::trigger);
     connect(m_slim, &SlimPanel::previewChanged, this, &MainWindow::showPreviewInCharts);
+    connect(m_layers->model(), &LayersModel::tickedLayersChanged, this, [this](const QSet<int>& layers) {
+        std::vector<std::string> tensors;
+        if (m_analysis)
+            for (const int layer : layers)
+                for (const int t : m_analysis->layers[static_cast<std::size_t>(layer)].tensors)
+                    // Biases and normalisation vectors (rank <= 1) stay out, as in the default scope.
+                    if (m_analysis->tensors[static_cast<std::size_t>(t)].shape.size() >= 2)
+                        tensors.push_back(m_analysis->tensors[static_cast<std::size_t>(t)].name);
+        std::ranges::sort(tensors);
+        tensors.erase(std::unique(tensors.begin(), tensors.end()), tensors.end());
+        m_slim->setTickedTensors(std::move(tensors));
+    });
     connect(m_slim, &SlimPanel::exported, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     connect(m_slim, &SlimPanel::exportFailed, this, [this](const QString& text) { showBanner(text); });
 

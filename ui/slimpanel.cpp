@@ -240,6 +240,23 @@ void SlimPanel::buildUi()
                 step.scope.exclude = patterns(m_exclude->text());
             });
         });
+    auto* tickedRow = new QHBoxLayout;
+    m_tickedScope = new QPushButton(tr("Limit to ticked layers (0)"), this);
+    m_tickedScope->setToolTip(tr("Scope the selected step to the weights of the layers ticked in the Layers table"));
+    m_tickedScope->setEnabled(false);
+    auto* clearScope = new QPushButton(tr("Whole model"), this);
+    clearScope->setToolTip(tr("Let the selected step reach every tensor its rules allow"));
+    tickedRow->addWidget(m_tickedScope);
+    tickedRow->addWidget(clearScope);
+    tickedRow->addStretch(1);
+    scope->addRow(tr("Layers"), tickedRow);
+    connect(m_tickedScope, &QPushButton::clicked, this, &SlimPanel::limitCurrentStepToTicked);
+    connect(clearScope, &QPushButton::clicked, this, [this] {
+        editCurrentStep([](Step& step) {
+            step.scope.tensors.clear();
+            step.scope.include.clear();
+        });
+    });
     layout->addLayout(scope);
 
     m_summary = new QLabel(this);
@@ -368,7 +385,10 @@ void SlimPanel::showStepEditor(int row)
                                                                                        : 0);
         m_editors->setCurrentIndex(4);
     }
-    m_include->setText(step.scope.include.empty() ? QString() : q(step.scope.include.front()));
+    const bool onlyListed = step.scope.include.size() == 1 && step.scope.include.front() == "(?!)";
+    m_include->setText(step.scope.include.empty() || onlyListed ? QString() : q(step.scope.include.front()));
+    m_include->setPlaceholderText(onlyListed ? tr("only the %1 ticked tensors").arg(step.scope.tensors.size())
+                                             : tr("all tensors (regular expression)"));
     m_exclude->setText(step.scope.exclude.empty() ? QString() : q(step.scope.exclude.front()));
     m_updatingEditors = wasUpdating;
 }
@@ -406,6 +426,21 @@ void SlimPanel::schedulePreview()
 }
 
 QString SlimPanel::summaryText() const { return m_summary->text(); }
+
+void SlimPanel::setTickedTensors(std::vector<std::string> tensors)
+{
+    m_tickedTensors = std::move(tensors);
+    m_tickedScope->setText(tr("Limit to ticked layers (%1 tensors)").arg(m_tickedTensors.size()));
+    m_tickedScope->setEnabled(!m_tickedTensors.empty());
+}
+
+void SlimPanel::limitCurrentStepToTicked()
+{
+    editCurrentStep([this](Step& step) {
+        step.scope.tensors = m_tickedTensors;
+        step.scope.include = { "(?!)" }; // a pattern that matches nothing: only the listed tensors
+    });
+}
 
 void SlimPanel::onPreview(const SlimResultPtr& result)
 {

@@ -37,6 +37,9 @@ public:
     SlimResultPtr preview() const { return m_preview; }
     QSlider* pruneSlider() const { return m_pruneSlider; }
     QString summaryText() const;
+    /// Tensors of the layers ticked in the Layers table; "Limit to ticked layers" scopes the current step to them.
+    void setTickedTensors(std::vector<std::string> tensors);
+    void limitCurrentStepToTicked();
 
     bool loadRecipe(const QString& path, QString* error);
     bool saveRecipe(const QString& path, QString* error) const;
@@ -85,6 +88,8 @@ private:
     QLabel* m_verdict = nullptr;
     QPushButton* m_verifyButton = nullptr;
     QPushButton* m_exportButton = nullptr;
+    QPushButton* m_tickedScope = nullptr;
+    std::vector<std::string> m_tickedTensors;
 };
 
 } // namespace slimscope::ui

@@ -170,6 +170,30 @@ private slots:
         QCOMPARE(static_cast<quint64>(QFileInfo(out).size()), static_cast<quint64>(panel->preview()->preview.predictedFileBytes));
     }
 
+    void tickedLayersScopeAStep()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(QStringLiteral(SLIMSCOPE_SAMPLE_MODEL));
+        QVERIFY(ready.wait(20000));
+        // Tick the layer "classifier/fc2" in the Layers table.
+        auto* model = window.layersView()->model();
+        int fc2Row = -1;
+        for (int row = 0; row < model->rowCount(); ++row)
+            if (model->index(row, ui::LayersModel::Name).data().toString() == QStringLiteral("classifier/fc2"))
+                fc2Row = row;
+        QVERIFY(fc2Row >= 0);
+        QVERIFY(model->setData(model->index(fc2Row, ui::LayersModel::Name), Qt::Checked, Qt::CheckStateRole));
+        ui::SlimPanel* panel = window.slimPanel();
+        panel->addStep(core::slim::QuantizeStep {});
+        panel->limitCurrentStepToTicked();
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview() && panel->recipe().steps[0].scope.tensors.size() == 1
+                && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+        QCOMPARE(panel->recipe().steps[0].scope.tensors.front(), std::string("classifier.fc2.weight"));
+        for (const auto& change : panel->preview()->preview.tensors)
+            QCOMPARE(change.changed, change.name == "classifier.fc2.weight");
+    }
+
 private:
     QTemporaryDir m_dir;
     QString m_convNet;
