@@ -175,6 +175,7 @@ QWidget* MainWindow::buildViews()
     m_findings->verticalHeader()->hide();
     m_findings->horizontalHeader()->setStretchLastSection(true);
     m_findings->setWordWrap(false);
+    m_findings->setToolTip(tr("Double-click a finding (or use its context menu) to add the step that fixes it"));
     m_views->addTab(m_summary, tr("Summary"));
     m_views->addTab(m_layers, tr("Layers"));
     m_views->addTab(m_findings, tr("Findings"));
@@ -398,6 +399,7 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     m_layers->setAnalysis(analysis);
     m_findingsModel->setAnalysis(analysis);
     m_findings->resizeColumnsToContents();
+    m_findings->setColumnWidth(FindingsModel::Message, std::min(m_findings->columnWidth(FindingsModel::Message), 430));
     m_details->setAnalysis(analysis);
     m_slim->setAnalysis(analysis);
     m_treemap->setAnalysis(analysis);
