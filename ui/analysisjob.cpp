@@ -84,12 +84,14 @@ void AnalysisJob::onFinished()
     m_watcher = nullptr;
     watcher->deleteLater();
     const auto result = watcher->result();
-    if (result)
+    // A cancel that came after the core's last check still means "do not open this model".
+    const bool cancelled = m_run && m_run->cancel.isCancelled();
+    if (result && !cancelled)
         emit finished(*result);
-    else if (result.error().code != core::ErrorCode::Cancelled)
-        emit failed(QString::fromStdString(result.error().message));
-    else
+    else if (cancelled || result.error().code == core::ErrorCode::Cancelled)
         emit failed(tr("Cancelled."));
+    else
+        emit failed(QString::fromStdString(result.error().message));
 }
 
 } // namespace slimscope::ui

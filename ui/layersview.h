@@ -19,6 +19,8 @@ public:
     explicit LayersView(QWidget* parent = nullptr);
     void setAnalysis(const AnalysisPtr& analysis);
     void selectLayer(int layerIndex);
+    /// Applies the search box's text now instead of after the typing pause.
+    void flushSearch();
 
     LayersModel* model() const { return m_model; }
     QSortFilterProxyModel* proxy() const { return m_proxy; }

@@ -422,7 +422,10 @@ void MainWindow::onAnalysisFailed(const QString& message)
 {
     m_progress->hide();
     m_cancel->hide();
-    showBanner(message);
+    if (message == tr("Cancelled.")) // the user asked for it: no error banner
+        statusBar()->showMessage(tr("Loading cancelled."), 5000);
+    else
+        showBanner(message);
     m_status->setText(m_analysis ? QString::fromStdString(m_analysis->model.path) : QString());
     emit loadFailed(message);
 }

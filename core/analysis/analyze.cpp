@@ -309,14 +309,17 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
     std::string sha256;
     std::jthread hasher;
     if (options.computeSha256)
-        hasher = std::jthread([&] { sha256 = sha256Hex(file->fileBytes()); });
+        hasher = std::jthread([&] { sha256 = sha256Hex(file->fileBytes(), cancel); });
     progress.report("statistics", 0.0);
     if (auto stats = computeTensorStats(*analysis, scopes, progress, cancel); !stats)
         return std::unexpected(stats.error());
     progress.report("shapes", 1.0);
+    const auto cancelled = [&] { return cancel && cancel->isCancelled(); };
     ShapeTable shapes;
-    if (options.inferShapes)
+    if (options.inferShapes && !cancelled())
         shapes = inferShapes(file->proto(), analysis->diagnostics);
+    if (cancelled())
+        return fail(ErrorCode::Cancelled, "analysis cancelled");
     buildLayers(*analysis, scopes, shapes);
     for (const LayerStats& layer : analysis->layers)
         if (!layer.shapeError.empty())
@@ -324,11 +327,15 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
                 "shape inference: " + layer.shapeError });
     if (hasher.joinable())
         hasher.join();
+    if (cancelled())
+        return fail(ErrorCode::Cancelled, "analysis cancelled");
     AnalyzeOptions summaryOptions = options;
     summaryOptions.computeSha256 = false;
     buildSummary(*analysis, summaryOptions);
     analysis->model.sha256 = sha256;
     analysis->findings = detail::findBloat(*analysis, scopes);
+    if (cancelled())
+        return fail(ErrorCode::Cancelled, "analysis cancelled");
     analysis->scopes = detail::buildScopeTree(*analysis);
     progress.report("done", 1.0);
     return std::shared_ptr<const Analysis>(std::move(analysis));

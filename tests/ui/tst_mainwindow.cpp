@@ -122,6 +122,7 @@ private slots:
         sorted.sort();
         QCOMPARE(names, sorted);
         view->searchBox()->setText(QStringLiteral("conv2"));
+        view->flushSearch();
         QVERIFY(proxy->rowCount() >= 1);
         for (int row = 0; row < proxy->rowCount(); ++row) {
             bool matched = false;
