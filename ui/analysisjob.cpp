@@ -73,8 +73,21 @@ void AnalysisJob::start(const QString& path)
 
     m_watcher = new QFutureWatcher<core::Result<AnalysisPtr>>(this);
     connect(m_watcher, &QFutureWatcherBase::finished, this, &AnalysisJob::onFinished);
-    m_watcher->setFuture(QtConcurrent::run([file, run, progress] {
-        return core::analysis::analyzeFile(file, progress, &run->cancel);
+    m_watcher->setFuture(QtConcurrent::run([file, run, progress, self]() -> core::Result<AnalysisPtr> {
+        progress.report("loading", 0.0);
+        auto loaded = core::model::ModelFile::load(file, &run->cancel);
+        if (!loaded)
+            return std::unexpected(loaded.error());
+        // Deliver the model's identity at once, so the window can show it while the statistics run.
+        std::shared_ptr<const core::model::ModelFile> model = *loaded;
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, run, model] {
+                if (self && self->m_run == run && !run->cancel.isCancelled())
+                    emit self->modelLoaded(model);
+            },
+            Qt::QueuedConnection);
+        return core::analysis::analyze(model, progress, &run->cancel);
     }));
 }
 

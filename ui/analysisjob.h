@@ -26,6 +26,8 @@ public:
 
 signals:
     void progressChanged(const QString& stage, double fraction);
+    /// First stage: the file is parsed and validated; statistics follow.
+    void modelLoaded(const std::shared_ptr<const slimscope::core::model::ModelFile>& file);
     void finished(const slimscope::ui::AnalysisPtr& analysis);
     void failed(const QString& message);
 

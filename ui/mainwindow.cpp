@@ -14,6 +14,8 @@
 #include "charts/sparsitychart.h"
 
 #include <QCheckBox>
+
+#include <unordered_map>
 #include "summaryview.h"
 #include "support/format.h"
 
@@ -25,6 +27,7 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QProgressBar>
@@ -93,6 +96,19 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_job, &AnalysisJob::finished, this, &MainWindow::onAnalysisFinished);
     connect(m_job, &AnalysisJob::failed, this, &MainWindow::onAnalysisFailed);
     connect(m_job, &AnalysisJob::progressChanged, this, &MainWindow::onProgress);
+    connect(m_job, &AnalysisJob::modelLoaded, this, [this](const std::shared_ptr<const core::model::ModelFile>& file) {
+        // Summary first: with no model open yet, show what the file says about itself right away; an open model
+        // stays on screen until the new analysis is complete (or fails).
+        if (!m_analysis) {
+            m_summary->showLoading(*file);
+            m_pages->setCurrentWidget(m_views);
+            m_views->setCurrentWidget(m_summary);
+        }
+        m_status->setText(tr("%1: %2, %3 weight tensors — analysing…")
+                              .arg(QString::fromStdString(file->path().filename().string()),
+                                  QString::fromStdString(core::humanBytes(file->fileSize())))
+                              .arg(file->weights().size()));
+    });
 
     buildMenus();
     restoreGeometry(QSettings().value(kGeometryKey).toByteArray());
@@ -136,10 +152,17 @@ void MainWindow::buildMenus()
     edit->addAction(undo);
     edit->addAction(redo);
     QMenu* slimMenu = menuBar()->addMenu(tr("&Slim"));
-    slimMenu->addAction(tr("Add &Clean-up Step"), this, [this] { m_slim->addStep(core::slim::CleanupStep {}); m_views->setCurrentWidget(m_slim); });
-    slimMenu->addAction(tr("Add &Prune Step"), this, [this] { m_slim->addStep(core::slim::PruneStep {}); m_views->setCurrentWidget(m_slim); });
-    slimMenu->addAction(tr("Add &Quantize Step"), this, [this] { m_slim->addStep(core::slim::QuantizeStep {}); m_views->setCurrentWidget(m_slim); });
-    slimMenu->addAction(tr("Add &Sparse Storage Step"), this, [this] { m_slim->addStep(core::slim::SparseStorageStep {}); m_views->setCurrentWidget(m_slim); });
+    const auto addStepAction = [&](const QString& text, const core::slim::StepParams& params, Qt::Key key) {
+        QAction* action = slimMenu->addAction(text, this, [this, params] {
+            m_slim->addStep(params);
+            m_views->setCurrentWidget(m_slim);
+        });
+        action->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | key));
+    };
+    addStepAction(tr("Add &Clean-up Step"), core::slim::CleanupStep {}, Qt::Key_C);
+    addStepAction(tr("Add &Prune Step"), core::slim::PruneStep {}, Qt::Key_P);
+    addStepAction(tr("Add &Quantize Step"), core::slim::QuantizeStep {}, Qt::Key_Q);
+    addStepAction(tr("Add &Sparse Storage Step"), core::slim::SparseStorageStep {}, Qt::Key_A);
     slimMenu->addSeparator();
     QAction* verifyAction = slimMenu->addAction(tr("&Verify in ONNX Runtime"), this, [this] { m_slim->verify(); });
     verifyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -190,7 +213,14 @@ QWidget* MainWindow::buildViews()
     connect(colourBy, &QComboBox::currentIndexChanged, this, [this](int mode) {
         m_treemap->setColourMode(mode == 1 ? TreemapWidget::ColourMode::Sparsity : TreemapWidget::ColourMode::Dtype);
     });
-    treemapLayout->addWidget(colourBy, 0, Qt::AlignLeft);
+    m_treemapAfter = new QCheckBox(tr("Show sizes after the recipe"), treemapPage);
+    m_treemapAfter->setToolTip(tr("Areas follow the Slim view's preview instead of the model as it is"));
+    connect(m_treemapAfter, &QCheckBox::toggled, this, &MainWindow::refreshTreemap);
+    auto* treemapControls = new QHBoxLayout;
+    treemapControls->addWidget(colourBy);
+    treemapControls->addWidget(m_treemapAfter);
+    treemapControls->addStretch(1);
+    treemapLayout->addLayout(treemapControls);
     treemapLayout->addWidget(m_treemap, 1);
     m_views->addTab(treemapPage, tr("Treemap"));
     connect(m_treemap, &TreemapWidget::scopeSelected, this, [this](int scope) {
@@ -231,9 +261,17 @@ QWidget* MainWindow::buildViews()
     connect(m_slim, &SlimPanel::exportFailed, this, [this](const QString& text) { showBanner(text); });
 
     m_details = new DetailsView(this);
+    auto* detailsPane = new QWidget(this);
+    auto* detailsLayout = new QVBoxLayout(detailsPane);
+    detailsLayout->setContentsMargins(0, 0, 0, 0);
+    detailsLayout->addWidget(m_details, 3);
+    // The selected layer's largest weight as a histogram, under its statistics.
+    m_detailsHistogram = new HistogramChart(detailsPane);
+    m_detailsHistogram->setMinimumHeight(180);
+    detailsLayout->addWidget(m_detailsHistogram, 2);
     auto* dock = new QDockWidget(tr("Details"), this);
     dock->setObjectName(QStringLiteral("details"));
-    dock->setWidget(m_details);
+    dock->setWidget(detailsPane);
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::RightDockWidgetArea, dock);
     resizeDocks({ dock }, { 340 }, Qt::Horizontal);
@@ -268,8 +306,30 @@ QWidget* MainWindow::buildCharts()
     return m_charts;
 }
 
+void MainWindow::refreshTreemap()
+{
+    if (!m_analysis)
+        return;
+    if (!m_treemapAfter->isChecked() || !m_lastPreview) {
+        m_treemap->setAnalysis(m_analysis);
+        return;
+    }
+    // The same model with each tensor's bytes replaced by what the recipe leaves of it.
+    auto after = std::make_shared<core::analysis::Analysis>(*m_analysis);
+    std::unordered_map<std::string, std::uint64_t> bytesAfter;
+    for (const auto& change : m_lastPreview->preview.tensors)
+        bytesAfter[change.graph + '\x1f' + change.name] = change.bytesAfter;
+    for (auto& tensor : after->tensors)
+        if (const auto found = bytesAfter.find(tensor.graph + '\x1f' + tensor.name); found != bytesAfter.end())
+            tensor.bytes = found->second;
+    after->scopes = core::analysis::scopeTree(*after);
+    m_treemap->setAnalysis(after);
+}
+
 void MainWindow::showPreviewInCharts(const std::shared_ptr<const core::slim::SlimResult>& preview)
 {
+    m_lastPreview = preview;
+    refreshTreemap();
     QStringList names;
     QVector<double> before, after;
     if (preview) {
@@ -296,8 +356,10 @@ void MainWindow::selectLayer(int layerIndex)
         for (const int t : m_analysis->layers[static_cast<std::size_t>(layerIndex)].tensors)
             if (largest < 0 || m_analysis->tensors[static_cast<std::size_t>(t)].bytes > m_analysis->tensors[static_cast<std::size_t>(largest)].bytes)
                 largest = t;
-        if (largest >= 0)
+        if (largest >= 0) {
             m_histogram->setTensor(m_analysis, largest);
+            m_detailsHistogram->setTensor(m_analysis, largest);
+        }
     }
 }
 
@@ -361,6 +423,15 @@ QWidget* MainWindow::buildWelcomePage()
         button->setMinimumWidth(220);
         layout->addWidget(button, 0, Qt::AlignHCenter);
     }
+    m_welcomeRecent = new QListWidget(page);
+    m_welcomeRecent->setMaximumWidth(520);
+    m_welcomeRecent->setMaximumHeight(160);
+    m_welcomeRecent->setToolTip(tr("Recently opened models; double-click to open"));
+    connect(m_welcomeRecent, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { openModel(item->text()); });
+    auto* recentTitle = new QLabel(tr("Recent models"), page);
+    layout->addSpacing(16);
+    layout->addWidget(recentTitle, 0, Qt::AlignHCenter);
+    layout->addWidget(m_welcomeRecent, 0, Qt::AlignHCenter);
     layout->addStretch(2);
     return page;
 }
@@ -406,6 +477,7 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     m_pareto->setAnalysis(analysis);
     m_dtypeChart->setAnalysis(analysis);
     m_sparsityChart->setAnalysis(analysis);
+    m_lastPreview.reset();
     showPreviewInCharts(nullptr);
     m_pages->setCurrentWidget(m_views);
     const auto& model = analysis->model;
@@ -422,6 +494,8 @@ void MainWindow::onAnalysisFailed(const QString& message)
 {
     m_progress->hide();
     m_cancel->hide();
+    if (!m_analysis) // the first stage may have shown a model that did not finish loading
+        m_pages->setCurrentWidget(m_welcome);
     if (message == tr("Cancelled.")) // the user asked for it: no error banner
         statusBar()->showMessage(tr("Loading cancelled."), 5000);
     else
@@ -458,6 +532,11 @@ void MainWindow::rebuildRecentMenu()
     for (const QString& file : files)
         m_recentMenu->addAction(file, this, [this, file] { openModel(file); });
     m_recentMenu->setEnabled(!files.isEmpty());
+    if (m_welcomeRecent) {
+        m_welcomeRecent->clear();
+        m_welcomeRecent->addItems(files);
+        m_welcomeRecent->setVisible(!files.isEmpty());
+    }
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event)

@@ -5,7 +5,9 @@
 
 #include <QMainWindow>
 
+class QCheckBox;
 class QLabel;
+class QListWidget;
 class QMenu;
 class QProgressBar;
 class QPushButton;
@@ -84,17 +86,22 @@ private:
     DetailsView* m_details = nullptr;
     SlimPanel* m_slim = nullptr;
     TreemapWidget* m_treemap = nullptr;
+    QCheckBox* m_treemapAfter = nullptr;
+    std::shared_ptr<const core::slim::SlimResult> m_lastPreview;
+    void refreshTreemap();
     QTabWidget* m_charts = nullptr;
     ParetoChart* m_pareto = nullptr;
     DtypeChart* m_dtypeChart = nullptr;
     SparsityChart* m_sparsityChart = nullptr;
     HistogramChart* m_histogram = nullptr;
+    HistogramChart* m_detailsHistogram = nullptr;
     BeforeAfterChart* m_beforeAfter = nullptr;
     QLabel* m_banner = nullptr;
     QProgressBar* m_progress = nullptr;
     QToolButton* m_cancel = nullptr;
     QLabel* m_status = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QListWidget* m_welcomeRecent = nullptr;
 };
 
 } // namespace slimscope::ui

@@ -278,12 +278,20 @@ void SlimPanel::buildUi()
     m_minCosine->setValue(0.99);
     m_minCosine->setPrefix(tr("min cosine "));
     m_minCosine->setToolTip(tr("Outputs with a lower cosine similarity than this are a warning"));
+    m_minTop1 = new QDoubleSpinBox(this);
+    m_minTop1->setRange(0.0, 100.0);
+    m_minTop1->setDecimals(1);
+    m_minTop1->setValue(99.0);
+    m_minTop1->setPrefix(tr("min top-1 "));
+    m_minTop1->setSuffix(QStringLiteral(" %"));
+    m_minTop1->setToolTip(tr("Class-score outputs whose top-1 agreement is lower than this are a warning"));
     m_verifyButton = new QPushButton(tr("Verify"), this);
     m_verifyButton->setToolTip(tr("Run the original and the slimmed model in ONNX Runtime and compare their outputs"));
     m_exportButton = new QPushButton(tr("Export…"), this);
     m_verdict = new QLabel(this);
     m_verdict->setWordWrap(true);
     actions->addWidget(m_minCosine);
+    actions->addWidget(m_minTop1);
     actions->addWidget(m_verifyButton);
     actions->addWidget(m_exportButton);
     layout->addLayout(actions);
@@ -540,7 +548,8 @@ void SlimPanel::verify()
     m_verdict->setText(tr("Running both models in ONNX Runtime…"));
     auto* watcher = new QFutureWatcher<core::Result<core::runtime::Verification>>(this);
     const double minCosine = m_minCosine->value();
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, minCosine] {
+    const double minTop1 = m_minTop1->value() / 100.0;
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, minCosine, minTop1] {
         watcher->deleteLater();
         m_verifyButton->setEnabled(true);
         const auto result = watcher->result();
@@ -551,6 +560,7 @@ void SlimPanel::verify()
         }
         core::report::FidelityThresholds thresholds;
         thresholds.minCosine = minCosine;
+        thresholds.minTop1Agreement = minTop1;
         const bool pass = core::report::passes(*result, thresholds);
         QString text = QStringLiteral("<b style='color:%1'>%2</b>").arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
         for (const auto& o : result->outputs) {

@@ -85,6 +85,7 @@ private:
     QLabel* m_summary = nullptr;
     QTableWidget* m_changes = nullptr;
     QDoubleSpinBox* m_minCosine = nullptr;
+    QDoubleSpinBox* m_minTop1 = nullptr;
     QLabel* m_verdict = nullptr;
     QPushButton* m_verifyButton = nullptr;
     QPushButton* m_exportButton = nullptr;

@@ -51,6 +51,28 @@ void SummaryView::setAnalysis(const AnalysisPtr& analysis)
     setHtml(analysis ? render(*analysis) : QString());
 }
 
+void SummaryView::showLoading(const core::model::ModelFile& file)
+{
+    const auto& proto = file.proto();
+    std::uint64_t bytes = 0;
+    for (const auto& weight : file.weights())
+        bytes += weight.storedBytes;
+    QString opsets;
+    for (const auto& opset : proto.opset_import())
+        opsets += (opsets.isEmpty() ? QString() : QStringLiteral(", "))
+            + q(opset.domain().empty() ? std::string("ai.onnx") : opset.domain()) + QLatin1Char(' ') + QString::number(opset.version());
+    setHtml(QStringLiteral("<html><body style='margin:12px'><h2>%1</h2><p style='color:gray'>%2</p>"
+                           "<p>%3 &middot; %4 weight tensors (%5) in %6 graph(s) &middot; IR %7, opsets %8 &middot; %9</p>"
+                           "<p><i>%10</i></p></body></html>")
+                .arg(q(file.path().filename().string()), q(file.path().string()), q(core::humanBytes(file.fileSize())))
+                .arg(file.weights().size())
+                .arg(q(core::humanBytes(bytes)))
+                .arg(file.graphs().size())
+                .arg(proto.ir_version())
+                .arg(opsets, q(proto.producer_name() + " " + proto.producer_version()),
+                    tr("Computing statistics, shapes and findings…")));
+}
+
 QString SummaryView::render(const Analysis& a) const
 {
     const ModelSummary& m = a.model;

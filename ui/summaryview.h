@@ -13,6 +13,8 @@ class SummaryView : public QTextBrowser {
 public:
     explicit SummaryView(QWidget* parent = nullptr);
     void setAnalysis(const AnalysisPtr& analysis);
+    /// The first stage of a load: what the file says about itself, while statistics are computed.
+    void showLoading(const core::model::ModelFile& file);
 
 private:
     QString render(const core::analysis::Analysis& analysis) const;

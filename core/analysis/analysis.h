@@ -144,6 +144,10 @@ struct AnalyzeOptions {
 Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const model::ModelFile> file,
     const Progress& progress = {}, const CancelToken* cancel = nullptr, const AnalyzeOptions& options = {});
 
+/// The name-scope tree of an analysis from its tensors' current bytes (analyze() fills Analysis::scopes with it;
+/// the GUI calls it again on a copy whose bytes are a slimming preview's "after" sizes).
+std::vector<ScopeNode> scopeTree(const Analysis& analysis);
+
 /// Loads and analyzes in one call.
 Result<std::shared_ptr<const Analysis>> analyzeFile(const std::string& path, const Progress& progress = {},
     const CancelToken* cancel = nullptr, const AnalyzeOptions& options = {});

@@ -139,3 +139,9 @@ std::vector<ScopeNode> buildScopeTree(const Analysis& analysis)
 }
 
 } // namespace slimscope::core::analysis::detail
+
+namespace slimscope::core::analysis {
+
+std::vector<ScopeNode> scopeTree(const Analysis& analysis) { return detail::buildScopeTree(analysis); }
+
+} // namespace slimscope::core::analysis

@@ -1,4 +1,5 @@
 // Drives the real MainWindow offscreen: open, drop, bad file, screenshot mode.
+#include "analysisjob.h"
 #include "fixtures.h"
 #include "layersmodel.h"
 #include "layersview.h"
@@ -59,6 +60,25 @@ private slots:
         // The previous model stays open.
         QVERIFY(window.analysis());
         QCOMPARE(static_cast<qint64>(window.analysis()->model.params), m_convNetParams);
+    }
+
+    void summaryComesFirst()
+    {
+        ui::MainWindow window;
+        auto* job = window.findChild<ui::AnalysisJob*>();
+        QVERIFY(job);
+        QSignalSpy loaded(job, &ui::AnalysisJob::modelLoaded);
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        QList<int> order; // 1: model loaded, 2: analysis ready
+        connect(job, &ui::AnalysisJob::modelLoaded, this, [&order] { order << 1; });
+        connect(&window, &ui::MainWindow::analysisReady, this, [&order] { order << 2; });
+        window.openModel(m_convNet);
+        QVERIFY(ready.wait(10000));
+        QCOMPARE(order, (QList<int> { 1, 2 }));
+        QCOMPARE(loaded.size(), 1);
+        const auto file = loaded.first().first().value<std::shared_ptr<const core::model::ModelFile>>();
+        QVERIFY(file);
+        QCOMPARE(static_cast<qint64>(file->fileSize()), QFileInfo(m_convNet).size());
     }
 
     void dropLoadsTheFile()
