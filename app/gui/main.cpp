@@ -46,16 +46,20 @@ int main(int argc, char** argv)
         const QString out = parser.value(screenshot);
         const QString model = models.isEmpty() ? slimscope::ui::sampleModelPath() : models.first();
         const QString viewName = parser.value(view);
-        const auto save = [&window, out, viewName] {
+        const auto grabNow = [&window, out] {
+            const bool saved = window.grab().save(out);
+            if (!saved)
+                std::fprintf(stderr, "slimscope: cannot write %s\n", qPrintable(out));
+            QApplication::exit(saved ? 0 : 1);
+        };
+        // Charts replot on the next turn of the event loop: let them draw before the picture is taken.
+        const auto save = [&window, viewName, grabNow] {
             window.show();
             if (!window.showView(viewName))
                 std::fprintf(stderr, "slimscope: unknown view '%s'\n", qPrintable(viewName));
             if (window.analysis() && window.layersView())
                 window.layersView()->table()->selectRow(0);
-            const bool saved = window.grab().save(out);
-            if (!saved)
-                std::fprintf(stderr, "slimscope: cannot write %s\n", qPrintable(out));
-            QApplication::exit(saved ? 0 : 1);
+            QTimer::singleShot(300, &window, grabNow);
         };
         if (parser.isSet(recipe)) {
             // Wait for the recipe's preview before taking the picture.
