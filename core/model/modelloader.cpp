@@ -1,6 +1,8 @@
 // Loading and validation of a model: graphs, weight tensors and their data locations.
 #include "modelfile.h"
 
+#include "support/format.h"
+
 #include <onnx/common/version.h>
 
 #include <charconv>
@@ -26,16 +28,7 @@ std::string_view storageName(Storage storage)
 
 namespace {
 
-std::string shapeText(const std::vector<std::int64_t>& shape)
-{
-    std::string text = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-        if (i)
-            text += ",";
-        text += std::to_string(shape[i]);
-    }
-    return text + "]";
-}
+std::string shapeText(const std::vector<std::int64_t>& shape) { return shapeString(shape); }
 
 std::uint64_t parseUnsigned(const std::string& text, bool& ok)
 {
