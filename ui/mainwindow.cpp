@@ -4,6 +4,7 @@
 #include "findingsmodel.h"
 #include "layersmodel.h"
 #include "layersview.h"
+#include "reportactions.h"
 #include "samplemodel.h"
 #include "slimpanel.h"
 #include "treemapwidget.h"
@@ -141,6 +142,26 @@ void MainWindow::buildMenus()
             showBanner(error);
     });
     saveRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
+    file->addSeparator();
+    QAction* exportReport = file->addAction(tr("Export Re&port…"), this, [this] {
+        core::report::ReportInput input;
+        input.analysis = m_analysis;
+        const SlimResultPtr preview = m_slim->preview(); // held until the report is written
+        if (preview) {
+            input.recipe = &m_slim->recipe();
+            input.preview = &preview->preview;
+        }
+        if (const QString message = exportReportWithDialog(this, input); !message.isEmpty())
+            statusBar()->showMessage(message, 10000);
+    });
+    exportReport->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    exportReport->setToolTip(tr("Write a review report (HTML, PDF, Markdown, JSON or CSV) of the open model"));
+    QAction* compare = file->addAction(tr("&Compare With…"), this, [this] { compareWithDialog(m_views, m_analysis); });
+    compare->setToolTip(tr("Analyse a second model and list what differs from the open one"));
+    for (QAction* action : { exportReport, compare }) {
+        action->setEnabled(false);
+        connect(this, &MainWindow::analysisReady, action, [action] { action->setEnabled(true); });
+    }
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);

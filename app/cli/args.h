@@ -64,5 +64,7 @@ int modelError(const std::string& message);
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);
 int runVerify(const std::vector<std::string>& args);
+int runReport(const std::vector<std::string>& args);
+int runCompare(const std::vector<std::string>& args);
 
 } // namespace slimscope::cli

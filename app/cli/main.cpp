@@ -16,6 +16,8 @@ Commands:
   analyze MODEL            Measure where a model's bytes and compute go and list its bloat.
   slim MODEL -o OUT        Apply a slimming recipe and write the slimmed model.
   verify ORIGINAL SLIMMED  Run both models in ONNX Runtime on the same inputs and compare the outputs.
+  report MODEL -o FILE     Write a review report: .html, .pdf, .md (charts as PNGs beside it), .json or .csv.
+  compare A B              List what differs between two models' weights and layers.
 
 Options for analyze:
   --format FORMAT          table (default), json, csv or markdown
@@ -46,6 +48,15 @@ Options for verify:
   --runs N                 timed runs per model for latency (default 10)
   --dim NAME=VALUE         value of a symbolic dimension (default 1; repeatable)
   --format FORMAT          table (default) or json (schema slimscope.verify/1)
+
+Options for report:
+  -o, --output FILE        the report; its extension picks the format
+  --recipe FILE            also preview this recipe (applied in memory; nothing is written)
+  --verify                 also run the slimmed model in ONNX Runtime against the original (needs --recipe)
+
+Options for compare:
+  --format FORMAT          table (default), json, html or md
+  -o, --output FILE        write to FILE (atomically) instead of standard output
 
 General:
   -h, --help               show this help
@@ -80,6 +91,10 @@ int run(int argc, char** argv)
         return runSlim(args);
     if (command == "verify")
         return runVerify(args);
+    if (command == "report")
+        return runReport(args);
+    if (command == "compare")
+        return runCompare(args);
     return usageError("unknown command '" + command + "'");
 }
 

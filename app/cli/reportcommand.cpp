@@ -1,0 +1,216 @@
+// slimscope-cli report: the review report of a model (and of a recipe's preview) as HTML, PDF, Markdown, JSON or CSV.
+#include "args.h"
+
+#include "analysis/analysis.h"
+#include "report/report.h"
+#include "runtime/verify.h"
+#include "slim/exporter.h"
+#include "slim/recipe.h"
+#include "slim/slimmer.h"
+#include "support/atomicfile.h"
+
+#ifdef SLIMSCOPE_CLI_WITH_UI
+#include "reportactions.h"
+
+#include <QApplication>
+#include <QString>
+#endif
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace slimscope::cli {
+
+using namespace slimscope::core;
+
+namespace {
+
+struct ReportArgs {
+    std::string model;
+    std::optional<std::string> recipeFile;
+    bool verify = false;
+    std::string output;
+    std::string format; ///< html, pdf, md, json or csv: from the output's extension
+};
+
+std::optional<std::string> parse(const std::vector<std::string>& raw, ReportArgs& parsed)
+{
+    Args args(raw);
+    std::string error;
+    while (!args.done()) {
+        std::optional<std::string> value;
+        if (args.option("-o", value, error) || args.option("--output", value, error)) {
+            if (value)
+                parsed.output = *value;
+        } else if (args.option("--recipe", value, error)) {
+            parsed.recipeFile = value;
+        } else if (args.flag("--verify")) {
+            parsed.verify = true;
+        } else if (!args.peek().empty() && args.peek()[0] == '-') {
+            return "unknown option '" + args.peek() + "'";
+        } else if (parsed.model.empty()) {
+            parsed.model = args.next();
+        } else {
+            return "unexpected argument '" + args.peek() + "'";
+        }
+        if (!error.empty())
+            return error;
+    }
+    if (parsed.model.empty())
+        return "report needs a MODEL file";
+    if (parsed.output.empty())
+        return "report needs -o FILE (.html, .pdf, .md, .json or .csv)";
+    std::string extension = std::filesystem::path(parsed.output).extension().string();
+    for (char& c : extension)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (extension == ".html" || extension == ".htm")
+        parsed.format = "html";
+    else if (extension == ".md" || extension == ".markdown")
+        parsed.format = "md";
+    else if (extension == ".pdf" || extension == ".json" || extension == ".csv")
+        parsed.format = extension.substr(1);
+    else
+        return "cannot tell the report format from '" + parsed.output + "' (use .html, .pdf, .md, .json or .csv)";
+    if (parsed.verify && !parsed.recipeFile)
+        return "--verify needs --recipe (it compares the slimmed model with the original)";
+    return std::nullopt;
+}
+
+Result<slim::Recipe> readRecipe(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return fail(ErrorCode::NotFound, path + ": cannot read the recipe");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto recipe = slim::parseRecipe(text.str());
+    if (!recipe)
+        return std::unexpected(recipe.error().withContext(path));
+    return recipe;
+}
+
+std::string nowUtc()
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm utc {};
+    gmtime_r(&now, &utc);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return text;
+}
+
+/// A folder for the slimmed model that --verify runs, removed with this object.
+class TemporaryFolder {
+public:
+    TemporaryFolder()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "slimscope-report-XXXXXX").string();
+        if (mkdtemp(pattern.data()))
+            m_path = pattern;
+    }
+    ~TemporaryFolder()
+    {
+        std::error_code ignored;
+        if (!m_path.empty())
+            std::filesystem::remove_all(m_path, ignored);
+    }
+    TemporaryFolder(const TemporaryFolder&) = delete;
+    TemporaryFolder& operator=(const TemporaryFolder&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+#ifdef SLIMSCOPE_CLI_WITH_UI
+/// Charts and PDF pages are drawn by Qt widgets; without a display they render on the offscreen platform.
+std::unique_ptr<QApplication> makeApplication()
+{
+    static int argc = 1;
+    static char name[] = "slimscope-cli";
+    static char* argv[] = { name, nullptr };
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    return std::make_unique<QApplication>(argc, argv);
+}
+#endif
+
+/// Writes the report in its format; the Markdown report's chart images go next to it.
+Result<void> writeReport(const ReportArgs& args, const report::ReportInput& input)
+{
+#ifdef SLIMSCOPE_CLI_WITH_UI
+    if (args.format == "html" || args.format == "md" || args.format == "pdf") {
+        const auto application = makeApplication();
+        return ui::writeReportFile(args.output, input);
+    }
+#endif
+    std::ostringstream text;
+    if (args.format == "json")
+        report::writeReportJson(text, input);
+    else if (args.format == "csv")
+        report::writeReportCsv(text, input);
+    else if (args.format == "md")
+        report::writeReportMarkdown(text, input, {});
+    else if (args.format == "html")
+        report::writeReportHtml(text, input, {});
+    else
+        return fail(ErrorCode::Unsupported,
+            "PDF reports are drawn by the GUI's charts: slimscope-cli was built without the GUI");
+    return writeFileAtomically(args.output, text.str());
+}
+
+} // namespace
+
+int runReport(const std::vector<std::string>& raw)
+{
+    ReportArgs args;
+    if (const auto error = parse(raw, args))
+        return usageError(*error);
+    std::optional<slim::Recipe> recipe;
+    if (args.recipeFile) {
+        auto read = readRecipe(*args.recipeFile);
+        if (!read)
+            return modelError(read.error().message);
+        recipe = std::move(*read);
+    }
+    auto analysis = analysis::analyzeFile(args.model);
+    if (!analysis)
+        return modelError(analysis.error().message);
+
+    report::ReportInput input;
+    input.analysis = *analysis;
+    input.generatedAt = nowUtc();
+    std::optional<slim::SlimResult> slimmed;
+    std::optional<runtime::Verification> verification;
+    TemporaryFolder temporary;
+    if (recipe) {
+        auto applied = slim::applyRecipe((*analysis)->modelFile, *recipe, {}, nullptr, analysis->get());
+        if (!applied)
+            return modelError(args.model + ": " + applied.error().message);
+        slimmed = std::move(*applied);
+        input.recipe = &*recipe;
+        input.preview = &slimmed->preview;
+        if (args.verify) {
+            if (temporary.path().empty())
+                return modelError("cannot create a temporary folder for the slimmed model");
+            auto exported = slim::exportModel(*slimmed->model, temporary.path() / "slimmed.onnx", {});
+            if (!exported)
+                return modelError(exported.error().message);
+            auto verified = runtime::verify(args.model, exported->path, {});
+            if (!verified)
+                return modelError(verified.error().message);
+            verification = std::move(*verified);
+            input.verification = &*verification;
+        }
+    }
+    if (auto written = writeReport(args, input); !written)
+        return modelError(written.error().message);
+    return kExitOk;
+}
+
+} // namespace slimscope::cli

@@ -1,0 +1,274 @@
+// The review report as JSON (slimscope.report/1) and CSV; Markdown and HTML are in reportdocs.cpp.
+#include "report.h"
+
+#include "reportcontent.h"
+#include "support/format.h"
+#include "support/json.h"
+#include "support/jsonwriter.h"
+#include "verifywriters.h"
+
+#include <cmath>
+
+namespace slimscope::core::report {
+
+using namespace analysis;
+using detail::LayerRow;
+
+namespace {
+
+// Re-emits a parsed JSON value (the recipe) inside the report.
+void writeValue(JsonWriter& json, const JsonValue& value)
+{
+    if (value.isObject()) {
+        json.beginObject();
+        for (const auto& [key, member] : value.asObject()) {
+            json.key(key);
+            writeValue(json, member);
+        }
+        json.endObject();
+    } else if (value.isArray()) {
+        json.beginArray();
+        for (const auto& item : value.asArray())
+            writeValue(json, item);
+        json.endArray();
+    } else if (value.isString()) {
+        json.value(value.asString());
+    } else if (value.isNumber()) {
+        const double n = value.asNumber();
+        if (n == std::floor(n) && std::abs(n) < 9.0e15)
+            json.value(static_cast<std::int64_t>(n)); // recipe integers (min_elements) stay integers
+        else
+            json.value(n);
+    } else if (value.isBool()) {
+        json.value(value.asBool());
+    } else {
+        json.null();
+    }
+}
+
+void writeModel(JsonWriter& json, const Analysis& a)
+{
+    const ModelSummary& m = a.model;
+    json.key("model").beginObject();
+    json.field("path", m.path).field("file_name", detail::fileName(m.path));
+    json.field("file_bytes", m.fileBytes).field("sha256", m.sha256).field("ir_version", m.irVersion);
+    json.key("opset_imports").beginArray();
+    for (const auto& opset : m.opsets)
+        json.beginObject().field("domain", opset.domain).field("version", opset.version).endObject();
+    json.endArray();
+    json.field("producer_name", m.producerName).field("producer_version", m.producerVersion);
+    for (const auto* list : { &m.inputs, &m.outputs }) {
+        json.key(list == &m.inputs ? "inputs" : "outputs").beginArray();
+        for (const auto& info : *list)
+            json.beginObject()
+                .field("name", info.name)
+                .field("dtype", info.dtype)
+                .stringArray("shape", info.shape)
+                .endObject();
+        json.endArray();
+    }
+    json.field("params", m.params).field("weight_bytes", m.weightBytes).field("external_bytes", m.externalBytes);
+    json.field("graph_bytes", m.graphBytes).field("zeros", m.zeros);
+    json.field("sparsity", m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0);
+    json.field("macs", m.macs).field("tensor_count", m.tensorCount).field("node_count", m.nodeCount);
+    json.field("graph_count", m.graphCount).field("external_file_count", m.externalFileCount);
+    json.field("bytes_recoverable", detail::recoverableBytes(a));
+    json.key("by_dtype").beginArray();
+    for (const auto& t : a.byDtype)
+        json.beginObject()
+            .field("dtype", t.dtype)
+            .field("tensors", t.tensors)
+            .field("params", t.elements)
+            .field("bytes", t.bytes)
+            .endObject();
+    json.endArray();
+    json.key("by_op_type").beginArray();
+    for (const auto& t : a.byOpType)
+        json.beginObject()
+            .field("op_type", t.opType)
+            .field("nodes", t.nodes)
+            .field("params", t.params)
+            .field("bytes", t.bytes)
+            .field("macs", t.macs)
+            .endObject();
+    json.endArray();
+    json.endObject();
+}
+
+void writeSqnr(JsonWriter& json, double sqnrDb)
+{
+    json.key("sqnr_db");
+    if (std::isinf(sqnrDb))
+        json.null(); // exact: infinite SQNR
+    else
+        json.value(sqnrDb);
+}
+
+void writeLayer(JsonWriter& json, const Analysis& a, const LayerRow& row)
+{
+    const LayerStats& l = *row.layer;
+    json.beginObject();
+    json.field("name", l.name).field("op_type", l.opType).field("domain", l.domain).field("graph", l.graph);
+    std::vector<std::string> tensorNames;
+    for (const int t : l.tensors)
+        tensorNames.push_back(a.tensors[static_cast<std::size_t>(t)].name);
+    json.stringArray("tensors", tensorNames).field("dtype", row.dtype);
+    json.field("params", l.params).field("bytes", l.bytes).field("share", row.share);
+    json.field("zeros", l.zeros).field("sparsity", l.sparsity);
+    json.stringArray("output_shapes", l.outputShapes);
+    json.key("macs");
+    if (l.macs)
+        json.value(*l.macs);
+    else
+        json.null();
+    json.field("macs_known", l.macs.has_value());
+    if (row.hasAfter) {
+        json.field("bytes_after", row.bytesAfter).field("sparsity_after", row.sparsityAfter);
+        if (row.sqnrDb)
+            writeSqnr(json, *row.sqnrDb);
+        else
+            json.key("sqnr_db").null();
+    }
+    json.endObject();
+}
+
+void writeDtypes(JsonWriter& json, std::string_view key, const std::vector<slim::DtypeBytes>& dtypes)
+{
+    json.key(key).beginArray();
+    for (const auto& d : dtypes)
+        json.beginObject().field("dtype", d.dtype).field("bytes", d.bytes).endObject();
+    json.endArray();
+}
+
+void writeSlimming(JsonWriter& json, const ReportInput& input)
+{
+    const slim::Preview& p = *input.preview;
+    json.key("slimming").beginObject();
+    json.key("before").beginObject().field("file_bytes", p.fileBytesBefore).field("params", p.paramsBefore);
+    json.field("weight_bytes", p.weightBytesBefore);
+    writeDtypes(json, "weight_bytes_by_dtype", p.weightBytesByDtypeBefore);
+    json.endObject();
+    json.key("after").beginObject().field(
+        "file_bytes", input.written ? input.written->fileBytes : p.predictedFileBytes);
+    json.field("params", p.paramsAfter).field("weight_bytes", p.weightBytesAfter);
+    writeDtypes(json, "weight_bytes_by_dtype", p.weightBytesByDtypeAfter);
+    if (input.written) {
+        json.field("path", input.written->path.string());
+        if (!input.written->externalPath.empty())
+            json.field("external_data_path", input.written->externalPath.string())
+                .field("external_data_bytes", input.written->externalBytes);
+    }
+    json.endObject();
+    json.field("predicted_file_bytes", p.predictedFileBytes);
+    json.key("written_file_bytes");
+    if (input.written)
+        json.value(input.written->fileBytes);
+    else
+        json.null();
+    json.key("steps").beginArray();
+    for (const auto& step : p.steps)
+        json.beginObject()
+            .field("kind", step.kind)
+            .field("description", step.description)
+            .field("enabled", step.enabled)
+            .field("summary", step.summary)
+            .endObject();
+    json.endArray();
+    json.key("tensors").beginArray();
+    for (const auto& t : p.tensors) {
+        json.beginObject().field("tensor", t.name).field("graph", t.graph).field("dtype_before", t.dtypeBefore);
+        json.field("dtype_after", t.dtypeAfter).field("storage_after", t.storageAfter).field("elements", t.elements);
+        json.field("bytes_before", t.bytesBefore).field("bytes_after", t.bytesAfter);
+        json.field("sparsity_before", t.sparsityBefore).field("sparsity_after", t.sparsityAfter);
+        json.field("changed", t.changed).field("removed", t.removed);
+        if (t.hasError) {
+            json.field("relative_l2", t.relativeL2).field("max_abs", t.maxAbs);
+            writeSqnr(json, t.sqnrDb);
+        }
+        json.endObject();
+    }
+    json.endArray();
+    json.key("diagnostics").beginArray();
+    for (const auto& d : p.diagnostics)
+        json.beginObject()
+            .field("severity", severityName(d.severity))
+            .field("subject", d.subject)
+            .field("message", d.message)
+            .endObject();
+    json.endArray();
+    json.endObject();
+}
+
+} // namespace
+
+void writeReportJson(std::ostream& out, const ReportInput& input)
+{
+    const Analysis& a = *input.analysis;
+    const auto rows = detail::layerRows(input);
+    JsonWriter json(out);
+    json.beginObject();
+    json.field("schema", kReportSchema);
+    json.key("tool").beginObject().field("name", "slimscope").field("version", SLIMSCOPE_VERSION).endObject();
+    json.field("generated_at", input.generatedAt);
+    writeModel(json, a);
+    json.key("findings").beginArray();
+    for (const auto& f : a.findings) {
+        json.beginObject().field("kind", f.kind).field("severity", severityName(f.severity));
+        json.field("bytes_recoverable", f.bytesRecoverable).stringArray("tensors", f.tensors);
+        json.stringArray("nodes", f.nodes).field("message", f.message).field("fix", f.fix).endObject();
+    }
+    json.endArray();
+    json.key("top_layers").beginArray();
+    for (const std::size_t i : detail::topByBytes(rows, kReportTopLayers))
+        writeLayer(json, a, rows[i]);
+    json.endArray();
+    json.key("layers").beginArray();
+    for (const auto& row : rows)
+        writeLayer(json, a, row);
+    json.endArray();
+    if (input.recipe) {
+        json.key("recipe");
+        if (const auto parsed = parseJson(slim::recipeToJson(*input.recipe)))
+            writeValue(json, *parsed);
+        else
+            json.null();
+    }
+    if (input.preview)
+        writeSlimming(json, input);
+    if (input.verification) {
+        json.key("verification");
+        writeVerificationJson(json, *input.verification);
+    }
+    json.key("diagnostics").beginArray();
+    for (const auto& d : a.diagnostics)
+        json.beginObject()
+            .field("severity", severityName(d.severity))
+            .field("subject", d.subject)
+            .field("message", d.message)
+            .endObject();
+    json.endArray();
+    json.endObject();
+}
+
+void writeReportCsv(std::ostream& out, const ReportInput& input)
+{
+    const auto rows = detail::layerRows(input);
+    out << "name,op_type,graph,params,bytes,share,sparsity,dtype,macs";
+    if (input.preview)
+        out << ",bytes_after,sparsity_after,sqnr_db";
+    out << "\r\n"; // RFC 4180 line breaks
+    for (const auto& row : rows) {
+        const LayerStats& l = *row.layer;
+        out << detail::csvField(l.name) << ',' << detail::csvField(l.opType) << ',' << detail::csvField(l.graph) << ','
+            << l.params << ',' << l.bytes << ',' << shortDouble(row.share) << ',' << shortDouble(l.sparsity) << ','
+            << detail::csvField(row.dtype) << ',' << (l.macs ? std::to_string(*l.macs) : std::string());
+        if (input.preview) {
+            out << ',' << row.bytesAfter << ',' << shortDouble(row.sparsityAfter) << ',';
+            if (row.sqnrDb)
+                out << (std::isinf(*row.sqnrDb) ? std::string("inf") : shortDouble(*row.sqnrDb));
+        }
+        out << "\r\n";
+    }
+}
+
+} // namespace slimscope::core::report

@@ -1,0 +1,185 @@
+// Report rendering in the UI layer, in process and offscreen: the charts as PNG, every report format through
+// writeReportFile, the PDF with a slimming preview, the "Compare" tab and the File menu's report actions.
+#include "fixtures.h"
+#include "mainwindow.h"
+#include "reportactions.h"
+#include "reportcharts.h"
+#include "reportpdf.h"
+
+#include "analysis/analysis.h"
+#include "slim/exporter.h"
+#include "slim/slimmer.h"
+
+#include <QAction>
+#include <QFile>
+#include <QFileInfo>
+#include <QImage>
+#include <QMenuBar>
+#include <QSet>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTextBrowser>
+#include <QtTest>
+
+using namespace slimscope;
+
+namespace {
+
+bool hasSeveralColours(const QImage& image)
+{
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height() && colours.size() < 3; y += 3)
+        for (int x = 0; x < image.width() && colours.size() < 3; x += 3)
+            colours.insert(image.pixel(x, y));
+    return colours.size() >= 3;
+}
+
+} // namespace
+
+class TestReportUi : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_model;
+    QString m_slimmed;
+    ui::AnalysisPtr m_analysis;
+    core::slim::Recipe m_recipe;
+    std::optional<core::slim::SlimResult> m_preview;
+
+    core::report::ReportInput input(bool withPreview = false) const
+    {
+        core::report::ReportInput input;
+        input.analysis = m_analysis;
+        input.generatedAt = "2026-11-27T12:00:00Z";
+        if (withPreview) {
+            input.recipe = &m_recipe;
+            input.preview = &m_preview->preview;
+        }
+        return input;
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(QStringLiteral("SlimscopeTests"));
+        QVERIFY(m_dir.isValid());
+        m_model = m_dir.filePath(QStringLiteral("convnet.onnx"));
+        QVERIFY(fixtures::convNet().builder.save(m_model.toStdString()).has_value());
+        auto analysis = core::analysis::analyzeFile(m_model.toStdString());
+        QVERIFY(analysis.has_value());
+        m_analysis = *analysis;
+
+        core::slim::QuantizeStep quantize;
+        quantize.type = core::slim::QuantizeStep::Type::Int8;
+        core::slim::Scope scope;
+        scope.minElements = 1;
+        m_recipe.steps.push_back({ quantize, scope, true });
+        auto slimmed = core::slim::applyRecipe(m_analysis->modelFile, m_recipe, {}, nullptr, m_analysis.get());
+        QVERIFY(slimmed.has_value());
+        m_preview = std::move(*slimmed);
+        m_slimmed = m_dir.filePath(QStringLiteral("convnet_int8.onnx"));
+        QVERIFY(core::slim::exportModel(*m_preview->model, m_slimmed.toStdString(), {}).has_value());
+    }
+
+    void chartsAsPng()
+    {
+        auto charts = ui::renderReportCharts(input(), { 800, 400 }, "net");
+        QCOMPARE(charts.size(), std::size_t { 3 });
+        QCOMPARE(charts.front().fileName, std::string("net_pareto.png"));
+        charts = ui::renderReportCharts(input(true), { 800, 400 }, "net");
+        QCOMPARE(charts.size(), std::size_t { 4 });
+        QCOMPARE(charts.back().id, std::string("before_after"));
+        for (const auto& chart : charts) {
+            const QImage image = QImage::fromData(QByteArray::fromStdString(chart.png), "PNG");
+            QCOMPARE(image.size(), QSize(800, 400));
+            QVERIFY2(hasSeveralColours(image), chart.id.c_str());
+        }
+    }
+
+    void everyFormat_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QByteArray>("start");
+        QTest::newRow("html") << QStringLiteral("r.html") << QByteArray("<!DOCTYPE html>");
+        QTest::newRow("pdf") << QStringLiteral("r.pdf") << QByteArray("%PDF-");
+        QTest::newRow("md") << QStringLiteral("r.md") << QByteArray("#");
+        QTest::newRow("json") << QStringLiteral("r.json") << QByteArray("{");
+        QTest::newRow("csv") << QStringLiteral("r.csv") << QByteArray();
+    }
+
+    void everyFormat()
+    {
+        QFETCH(QString, name);
+        QFETCH(QByteArray, start);
+        const QString path = m_dir.filePath(name);
+        const auto written = ui::writeReportFile(path.toStdString(), input(true));
+        QVERIFY2(written.has_value(), written ? "" : written.error().message.c_str());
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray bytes = file.readAll();
+        QVERIFY(bytes.size() > 100);
+        QVERIFY(bytes.startsWith(start));
+        if (name.endsWith(QLatin1String(".md")))
+            QVERIFY(QFileInfo::exists(m_dir.filePath(QStringLiteral("r_before_after.png"))));
+    }
+
+    void unknownFormat()
+    {
+        const auto written = ui::writeReportFile(m_dir.filePath(QStringLiteral("r.docx")).toStdString(), input());
+        QVERIFY(!written.has_value());
+        QVERIFY(written.error().message.find("unknown report format") != std::string::npos);
+        QVERIFY(!QFileInfo::exists(m_dir.filePath(QStringLiteral("r.docx"))));
+    }
+
+    void pdfIntoMissingFolder()
+    {
+        const auto written = ui::writeReportPdf(m_dir.filePath(QStringLiteral("none/r.pdf")), input());
+        QVERIFY(!written.has_value());
+        QVERIFY(written.error().message.find("none/r.pdf") != std::string::npos);
+    }
+
+    void compareTab()
+    {
+        QTabWidget views;
+        views.addTab(new QWidget, QStringLiteral("Summary"));
+        QTextBrowser* browser = ui::compareWith(&views, m_analysis, m_slimmed);
+        QVERIFY(browser);
+        QCOMPARE(views.count(), 2);
+        QCOMPARE(views.currentWidget(), browser);
+        QTRY_VERIFY_WITH_TIMEOUT(browser->toPlainText().contains(QStringLiteral("conv1.weight")), 20000);
+        QVERIFY(browser->toPlainText().contains(QStringLiteral("int8")));
+
+        // A second comparison reuses the tab; a missing model shows its error there.
+        QCOMPARE(ui::compareWith(&views, m_analysis, m_dir.filePath(QStringLiteral("none.onnx"))), browser);
+        QCOMPARE(views.count(), 2);
+        QTRY_VERIFY_WITH_TIMEOUT(browser->toPlainText().contains(QStringLiteral("Could not compare")), 20000);
+        QVERIFY(browser->toPlainText().contains(QStringLiteral("none.onnx")));
+    }
+
+    void fileMenuActions()
+    {
+        ui::MainWindow window;
+        QAction* exportReport = nullptr;
+        QAction* compare = nullptr;
+        for (QAction* action : window.menuBar()->actions().front()->menu()->actions()) {
+            if (action->text() == QStringLiteral("Export Re&port…"))
+                exportReport = action;
+            if (action->text() == QStringLiteral("&Compare With…"))
+                compare = action;
+        }
+        QVERIFY(exportReport && compare);
+        QCOMPARE(exportReport->shortcut(), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+        QVERIFY(!exportReport->isEnabled());
+        QVERIFY(!compare->isEnabled());
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(m_model);
+        QVERIFY(ready.wait(10000));
+        QVERIFY(exportReport->isEnabled());
+        QVERIFY(compare->isEnabled());
+    }
+};
+
+QTEST_MAIN(TestReportUi)
+#include "tst_reportui.moc"

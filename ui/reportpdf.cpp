@@ -1,0 +1,519 @@
+#include "charts/qcp.h" // first: QCustomPlot must see the foreach definitions
+
+#include "reportpdf.h"
+
+#include "charts/chartwidget.h"
+#include "reportcharts.h"
+#include "support/format.h"
+
+#include <QFileInfo>
+#include <QFontMetricsF>
+#include <QPageLayout>
+#include <QPdfWriter>
+#include <QSaveFile>
+
+#include <algorithm>
+#include <numeric>
+
+namespace slimscope::ui {
+
+namespace {
+
+using core::analysis::Analysis;
+
+constexpr int kResolution = 300; // dots per inch of the page coordinates
+constexpr double kMargin = 150; // ~12.7 mm
+constexpr QSize kChartSize { 960, 400 }; // the chart's own layout size, scaled to the text width: three to a page
+
+/// Words wrap at spaces; names without spaces (paths, layer names) may break anywhere rather than overflow.
+int wrapFlags(const QString& text)
+{
+    return text.contains(QLatin1Char(' ')) ? Qt::TextWordWrap : Qt::TextWrapAnywhere;
+}
+
+/// The report's fonts: DejaVu, with ligatures off (any letter spacing, here 0.05 px, turns them off in Qt 6.4) so text
+/// extracted from the PDF reads "fixture", not "\uFB01xture".
+QFont reportFont(const QString& family, double pointSize, bool bold = false)
+{
+    QFont font(family, -1, bold ? QFont::Bold : QFont::Normal);
+    font.setPointSizeF(pointSize);
+    font.setLetterSpacing(QFont::AbsoluteSpacing, 0.05);
+    return font;
+}
+
+QString qs(const std::string& text)
+{
+    return QString::fromStdString(text);
+}
+QString bytes(std::uint64_t value)
+{
+    return qs(core::humanBytes(value));
+}
+QString count(std::uint64_t value)
+{
+    return qs(core::humanCount(value));
+}
+QString percent(double fraction)
+{
+    return qs(core::humanPercent(fraction));
+}
+
+struct Column {
+    QString title;
+    double weight = 1; ///< share of the table width
+    Qt::Alignment align = Qt::AlignLeft;
+};
+
+/// Flowing layout over A4 pages: a cursor that moves down the page, a new page (and footer) when a block does
+/// not fit, tables whose header row is repeated on every page they span.
+class PdfPages {
+public:
+    PdfPages(QPdfWriter& writer, QCPPainter& painter, QString footer)
+        : m_writer(writer)
+        , m_painter(painter)
+        , m_footer(std::move(footer))
+        , m_content(kMargin, kMargin, writer.width() - 2 * kMargin, writer.height() - 2 * kMargin - 90)
+        , m_y(m_content.top())
+    {
+        m_body = reportFont(QStringLiteral("DejaVu Sans"), 9);
+        m_small = reportFont(QStringLiteral("DejaVu Sans"), 7.5);
+        m_bold = reportFont(QStringLiteral("DejaVu Sans"), 9, true);
+        m_mono = reportFont(QStringLiteral("DejaVu Sans Mono"), 7.5);
+    }
+
+    const QFont& body() const { return m_body; }
+    const QFont& mono() const { return m_mono; }
+    double width() const { return m_content.width(); }
+
+    void newPage()
+    {
+        drawFooter();
+        m_writer.newPage();
+        ++m_page;
+        m_y = m_content.top();
+    }
+
+    void finish() { drawFooter(); }
+
+    /// Starts a new page unless `height` fits below the cursor (or the cursor is at the top already).
+    void ensure(double height)
+    {
+        if (m_y + height > m_content.bottom() && m_y > m_content.top())
+            newPage();
+    }
+
+    void space(double height) { m_y += height; }
+
+    void title(const QString& text, const QString& subtitle)
+    {
+        const QFont font = reportFont(QStringLiteral("DejaVu Sans"), 20, true);
+        m_y += drawWrapped(text, font, m_content.left(), m_content.width(), QColor(0x20, 0x20, 0x20));
+        m_y += drawWrapped(subtitle, m_body, m_content.left(), m_content.width(), QColor(0x60, 0x60, 0x60));
+        m_y += 40;
+    }
+
+    /// A section heading, moved to a new page unless `keep` (at least a few lines) of its section fits below it.
+    void heading(const QString& text, double keep = 0)
+    {
+        const QFont font = reportFont(QStringLiteral("DejaVu Sans"), 13, true);
+        const double height = lineHeight(font);
+        ensure(height + 60 + std::max(keep, 5 * lineHeight(m_body)));
+        m_y += 30;
+        m_y += drawWrapped(text, font, m_content.left(), m_content.width(), QColor(0x1f, 0x4e, 0x79));
+        m_painter.setPen(QPen(QColor(0x1f, 0x4e, 0x79), 3));
+        m_painter.drawLine(QPointF(m_content.left(), m_y + 4), QPointF(m_content.right(), m_y + 4));
+        m_y += 25;
+    }
+
+    void paragraph(const QString& text, const QFont* font = nullptr)
+    {
+        const QFont& f = font ? *font : m_body;
+        const double height = textHeight(text, f, m_content.width());
+        ensure(height);
+        m_y += drawWrapped(text, f, m_content.left(), m_content.width(), Qt::black) + 12;
+    }
+
+    /// Preformatted text line by line (recipe JSON): breaks across pages anywhere.
+    void lines(const QString& text)
+    {
+        const double height = lineHeight(m_mono);
+        for (const QString& line : text.split(QLatin1Char('\n'))) {
+            ensure(height);
+            m_painter.setFont(m_mono);
+            m_painter.setPen(Qt::black);
+            m_painter.drawText(QRectF(m_content.left() + 20, m_y, m_content.width() - 20, height),
+                Qt::AlignLeft | Qt::AlignVCenter, line);
+            m_y += height;
+        }
+        m_y += 12;
+    }
+
+    void table(const QList<Column>& columns, const QList<QStringList>& rows, const QFont* font = nullptr)
+    {
+        const QFont& f = font ? *font : m_small;
+        QFont headerFont = f;
+        headerFont.setBold(true);
+        const double total = std::accumulate(
+            columns.begin(), columns.end(), 0.0, [](double sum, const Column& column) { return sum + column.weight; });
+        QList<double> widths;
+        for (const Column& column : columns)
+            widths << column.weight / total * m_content.width();
+        QStringList headers;
+        for (const Column& column : columns)
+            headers << column.title;
+        const auto rowHeight = [&](const QStringList& cells, const QFont& cellFont) {
+            double height = lineHeight(cellFont);
+            for (qsizetype c = 0; c < cells.size() && c < widths.size(); ++c)
+                height = std::max(height, textHeight(cells[c], cellFont, widths[c] - 2 * kPad));
+            return height + 2 * kPad;
+        };
+        const double headerHeight = rowHeight(headers, headerFont);
+        const auto drawHeader = [&] {
+            m_painter.fillRect(
+                QRectF(m_content.left(), m_y, m_content.width(), headerHeight), QColor(0xdd, 0xe6, 0xf0));
+            drawRow(headers, columns, widths, headerFont, headerHeight);
+        };
+        ensure(headerHeight + rowHeight(rows.value(0), f));
+        drawHeader();
+        for (qsizetype r = 0; r < rows.size(); ++r) {
+            const double height = rowHeight(rows[r], f);
+            if (m_y + height > m_content.bottom()) {
+                newPage();
+                drawHeader();
+            }
+            if (r % 2 == 1)
+                m_painter.fillRect(QRectF(m_content.left(), m_y, m_content.width(), height), QColor(0xf4, 0xf6, 0xf8));
+            drawRow(rows[r], columns, widths, f, height);
+        }
+        m_painter.setPen(QPen(QColor(0xb0, 0xb0, 0xb0), 2));
+        m_painter.drawLine(QPointF(m_content.left(), m_y), QPointF(m_content.right(), m_y));
+        m_y += 30;
+    }
+
+    /// Key/value rows without a header.
+    void keyValues(const QList<QPair<QString, QString>>& pairs)
+    {
+        for (const auto& [key, value] : pairs) {
+            const double keyWidth = m_content.width() * 0.28;
+            const double height
+                = std::max(textHeight(key, m_bold, keyWidth), textHeight(value, m_body, m_content.width() - keyWidth))
+                + 8;
+            ensure(height);
+            drawWrapped(key, m_bold, m_content.left(), keyWidth, QColor(0x40, 0x40, 0x40));
+            drawWrapped(value, m_body, m_content.left() + keyWidth, m_content.width() - keyWidth, Qt::black);
+            m_y += height;
+        }
+        m_y += 20;
+    }
+
+    /// Room a chart takes: its title and the chart scaled to the text width.
+    double chartHeight() const
+    {
+        return kChartSize.height() * m_content.width() / kChartSize.width() + 2 * lineHeight(m_bold);
+    }
+
+    /// The chart in vector form, scaled to the text width, with its title above it.
+    void chart(const ReportChart& chart)
+    {
+        const double height = chartHeight();
+        const double scale = m_content.width() / kChartSize.width();
+        ensure(height);
+        m_y += drawWrapped(qs(chart.title), m_bold, m_content.left(), m_content.width(), Qt::black) + 8;
+        // QCustomPlot measures text with screen metrics but draws it with the PDF's: a font in points would come
+        // out 300/96 times larger than measured. A pixel size means the same on both, and the scale maps it.
+        ChartWidget& widget = *chart.widget;
+        QFont font = widget.font();
+        if (font.pointSizeF() > 0)
+            font.setPixelSize(qRound(font.pointSizeF() * widget.logicalDpiY() / 72.0));
+        font.setLetterSpacing(QFont::AbsoluteSpacing, 0.05);
+        widget.setFont(font);
+        widget.plot()->replot(QCustomPlot::rpImmediateRefresh); // category axes refit their labels to the font
+        m_painter.save();
+        m_painter.translate(m_content.left(), m_y);
+        m_painter.scale(scale, scale);
+        m_painter.setClipRect(QRect(QPoint(0, 0), kChartSize));
+        m_painter.setMode(QCPPainter::pmVectorized);
+        widget.plot()->toPainter(&m_painter, kChartSize.width(), kChartSize.height());
+        m_painter.restore();
+        m_y += height - 2 * lineHeight(m_bold) + 30;
+    }
+
+private:
+    static constexpr double kPad = 8;
+
+    double lineHeight(const QFont& font) const { return QFontMetricsF(font, &m_writer).height(); }
+
+    double textHeight(const QString& text, const QFont& font, double width) const
+    {
+        if (text.isEmpty())
+            return lineHeight(font);
+        return QFontMetricsF(font, &m_writer).boundingRect(QRectF(0, 0, width, 1e6), wrapFlags(text), text).height();
+    }
+
+    double drawWrapped(const QString& text, const QFont& font, double x, double width, const QColor& colour)
+    {
+        const double height = textHeight(text, font, width);
+        m_painter.setFont(font);
+        m_painter.setPen(colour);
+        m_painter.drawText(
+            QRectF(x, m_y, width, height), static_cast<int>(Qt::AlignLeft | Qt::AlignTop) | wrapFlags(text), text);
+        return height;
+    }
+
+    void drawRow(const QStringList& cells, const QList<Column>& columns, const QList<double>& widths, const QFont& font,
+        double height)
+    {
+        m_painter.setFont(font);
+        m_painter.setPen(Qt::black);
+        double x = m_content.left();
+        for (qsizetype c = 0; c < columns.size(); ++c) {
+            m_painter.drawText(QRectF(x + kPad, m_y + kPad, widths[c] - 2 * kPad, height - 2 * kPad),
+                static_cast<int>(columns[c].align | Qt::AlignTop) | wrapFlags(cells.value(c)), cells.value(c));
+            x += widths[c];
+        }
+        m_y += height;
+    }
+
+    void drawFooter()
+    {
+        const QRectF footer(m_content.left(), m_writer.height() - kMargin, m_content.width(), lineHeight(m_small));
+        m_painter.setPen(QPen(QColor(0xb0, 0xb0, 0xb0), 2));
+        m_painter.drawLine(footer.topLeft() - QPointF(0, 15), footer.topRight() - QPointF(0, 15));
+        m_painter.setFont(m_small);
+        m_painter.setPen(QColor(0x60, 0x60, 0x60));
+        m_painter.drawText(footer, Qt::AlignLeft | Qt::AlignVCenter, m_footer);
+        m_painter.drawText(footer, Qt::AlignRight | Qt::AlignVCenter, QStringLiteral("Page %1").arg(m_page));
+    }
+
+    QPdfWriter& m_writer;
+    QCPPainter& m_painter;
+    QString m_footer;
+    QRectF m_content;
+    double m_y = 0;
+    int m_page = 1;
+    QFont m_body, m_small, m_bold, m_mono;
+};
+
+void writeIdentity(PdfPages& pages, const Analysis& a, const core::report::ReportInput& input)
+{
+    const auto& m = a.model;
+    QStringList opsets;
+    for (const auto& opset : m.opsets)
+        opsets << QStringLiteral("%1 %2")
+                      .arg(opset.domain.empty() ? QStringLiteral("ai.onnx") : qs(opset.domain))
+                      .arg(opset.version);
+    const auto values = [](const std::vector<core::analysis::ValueInfo>& infos) {
+        QStringList list;
+        for (const auto& info : infos) {
+            QStringList dims;
+            for (const auto& dim : info.shape)
+                dims << qs(dim);
+            list << QStringLiteral("%1: %2[%3]").arg(qs(info.name), qs(info.dtype), dims.join(QLatin1Char(',')));
+        }
+        return list.join(QStringLiteral("; "));
+    };
+    pages.heading(QStringLiteral("Model"));
+    pages.keyValues({
+        { QStringLiteral("File"), qs(m.path) },
+        { QStringLiteral("Size"), bytes(m.fileBytes) },
+        { QStringLiteral("SHA-256"), m.sha256.empty() ? QStringLiteral("(not computed)") : qs(m.sha256) },
+        { QStringLiteral("IR version"), QString::number(m.irVersion) },
+        { QStringLiteral("Opsets"), opsets.join(QStringLiteral(", ")) },
+        { QStringLiteral("Producer"), (qs(m.producerName) + QLatin1Char(' ') + qs(m.producerVersion)).trimmed() },
+        { QStringLiteral("Inputs"), values(m.inputs) },
+        { QStringLiteral("Outputs"), values(m.outputs) },
+        { QStringLiteral("Generated"), qs(input.generatedAt) },
+    });
+}
+
+void writeSummary(PdfPages& pages, const Analysis& a)
+{
+    const auto& m = a.model;
+    std::uint64_t recoverable = 0;
+    for (const auto& finding : a.findings)
+        recoverable += finding.bytesRecoverable;
+    pages.heading(QStringLiteral("Summary"));
+    pages.keyValues({
+        { QStringLiteral("Parameters"), count(m.params) },
+        { QStringLiteral("Weight bytes"),
+            bytes(m.weightBytes)
+                + (m.externalBytes ? QStringLiteral(" (%1 external)").arg(bytes(m.externalBytes)) : QString()) },
+        { QStringLiteral("Graph bytes"), bytes(m.graphBytes) },
+        { QStringLiteral("Zeros"),
+            QStringLiteral("%1 (%2 of the parameters)")
+                .arg(count(m.zeros), percent(m.params ? double(m.zeros) / double(m.params) : 0.0)) },
+        { QStringLiteral("MACs"), count(m.macs) },
+        { QStringLiteral("Tensors / nodes / graphs"),
+            QStringLiteral("%1 / %2 / %3").arg(m.tensorCount).arg(m.nodeCount).arg(m.graphCount) },
+        { QStringLiteral("Findings"),
+            QStringLiteral("%1, %2 recoverable").arg(a.findings.size()).arg(bytes(recoverable)) },
+    });
+}
+
+void writeFindings(PdfPages& pages, const Analysis& a)
+{
+    pages.heading(QStringLiteral("Findings"));
+    if (a.findings.empty()) {
+        pages.paragraph(QStringLiteral("No bloat found."));
+        return;
+    }
+    QList<QStringList> rows;
+    for (const auto& finding : a.findings)
+        rows << QStringList { qs(std::string(core::analysis::severityName(finding.severity))), qs(finding.kind),
+            bytes(finding.bytesRecoverable), qs(finding.message), qs(finding.fix) };
+    pages.table({ { QStringLiteral("Severity"), 1.1 }, { QStringLiteral("Kind"), 1.8 },
+                    { QStringLiteral("Recoverable"), 1.3, Qt::AlignRight }, { QStringLiteral("Finding"), 4.5 },
+                    { QStringLiteral("Fix"), 3.2 } },
+        rows);
+}
+
+QStringList layerRow(const Analysis& a, std::size_t i, const std::vector<std::uint64_t>* after)
+{
+    const auto& layer = a.layers[i];
+    QStringList row { QString::number(i + 1), qs(layer.name), qs(layer.opType), count(layer.params),
+        bytes(layer.bytes) };
+    if (after)
+        row << bytes((*after)[i]);
+    row << (layer.params ? percent(layer.sparsity) : QStringLiteral("–"))
+        << (layer.macs ? count(*layer.macs) : QStringLiteral("?"))
+        << qs(layer.outputShapes.empty() ? std::string() : layer.outputShapes.front());
+    return row;
+}
+
+QList<Column> layerColumns(bool withAfter)
+{
+    QList<Column> columns { { QStringLiteral("#"), 0.6, Qt::AlignRight }, { QStringLiteral("Layer"), 5 },
+        { QStringLiteral("Op"), 1.4 }, { QStringLiteral("Params"), 1.2, Qt::AlignRight },
+        { QStringLiteral("Bytes"), 1.3, Qt::AlignRight } };
+    if (withAfter)
+        columns << Column { QStringLiteral("After"), 1.3, Qt::AlignRight };
+    columns << Column { QStringLiteral("Sparsity"), 1.1, Qt::AlignRight }
+            << Column { QStringLiteral("MACs"), 1.2, Qt::AlignRight } << Column { QStringLiteral("Output"), 2.2 };
+    return columns;
+}
+
+void writeLayers(PdfPages& pages, const Analysis& a, const std::vector<std::uint64_t>* after)
+{
+    std::vector<std::size_t> order(a.layers.size());
+    std::iota(order.begin(), order.end(), std::size_t { 0 });
+    std::ranges::stable_sort(order, std::greater {}, [&](std::size_t i) { return a.layers[i].bytes; });
+    QList<QStringList> top;
+    for (std::size_t k = 0; k < order.size() && k < std::size_t(core::report::kReportTopLayers); ++k)
+        if (a.layers[order[k]].bytes > 0)
+            top << layerRow(a, order[k], after);
+    pages.heading(QStringLiteral("Top layers by weight bytes"));
+    pages.table(layerColumns(after != nullptr), top);
+
+    QList<QStringList> all;
+    for (std::size_t i = 0; i < a.layers.size(); ++i)
+        all << layerRow(a, i, after);
+    pages.heading(QStringLiteral("All layers (%1, in graph order)").arg(a.layers.size()));
+    pages.table(layerColumns(after != nullptr), all);
+}
+
+void writeSlimming(PdfPages& pages, const core::report::ReportInput& input)
+{
+    const auto& p = *input.preview;
+    const auto change = [](std::uint64_t before, std::uint64_t after, bool inBytes) {
+        const double saved = before ? 1.0 - double(after) / double(before) : 0.0;
+        return QStringLiteral("%1 → %2 (%3 saved)")
+            .arg(inBytes ? bytes(before) : count(before), inBytes ? bytes(after) : count(after), percent(saved));
+    };
+    pages.heading(QStringLiteral("Slimming preview"));
+    QList<QPair<QString, QString>> pairs { { QStringLiteral("File size"),
+                                               change(p.fileBytesBefore, p.predictedFileBytes, true) },
+        { QStringLiteral("Weight bytes"), change(p.weightBytesBefore, p.weightBytesAfter, true) },
+        { QStringLiteral("Parameters"), change(p.paramsBefore, p.paramsAfter, false) } };
+    if (input.written)
+        pairs << qMakePair(QStringLiteral("Written to"), qs(input.written->path.string()));
+    pages.keyValues(pairs);
+    QList<QStringList> steps;
+    for (const auto& step : p.steps)
+        steps << QStringList { qs(step.kind), qs(step.description),
+            step.enabled ? qs(step.summary) : QStringLiteral("(disabled)") };
+    if (!steps.isEmpty())
+        pages.table(
+            { { QStringLiteral("Step"), 1.2 }, { QStringLiteral("Settings"), 3 }, { QStringLiteral("Result"), 4 } },
+            steps);
+    if (input.recipe) {
+        pages.heading(QStringLiteral("Recipe"));
+        pages.lines(qs(core::slim::recipeToJson(*input.recipe)));
+    }
+}
+
+void writeVerification(PdfPages& pages, const core::runtime::Verification& v)
+{
+    pages.heading(QStringLiteral("Verification in ONNX Runtime"));
+    pages.keyValues({ { QStringLiteral("Inputs"), qs(v.inputSource) },
+        { QStringLiteral("Latency (median)"),
+            QStringLiteral("%1 ms → %2 ms over %3 runs")
+                .arg(v.originalLatencyMs, 0, 'f', 3)
+                .arg(v.slimmedLatencyMs, 0, 'f', 3)
+                .arg(v.runs) },
+        { QStringLiteral("ONNX Runtime"), qs(v.runtimeVersion) } });
+    QList<QStringList> rows;
+    for (const auto& output : v.outputs)
+        rows << QStringList { qs(output.name), qs(core::shortDouble(output.maxAbs)),
+            qs(core::shortDouble(output.cosine)), QStringLiteral("%1 dB").arg(output.sqnrDb, 0, 'f', 1),
+            output.top1Agreement ? percent(*output.top1Agreement) : QStringLiteral("–"),
+            output.identical ? QStringLiteral("yes") : QStringLiteral("no") };
+    pages.table({ { QStringLiteral("Output"), 3 }, { QStringLiteral("Max |Δ|"), 1.5, Qt::AlignRight },
+                    { QStringLiteral("Cosine"), 1.5, Qt::AlignRight }, { QStringLiteral("SQNR"), 1.5, Qt::AlignRight },
+                    { QStringLiteral("Top-1"), 1.2, Qt::AlignRight }, { QStringLiteral("Identical"), 1.2 } },
+        rows);
+}
+
+} // namespace
+
+core::Result<void> writeReportPdf(const QString& path, const core::report::ReportInput& input)
+{
+    if (!input.analysis)
+        return core::fail(core::ErrorCode::InvalidArgument, "no analysis to report");
+    const Analysis& a = *input.analysis;
+    // Charts first: building widgets must not happen while the PDF painter is open on a half-written file.
+    const std::vector<ReportChart> charts = buildReportCharts(input, kChartSize);
+
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return core::fail(core::ErrorCode::IoError, path.toStdString() + ": " + file.errorString().toStdString());
+    const QString modelName = QFileInfo(qs(a.model.path)).fileName();
+    {
+        QPdfWriter writer(&file);
+        writer.setResolution(kResolution);
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF()));
+        writer.setTitle(QStringLiteral("Slimscope report: %1").arg(modelName));
+        writer.setCreator(QStringLiteral("Slimscope %1").arg(QStringLiteral(SLIMSCOPE_VERSION)));
+        QCPPainter painter;
+        if (!painter.begin(&writer))
+            return core::fail(core::ErrorCode::IoError, path.toStdString() + ": cannot start the PDF");
+        painter.setRenderHint(QPainter::Antialiasing);
+        painter.setRenderHint(QPainter::TextAntialiasing);
+        PdfPages pages(writer, painter, QStringLiteral("Slimscope report · %1").arg(modelName));
+        pages.title(QStringLiteral("Slimscope report: %1").arg(modelName),
+            QStringLiteral("Generated %1").arg(qs(input.generatedAt)));
+        writeIdentity(pages, a, input);
+        writeSummary(pages, a);
+        if (input.preview)
+            writeSlimming(pages, input);
+        if (input.verification)
+            writeVerification(pages, *input.verification);
+        writeFindings(pages, a);
+        if (!charts.empty()) {
+            pages.heading(QStringLiteral("Charts"), pages.chartHeight());
+            for (const ReportChart& chart : charts)
+                pages.chart(chart);
+        }
+        std::vector<std::uint64_t> after;
+        if (input.preview)
+            after = layerBytesAfter(a, *input.preview);
+        writeLayers(pages, a, input.preview ? &after : nullptr);
+        pages.finish();
+        if (!painter.end())
+            return core::fail(core::ErrorCode::IoError, path.toStdString() + ": cannot finish the PDF");
+    }
+    if (!file.commit())
+        return core::fail(core::ErrorCode::IoError, path.toStdString() + ": " + file.errorString().toStdString());
+    return {};
+}
+
+} // namespace slimscope::ui
