@@ -150,6 +150,9 @@ private slots:
         QCOMPARE(views.currentWidget(), browser);
         QTRY_VERIFY_WITH_TIMEOUT(browser->toPlainText().contains(QStringLiteral("conv1.weight")), 20000);
         QVERIFY(browser->toPlainText().contains(QStringLiteral("int8")));
+        views.resize(1000, 700);
+        views.show();
+        QVERIFY(views.grab().save(QCoreApplication::applicationDirPath() + QStringLiteral("/compare_tab.png")));
 
         // A second comparison reuses the tab; a missing model shows its error there.
         QCOMPARE(ui::compareWith(&views, m_analysis, m_dir.filePath(QStringLiteral("none.onnx"))), browser);
