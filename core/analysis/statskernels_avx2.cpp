@@ -10,6 +10,14 @@ namespace slimscope::core::analysis::kernels_avx2 {
 
 namespace {
 
+// Weights sit at any byte offset in the file: scalar reads go through memcpy (the vector loads are unaligned).
+float loadFloat(const float* data, std::uint64_t i)
+{
+    float v;
+    std::memcpy(&v, reinterpret_cast<const std::byte*>(data) + i * sizeof(float), sizeof(float));
+    return v;
+}
+
 float horizontalMin(__m256 v)
 {
     __m128 m = _mm_min_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -67,7 +75,7 @@ Partial accumulateFloat32(const float* data, std::uint64_t begin, std::uint64_t 
     for (const std::uint32_t lane : zeroLanes)
         partial.zeros += lane;
     for (; i < end; ++i) {
-        const float v = data[i];
+        const float v = loadFloat(data, i);
         partial.min = std::min<double>(partial.min, v);
         partial.max = std::max<double>(partial.max, v);
         partial.sum += v;
@@ -107,7 +115,7 @@ void histogramFloat32(const float* data, std::uint64_t begin, std::uint64_t end,
         ++tables[3][bins[7]];
     }
     for (; i < end; ++i) {
-        int bin = static_cast<int>((data[i] - static_cast<float>(low)) * static_cast<float>(scale));
+        int bin = static_cast<int>((loadFloat(data, i) - static_cast<float>(low)) * static_cast<float>(scale));
         bin = bin < 0 ? 0 : (bin >= kHistogramBins ? kHistogramBins - 1 : bin);
         ++tables[0][bin];
     }
