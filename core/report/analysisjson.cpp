@@ -1,3 +1,4 @@
+#include "jsonparts.h"
 #include "analysiswriters.h"
 
 #include "support/jsonwriter.h"
@@ -37,16 +38,7 @@ void writeModel(JsonWriter& json, const Analysis& a)
     json.field("sparsity", m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0);
     json.field("macs", m.macs).field("tensor_count", m.tensorCount).field("node_count", m.nodeCount);
     json.field("graph_count", m.graphCount).field("external_file_count", m.externalFileCount);
-    json.key("by_dtype").beginArray();
-    for (const auto& t : a.byDtype)
-        json.beginObject().field("dtype", t.dtype).field("tensors", t.tensors).field("params", t.elements)
-            .field("bytes", t.bytes).endObject();
-    json.endArray();
-    json.key("by_op_type").beginArray();
-    for (const auto& t : a.byOpType)
-        json.beginObject().field("op_type", t.opType).field("nodes", t.nodes).field("params", t.params)
-            .field("bytes", t.bytes).field("macs", t.macs).endObject();
-    json.endArray();
+    writeTotals(json, a);
     json.endObject();
 }
 
@@ -137,11 +129,7 @@ void writeAnalysisJson(std::ostream& out, const Analysis& a)
         json.null();
     else
         writeScope(json, a, 0);
-    json.key("diagnostics").beginArray();
-    for (const auto& d : a.diagnostics)
-        json.beginObject().field("severity", severityName(d.severity)).field("subject", d.subject)
-            .field("message", d.message).endObject();
-    json.endArray();
+    writeDiagnostics(json, a.diagnostics);
     json.endObject();
 }
 

@@ -1,4 +1,5 @@
 // Renderings of a model comparison: terminal table, JSON (slimscope.compare/1), Markdown and self-contained HTML.
+#include "jsonparts.h"
 #include "compare.h"
 
 #include "reportcontent.h"
@@ -169,14 +170,7 @@ void writeComparisonJson(std::ostream& out, const Comparison& c)
             .endObject();
     json.endArray();
     json.stringArray("layers_added", c.layersAdded).stringArray("layers_removed", c.layersRemoved);
-    json.key("diagnostics").beginArray();
-    for (const auto& d : c.diagnostics)
-        json.beginObject()
-            .field("severity", severityName(d.severity))
-            .field("subject", d.subject)
-            .field("message", d.message)
-            .endObject();
-    json.endArray();
+    writeDiagnostics(json, c.diagnostics);
     json.endObject();
 }
 

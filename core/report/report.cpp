@@ -1,9 +1,9 @@
 // The review report as JSON (slimscope.report/1) and CSV; Markdown and HTML are in reportdocs.cpp.
+#include "jsonparts.h"
 #include "report.h"
 
 #include "reportcontent.h"
 #include "support/format.h"
-#include "support/json.h"
 #include "support/jsonwriter.h"
 #include "verifywriters.h"
 
@@ -15,36 +15,6 @@ using namespace analysis;
 using detail::LayerRow;
 
 namespace {
-
-// Re-emits a parsed JSON value (the recipe) inside the report.
-void writeValue(JsonWriter& json, const JsonValue& value)
-{
-    if (value.isObject()) {
-        json.beginObject();
-        for (const auto& [key, member] : value.asObject()) {
-            json.key(key);
-            writeValue(json, member);
-        }
-        json.endObject();
-    } else if (value.isArray()) {
-        json.beginArray();
-        for (const auto& item : value.asArray())
-            writeValue(json, item);
-        json.endArray();
-    } else if (value.isString()) {
-        json.value(value.asString());
-    } else if (value.isNumber()) {
-        const double n = value.asNumber();
-        if (n == std::floor(n) && std::abs(n) < 9.0e15)
-            json.value(static_cast<std::int64_t>(n)); // recipe integers (min_elements) stay integers
-        else
-            json.value(n);
-    } else if (value.isBool()) {
-        json.value(value.asBool());
-    } else {
-        json.null();
-    }
-}
 
 void writeModel(JsonWriter& json, const Analysis& a)
 {
@@ -73,35 +43,8 @@ void writeModel(JsonWriter& json, const Analysis& a)
     json.field("macs", m.macs).field("tensor_count", m.tensorCount).field("node_count", m.nodeCount);
     json.field("graph_count", m.graphCount).field("external_file_count", m.externalFileCount);
     json.field("bytes_recoverable", detail::recoverableBytes(a));
-    json.key("by_dtype").beginArray();
-    for (const auto& t : a.byDtype)
-        json.beginObject()
-            .field("dtype", t.dtype)
-            .field("tensors", t.tensors)
-            .field("params", t.elements)
-            .field("bytes", t.bytes)
-            .endObject();
-    json.endArray();
-    json.key("by_op_type").beginArray();
-    for (const auto& t : a.byOpType)
-        json.beginObject()
-            .field("op_type", t.opType)
-            .field("nodes", t.nodes)
-            .field("params", t.params)
-            .field("bytes", t.bytes)
-            .field("macs", t.macs)
-            .endObject();
-    json.endArray();
+    writeTotals(json, a);
     json.endObject();
-}
-
-void writeSqnr(JsonWriter& json, double sqnrDb)
-{
-    json.key("sqnr_db");
-    if (std::isinf(sqnrDb))
-        json.null(); // exact: infinite SQNR
-    else
-        json.value(sqnrDb);
 }
 
 void writeLayer(JsonWriter& json, const Analysis& a, const LayerRow& row)
@@ -165,37 +108,9 @@ void writeSlimming(JsonWriter& json, const ReportInput& input)
         json.value(input.written->fileBytes);
     else
         json.null();
-    json.key("steps").beginArray();
-    for (const auto& step : p.steps)
-        json.beginObject()
-            .field("kind", step.kind)
-            .field("description", step.description)
-            .field("enabled", step.enabled)
-            .field("summary", step.summary)
-            .endObject();
-    json.endArray();
-    json.key("tensors").beginArray();
-    for (const auto& t : p.tensors) {
-        json.beginObject().field("tensor", t.name).field("graph", t.graph).field("dtype_before", t.dtypeBefore);
-        json.field("dtype_after", t.dtypeAfter).field("storage_after", t.storageAfter).field("elements", t.elements);
-        json.field("bytes_before", t.bytesBefore).field("bytes_after", t.bytesAfter);
-        json.field("sparsity_before", t.sparsityBefore).field("sparsity_after", t.sparsityAfter);
-        json.field("changed", t.changed).field("removed", t.removed);
-        if (t.hasError) {
-            json.field("relative_l2", t.relativeL2).field("max_abs", t.maxAbs);
-            writeSqnr(json, t.sqnrDb);
-        }
-        json.endObject();
-    }
-    json.endArray();
-    json.key("diagnostics").beginArray();
-    for (const auto& d : p.diagnostics)
-        json.beginObject()
-            .field("severity", severityName(d.severity))
-            .field("subject", d.subject)
-            .field("message", d.message)
-            .endObject();
-    json.endArray();
+    writeStepReports(json, p.steps);
+    writeTensorChanges(json, "tensors", p.tensors);
+    writeDiagnostics(json, p.diagnostics);
     json.endObject();
 }
 
@@ -228,10 +143,7 @@ void writeReportJson(std::ostream& out, const ReportInput& input)
     json.endArray();
     if (input.recipe) {
         json.key("recipe");
-        if (const auto parsed = parseJson(slim::recipeToJson(*input.recipe)))
-            writeValue(json, *parsed);
-        else
-            json.null();
+        slim::writeRecipe(json, *input.recipe);
     }
     if (input.preview)
         writeSlimming(json, input);
@@ -239,14 +151,7 @@ void writeReportJson(std::ostream& out, const ReportInput& input)
         json.key("verification");
         writeVerificationJson(json, *input.verification);
     }
-    json.key("diagnostics").beginArray();
-    for (const auto& d : a.diagnostics)
-        json.beginObject()
-            .field("severity", severityName(d.severity))
-            .field("subject", d.subject)
-            .field("message", d.message)
-            .endObject();
-    json.endArray();
+    writeDiagnostics(json, a.diagnostics);
     json.endObject();
 }
 

@@ -1,7 +1,7 @@
+#include "jsonparts.h"
 #include "slimwriters.h"
 
 #include "support/format.h"
-#include "support/json.h"
 #include "support/jsonwriter.h"
 
 #include <algorithm>
@@ -20,32 +20,6 @@ void writeDtypes(JsonWriter& json, std::string_view key, const std::vector<slim:
     json.endArray();
 }
 
-// Re-emits a parsed JSON value (the recipe) inside the report.
-void writeValue(JsonWriter& json, const JsonValue& value)
-{
-    if (value.isObject()) {
-        json.beginObject();
-        for (const auto& [key, member] : value.asObject()) {
-            json.key(key);
-            writeValue(json, member);
-        }
-        json.endObject();
-    } else if (value.isArray()) {
-        json.beginArray();
-        for (const auto& item : value.asArray())
-            writeValue(json, item);
-        json.endArray();
-    } else if (value.isString()) {
-        json.value(value.asString());
-    } else if (value.isNumber()) {
-        json.value(value.asNumber());
-    } else if (value.isBool()) {
-        json.value(value.asBool());
-    } else {
-        json.null();
-    }
-}
-
 } // namespace
 
 void writeSlimJson(std::ostream& out, const SlimReport& report)
@@ -57,11 +31,7 @@ void writeSlimJson(std::ostream& out, const SlimReport& report)
     json.field("model", report.modelPath);
     if (report.recipe) {
         json.key("recipe");
-        const auto parsed = parseJson(slim::recipeToJson(*report.recipe));
-        if (parsed)
-            writeValue(json, *parsed);
-        else
-            json.null();
+        slim::writeRecipe(json, *report.recipe);
     }
     json.key("before").beginObject().field("file_bytes", p.fileBytesBefore).field("params", p.paramsBefore);
     json.field("weight_bytes", p.weightBytesBefore);
@@ -77,38 +47,13 @@ void writeSlimJson(std::ostream& out, const SlimReport& report)
     json.field("params", p.paramsAfter).field("weight_bytes", p.weightBytesAfter);
     writeDtypes(json, "weight_bytes_by_dtype", p.weightBytesByDtypeAfter);
     json.endObject();
-    json.key("steps").beginArray();
-    for (const auto& step : p.steps)
-        json.beginObject().field("kind", step.kind).field("description", step.description).field("enabled", step.enabled)
-            .field("summary", step.summary).endObject();
-    json.endArray();
-    json.key("layers").beginArray();
-    for (const auto& t : p.tensors) {
-        json.beginObject().field("tensor", t.name).field("graph", t.graph).field("dtype_before", t.dtypeBefore);
-        json.field("dtype_after", t.dtypeAfter).field("storage_after", t.storageAfter).field("elements", t.elements);
-        json.field("bytes_before", t.bytesBefore).field("bytes_after", t.bytesAfter);
-        json.field("sparsity_before", t.sparsityBefore).field("sparsity_after", t.sparsityAfter);
-        json.field("changed", t.changed).field("removed", t.removed);
-        if (t.hasError) {
-            json.field("relative_l2", t.relativeL2).field("max_abs", t.maxAbs);
-            json.key("sqnr_db");
-            if (std::isinf(t.sqnrDb))
-                json.null(); // exact: infinite SQNR
-            else
-                json.value(t.sqnrDb);
-        }
-        json.endObject();
-    }
-    json.endArray();
+    writeStepReports(json, p.steps);
+    writeTensorChanges(json, "layers", p.tensors);
     if (report.verificationJson) {
         json.key("verification");
         report.verificationJson(json);
     }
-    json.key("diagnostics").beginArray();
-    for (const auto& d : p.diagnostics)
-        json.beginObject().field("severity", severityName(d.severity)).field("subject", d.subject)
-            .field("message", d.message).endObject();
-    json.endArray();
+    writeDiagnostics(json, p.diagnostics);
     json.endObject();
 }
 

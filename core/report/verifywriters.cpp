@@ -1,3 +1,4 @@
+#include "jsonparts.h"
 #include "verifywriters.h"
 
 #include "model/datatype.h"
@@ -59,11 +60,7 @@ void writeVerificationJson(JsonWriter& json, const runtime::Verification& v, con
     json.endArray();
     json.key("latency_ms").beginObject().field("original", v.originalLatencyMs).field("slimmed", v.slimmedLatencyMs)
         .field("runs", v.runs).endObject();
-    json.key("diagnostics").beginArray();
-    for (const auto& d : v.diagnostics)
-        json.beginObject().field("severity", severityName(d.severity)).field("subject", d.subject)
-            .field("message", d.message).endObject();
-    json.endArray();
+    writeDiagnostics(json, v.diagnostics);
     json.endObject();
 }
 

@@ -296,6 +296,12 @@ std::string recipeToJson(const Recipe& recipe)
 {
     std::ostringstream out;
     JsonWriter json(out);
+    writeRecipe(json, recipe);
+    return out.str();
+}
+
+void writeRecipe(JsonWriter& json, const Recipe& recipe)
+{
     json.beginObject().field("schema", kRecipeSchema).key("steps").beginArray();
     for (const Step& step : recipe.steps) {
         json.beginObject().field("kind", stepKindName(step.params)).field("enabled", step.enabled);
@@ -321,7 +327,6 @@ std::string recipeToJson(const Recipe& recipe)
         json.endObject();
     }
     json.endArray().endObject();
-    return out.str();
 }
 
 } // namespace slimscope::core::slim

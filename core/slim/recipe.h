@@ -8,6 +8,10 @@
 #include <variant>
 #include <vector>
 
+namespace slimscope::core {
+class JsonWriter;
+}
+
 namespace slimscope::core::slim {
 
 inline constexpr std::string_view kRecipeSchema = "slimscope.recipe/1";
@@ -81,6 +85,9 @@ std::string describeStep(const Step& step);
 /// Parses a recipe (schema slimscope.recipe/1). Unknown keys, wrong types and out-of-range values are errors
 /// that name the step and the key.
 Result<Recipe> parseRecipe(std::string_view json);
+
+/// Writes the recipe as a JSON object into a larger document (reports embed the recipe they applied).
+void writeRecipe(JsonWriter& json, const Recipe& recipe);
 
 /// The recipe as JSON, every field written (so a saved recipe documents its defaults).
 std::string recipeToJson(const Recipe& recipe);
