@@ -9,7 +9,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFile>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QFutureWatcher>
@@ -490,14 +489,9 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
 
 bool SlimPanel::loadRecipe(const QString& path, QString* error)
 {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = tr("%1: %2").arg(path, file.errorString());
-        return false;
-    }
-    auto recipe = parseRecipe(file.readAll().toStdString());
+    auto recipe = loadRecipeFile(path.toStdString());
     if (!recipe) {
-        *error = tr("%1: %2").arg(path, q(recipe.error().message));
+        *error = q(recipe.error().message);
         return false;
     }
     setRecipe(*recipe);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,21 @@ public:
     }
 
     std::string next() { return m_args[m_index++]; }
+
+    /// The current argument as the next unfilled positional slot; an error for an unknown option or one
+    /// positional too many.
+    std::optional<std::string> positional(std::initializer_list<std::string*> slots)
+    {
+        const std::string& arg = m_args[m_index];
+        if (!arg.empty() && arg[0] == '-' && arg != "-")
+            return "unknown option '" + arg + "'";
+        for (std::string* slot : slots)
+            if (slot->empty()) {
+                *slot = next();
+                return std::nullopt;
+            }
+        return "unexpected argument '" + arg + "'";
+    }
 
 private:
     std::vector<std::string> m_args;

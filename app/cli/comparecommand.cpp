@@ -32,14 +32,8 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, CompareArg
         } else if (args.option("--format", value, error)) {
             if (value)
                 parsed.format = *value == "markdown" ? "md" : *value;
-        } else if (!args.peek().empty() && args.peek()[0] == '-') {
-            return "unknown option '" + args.peek() + "'";
-        } else if (parsed.a.empty()) {
-            parsed.a = args.next();
-        } else if (parsed.b.empty()) {
-            parsed.b = args.next();
-        } else {
-            return "unexpected argument '" + args.peek() + "'";
+        } else if (auto problem = args.positional({ &parsed.a, &parsed.b })) {
+            return problem;
         }
         if (!error.empty())
             return error;

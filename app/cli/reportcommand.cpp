@@ -51,12 +51,8 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, ReportArgs
             parsed.recipeFile = value;
         } else if (args.flag("--verify")) {
             parsed.verify = true;
-        } else if (!args.peek().empty() && args.peek()[0] == '-') {
-            return "unknown option '" + args.peek() + "'";
-        } else if (parsed.model.empty()) {
-            parsed.model = args.next();
-        } else {
-            return "unexpected argument '" + args.peek() + "'";
+        } else if (auto problem = args.positional({ &parsed.model })) {
+            return problem;
         }
         if (!error.empty())
             return error;
@@ -79,19 +75,6 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, ReportArgs
     if (parsed.verify && !parsed.recipeFile)
         return "--verify needs --recipe (it compares the slimmed model with the original)";
     return std::nullopt;
-}
-
-Result<slim::Recipe> readRecipe(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return fail(ErrorCode::NotFound, path + ": cannot read the recipe");
-    std::stringstream text;
-    text << in.rdbuf();
-    auto recipe = slim::parseRecipe(text.str());
-    if (!recipe)
-        return std::unexpected(recipe.error().withContext(path));
-    return recipe;
 }
 
 std::string nowUtc()
@@ -173,7 +156,7 @@ int runReport(const std::vector<std::string>& raw)
         return usageError(*error);
     std::optional<slim::Recipe> recipe;
     if (args.recipeFile) {
-        auto read = readRecipe(*args.recipeFile);
+        auto read = slim::loadRecipeFile(*args.recipeFile);
         if (!read)
             return modelError(read.error().message);
         recipe = std::move(*read);

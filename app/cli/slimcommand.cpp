@@ -113,12 +113,8 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& 
                 return "unknown format '" + *value + "' (use table or json)";
             if (value)
                 parsed.format = *value;
-        } else if (!args.peek().empty() && args.peek()[0] == '-') {
-            return "unknown option '" + args.peek() + "'";
-        } else if (parsed.model.empty()) {
-            parsed.model = args.next();
-        } else {
-            return "unexpected argument '" + args.peek() + "'";
+        } else if (auto problem = args.positional({ &parsed.model })) {
+            return problem;
         }
         if (!error.empty())
             return error;
@@ -142,14 +138,9 @@ Result<slim::Recipe> buildRecipe(const SlimArgs& args)
 {
     slim::Recipe recipe;
     if (args.recipeFile) {
-        std::ifstream in(*args.recipeFile, std::ios::binary);
-        if (!in)
-            return fail(ErrorCode::NotFound, *args.recipeFile + ": cannot read the recipe");
-        std::stringstream text;
-        text << in.rdbuf();
-        auto parsed = slim::parseRecipe(text.str());
+        auto parsed = slim::loadRecipeFile(*args.recipeFile);
         if (!parsed)
-            return std::unexpected(parsed.error().withContext(*args.recipeFile));
+            return std::unexpected(parsed.error());
         recipe = std::move(*parsed);
     }
     slim::Scope scope;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <regex>
 #include <set>
+#include <fstream>
 #include <sstream>
 
 namespace slimscope::core::slim {
@@ -289,6 +290,19 @@ Result<Recipe> parseRecipe(std::string_view json)
     }
     SLIMSCOPE_TRY(reader.finish());
     SLIMSCOPE_TRY(validateRecipe(recipe));
+    return recipe;
+}
+
+Result<Recipe> loadRecipeFile(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return fail(ErrorCode::NotFound, path + ": cannot read the recipe");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto recipe = parseRecipe(text.str());
+    if (!recipe)
+        return std::unexpected(recipe.error().withContext(path));
     return recipe;
 }
 

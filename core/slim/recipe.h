@@ -89,6 +89,9 @@ Result<Recipe> parseRecipe(std::string_view json);
 /// Writes the recipe as a JSON object into a larger document (reports embed the recipe they applied).
 void writeRecipe(JsonWriter& json, const Recipe& recipe);
 
+/// Reads and parses a recipe file; errors start with the file's path.
+Result<Recipe> loadRecipeFile(const std::string& path);
+
 /// The recipe as JSON, every field written (so a saved recipe documents its defaults).
 std::string recipeToJson(const Recipe& recipe);
 
