@@ -3,7 +3,6 @@
 
 #include "analysis/analysis.h"
 #include "report/analysiswriters.h"
-#include "support/atomicfile.h"
 
 #include <iostream>
 #include <sstream>
@@ -94,15 +93,7 @@ int runAnalyze(const std::vector<std::string>& args)
         report::writeAnalysisMarkdown(text, a);
     else
         report::writeAnalysisTable(text, a);
-    if (parsed.output) {
-        if (auto written = writeFileAtomically(*parsed.output, text.str()); !written) {
-            return modelError(written.error().message);
-        }
-    } else {
-        std::cout << text.str();
-        std::cout.flush();
-    }
-    return kExitOk;
+    return emitOutput(parsed.output, text.str());
 }
 
 } // namespace slimscope::cli

@@ -75,6 +75,8 @@ constexpr int kExitModelError = 1;
 constexpr int kExitUsage = 2;
 
 int usageError(const std::string& message);
+/// Writes a command's output to `output` (atomically) or to standard output; the exit status.
+int emitOutput(const std::optional<std::string>& output, const std::string& text);
 int modelError(const std::string& message);
 
 int runAnalyze(const std::vector<std::string>& args);

@@ -3,7 +3,6 @@
 
 #include "analysis/analysis.h"
 #include "report/compare.h"
-#include "support/atomicfile.h"
 
 #include <iostream>
 #include <sstream>
@@ -70,14 +69,7 @@ int runCompare(const std::vector<std::string>& raw)
         report::writeComparisonMarkdown(text, *comparison);
     else
         report::writeComparisonTable(text, *comparison);
-    if (args.output) {
-        if (auto written = writeFileAtomically(*args.output, text.str()); !written)
-            return modelError(written.error().message);
-    } else {
-        std::cout << text.str();
-        std::cout.flush();
-    }
-    return kExitOk;
+    return emitOutput(args.output, text.str());
 }
 
 } // namespace slimscope::cli

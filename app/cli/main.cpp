@@ -1,6 +1,8 @@
 // slimscope-cli: headless analysis, slimming and verification of ONNX models.
 #include "args.h"
 
+#include "support/atomicfile.h"
+
 #include <exception>
 #include <iostream>
 #include <string>
@@ -105,6 +107,18 @@ int usageError(const std::string& message)
     std::cerr << "slimscope-cli: " << message << "\n"
               << "Try 'slimscope-cli --help' for more information.\n";
     return kExitUsage;
+}
+
+int emitOutput(const std::optional<std::string>& output, const std::string& text)
+{
+    if (output) {
+        if (auto written = core::writeFileAtomically(*output, text); !written)
+            return modelError(written.error().message);
+        return kExitOk;
+    }
+    std::cout << text;
+    std::cout.flush();
+    return kExitOk;
 }
 
 int modelError(const std::string& message)
