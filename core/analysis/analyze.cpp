@@ -230,15 +230,13 @@ ValueInfo valueInfo(const onnx::ValueInfoProto& proto)
     return info;
 }
 
-void buildSummary(Analysis& analysis, const AnalyzeOptions& options)
+void buildSummary(Analysis& analysis)
 {
     const ModelFile& file = *analysis.modelFile;
     const auto& proto = file.proto();
     ModelSummary& summary = analysis.model;
     summary.path = file.path().string();
     summary.fileBytes = file.fileSize();
-    if (options.computeSha256)
-        summary.sha256 = sha256Hex(file.fileBytes());
     summary.irVersion = proto.ir_version();
     for (const auto& opset : proto.opset_import())
         summary.opsets.push_back({ opset.domain().empty() ? "ai.onnx" : opset.domain(), opset.version() });
@@ -329,9 +327,7 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
         hasher.join();
     if (cancelled())
         return fail(ErrorCode::Cancelled, "analysis cancelled");
-    AnalyzeOptions summaryOptions = options;
-    summaryOptions.computeSha256 = false;
-    buildSummary(*analysis, summaryOptions);
+    buildSummary(*analysis);
     analysis->model.sha256 = sha256;
     analysis->findings = detail::findBloat(*analysis, scopes);
     if (cancelled())

@@ -55,7 +55,7 @@ ModelFile::~ModelFile() = default;
 
 Result<TensorBytes> ModelFile::read(const WeightTensor& tensor) const
 {
-    auto bytes = readLocation(tensor.data, tensor.tensor, tensor.attribute, tensor.dataType, tensor.storedElements);
+    auto bytes = readLocation(tensor.data, tensor.tensor, tensor.attribute, tensor.dataType);
     if (!bytes)
         return std::unexpected(bytes.error().withContext("tensor '" + tensor.name + "'"));
     return bytes;
@@ -66,17 +66,14 @@ Result<TensorBytes> ModelFile::readIndices(const WeightTensor& tensor) const
     if (!tensor.sparseIndices)
         return TensorBytes {};
     const auto& indices = *tensor.sparseIndices;
-    std::uint64_t elements = 1;
-    for (const auto dim : indices.dims())
-        elements *= static_cast<std::uint64_t>(dim);
-    auto bytes = readLocation(tensor.indices, &indices, nullptr, indices.data_type(), elements);
+    auto bytes = readLocation(tensor.indices, &indices, nullptr, indices.data_type());
     if (!bytes)
         return std::unexpected(bytes.error().withContext("sparse tensor '" + tensor.name + "' indices"));
     return bytes;
 }
 
 Result<TensorBytes> ModelFile::readLocation(const DataLocation& location, const onnx::TensorProto* tensor,
-    const onnx::AttributeProto* attribute, std::int32_t dataType, std::uint64_t elements) const
+    const onnx::AttributeProto* attribute, std::int32_t dataType) const
 {
     using Kind = DataLocation::Kind;
     switch (location.kind) {
@@ -120,7 +117,6 @@ Result<TensorBytes> ModelFile::readLocation(const DataLocation& location, const 
         return TensorBytes { view, std::move(buffer) };
     }
     }
-    (void)elements;
     return TensorBytes {};
 }
 

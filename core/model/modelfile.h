@@ -111,7 +111,7 @@ private:
     friend class ModelLoader;
 
     Result<TensorBytes> readLocation(const DataLocation& location, const onnx::TensorProto* tensor,
-        const onnx::AttributeProto* attribute, std::int32_t dataType, std::uint64_t elements) const;
+        const onnx::AttributeProto* attribute, std::int32_t dataType) const;
     Result<std::shared_ptr<const MappedFile>> externalMapping(int index) const;
 
     std::shared_ptr<const MappedFile> m_file;

@@ -111,7 +111,6 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         outcome.summary = "no tensor in scope";
         return outcome;
     }
-    std::uint64_t total = 0;
     std::atomic<std::uint64_t> zeroed { 0 };
     if (step.mode == PruneStep::Mode::Layer) {
         parallelFor(targets.size(), [&](std::size_t t) {
@@ -130,6 +129,7 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         }, context.cancel);
     } else {
         std::vector<const std::vector<float>*> all;
+        std::uint64_t total = 0;
         for (const auto& target : targets) {
             all.push_back(&target.values);
             total += target.values.size();
@@ -168,7 +168,6 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         step.sparsity * 100.0, step.mode == PruneStep::Mode::Global ? "global threshold" : "per layer",
         static_cast<unsigned long long>(zeroed.load()));
     outcome.summary = text;
-    (void)total;
     return outcome;
 }
 

@@ -58,9 +58,6 @@ void pairTensors(const onnx::GraphProto& a, onnx::GraphProto& b, Fn&& fn)
     }
 }
 
-template <class Tensor, class Sparse, class Graph, class Fn>
-void visitGraph(Graph& graph, Fn&& fn);
-
 template <class Sparse, class Fn>
 void visitSparse(Sparse& sparse, Fn&& fn)
 {
@@ -181,7 +178,6 @@ void WorkingModel::forgetAllIn(const onnx::GraphProto& graph)
 
 void WorkingModel::forgetAllIn(const onnx::NodeProto& node)
 {
-    onnx::GraphProto holder; // visitAll walks graphs; wrap the node's attributes without copying tensors
     for (const auto& attribute : node.attribute()) {
         if (attribute.has_t())
             forget(attribute.t());
