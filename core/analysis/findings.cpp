@@ -1,6 +1,7 @@
 // Bloat findings: each is measured, names the tensors and nodes involved, and says what a fix would recover.
 #include "analysisinternal.h"
 #include "elementdecode.h"
+#include "model/liveness.h"
 
 #include <algorithm>
 #include <cstring>
@@ -161,46 +162,16 @@ private:
         m_findings.push_back(std::move(finding));
     }
 
-    // Walks each graph backwards from its outputs; a node is live when one of its outputs is needed. Names a
-    // subgraph reads from the enclosing scope count as inputs of the node that owns the subgraph.
+    // Nodes whose outputs reach no graph output (model::liveNodes), and the weights only they read.
     void deadNodes()
     {
-        std::function<void(const onnx::GraphProto&, std::unordered_set<std::string>&)> namesReadInside
-            = [&](const onnx::GraphProto& graph, std::unordered_set<std::string>& names) {
-                  for (const auto& node : graph.node()) {
-                      names.insert(node.input().begin(), node.input().end());
-                      for (const auto& attribute : node.attribute()) {
-                          if (attribute.has_g())
-                              namesReadInside(attribute.g(), names);
-                          for (const auto& sub : attribute.graphs())
-                              namesReadInside(sub, names);
-                      }
-                  }
-              };
         Finding finding;
         finding.kind = "dead_node";
         std::unordered_set<std::string> deadLabels;
         std::size_t layerIndex = 0;
         for (const auto& info : m_file.graphs()) {
             const auto& nodes = info.graph->node();
-            std::unordered_set<std::string> needed;
-            for (const auto& output : info.graph->output())
-                needed.insert(output.name());
-            std::vector<bool> live(static_cast<std::size_t>(nodes.size()), false);
-            for (int n = nodes.size() - 1; n >= 0; --n) {
-                const auto& node = nodes[n];
-                const bool isLive = std::ranges::any_of(node.output(), [&](const std::string& o) { return needed.contains(o); });
-                if (!isLive)
-                    continue;
-                live[static_cast<std::size_t>(n)] = true;
-                needed.insert(node.input().begin(), node.input().end());
-                for (const auto& attribute : node.attribute()) {
-                    if (attribute.has_g())
-                        namesReadInside(attribute.g(), needed);
-                    for (const auto& sub : attribute.graphs())
-                        namesReadInside(sub, needed);
-                }
-            }
+            const std::vector<bool> live = model::liveNodes(*info.graph);
             for (int n = 0; n < nodes.size(); ++n, ++layerIndex) {
                 if (live[static_cast<std::size_t>(n)])
                     continue;

@@ -1,6 +1,8 @@
 // cleanup: lossless removal of duplicate, unused and dead parts. Outputs stay bit-identical.
 #include "steps.h"
 
+#include "model/liveness.h"
+
 #include "support/format.h"
 
 #include <algorithm>
@@ -157,44 +159,16 @@ std::uint64_t dedupe(WorkingModel& model, std::uint64_t& count)
     return saved;
 }
 
-// Backward liveness from the graph outputs, as the dead_node finding computes it; returns nodes removed.
+// Removes the nodes model::liveNodes finds dead (as the dead_node finding does); returns how many.
 std::uint64_t removeDeadNodes(WorkingModel& model)
 {
     std::uint64_t removed = 0;
-    std::function<void(const onnx::GraphProto&, std::unordered_set<std::string>&)> readInside
-        = [&](const onnx::GraphProto& graph, std::unordered_set<std::string>& names) {
-              for (const auto& node : graph.node()) {
-                  names.insert(node.input().begin(), node.input().end());
-                  for (const auto& attribute : node.attribute()) {
-                      if (attribute.has_g())
-                          readInside(attribute.g(), names);
-                      for (const auto& sub : attribute.graphs())
-                          readInside(sub, names);
-                  }
-              }
-          };
     // Children before parents: removing a node deletes the subgraphs it owns.
     auto graphs = model.graphs();
     for (auto it = graphs.rbegin(); it != graphs.rend(); ++it) {
         onnx::GraphProto& graph = *it->graph;
-        std::unordered_set<std::string> needed;
-        for (const auto& output : graph.output())
-            needed.insert(output.name());
+        const std::vector<bool> live = model::liveNodes(graph);
         auto* nodes = graph.mutable_node();
-        std::vector<bool> live(static_cast<std::size_t>(nodes->size()), false);
-        for (int n = nodes->size() - 1; n >= 0; --n) {
-            const auto& node = nodes->Get(n);
-            if (!std::ranges::any_of(node.output(), [&](const std::string& o) { return needed.contains(o); }))
-                continue;
-            live[static_cast<std::size_t>(n)] = true;
-            needed.insert(node.input().begin(), node.input().end());
-            for (const auto& attribute : node.attribute()) {
-                if (attribute.has_g())
-                    readInside(attribute.g(), needed);
-                for (const auto& sub : attribute.graphs())
-                    readInside(sub, needed);
-            }
-        }
         int kept = 0;
         for (int n = 0; n < nodes->size(); ++n) {
             if (!live[static_cast<std::size_t>(n)]) {
