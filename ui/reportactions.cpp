@@ -4,7 +4,7 @@
 #include "reportpdf.h"
 
 #include "report/compare.h"
-#include "support/atomicfile.h"
+#include "support/output.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -53,31 +53,50 @@ QTextBrowser* compareTab(QTabWidget* views)
 
 } // namespace
 
-core::Result<void> writeReportFile(const std::filesystem::path& path, const core::report::ReportInput& input)
+core::Result<void> writeReportFile(const std::filesystem::path& path, const core::report::ReportInput& input,
+    std::string format, const std::vector<core::InputFile>& inputs)
 {
-    std::string extension = path.extension().string();
-    for (char& c : extension)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    std::ostringstream text;
-    if (extension == ".pdf")
-        return writeReportPdf(QString::fromStdString(path.string()), input);
-    if (extension == ".json") {
-        core::report::writeReportJson(text, input);
-    } else if (extension == ".csv") {
-        core::report::writeReportCsv(text, input);
-    } else if (extension == ".md" || extension == ".markdown") {
-        const auto charts = renderReportCharts(input, { 960, 480 }, path.stem().string());
-        for (const auto& chart : charts)
-            if (auto written = core::writeFileAtomically(path.parent_path() / chart.fileName, chart.png); !written)
-                return written;
-        core::report::writeReportMarkdown(text, input, charts);
-    } else if (extension == ".html" || extension == ".htm") {
-        core::report::writeReportHtml(text, input, renderReportCharts(input, { 960, 480 }, path.stem().string()));
-    } else {
+    if (format.empty())
+        format = core::report::reportFormatFor(path);
+    if (format.empty())
         return core::fail(core::ErrorCode::InvalidArgument,
             path.string() + ": unknown report format (use .html, .pdf, .md, .json or .csv)");
+    auto output = core::Output::open(path, inputs);
+    if (!output)
+        return std::unexpected(output.error());
+    const auto done = [](const core::Result<std::uint64_t>& written) -> core::Result<void> {
+        if (!written)
+            return std::unexpected(written.error());
+        return {};
+    };
+    if (format == "pdf") {
+        auto pdf = renderReportPdf(input);
+        if (!pdf)
+            return std::unexpected(pdf.error());
+        return done(output->write(std::string_view(pdf->constData(), static_cast<std::size_t>(pdf->size()))));
     }
-    return core::writeFileAtomically(path, text.str());
+    std::ostringstream text;
+    if (format == "json") {
+        core::report::writeReportJson(text, input);
+    } else if (format == "csv") {
+        core::report::writeReportCsv(text, input);
+    } else if (format == "md") {
+        // The pictures go beside a Markdown file; a stream or device has no "beside", so it gets the text alone.
+        std::vector<core::report::ChartImage> charts;
+        if (output->isRegularFile()) {
+            const auto& destination = output->destination();
+            charts = renderReportCharts(input, { 960, 480 }, destination.stem().string());
+            for (const auto& chart : charts)
+                if (auto written = core::writeOutput(destination.parent_path() / chart.fileName, chart.png, inputs); !written)
+                    return done(written);
+        }
+        core::report::writeReportMarkdown(text, input, charts);
+    } else if (format == "html") {
+        core::report::writeReportHtml(text, input, renderReportCharts(input, { 960, 480 }, path.stem().string()));
+    } else {
+        return core::fail(core::ErrorCode::InvalidArgument, "unknown report format '" + format + "'");
+    }
+    return done(output->write(text.str()));
 }
 
 QString exportReportWithDialog(QWidget* parent, const core::report::ReportInput& input)
@@ -94,7 +113,8 @@ QString exportReportWithDialog(QWidget* parent, const core::report::ReportInput&
         path += QStringLiteral(".html");
     core::report::ReportInput withTime = input;
     withTime.generatedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
-    if (auto written = writeReportFile(path.toStdString(), withTime); !written) {
+    const auto inputs = input.analysis->modelFile ? input.analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};
+    if (auto written = writeReportFile(path.toStdString(), withTime, {}, inputs); !written) {
         QMessageBox::warning(parent, QObject::tr("Export Report"),
             QObject::tr("Could not write the report: %1").arg(QString::fromStdString(written.error().message)));
         return {};

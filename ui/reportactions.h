@@ -3,10 +3,13 @@
 #include "analysisjob.h"
 #include "report/report.h"
 #include "support/error.h"
+#include "support/output.h"
 
 #include <QString>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 class QTabWidget;
 class QTextBrowser;
@@ -14,9 +17,11 @@ class QWidget;
 
 namespace slimscope::ui {
 
-/// Writes a report in the format its extension names (.html, .pdf, .md with the chart PNGs beside it, .json,
-/// .csv), charts rendered by the chart widgets. Runs in the GUI thread (or the CLI's offscreen application).
-core::Result<void> writeReportFile(const std::filesystem::path& path, const core::report::ReportInput& input);
+/// Writes a report in `format` ("html", "pdf", "md" with the chart PNGs beside it, "json", "csv"; empty: the
+/// one the extension names) through the output module (`-` is standard output), refusing any of `inputs`. Charts
+/// are rendered by the chart widgets: runs in the GUI thread (or the CLI's offscreen application).
+core::Result<void> writeReportFile(const std::filesystem::path& path, const core::report::ReportInput& input,
+    std::string format = {}, const std::vector<core::InputFile>& inputs = {});
 
 /// File > Export Report…: asks for a file and writes the report of `input`. Returns a status-bar message, or an
 /// empty string when the user cancelled; errors are shown in a message box.

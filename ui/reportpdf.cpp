@@ -5,12 +5,13 @@
 #include "charts/chartwidget.h"
 #include "reportcharts.h"
 #include "support/format.h"
+#include "support/output.h"
 
 #include <QFileInfo>
 #include <QFontMetricsF>
 #include <QPageLayout>
 #include <QPdfWriter>
-#include <QSaveFile>
+#include <QBuffer>
 
 #include <algorithm>
 #include <numeric>
@@ -465,7 +466,7 @@ void writeVerification(PdfPages& pages, const core::runtime::Verification& v)
 
 } // namespace
 
-core::Result<void> writeReportPdf(const QString& path, const core::report::ReportInput& input)
+core::Result<QByteArray> renderReportPdf(const core::report::ReportInput& input)
 {
     if (!input.analysis)
         return core::fail(core::ErrorCode::InvalidArgument, "no analysis to report");
@@ -473,9 +474,10 @@ core::Result<void> writeReportPdf(const QString& path, const core::report::Repor
     // Charts first: building widgets must not happen while the PDF painter is open on a half-written file.
     const std::vector<ReportChart> charts = buildReportCharts(input, kChartSize);
 
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return core::fail(core::ErrorCode::IoError, path.toStdString() + ": " + file.errorString().toStdString());
+    // Rendered in memory (a report is a few megabytes) so that the output module decides how the file is written.
+    QByteArray pdf;
+    QBuffer file(&pdf);
+    file.open(QIODevice::WriteOnly);
     const QString modelName = QFileInfo(qs(a.model.path)).fileName();
     {
         QPdfWriter writer(&file);
@@ -485,7 +487,7 @@ core::Result<void> writeReportPdf(const QString& path, const core::report::Repor
         writer.setCreator(QStringLiteral("Slimscope %1").arg(QStringLiteral(SLIMSCOPE_VERSION)));
         QCPPainter painter;
         if (!painter.begin(&writer))
-            return core::fail(core::ErrorCode::IoError, path.toStdString() + ": cannot start the PDF");
+            return core::fail(core::ErrorCode::Internal, "cannot start the PDF");
         painter.setRenderHint(QPainter::Antialiasing);
         painter.setRenderHint(QPainter::TextAntialiasing);
         PdfPages pages(writer, painter, QStringLiteral("Slimscope report · %1").arg(modelName));
@@ -509,10 +511,19 @@ core::Result<void> writeReportPdf(const QString& path, const core::report::Repor
         writeLayers(pages, a, input.preview ? &after : nullptr);
         pages.finish();
         if (!painter.end())
-            return core::fail(core::ErrorCode::IoError, path.toStdString() + ": cannot finish the PDF");
+            return core::fail(core::ErrorCode::Internal, "cannot finish the PDF");
     }
-    if (!file.commit())
-        return core::fail(core::ErrorCode::IoError, path.toStdString() + ": " + file.errorString().toStdString());
+    return pdf;
+}
+
+core::Result<void> writeReportPdf(const QString& path, const core::report::ReportInput& input)
+{
+    auto pdf = renderReportPdf(input);
+    if (!pdf)
+        return std::unexpected(pdf.error());
+    auto written = core::writeOutput(path.toStdString(), std::string_view(pdf->constData(), static_cast<std::size_t>(pdf->size())));
+    if (!written)
+        return std::unexpected(written.error());
     return {};
 }
 

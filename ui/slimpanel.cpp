@@ -3,7 +3,7 @@
 #include "report/verifywriters.h"
 #include "runtime/verify.h"
 #include "slim/exporter.h"
-#include "support/atomicfile.h"
+#include "support/output.h"
 #include "support/format.h"
 
 #include <QCheckBox>
@@ -500,7 +500,8 @@ bool SlimPanel::loadRecipe(const QString& path, QString* error)
 
 bool SlimPanel::saveRecipe(const QString& path, QString* error) const
 {
-    if (auto written = core::writeFileAtomically(path.toStdString(), recipeToJson(m_recipe)); !written) {
+    const auto inputs = m_analysis && m_analysis->modelFile ? m_analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};
+    if (auto written = core::writeOutput(path.toStdString(), recipeToJson(m_recipe), inputs); !written) {
         *error = q(written.error().message);
         return false;
     }

@@ -74,6 +74,8 @@ int runAnalyze(const std::vector<std::string>& args)
     AnalyzeArgs parsed;
     if (const auto error = parseAnalyzeArgs(args, parsed))
         return usageError(*error);
+    if (auto refused = checkOutput(parsed.output, { { parsed.model, "the input model" } }))
+        return *refused;
     analysis::AnalyzeOptions options;
     options.computeSha256 = parsed.hash;
     const auto result = analysis::analyzeFile(parsed.model, {}, nullptr, options);
@@ -93,7 +95,7 @@ int runAnalyze(const std::vector<std::string>& args)
         report::writeAnalysisMarkdown(text, a);
     else
         report::writeAnalysisTable(text, a);
-    return emitOutput(parsed.output, text.str());
+    return emitOutput(parsed.output, text.str(), a.modelFile->inputFiles());
 }
 
 } // namespace slimscope::cli

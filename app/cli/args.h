@@ -1,5 +1,7 @@
 #pragma once
 
+#include "support/output.h"
+
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -70,14 +72,24 @@ private:
     std::size_t m_index = 0;
 };
 
+/// Exit status, the same for every command (docs/cli.md): 0 done; 1 a model, an input file or an output could
+/// not be read or written; 2 wrong usage (a bad option or value, an output that is an input); 3 a threshold not met.
 constexpr int kExitOk = 0;
 constexpr int kExitModelError = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitThreshold = 3;
 
 int usageError(const std::string& message);
-/// Writes a command's output to `output` (atomically) or to standard output; the exit status.
-int emitOutput(const std::optional<std::string>& output, const std::string& text);
 int modelError(const std::string& message);
+/// Prints the error; its exit status (2 for a refused output, 1 otherwise).
+int errorExit(const core::Error& error);
+/// Checks before long work that `output` (when given) can be written and is none of `inputs`; the exit status
+/// of the refusal, or nullopt when the output is fine.
+std::optional<int> checkOutput(const std::optional<std::string>& output, const std::vector<core::InputFile>& inputs);
+/// Writes a command's document to `output` through the output module (`-` or no output: standard output; a
+/// regular file atomically; a device or FIFO written through), refusing any of `inputs`; the exit status.
+int emitOutput(const std::optional<std::string>& output, const std::string& text,
+    const std::vector<core::InputFile>& inputs = {});
 
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);

@@ -51,6 +51,9 @@ int runCompare(const std::vector<std::string>& raw)
     CompareArgs args;
     if (const auto error = parse(raw, args))
         return usageError(*error);
+    const std::vector<InputFile> inputs { { args.a, "the first model" }, { args.b, "the second model" } };
+    if (auto refused = checkOutput(args.output, inputs))
+        return *refused;
     const auto a = analysis::analyzeFile(args.a);
     if (!a)
         return modelError(a.error().message);
@@ -69,7 +72,10 @@ int runCompare(const std::vector<std::string>& raw)
         report::writeComparisonMarkdown(text, *comparison);
     else
         report::writeComparisonTable(text, *comparison);
-    return emitOutput(args.output, text.str());
+    std::vector<InputFile> all = (*a)->modelFile->inputFiles();
+    for (auto& file : (*b)->modelFile->inputFiles())
+        all.push_back(std::move(file));
+    return emitOutput(args.output, text.str(), all);
 }
 
 } // namespace slimscope::cli

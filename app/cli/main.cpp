@@ -1,8 +1,8 @@
 // slimscope-cli: headless analysis, slimming and verification of ONNX models.
 #include "args.h"
 
-#include "support/atomicfile.h"
 
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -24,12 +24,13 @@ Commands:
 Options for analyze:
   --format FORMAT          table (default), json, csv or markdown
   --rows ROWS              rows of csv output: tensors (default), layers or findings
-  -o, --output FILE        write to FILE (atomically) instead of standard output
+  -o, --output FILE        write to FILE instead of standard output (- is standard output)
   --no-hash                skip the SHA-256 of the model file
 
 Options for slim (flags build a recipe in the order cleanup, prune, quantize, sparse storage,
 appended after the steps of --recipe):
-  -o, --output OUT         the slimmed model (never the input)
+  -o, --output OUT         the slimmed model (never the input; - writes it to standard output and the
+                           summary to standard error)
   --recipe FILE            recipe JSON (schema slimscope.recipe/1, see docs/recipes.md)
   --cleanup                dedupe identical tensors, remove unused tensors and dead nodes
   --prune SPARSITY         magnitude pruning to SPARSITY (0.5 or 50%)
@@ -50,21 +51,27 @@ Options for verify:
   --runs N                 timed runs per model for latency (default 10)
   --dim NAME=VALUE         value of a symbolic dimension (default 1; repeatable)
   --format FORMAT          table (default) or json (schema slimscope.verify/1)
+  -o, --output FILE        write to FILE instead of standard output
 
 Options for report:
-  -o, --output FILE        the report; its extension picks the format
+  -o, --output FILE        the report; its extension picks the format (- is standard output)
+  --format FORMAT          html, pdf, md, json or csv (needed with -o -; overrides the extension)
   --recipe FILE            also preview this recipe (applied in memory; nothing is written)
   --verify                 also run the slimmed model in ONNX Runtime against the original (needs --recipe)
 
 Options for compare:
   --format FORMAT          table (default), json, html or md
-  -o, --output FILE        write to FILE (atomically) instead of standard output
+  -o, --output FILE        write to FILE instead of standard output (- is standard output)
 
 General:
   -h, --help               show this help
   --version                show the version
 
-Exit status: 0 done, 1 the model could not be read or is invalid (or a recipe error), 2 wrong usage.
+Outputs: a regular file is replaced atomically (a symbolic link keeps pointing at it); a device or FIFO is
+written through; an output that is one of the inputs is refused.
+
+Exit status: 0 done; 1 a model, an input file or an output could not be read or written; 2 wrong usage
+(a bad option or value, an output that is an input); 3 a threshold not met.
 )";
 
 int run(int argc, char** argv)
@@ -109,16 +116,29 @@ int usageError(const std::string& message)
     return kExitUsage;
 }
 
-int emitOutput(const std::optional<std::string>& output, const std::string& text)
+int emitOutput(const std::optional<std::string>& output, const std::string& text, const std::vector<core::InputFile>& inputs)
 {
-    if (output) {
-        if (auto written = core::writeFileAtomically(*output, text); !written)
-            return modelError(written.error().message);
-        return kExitOk;
-    }
-    std::cout << text;
-    std::cout.flush();
+    auto target = core::Output::open(output.value_or("-"), inputs);
+    if (!target)
+        return errorExit(target.error());
+    if (auto written = target->write(text); !written)
+        return errorExit(written.error());
     return kExitOk;
+}
+
+std::optional<int> checkOutput(const std::optional<std::string>& output, const std::vector<core::InputFile>& inputs)
+{
+    if (!output)
+        return std::nullopt;
+    if (auto target = core::Output::open(*output, inputs); !target)
+        return errorExit(target.error());
+    return std::nullopt;
+}
+
+int errorExit(const core::Error& error)
+{
+    std::cerr << "slimscope-cli: error: " << error.message << "\n";
+    return error.code == core::ErrorCode::Refused ? kExitUsage : kExitModelError;
 }
 
 int modelError(const std::string& message)
@@ -131,6 +151,8 @@ int modelError(const std::string& message)
 
 int main(int argc, char** argv)
 {
+    // A reader that goes away (a closed pipe or FIFO) is a write error with a message, not a silent death.
+    std::signal(SIGPIPE, SIG_IGN);
     try {
         return slimscope::cli::run(argc, argv);
     } catch (const std::exception& error) {

@@ -7,7 +7,7 @@
 #include "slim/exporter.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
-#include "support/atomicfile.h"
+#include "support/output.h"
 
 #ifdef SLIMSCOPE_CLI_WITH_UI
 #include "reportactions.h"
@@ -35,7 +35,7 @@ struct ReportArgs {
     std::optional<std::string> recipeFile;
     bool verify = false;
     std::string output;
-    std::string format; ///< html, pdf, md, json or csv: from the output's extension
+    std::string format; ///< html, pdf, md, json or csv: --format, else the output's extension
 };
 
 std::optional<std::string> parse(const std::vector<std::string>& raw, ReportArgs& parsed)
@@ -49,6 +49,9 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, ReportArgs
                 parsed.output = *value;
         } else if (args.option("--recipe", value, error)) {
             parsed.recipeFile = value;
+        } else if (args.option("--format", value, error)) {
+            if (value)
+                parsed.format = *value == "markdown" ? "md" : *value == "htm" ? "html" : *value;
         } else if (args.flag("--verify")) {
             parsed.verify = true;
         } else if (auto problem = args.positional({ &parsed.model })) {
@@ -61,17 +64,18 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, ReportArgs
         return "report needs a MODEL file";
     if (parsed.output.empty())
         return "report needs -o FILE (.html, .pdf, .md, .json or .csv)";
-    std::string extension = std::filesystem::path(parsed.output).extension().string();
-    for (char& c : extension)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (extension == ".html" || extension == ".htm")
-        parsed.format = "html";
-    else if (extension == ".md" || extension == ".markdown")
-        parsed.format = "md";
-    else if (extension == ".pdf" || extension == ".json" || extension == ".csv")
-        parsed.format = extension.substr(1);
-    else
-        return "cannot tell the report format from '" + parsed.output + "' (use .html, .pdf, .md, .json or .csv)";
+    if (!parsed.format.empty()) {
+        if (parsed.format != "html" && parsed.format != "pdf" && parsed.format != "md" && parsed.format != "json"
+            && parsed.format != "csv")
+            return "unknown format '" + parsed.format + "' (use html, pdf, md, json or csv)";
+    } else if (parsed.output == "-") {
+        return "report -o - needs --format (html, pdf, md, json or csv): standard output has no extension";
+    } else {
+        parsed.format = report::reportFormatFor(parsed.output);
+        if (parsed.format.empty())
+            return "cannot tell the report format from '" + parsed.output
+                + "' (use .html, .pdf, .md, .json or .csv, or --format)";
+    }
     if (parsed.verify && !parsed.recipeFile)
         return "--verify needs --recipe (it compares the slimmed model with the original)";
     return std::nullopt;
@@ -124,12 +128,12 @@ std::unique_ptr<QApplication> makeApplication()
 #endif
 
 /// Writes the report in its format; the Markdown report's chart images go next to it.
-Result<void> writeReport(const ReportArgs& args, const report::ReportInput& input)
+Result<void> writeReport(const ReportArgs& args, const report::ReportInput& input, const std::vector<InputFile>& inputs)
 {
 #ifdef SLIMSCOPE_CLI_WITH_UI
     if (args.format == "html" || args.format == "md" || args.format == "pdf") {
         const auto application = makeApplication();
-        return ui::writeReportFile(args.output, input);
+        return ui::writeReportFile(args.output, input, args.format, inputs);
     }
 #endif
     std::ostringstream text;
@@ -144,7 +148,9 @@ Result<void> writeReport(const ReportArgs& args, const report::ReportInput& inpu
     else
         return fail(ErrorCode::Unsupported,
             "PDF reports are drawn by the GUI's charts: slimscope-cli was built without the GUI");
-    return writeFileAtomically(args.output, text.str());
+    if (auto written = writeOutput(args.output, text.str(), inputs); !written)
+        return std::unexpected(written.error());
+    return {};
 }
 
 } // namespace
@@ -154,6 +160,11 @@ int runReport(const std::vector<std::string>& raw)
     ReportArgs args;
     if (const auto error = parse(raw, args))
         return usageError(*error);
+    std::vector<InputFile> inputs { { args.model, "the input model" } };
+    if (args.recipeFile)
+        inputs.push_back({ *args.recipeFile, "the recipe" });
+    if (auto refused = checkOutput(args.output, inputs))
+        return *refused;
     std::optional<slim::Recipe> recipe;
     if (args.recipeFile) {
         auto read = slim::loadRecipeFile(*args.recipeFile);
@@ -191,8 +202,11 @@ int runReport(const std::vector<std::string>& raw)
             input.verification = &*verification;
         }
     }
-    if (auto written = writeReport(args, input); !written)
-        return modelError(written.error().message);
+    inputs = (*analysis)->modelFile->inputFiles();
+    if (args.recipeFile)
+        inputs.push_back({ *args.recipeFile, "the recipe" });
+    if (auto written = writeReport(args, input, inputs); !written)
+        return errorExit(written.error());
     return kExitOk;
 }
 

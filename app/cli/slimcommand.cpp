@@ -6,10 +6,10 @@
 #include "slim/exporter.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
-#include "support/atomicfile.h"
 #include "report/verifywriters.h"
 #include "runtime/verify.h"
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <regex>
@@ -123,6 +123,20 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& 
         return "slim needs a MODEL file";
     if (!parsed.output && !parsed.dryRun)
         return "slim needs -o OUT (or --dry-run)";
+    // Standard output holds one document: the model (-o -), the saved recipe (--save-recipe -) or the summary.
+    const bool modelToStdout = parsed.output == "-" && !parsed.dryRun;
+    const bool recipeToStdout = parsed.saveRecipe == "-";
+    if (modelToStdout && recipeToStdout)
+        return "-o - and --save-recipe - would both write to standard output";
+    if ((modelToStdout || recipeToStdout) && parsed.format == "json")
+        return std::string(modelToStdout ? "-o -" : "--save-recipe -")
+            + " writes to standard output, where --format json would go too (write one of them to a file)";
+    if (parsed.output && parsed.saveRecipe && *parsed.output != "-") {
+        std::error_code ignored;
+        if (std::filesystem::weakly_canonical(*parsed.output, ignored)
+            == std::filesystem::weakly_canonical(*parsed.saveRecipe, ignored))
+            return "-o and --save-recipe name the same file '" + *parsed.output + "'";
+    }
     for (const auto* patterns : { &parsed.include, &parsed.exclude })
         for (const auto& pattern : *patterns) {
             try {
@@ -179,6 +193,23 @@ int runSlim(const std::vector<std::string>& raw)
     SlimArgs args;
     if (const auto error = parse(raw, args))
         return usageError(*error);
+    std::vector<InputFile> inputs { { args.model, "the input model" } };
+    if (args.recipeFile)
+        inputs.push_back({ *args.recipeFile, "the recipe" });
+    std::optional<Output> output;
+    if (!args.dryRun) {
+        auto opened = Output::open(*args.output, inputs);
+        if (!opened)
+            return errorExit(opened.error());
+        output = std::move(*opened);
+        if (args.externalData && !output->isRegularFile())
+            return usageError("--external-data needs a regular file as output (its data file goes beside it), not "
+                + output->name());
+        if (args.verify && !output->isRegularFile())
+            return usageError("--verify runs the written model, so it needs a regular file as output, not " + output->name());
+    }
+    if (auto refused = checkOutput(args.saveRecipe, inputs))
+        return *refused;
     auto recipe = buildRecipe(args);
     if (!recipe)
         return recipe.error().code == ErrorCode::InvalidArgument && !args.recipeFile ? usageError(recipe.error().message)
@@ -195,13 +226,19 @@ int runSlim(const std::vector<std::string>& raw)
         options.externalData = args.externalData;
         auto exported = slim::exportModel(*result->model, *args.output, options);
         if (!exported)
-            return modelError(exported.error().message);
+            return errorExit(exported.error());
         written = std::move(*exported);
         result->preview.diagnostics.insert(result->preview.diagnostics.end(), written->diagnostics.begin(), written->diagnostics.end());
     }
-    if (args.saveRecipe)
-        if (auto saved = writeFileAtomically(*args.saveRecipe, slim::recipeToJson(*recipe)); !saved)
-            return modelError(saved.error().message);
+    if (args.saveRecipe) {
+        std::vector<InputFile> notThese = (*file)->inputFiles();
+        if (args.recipeFile)
+            notThese.push_back({ *args.recipeFile, "the recipe" });
+        if (written && output->isRegularFile())
+            notThese.push_back({ written->path, "the slimmed model" });
+        if (auto saved = writeOutput(*args.saveRecipe, slim::recipeToJson(*recipe), notThese); !saved)
+            return errorExit(saved.error());
+    }
 
     report::SlimReport slimReport;
     slimReport.modelPath = args.model;
@@ -224,7 +261,9 @@ int runSlim(const std::vector<std::string>& raw)
         report::writeSlimJson(text, slimReport);
     else
         report::writeSlimTable(text, slimReport);
-    std::cout << text.str();
+    // When the model or the recipe went to standard output, the summary goes to standard error.
+    const bool stdoutTaken = (written && args.output == "-") || args.saveRecipe == "-";
+    (stdoutTaken ? std::cerr : std::cout) << text.str();
     return kExitOk;
 }
 

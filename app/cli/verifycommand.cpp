@@ -17,6 +17,7 @@ int runVerify(const std::vector<std::string>& raw)
     std::vector<std::string> models;
     runtime::VerifyOptions options;
     std::string format = "table";
+    std::optional<std::string> output;
     std::string error;
     while (!args.done()) {
         std::optional<std::string> value;
@@ -44,6 +45,8 @@ int runVerify(const std::vector<std::string>& raw)
                     return usageError("--dim takes NAME=VALUE, not '" + *value + "'");
                 }
             }
+        } else if (args.option("-o", value, error) || args.option("--output", value, error)) {
+            output = value;
         } else if (args.option("--format", value, error)) {
             if (value && *value != "table" && *value != "json")
                 return usageError("unknown format '" + *value + "' (use table or json)");
@@ -59,6 +62,11 @@ int runVerify(const std::vector<std::string>& raw)
     }
     if (models.size() != 2)
         return usageError("verify needs ORIGINAL and SLIMMED model files");
+    std::vector<InputFile> inputs { { models[0], "the original model" }, { models[1], "the slimmed model" } };
+    if (!options.inputsDir.empty())
+        inputs.push_back({ options.inputsDir, "the inputs folder" });
+    if (auto refused = checkOutput(output, inputs))
+        return *refused;
     auto verification = runtime::verify(models[0], models[1], options);
     if (!verification)
         return modelError(verification.error().message);
@@ -67,8 +75,7 @@ int runVerify(const std::vector<std::string>& raw)
         report::writeVerifyDocument(text, *verification);
     else
         report::writeVerificationTable(text, *verification);
-    std::cout << text.str();
-    return kExitOk;
+    return emitOutput(output, text.str(), inputs);
 }
 
 } // namespace slimscope::cli

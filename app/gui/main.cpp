@@ -6,7 +6,10 @@
 #include "samplemodel.h"
 #include "slimpanel.h"
 
+#include "support/output.h"
+
 #include <QApplication>
+#include <QBuffer>
 #include <QCommandLineParser>
 #include <QTimer>
 
@@ -47,9 +50,14 @@ int main(int argc, char** argv)
         const QString model = models.isEmpty() ? slimscope::ui::sampleModelPath() : models.first();
         const QString viewName = parser.value(view);
         const auto grabNow = [&window, out] {
-            const bool saved = window.grab().save(out);
+            QByteArray png;
+            QBuffer buffer(&png);
+            buffer.open(QIODevice::WriteOnly);
+            window.grab().save(&buffer, "PNG");
+            const auto saved
+                = slimscope::core::writeOutput(out.toStdString(), std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
             if (!saved)
-                std::fprintf(stderr, "slimscope: cannot write %s\n", qPrintable(out));
+                std::fprintf(stderr, "slimscope: %s\n", saved.error().message.c_str());
             QApplication::exit(saved ? 0 : 1);
         };
         // Charts replot on the next turn of the event loop: let them draw before the picture is taken.

@@ -134,4 +134,12 @@ Result<std::shared_ptr<const MappedFile>> ModelFile::externalMapping(int index) 
     return mapping;
 }
 
+std::vector<InputFile> ModelFile::inputFiles() const
+{
+    std::vector<InputFile> files { { path(), "the input model" } };
+    for (const auto& file : m_externalFiles)
+        files.push_back({ file.path, "the input model's external data '" + file.location + "'" });
+    return files;
+}
+
 } // namespace slimscope::core::model

@@ -4,6 +4,7 @@
 #include "mappedfile.h"
 #include "skeletonparser.h"
 #include "support/error.h"
+#include "support/output.h"
 #include "support/progress.h"
 
 #include <onnx/onnx_pb.h>
@@ -95,6 +96,8 @@ public:
     const std::vector<GraphInfo>& graphs() const { return m_graphs; }
     const std::vector<WeightTensor>& weights() const { return m_weights; }
     const std::vector<ExternalFile>& externalFiles() const { return m_externalFiles; }
+    /// The model file and its external data files, which no output may overwrite.
+    std::vector<InputFile> inputFiles() const;
     const Diagnostics& diagnostics() const { return m_diagnostics; }
     /// Where every raw_data payload of the skeleton lies in the file (weights and any other tensor attribute).
     const std::unordered_map<const onnx::TensorProto*, ByteRange>& rawDataRanges() const { return m_skeleton.rawData; }

@@ -7,6 +7,7 @@
 #include "support/jsonwriter.h"
 #include "verifywriters.h"
 
+#include <cctype>
 #include <cmath>
 
 namespace slimscope::core::report {
@@ -174,6 +175,20 @@ void writeReportCsv(std::ostream& out, const ReportInput& input)
         }
         out << "\r\n";
     }
+}
+
+std::string reportFormatFor(const std::filesystem::path& path)
+{
+    std::string extension = path.extension().string();
+    for (char& c : extension)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (extension == ".html" || extension == ".htm")
+        return "html";
+    if (extension == ".md" || extension == ".markdown")
+        return "md";
+    if (extension == ".pdf" || extension == ".json" || extension == ".csv")
+        return extension.substr(1);
+    return {};
 }
 
 } // namespace slimscope::core::report

@@ -6,6 +6,7 @@
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
 
+#include <filesystem>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -47,6 +48,10 @@ void writeReportCsv(std::ostream& out, const ReportInput& input);
 void writeReportMarkdown(std::ostream& out, const ReportInput& input, const std::vector<ChartImage>& charts);
 /// One self-contained XHTML-compatible file: inline style, images as data: URIs, no external references.
 void writeReportHtml(std::ostream& out, const ReportInput& input, const std::vector<ChartImage>& charts);
+
+/// The report format a file name asks for by its extension ("html", "pdf", "md", "json" or "csv"; case does not
+/// matter, .htm and .markdown count); empty when the extension names none of them.
+std::string reportFormatFor(const std::filesystem::path& path);
 
 /// Standard base64 (RFC 4648, with padding).
 std::string base64(std::string_view bytes);

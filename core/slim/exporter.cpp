@@ -1,6 +1,6 @@
 #include "exporter.h"
 
-#include "support/atomicfile.h"
+#include "support/output.h"
 
 #include <onnx/checker.h>
 #include <onnx/common/version.h>
@@ -16,12 +16,6 @@ namespace slimscope::core::slim {
 namespace fs = std::filesystem;
 
 namespace {
-
-bool sameFile(const fs::path& a, const fs::path& b)
-{
-    std::error_code error;
-    return fs::exists(a, error) && fs::exists(b, error) && fs::equivalent(a, b, error);
-}
 
 // Puts payloads back into raw_data for the duration of a write and takes them out again afterwards, so the
 // working model keeps its invariant whatever happens.
@@ -66,21 +60,25 @@ private:
     std::vector<onnx::TensorProto*> m_filled;
 };
 
-Result<void> writeAll(int fd, const std::byte* data, std::size_t size, const fs::path& path)
-{
-    std::size_t written = 0;
-    while (written < size) {
-        const ssize_t n = ::write(fd, data + written, size - written);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return fail(errno == ENOSPC ? ErrorCode::IoError : ErrorCode::IoError,
-                path.string() + ": cannot write: " + std::strerror(errno));
-        }
-        written += static_cast<std::size_t>(n);
+/// Protobuf's serializer writing into an output sink; keeps the first error for the caller.
+class SinkStream : public google::protobuf::io::CopyingOutputStream {
+public:
+    explicit SinkStream(OutputSink& sink)
+        : m_sink(sink)
+    {
     }
-    return {};
-}
+    bool Write(const void* buffer, int size) override
+    {
+        if (m_status)
+            m_status = m_sink.write(buffer, static_cast<std::size_t>(size));
+        return m_status.has_value();
+    }
+    const Result<void>& status() const { return m_status; }
+
+private:
+    OutputSink& m_sink;
+    Result<void> m_status;
+};
 
 Result<void> checkModel(const onnx::ModelProto& proto, const fs::path* modelPath, Diagnostics& diagnostics)
 {
@@ -123,24 +121,33 @@ Result<ExportResult> exportModel(WorkingModel& model, const fs::path& target, co
     const CancelToken* cancel)
 {
     const auto& original = *model.original();
-    const auto refuse = [&](const std::string& what) { return fail(ErrorCode::InvalidArgument, target.string() + ": " + what); };
-    if (sameFile(target, original.path()))
-        return refuse("refusing to overwrite the input model; choose another file name");
-    for (const auto& external : original.externalFiles())
-        if (sameFile(target, external.path))
-            return refuse("refusing to overwrite the input model's external data '" + external.location + "'");
+    const std::vector<InputFile> inputs = original.inputFiles();
+    auto output = Output::open(target, inputs);
+    if (!output)
+        return std::unexpected(output.error());
 
     ExportResult result;
     result.path = target;
-    const bool external = options.externalData || model.serializedSize() > model::ModelFile::kMaxProtobufBytes;
+    const bool tooLarge = model.serializedSize() > model::ModelFile::kMaxProtobufBytes;
+    const bool external = options.externalData || tooLarge;
+    if (external && !output->isRegularFile())
+        return fail(ErrorCode::Refused,
+            output->name() + (tooLarge ? ": the model is over protobuf's 2 GiB limit and needs external data, "
+                                       : ": external data ")
+                + "needs a regular file as output (its data file goes beside it)");
     std::vector<ExternalEntry> entries;
     if (external) {
-        result.externalPath = target.parent_path() / (target.filename().string() + ".data");
-        if (sameFile(result.externalPath, original.path()))
-            return refuse("refusing to overwrite the input model with external data");
-        for (const auto& file : original.externalFiles())
-            if (sameFile(result.externalPath, file.path))
-                return refuse("its external data file would overwrite the input's '" + file.location + "'");
+        if (tooLarge && !options.externalData)
+            result.diagnostics.push_back({ Diagnostic::Severity::Info, {},
+                "the model is over protobuf's 2 GiB limit: its weights go to an external data file beside it" });
+        // The data file goes beside the file the bytes land in (a symbolic link's target), named after it.
+        const fs::path& destination = output->destination();
+        result.externalPath = destination.parent_path() / (destination.filename().string() + ".data");
+        auto dataOutput = Output::open(result.externalPath, inputs);
+        if (!dataOutput)
+            return std::unexpected(dataOutput.error());
+        if (!dataOutput->isRegularFile())
+            return fail(ErrorCode::Refused, result.externalPath.string() + ": the external data file must be a regular file");
         std::uint64_t offset = 0;
         model.forEachTensor([&](onnx::TensorProto& tensor) {
             const std::uint64_t size = model.payloadBytes(tensor);
@@ -152,26 +159,24 @@ Result<ExportResult> exportModel(WorkingModel& model, const fs::path& target, co
             entries.push_back({ &tensor, offset, size });
             offset += size;
         });
-        auto written = writeFileAtomically(result.externalPath, [&](int fd) -> Result<void> {
-            std::uint64_t position = 0;
+        auto written = dataOutput->write([&](OutputSink& sink) -> Result<void> {
             static const std::vector<std::byte> padding(4096);
             for (const auto& entry : entries) {
                 if (cancel && cancel->isCancelled())
                     return fail(ErrorCode::Cancelled, "export cancelled");
-                if (auto padded = writeAll(fd, padding.data(), entry.offset - position, result.externalPath); !padded)
+                if (auto padded = sink.write(padding.data(), entry.offset - sink.written()); !padded)
                     return padded;
                 auto bytes = model.data(*entry.tensor);
                 if (!bytes)
                     return std::unexpected(bytes.error());
-                if (auto data = writeAll(fd, bytes->bytes.data(), bytes->bytes.size(), result.externalPath); !data)
+                if (auto data = sink.write(bytes->bytes.data(), bytes->bytes.size()); !data)
                     return data;
-                position = entry.offset + entry.size;
             }
-            result.externalBytes = position;
             return {};
         });
         if (!written)
             return std::unexpected(written.error());
+        result.externalBytes = *written;
         const std::string location = result.externalPath.filename().string();
         for (const auto& entry : entries) {
             entry.tensor->set_data_location(onnx::TensorProto::EXTERNAL);
@@ -192,26 +197,34 @@ Result<ExportResult> exportModel(WorkingModel& model, const fs::path& target, co
             entry.tensor->clear_data_location();
         }
     };
+    const auto removeExternal = [&] {
+        std::error_code ignored;
+        if (external)
+            fs::remove(result.externalPath, ignored);
+    };
 
     Materializer materializer(model);
     if (auto filled = materializer.fill(cancel); !filled) {
         undoExternal();
-        if (external)
-            fs::remove(result.externalPath);
+        removeExternal();
         return std::unexpected(filled.error());
     }
+    // Without external data the model is checked in memory, before a byte goes out (a stream cannot be taken back).
     if (!external && options.check) {
         if (auto checked = checkModel(model.proto(), nullptr, result.diagnostics); !checked) {
             undoExternal();
             return std::unexpected(checked.error());
         }
     }
-    auto written = writeFileAtomically(
-        target,
-        [&](int fd) -> Result<void> {
-            google::protobuf::io::FileOutputStream stream(fd);
-            if (!model.proto().SerializeToZeroCopyStream(&stream) || !stream.Flush())
-                return fail(ErrorCode::IoError, target.string() + ": cannot write: " + std::strerror(stream.GetErrno()));
+    auto written = output->write(
+        [&](OutputSink& sink) -> Result<void> {
+            SinkStream stream(sink);
+            google::protobuf::io::CopyingOutputStreamAdaptor adaptor(&stream);
+            const bool serialized = model.proto().SerializeToZeroCopyStream(&adaptor) && adaptor.Flush();
+            if (!stream.status())
+                return stream.status();
+            if (!serialized)
+                return fail(ErrorCode::Internal, output->name() + ": protobuf could not serialize the model");
             return {};
         },
         [&](const fs::path& temporary) -> Result<void> {
@@ -222,12 +235,10 @@ Result<ExportResult> exportModel(WorkingModel& model, const fs::path& target, co
     materializer.restore();
     undoExternal();
     if (!written) {
-        if (external)
-            fs::remove(result.externalPath);
+        removeExternal();
         return std::unexpected(written.error());
     }
-    std::error_code error;
-    result.fileBytes = fs::file_size(target, error);
+    result.fileBytes = *written;
     return result;
 }
 

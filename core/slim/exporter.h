@@ -26,9 +26,11 @@ struct ExportResult {
     Diagnostics diagnostics;
 };
 
-/// Writes the working model atomically (temporary file in the target folder, fsync, rename). Refuses to write
-/// over the input model or its external data. On failure or cancel nothing is left behind and the working
-/// model is unchanged.
+/// Writes the working model through the one output module (support/output.h): a regular or new file atomically
+/// (temporary file in the target folder, fsync, rename), a device or FIFO written through, `-` to standard
+/// output. Refuses (ErrorCode::Refused) to write over the input model or its external data, and external data for
+/// an output that is not a regular file. On failure or cancel nothing is left behind and the working model is
+/// unchanged. `fileBytes` counts the bytes written, whatever the output is.
 Result<ExportResult> exportModel(WorkingModel& model, const std::filesystem::path& target,
     const ExportOptions& options = {}, const CancelToken* cancel = nullptr);
 

@@ -17,6 +17,8 @@ enum class ErrorCode {
     Unsupported,
     Cancelled,
     InvalidArgument,
+    /// The request would destroy something (an output that is an input): the CLI's usage status, nothing written.
+    Refused,
     Internal,
 };
 

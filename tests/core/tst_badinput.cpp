@@ -53,6 +53,8 @@ const char* codeName(ErrorCode code)
         return "Cancelled";
     case ErrorCode::InvalidArgument:
         return "InvalidArgument";
+    case ErrorCode::Refused:
+        return "Refused";
     case ErrorCode::Internal:
         return "Internal";
     }

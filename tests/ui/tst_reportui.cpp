@@ -22,6 +22,8 @@
 #include <QTextBrowser>
 #include <QtTest>
 
+#include <sys/stat.h>
+
 using namespace slimscope;
 
 namespace {
@@ -138,6 +140,32 @@ private slots:
         const auto written = ui::writeReportPdf(m_dir.filePath(QStringLiteral("none/r.pdf")), input());
         QVERIFY(!written.has_value());
         QVERIFY(written.error().message.find("none/r.pdf") != std::string::npos);
+    }
+
+    // The GUI's report action writes through the one output module: a device is written through, and the model
+    // the report is about is never overwritten.
+    void reportOutputsAreSafe()
+    {
+        struct stat before {};
+        QCOMPARE(::stat("/dev/null", &before), 0);
+        for (const char* format : { "pdf", "html", "md" }) {
+            const auto written = ui::writeReportFile("/dev/null", input(true), format);
+            QVERIFY2(written.has_value(), written ? format : written.error().message.c_str());
+        }
+        struct stat after {};
+        QCOMPARE(::stat("/dev/null", &after), 0);
+        QVERIFY(S_ISCHR(after.st_mode));
+        QCOMPARE(after.st_rdev, before.st_rdev);
+
+        QFile model(m_model);
+        QVERIFY(model.open(QIODevice::ReadOnly));
+        const QByteArray bytes = model.readAll();
+        model.close();
+        const auto refused = ui::writeReportFile(m_model.toStdString(), input(), "html", m_analysis->modelFile->inputFiles());
+        QVERIFY(!refused.has_value());
+        QCOMPARE(refused.error().code, core::ErrorCode::Refused);
+        QVERIFY(model.open(QIODevice::ReadOnly));
+        QCOMPARE(model.readAll(), bytes);
     }
 
     void compareTab()
