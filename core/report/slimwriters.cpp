@@ -1,5 +1,5 @@
-#include "jsonparts.h"
 #include "slimwriters.h"
+#include "jsonparts.h"
 
 #include "support/format.h"
 #include "support/jsonwriter.h"
@@ -62,7 +62,8 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
     const slim::Preview& p = *report.preview;
     const auto ratio = [](std::uint64_t before, std::uint64_t after) {
         char text[64];
-        std::snprintf(text, sizeof text, "%.2fx smaller, %s saved", after ? static_cast<double>(before) / static_cast<double>(after) : 0.0,
+        std::snprintf(text, sizeof text, "%.2fx smaller, %s saved",
+            after ? static_cast<double>(before) / static_cast<double>(after) : 0.0,
             humanPercent(before ? 1.0 - static_cast<double>(after) / static_cast<double>(before) : 0.0).c_str());
         return std::string(text);
     };
@@ -73,7 +74,9 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
     out << "File         " << humanBytes(p.fileBytesBefore) << " -> " << humanBytes(p.predictedFileBytes)
         << " predicted (" << ratio(p.fileBytesBefore, p.predictedFileBytes) << ")\n";
     if (report.written) {
-        out << "Written      " << report.written->path.string() << ": " << report.written->fileBytes << " bytes";
+        out << "Written      "
+            << (report.written->path == "-" ? std::string("standard output") : report.written->path.string()) << ": "
+            << report.written->fileBytes << " bytes";
         if (!report.written->externalPath.empty())
             out << " + " << report.written->externalBytes << " bytes in " << report.written->externalPath.string();
         out << "\n";
@@ -88,9 +91,10 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
     std::ranges::stable_sort(changed, std::greater {}, [](const slim::TensorChange* t) { return t->bytesBefore; });
     out << "\nChanged tensors (" << changed.size() << " of " << p.tensors.size() << "), largest first\n";
     if (!changed.empty())
-        out << "  " << std::left << std::setw(40) << "tensor" << std::setw(20) << "storage" << std::right << std::setw(11)
-            << "before" << std::setw(11) << "after" << std::setw(10) << "sparsity" << std::setw(10) << "SQNR dB"
-            << std::setw(10) << "rel L2" << "\n";
+        out << "  " << std::left << std::setw(40) << "tensor" << std::setw(20) << "storage" << std::right
+            << std::setw(11) << "before" << std::setw(11) << "after" << std::setw(10) << "sparsity" << std::setw(10)
+            << "SQNR dB" << std::setw(10) << "rel L2"
+            << "\n";
     for (std::size_t i = 0; i < changed.size() && static_cast<int>(i) < topTensors; ++i) {
         const auto& t = *changed[i];
         std::string name = t.name.size() > 39 ? "..." + t.name.substr(t.name.size() - 36) : t.name;
@@ -113,7 +117,8 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
     if (!p.diagnostics.empty()) {
         out << "\nDiagnostics\n";
         for (const auto& d : p.diagnostics)
-            out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message << "\n";
+            out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message
+                << "\n";
     }
 }
 

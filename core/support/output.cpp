@@ -24,7 +24,10 @@ Error ioError(const std::string& name, const std::string& what, int errnoValue)
     return Error { code, name + ": " + what + ": " + std::strerror(errnoValue) };
 }
 
-std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const fs::path& path)
+{
+    return "'" + path.string() + "'";
+}
 
 /// Follows the symbolic links of the last path component, so that an atomic replace writes the link's target and
 /// keeps the link. `throughProc` is set when a link leads into /proc (a /dev/stdout-style alias of an open file
@@ -32,7 +35,7 @@ std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 Result<fs::path> resolveLinks(fs::path path, bool& throughProc)
 {
     for (int hop = 0; hop < kMaxLinkHops; ++hop) {
-        struct stat info {};
+        struct stat info { };
         if (::lstat(path.c_str(), &info) != 0 || !S_ISLNK(info.st_mode))
             return path;
         std::error_code error;
@@ -52,7 +55,7 @@ Result<fs::path> resolveLinks(fs::path path, bool& throughProc)
 Result<void> checkFolder(const fs::path& destination, const std::string& name)
 {
     const fs::path folder = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
-    struct stat info {};
+    struct stat info { };
     if (::stat(folder.c_str(), &info) != 0) {
         if (errno == ENOENT)
             return fail(ErrorCode::NotFound, name + ": the folder " + quoted(folder) + " does not exist");
@@ -68,10 +71,10 @@ Result<void> checkFolder(const fs::path& destination, const std::string& name)
 Result<void> checkNotAnInput(const struct stat& output, const std::string& name, const std::vector<InputFile>& inputs)
 {
     for (const auto& input : inputs) {
-        struct stat info {};
+        struct stat info { };
         if (::stat(input.path.c_str(), &info) == 0 && info.st_dev == output.st_dev && info.st_ino == output.st_ino)
-            return fail(ErrorCode::Refused,
-                name + " is " + input.role + "; refusing to overwrite it (choose another output)");
+            return fail(
+                ErrorCode::Refused, name + " is " + input.role + "; refusing to overwrite it (choose another output)");
     }
     return {};
 }
@@ -114,14 +117,14 @@ Result<Output> Output::open(const fs::path& requested, const std::vector<InputFi
     if (requested.empty())
         return fail(ErrorCode::InvalidArgument, "no output file given");
     if (requested == "-") {
-        struct stat info {};
+        struct stat info { };
         if (::fstat(STDOUT_FILENO, &info) == 0)
             if (auto safe = checkNotAnInput(info, "standard output", inputs); !safe)
                 return std::unexpected(safe.error());
         return output;
     }
     const std::string name = requested.string();
-    struct stat info {};
+    struct stat info { };
     const bool exists = ::stat(requested.c_str(), &info) == 0;
     if (!exists && errno != ENOENT) {
         if (errno == ENOTDIR)
@@ -156,7 +159,10 @@ Result<Output> Output::open(const fs::path& requested, const std::vector<InputFi
     return output;
 }
 
-std::string Output::name() const { return m_kind == Kind::StandardOutput ? "standard output" : m_requested.string(); }
+std::string Output::name() const
+{
+    return m_kind == Kind::StandardOutput ? "standard output" : m_requested.string();
+}
 
 Result<std::uint64_t> Output::write(const Writer& writer, const Check& beforeCommit) const
 {
@@ -202,7 +208,7 @@ Result<std::uint64_t> Output::replace(const Writer& writer, const Check& beforeC
     if (auto written = writer(sink); !written)
         return abandon(written.error(), true);
     // mkstemp creates 0600: give a new file the user's usual mode and a replaced file its old one.
-    struct stat old {};
+    struct stat old { };
     const mode_t mode = ::stat(m_destination.c_str(), &old) == 0 ? (old.st_mode & 07777) : newFileMode();
     ::fchmod(fd, mode);
     if (::fsync(fd) != 0)
@@ -225,7 +231,7 @@ Result<std::uint64_t> Output::replace(const Writer& writer, const Check& beforeC
 Result<std::uint64_t> Output::writeThrough(const Writer& writer) const
 {
     const std::string target = name();
-    struct stat info {};
+    struct stat info { };
     const bool regular = ::stat(m_destination.c_str(), &info) == 0 && S_ISREG(info.st_mode);
     // A FIFO blocks here until it has a reader, as a shell redirection does.
     const int fd = ::open(m_destination.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY | (regular ? O_TRUNC : 0));

@@ -23,8 +23,7 @@ public:
     OutputSink(int fd, std::string name)
         : m_fd(fd)
         , m_name(std::move(name))
-    {
-    }
+    { }
 
     Result<void> write(const void* data, std::size_t size);
     Result<void> write(std::string_view text) { return write(text.data(), text.size()); }

@@ -1,5 +1,6 @@
 // The real slimscope-cli binary, run as a user would: exit codes, every output format checked against the
 // fixtures' independently computed truth, and bad models that must end in a message, never in a signal.
+#include "clirun.h"
 #include "fixtures.h"
 
 #include <QDir>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 
 using namespace slimscope;
+using namespace slimscope::testing;
 using fixtures::ModelBuilder;
 
 namespace fs = std::filesystem;
@@ -25,40 +27,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int32_t kFloat = onnx::TensorProto::FLOAT;
-
-struct Run {
-    bool finished = false;
-    QProcess::ExitStatus status = QProcess::CrashExit;
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList& args, int timeoutMs = 180000)
-{
-    QProcess process;
-    process.start(QStringLiteral(SLIMSCOPE_CLI), args);
-    Run run;
-    run.finished = process.waitForFinished(timeoutMs);
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished();
-    }
-    run.status = process.exitStatus();
-    run.code = process.exitCode();
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
-
-QString describe(const Run& run)
-{
-    return QStringLiteral("finished %1, status %2, code %3, stderr: %4")
-        .arg(run.finished)
-        .arg(run.status == QProcess::NormalExit ? "normal" : "crash")
-        .arg(run.code)
-        .arg(QString::fromUtf8(run.err.left(600)));
-}
 
 bool writeBytes(const QString& path, const QByteArray& bytes)
 {

@@ -2,6 +2,7 @@
 // reader gets the bytes, `-o -` is standard output, links are kept, an input is never overwritten, and a full
 // disk leaves nothing behind. Exit status as docs/cli.md's table says.
 #include "clirun.h"
+#include "fiforeader.h"
 #include "fixtures.h"
 
 #include <QCryptographicHash>
@@ -13,31 +14,20 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <sys/stat.h>
-#include <future>
 #include <thread>
 
 using namespace slimscope;
 using namespace slimscope::testing;
+using slimscope::fixtures::readFifoInBackground;
 
 namespace {
 
-QByteArray sha256(const QString& path) { return QCryptographicHash::hash(readFile(path), QCryptographicHash::Sha256); }
-
-/// Reads a FIFO to its end on a detached thread: a test whose output never reaches the FIFO (because it was
-/// replaced instead of written through) fails after a timeout instead of hanging on the blocked reader.
-std::future<std::string> readFifoInBackground(const std::filesystem::path& fifo)
+QByteArray sha256(const QString& path)
 {
-    std::packaged_task<std::string()> task([fifo] {
-        std::ifstream in(fifo, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    });
-    auto future = task.get_future();
-    std::thread(std::move(task)).detach();
-    return future;
+    return QCryptographicHash::hash(readFile(path), QCryptographicHash::Sha256);
 }
 
 bool isJsonObject(const QByteArray& text)
@@ -49,12 +39,15 @@ bool isJsonObject(const QByteArray& text)
 
 struct stat statOf(const QString& path)
 {
-    struct stat info {};
+    struct stat info { };
     ::stat(path.toLocal8Bit().constData(), &info);
     return info;
 }
 
-bool ciRun() { return qEnvironmentVariable("CI") == u"true"; }
+bool ciRun()
+{
+    return qEnvironmentVariable("CI") == u"true";
+}
 
 } // namespace
 
@@ -75,8 +68,8 @@ class TestCliOutput : public QObject {
     }
 
     /// The command line of each command that writes one document, writing to OUT.
-    static QStringList command(const QString& which, const QString& model, const QString& slimmed,
-        const QString& recipe, const QString& out)
+    static QStringList command(
+        const QString& which, const QString& model, const QString& slimmed, const QString& recipe, const QString& out)
     {
         if (which == u"analyze")
             return { "analyze", model, "--format", "json", "--no-hash", "-o", out };
@@ -121,8 +114,8 @@ private slots:
         QVERIFY2(saved.has_value(), saved ? "" : saved.error().c_str());
         m_recipe = models + QStringLiteral("/recipe.json");
         m_slimmed = models + QStringLiteral("/slimmed.onnx");
-        const Run made = runCli({ "slim", m_model, "--cleanup", "--quantize", "fp16", "-o", m_slimmed,
-            "--save-recipe", m_recipe });
+        const Run made = runCli(
+            { "slim", m_model, "--cleanup", "--quantize", "fp16", "-o", m_slimmed, "--save-recipe", m_recipe });
         QVERIFY2(made.code == 0, qPrintable(describe(made)));
     }
 
@@ -153,7 +146,8 @@ private slots:
         auto reader = readFifoInBackground(fifo.toStdString());
         const Run run = runCli(command(which, fifo), 60000);
         QVERIFY2(run.finished && run.code == 0, qPrintable(describe(run)));
-        QVERIFY2(reader.wait_for(std::chrono::seconds(20)) == std::future_status::ready, "the FIFO's reader got no end");
+        QVERIFY2(
+            reader.wait_for(std::chrono::seconds(20)) == std::future_status::ready, "the FIFO's reader got no end");
         const QByteArray received = QByteArray::fromStdString(reader.get());
         QVERIFY(S_ISFIFO(statOf(fifo).st_mode));
         const QString file = dir + (which == u"report-md" ? QStringLiteral("/file.md") : QStringLiteral("/file"));
@@ -162,7 +156,8 @@ private slots:
         const QByteArray expected = readFile(file);
         if (which == u"report-json") { // the generation time differs between two runs: compare the structure
             QVERIFY(isJsonObject(received));
-            QCOMPARE(QJsonDocument::fromJson(received).object().keys(), QJsonDocument::fromJson(expected).object().keys());
+            QCOMPARE(
+                QJsonDocument::fromJson(received).object().keys(), QJsonDocument::fromJson(expected).object().keys());
         } else if (which == u"report-md") {
             QVERIFY2(received.startsWith("# Slimscope report"), received.left(200).constData());
             QVERIFY(!received.contains(".png")); // a stream has no folder for the pictures; no dangling links
@@ -179,7 +174,8 @@ private slots:
         const QString dir = folder();
         const Run run = runCli(command(which, QStringLiteral("-")));
         QVERIFY2(run.finished && run.code == 0, qPrintable(describe(run)));
-        QVERIFY2(!QFile::exists(dir + QStringLiteral("/-")) && !QFile::exists(QStringLiteral("-")), "wrote a file named '-'");
+        QVERIFY2(!QFile::exists(dir + QStringLiteral("/-")) && !QFile::exists(QStringLiteral("-")),
+            "wrote a file named '-'");
         if (which == u"slim") {
             // The model on standard output, the summary on standard error; the bytes are those of a file export.
             const QString file = dir + QStringLiteral("/model.onnx");
@@ -187,7 +183,8 @@ private slots:
             QVERIFY2(toFile.code == 0, qPrintable(describe(toFile)));
             QCOMPARE(run.out.size(), readFile(file).size());
             QVERIFY(run.out == readFile(file));
-            QVERIFY2(run.err.contains("Written") && run.err.contains("Steps"), run.err.constData());
+            QVERIFY2(
+                run.err.contains("Written      standard output: ") && run.err.contains("Steps"), run.err.constData());
         } else if (which == u"report-pdf") {
             QVERIFY(run.out.startsWith("%PDF-"));
             QVERIFY(run.out.trimmed().endsWith("%%EOF"));
@@ -205,8 +202,8 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("needle");
         const QString dev = QStringLiteral("/dev/null");
-        QTest::newRow("slim -o - --format json") << QStringList { "slim", "M", "--cleanup", "-o", "-", "--format", "json" }
-                                                 << QStringLiteral("standard output");
+        QTest::newRow("slim -o - --format json") << QStringList { "slim", "M", "--cleanup", "-o", "-", "--format",
+            "json" } << QStringLiteral("standard output");
         QTest::newRow("slim -o - --save-recipe -")
             << QStringList { "slim", "M", "--cleanup", "-o", "-", "--save-recipe", "-" } << QStringLiteral("both");
         QTest::newRow("slim -o - --external-data")
@@ -215,10 +212,10 @@ private slots:
             << QStringList { "slim", "M", "--cleanup", "-o", dev, "--external-data" } << QStringLiteral("regular file");
         QTest::newRow("slim -o /dev/null --verify")
             << QStringList { "slim", "M", "--cleanup", "-o", dev, "--verify" } << QStringLiteral("regular file");
-        QTest::newRow("slim -o X --save-recipe X")
-            << QStringList { "slim", "M", "--cleanup", "-o", "OUT", "--save-recipe", "OUT" } << QStringLiteral("same file");
-        QTest::newRow("report -o - without --format") << QStringList { "report", "M", "-o", "-" }
-                                                      << QStringLiteral("needs --format");
+        QTest::newRow("slim -o X --save-recipe X") << QStringList { "slim", "M", "--cleanup", "-o", "OUT",
+            "--save-recipe", "OUT" } << QStringLiteral("same file");
+        QTest::newRow("report -o - without --format")
+            << QStringList { "report", "M", "-o", "-" } << QStringLiteral("needs --format");
     }
 
     void refusedCombinations()
@@ -240,24 +237,26 @@ private slots:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("victim");
-        QTest::newRow("analyze -o MODEL") << QStringList { "analyze", "MODEL", "-o", "MODEL" } << QStringLiteral("MODEL");
-        QTest::newRow("analyze -o hard link") << QStringList { "analyze", "MODEL", "-o", "HARD" } << QStringLiteral("MODEL");
+        QTest::newRow("analyze -o MODEL")
+            << QStringList { "analyze", "MODEL", "-o", "MODEL" } << QStringLiteral("MODEL");
+        QTest::newRow("analyze -o hard link")
+            << QStringList { "analyze", "MODEL", "-o", "HARD" } << QStringLiteral("MODEL");
         QTest::newRow("compare -o B") << QStringList { "compare", "MODEL", "SLIMMED", "-o", "SLIMMED" }
                                       << QStringLiteral("SLIMMED");
-        QTest::newRow("slim -o MODEL") << QStringList { "slim", "MODEL", "--cleanup", "-o", "MODEL" } << QStringLiteral("MODEL");
+        QTest::newRow("slim -o MODEL") << QStringList { "slim", "MODEL", "--cleanup", "-o", "MODEL" }
+                                       << QStringLiteral("MODEL");
         QTest::newRow("slim -o symlink to MODEL")
             << QStringList { "slim", "MODEL", "--cleanup", "-o", "LINK" } << QStringLiteral("MODEL");
-        QTest::newRow("slim -o ./MODEL --external-data")
-            << QStringList { "slim", "MODEL", "--cleanup", "--external-data", "-o", "DOTTED" } << QStringLiteral("MODEL");
-        QTest::newRow("slim --save-recipe RECIPE")
-            << QStringList { "slim", "MODEL", "--recipe", "RECIPE", "--dry-run", "--save-recipe", "RECIPE" }
-            << QStringLiteral("RECIPE");
+        QTest::newRow("slim -o ./MODEL --external-data") << QStringList { "slim", "MODEL", "--cleanup",
+            "--external-data", "-o", "DOTTED" } << QStringLiteral("MODEL");
+        QTest::newRow("slim --save-recipe RECIPE") << QStringList { "slim", "MODEL", "--recipe", "RECIPE", "--dry-run",
+            "--save-recipe", "RECIPE" } << QStringLiteral("RECIPE");
         QTest::newRow("report -o MODEL") << QStringList { "report", "MODEL", "--format", "json", "-o", "MODEL" }
                                          << QStringLiteral("MODEL");
-        QTest::newRow("report -o RECIPE") << QStringList { "report", "MODEL", "--recipe", "RECIPE", "-o", "RECIPE" }
-                                          << QStringLiteral("RECIPE");
-        QTest::newRow("verify -o SLIMMED") << QStringList { "verify", "MODEL", "SLIMMED", "--format", "json", "-o", "SLIMMED" }
-                                           << QStringLiteral("SLIMMED");
+        QTest::newRow("report -o RECIPE")
+            << QStringList { "report", "MODEL", "--recipe", "RECIPE", "-o", "RECIPE" } << QStringLiteral("RECIPE");
+        QTest::newRow("verify -o SLIMMED") << QStringList { "verify", "MODEL", "SLIMMED", "--format", "json", "-o",
+            "SLIMMED" } << QStringLiteral("SLIMMED");
     }
 
     void inputIsNeverOverwritten()
@@ -270,7 +269,8 @@ private slots:
         const QString recipe = dir + QStringLiteral("/recipe.json");
         QVERIFY(QFile::copy(m_model, model) && QFile::copy(m_slimmed, slimmed) && QFile::copy(m_recipe, recipe));
         QVERIFY(QFile::link(model, dir + QStringLiteral("/link.onnx")));
-        QCOMPARE(::link(model.toLocal8Bit().constData(), (dir + QStringLiteral("/hard.onnx")).toLocal8Bit().constData()), 0);
+        QCOMPARE(
+            ::link(model.toLocal8Bit().constData(), (dir + QStringLiteral("/hard.onnx")).toLocal8Bit().constData()), 0);
         const QMap<QString, QString> names { { "MODEL", model }, { "SLIMMED", slimmed }, { "RECIPE", recipe },
             { "LINK", dir + QStringLiteral("/link.onnx") }, { "HARD", dir + QStringLiteral("/hard.onnx") },
             { "DOTTED", dir + QStringLiteral("/./model.onnx") } };
@@ -312,7 +312,8 @@ private slots:
     {
         QTest::addColumn<QStringList>("args");
         QTest::newRow("slim") << QStringList { "slim", "MODEL", "--cleanup", "-o", "OUT" };
-        QTest::newRow("slim --external-data") << QStringList { "slim", "MODEL", "--cleanup", "--external-data", "-o", "OUT" };
+        QTest::newRow("slim --external-data")
+            << QStringList { "slim", "MODEL", "--cleanup", "--external-data", "-o", "OUT" };
         QTest::newRow("report") << QStringList { "report", "MODEL", "--format", "html", "-o", "OUT" };
     }
 
@@ -346,10 +347,10 @@ private slots:
         QTest::addColumn<QString>("out");
         QTest::addColumn<QString>("needle");
         for (const char* which : { "analyze", "slim", "report-json", "compare" }) {
-            QTest::addRow("%s into a missing folder", which)
-                << QString::fromLatin1(which) << QStringLiteral("DIR/none/out") << QStringLiteral("/none' does not exist");
-            QTest::addRow("%s onto /dev/full", which)
-                << QString::fromLatin1(which) << QStringLiteral("/dev/full") << QStringLiteral("No space left on device");
+            QTest::addRow("%s into a missing folder", which) << QString::fromLatin1(
+                which) << QStringLiteral("DIR/none/out") << QStringLiteral("/none' does not exist");
+            QTest::addRow("%s onto /dev/full", which) << QString::fromLatin1(which) << QStringLiteral("/dev/full")
+                                                      << QStringLiteral("No space left on device");
             QTest::addRow("%s onto a folder", which)
                 << QString::fromLatin1(which) << QStringLiteral("DIR") << QStringLiteral("is a folder");
         }

@@ -1,5 +1,6 @@
 // slimscope-cli slim and verify, run as a user would: exit codes, files written or not, the JSON report against
 // sizes and parameter counts computed here from the fixtures, saved recipes that reproduce a run byte for byte.
+#include "clirun.h"
 #include "fixtures.h"
 
 #include <QDir>
@@ -13,48 +14,9 @@
 #include <QTest>
 
 using namespace slimscope;
+using namespace slimscope::testing;
 
 namespace {
-
-struct Run {
-    bool finished = false;
-    QProcess::ExitStatus status = QProcess::CrashExit;
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList& args, int timeoutMs = 180000)
-{
-    QProcess process;
-    process.start(QStringLiteral(SLIMSCOPE_CLI), args);
-    Run run;
-    run.finished = process.waitForFinished(timeoutMs);
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished();
-    }
-    run.status = process.exitStatus();
-    run.code = process.exitCode();
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
-
-QString describe(const Run& run)
-{
-    return QStringLiteral("finished %1, status %2, code %3, stderr: %4")
-        .arg(run.finished)
-        .arg(run.status == QProcess::NormalExit ? "normal" : "crash")
-        .arg(run.code)
-        .arg(QString::fromUtf8(run.err.left(600)));
-}
-
-QByteArray readFile(const QString& path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
 
 bool writeFile(const QString& path, const QByteArray& bytes)
 {
@@ -68,11 +30,6 @@ QJsonObject parseObject(const QByteArray& text, QString& error)
     const QJsonDocument doc = QJsonDocument::fromJson(text, &parseError);
     error = parseError.error == QJsonParseError::NoError ? QString() : parseError.errorString();
     return doc.object();
-}
-
-QStringList entries(const QString& dir)
-{
-    return QDir(dir).entryList(QDir::AllEntries | QDir::NoDotAndDotDot, QDir::Name);
 }
 
 bool builtWithoutRuntime(const Run& run)

@@ -1,5 +1,6 @@
 // The one output module: how each kind of output is classified and written, and that nothing is ever lost:
 // devices stay devices, FIFOs reach their reader, links are kept, inputs are refused, failures leave nothing.
+#include "fiforeader.h"
 #include "support/output.h"
 
 #include <QTemporaryDir>
@@ -8,13 +9,14 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <sys/stat.h>
-#include <future>
 #include <thread>
 #include <unistd.h>
 
 using namespace slimscope::core;
+using slimscope::fixtures::readFifoInBackground;
 namespace fs = std::filesystem;
 
 namespace {
@@ -43,30 +45,17 @@ std::vector<std::string> listing(const fs::path& folder)
 
 struct stat statOf(const fs::path& path)
 {
-    struct stat info {};
+    struct stat info { };
     ::stat(path.c_str(), &info);
     return info;
 }
 
-/// Reads a FIFO to its end on a detached thread: a test whose output never reaches the FIFO (because it was
-/// replaced instead of written through) fails after a timeout instead of hanging on the blocked reader.
-std::future<std::string> readFifoInBackground(const std::filesystem::path& fifo)
+QString qs(const std::string& text)
 {
-    std::packaged_task<std::string()> task([fifo] {
-        std::ifstream in(fifo, std::ios::binary);
-        std::ostringstream text;
-        text << in.rdbuf();
-        return text.str();
-    });
-    auto future = task.get_future();
-    std::thread(std::move(task)).detach();
-    return future;
+    return QString::fromStdString(text);
 }
 
-QString qs(const std::string& text) { return QString::fromStdString(text); }
-
-template <class T>
-QString errorOf(const Result<T>& result)
+template <class T> QString errorOf(const Result<T>& result)
 {
     return result ? QString() : qs(result.error().message);
 }
@@ -154,7 +143,8 @@ private slots:
         auto reader = readFifoInBackground(fifo);
         const auto written = writeOutput(fifo, payload);
         QVERIFY2(written.has_value(), qPrintable(errorOf(written)));
-        QVERIFY2(reader.wait_for(std::chrono::seconds(20)) == std::future_status::ready, "the FIFO's reader got no end");
+        QVERIFY2(
+            reader.wait_for(std::chrono::seconds(20)) == std::future_status::ready, "the FIFO's reader got no end");
         const std::string received = reader.get();
         QCOMPARE(received.size(), payload.size());
         QVERIFY(received == payload);
@@ -211,7 +201,8 @@ private slots:
         else if (how == u"hardlink")
             fs::create_hard_link(input, target = folder / "hard.onnx");
         const auto listingBefore = listing(folder);
-        const auto output = Output::open(target, { { folder / "other.onnx", "another input" }, { input, "the input model" } });
+        const auto output
+            = Output::open(target, { { folder / "other.onnx", "another input" }, { input, "the input model" } });
         QVERIFY(!output.has_value());
         QCOMPARE(output.error().code, ErrorCode::Refused);
         const QString message = errorOf(output);
@@ -229,10 +220,11 @@ private slots:
         QTest::addColumn<int>("code");
         QTest::newRow("missing folder") << QStringLiteral("missing/out.json") << QStringLiteral("the folder '")
                                         << int(ErrorCode::NotFound);
-        QTest::newRow("folder is a file") << QStringLiteral("file.txt/out.json")
-                                          << QStringLiteral("a part of the path is not a folder") << int(ErrorCode::IoError);
-        QTest::newRow("output is a folder") << QStringLiteral("sub") << QStringLiteral("is a folder")
-                                            << int(ErrorCode::IoError);
+        QTest::newRow("folder is a file")
+            << QStringLiteral("file.txt/out.json") << QStringLiteral("a part of the path is not a folder")
+            << int(ErrorCode::IoError);
+        QTest::newRow("output is a folder")
+            << QStringLiteral("sub") << QStringLiteral("is a folder") << int(ErrorCode::IoError);
         QTest::newRow("link into a missing folder")
             << QStringLiteral("dangling.json") << QStringLiteral("nowhere' does not exist") << int(ErrorCode::NotFound);
     }
