@@ -189,6 +189,21 @@ private slots:
         auto loaded = core::model::ModelFile::load(out.toStdString());
         QVERIFY2(loaded.has_value(), loaded ? "" : loaded.error().message.c_str());
         QCOMPARE(static_cast<quint64>(QFileInfo(out).size()), static_cast<quint64>(panel->preview()->preview.predictedFileBytes));
+
+        // Export over the open model (here through a symbolic link) is refused and the model keeps its bytes.
+        const QString link = m_dir.filePath(QStringLiteral("link-to-open-model.onnx"));
+        QVERIFY(QFile::link(QStringLiteral(SLIMSCOPE_SAMPLE_MODEL), link));
+        QFile original(QStringLiteral(SLIMSCOPE_SAMPLE_MODEL));
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        const QByteArray bytes = original.readAll();
+        original.close();
+        QSignalSpy failed(panel, &ui::SlimPanel::exportFailed);
+        panel->exportTo(link);
+        QVERIFY(failed.wait(20000));
+        const QString message = failed.first().first().toString();
+        QVERIFY2(message.contains(QStringLiteral("refusing to overwrite")), qPrintable(message));
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        QCOMPARE(original.readAll(), bytes);
     }
 
     void tickedLayersScopeAStep()
