@@ -13,4 +13,4 @@ for attempt in 1 2 3; do
     sleep 5
 done
 scripts/build.sh
-ctest --test-dir build --output-on-failure --timeout 600 "$@"
+ctest --test-dir build --output-on-failure --no-tests=error --timeout 600 "$@"

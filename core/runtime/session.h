@@ -31,7 +31,8 @@ struct HostTensor {
     std::uint64_t elementCount() const;
 };
 
-/// True when Slimscope was built with ONNX Runtime (SLIMSCOPE_HAVE_ONNXRUNTIME).
+/// True when Slimscope was built with ONNX Runtime (SLIMSCOPE_HAVE_ONNXRUNTIME) and it is not switched off by the
+/// environment variable SLIMSCOPE_NO_ONNXRUNTIME (any value but empty or 0).
 bool runtimeAvailable();
 /// Version of the ONNX Runtime library loaded at run time ("1.30.0"), or empty when built without it.
 std::string runtimeVersion();

@@ -288,7 +288,9 @@ Result<Verification> verify(const std::filesystem::path& original, const std::fi
     const VerifyOptions& options, const Progress& progress, const CancelToken* cancel)
 {
     if (!runtimeAvailable())
-        return fail(ErrorCode::Unsupported, "built without ONNX Runtime");
+        return fail(ErrorCode::Unsupported,
+            SLIMSCOPE_HAVE_ONNXRUNTIME ? "ONNX Runtime is switched off (SLIMSCOPE_NO_ONNXRUNTIME is set)"
+                                       : "built without ONNX Runtime");
     if (options.runs < 1)
         return fail(ErrorCode::InvalidArgument, "runs must be at least 1, got " + std::to_string(options.runs));
     const auto cancelled = [cancel] { return cancel && cancel->isCancelled(); };

@@ -2,6 +2,7 @@
 // (an XML parser for HTML, poppler's pdftotext/pdfinfo/pdftoppm for PDF, Qt's JSON parser), exit codes, and the
 // comparison of a model with its int8 copy.
 #include "fixtures.h"
+#include "testenv.h"
 
 #include <QDir>
 #include <QFile>
@@ -157,10 +158,10 @@ private slots:
         const QString out = dir + QStringLiteral("/report.pdf");
         const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
         if (builtWithoutGui(run))
-            QSKIP("slimscope-cli was built without the GUI");
+            SLIMSCOPE_SKIP("slimscope-cli was built without the GUI");
         QVERIFY2(run.code == 0, describe(run));
         if (QStandardPaths::findExecutable(QStringLiteral("pdftotext")).isEmpty())
-            QSKIP("poppler-utils (pdftotext, pdfinfo, pdftoppm) are not installed");
+            SLIMSCOPE_SKIP("poppler-utils (pdftotext, pdfinfo, pdftoppm) are not installed");
         const Run text = runProgram(QStringLiteral("pdftotext"), { out, QStringLiteral("-") });
         QVERIFY2(text.code == 0, describe(text));
         QVERIFY(text.out.contains("convnet_fixture.onnx"));

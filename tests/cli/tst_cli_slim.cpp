@@ -2,6 +2,7 @@
 // sizes and parameter counts computed here from the fixtures, saved recipes that reproduce a run byte for byte.
 #include "clirun.h"
 #include "fixtures.h"
+#include "testenv.h"
 
 #include <QDir>
 #include <QFile>
@@ -334,7 +335,7 @@ private slots:
         const Run run = runCli({ QStringLiteral("verify"), m_linear, m_linear, QStringLiteral("--format"),
             QStringLiteral("json"), QStringLiteral("--runs"), QStringLiteral("2") });
         if (builtWithoutRuntime(run))
-            QSKIP("built without ONNX Runtime");
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
         QVERIFY2(run.code == 0, qPrintable(describe(run)));
         QString error;
         const QJsonObject root = parseObject(run.out, error);
@@ -372,7 +373,7 @@ private slots:
         const Run run = slim({ m_bloated, QStringLiteral("-o"), out, QStringLiteral("--cleanup"),
             QStringLiteral("--verify"), QStringLiteral("--format"), QStringLiteral("json") });
         if (builtWithoutRuntime(run))
-            QSKIP("built without ONNX Runtime");
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
         QVERIFY2(run.code == 0, qPrintable(describe(run)));
         QString error;
         const QJsonObject root = parseObject(run.out, error);

@@ -3,6 +3,7 @@
 // Helpers for tst_slim: recipes by name, slimming a file to disk, and reading what was written with protobuf alone
 // (never through the loader under test), plus the test's own rules for which tensors a default scope selects.
 
+#include "testenv.h"
 #include "fixtures.h"
 #include "runtime/inputs.h"
 #include "runtime/session.h"
@@ -472,7 +473,7 @@ private:
 #define REQUIRE_RUNTIME()                                                                                              \
     do {                                                                                                               \
         if constexpr (SLIMSCOPE_HAVE_ONNXRUNTIME == 0)                                                                 \
-            QSKIP("built without ONNX Runtime");                                                                       \
+            SLIMSCOPE_SKIP("built without ONNX Runtime");                                                                       \
     } while (false)
 
 #define TRY_SLIM(var, ...)                                                                                             \

@@ -6,6 +6,8 @@
 #include "model/modelfile.h"
 
 #include <QFile>
+#include <grp.h>
+#include <sys/wait.h>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -293,14 +295,38 @@ private slots:
         expectError(file.toStdString(), static_cast<ErrorCode>(code), needles);
     }
 
+    // Root reads any file: as root, a forked copy of this process drops to nobody (no exec: the build tree may
+    // sit under a folder only root can enter) and makes the check there.
     void permissionDenied()
     {
-        if (::geteuid() == 0)
-            QSKIP("root reads files whatever their permissions");
         const fs::path file = save("noperm", rawModel({ 4 }, 16));
         fs::permissions(file, fs::perms::none);
-        expectError(file, ErrorCode::PermissionDenied, { "Permission denied" });
+        if (::geteuid() != 0) {
+            expectError(file, ErrorCode::PermissionDenied, { "Permission denied" });
+            fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+            return;
+        }
+        fs::permissions(file.parent_path(), fs::perms::others_exec, std::filesystem::perm_options::add);
+        const pid_t child = ::fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            constexpr uid_t nobody = 65534;
+            if (::setgroups(0, nullptr) != 0 || ::setgid(nobody) != 0 || ::setuid(nobody) != 0)
+                ::_exit(10);
+            const auto loaded = ModelFile::load(file);
+            if (loaded)
+                ::_exit(11);
+            if (loaded.error().code != ErrorCode::PermissionDenied)
+                ::_exit(12);
+            const std::string& message = loaded.error().message;
+            ::_exit(message.rfind(file.string() + ": ", 0) == 0 && message.find("Permission denied") != std::string::npos ? 0 : 13);
+        }
+        int status = 0;
+        QCOMPARE(::waitpid(child, &status, 0), child);
         fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write);
+        QVERIFY(WIFEXITED(status));
+        // 10: could not drop to nobody; 11: loaded; 12: another error code; 13: the message lacks path or reason.
+        QCOMPARE(WEXITSTATUS(status), 0);
     }
 
     // A FIFO has no size and may never deliver bytes: it must be refused, not waited on.

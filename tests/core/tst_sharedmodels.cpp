@@ -2,6 +2,8 @@
 // Debian's python3-onnx + numpy (../shared/tools/onnx_truth.py). Skipped when either is absent.
 #include "analysis/analysis.h"
 
+#include "testenv.h"
+
 #include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
@@ -21,15 +23,9 @@ namespace {
 
 const QString kPython = QStringLiteral("/usr/bin/python3");
 
-QString modelsDir()
-{
-    return QStringLiteral(SLIMSCOPE_SHARED_MODELS);
-}
+QString modelsDir() { return slimscope::testing::sharedModelsDir(); }
 
-QString truthScript()
-{
-    return QDir(QStringLiteral(SLIMSCOPE_SHARED_TOOLS)).filePath(QStringLiteral("onnx_truth.py"));
-}
+QString truthScript() { return QDir(slimscope::testing::sharedToolsDir()).filePath(QStringLiteral("onnx_truth.py")); }
 
 /// Zeros among a tensor's stored values. onnx_truth.py counts those only (a sparse initializer's values, not
 /// its implicit zeros), while TensorStats::zeros is over the dense tensor.
@@ -64,18 +60,18 @@ private:
 void TestSharedModels::initTestCase()
 {
     const QDir dir(modelsDir());
-    if (!dir.exists())
-        QSKIP(qPrintable(QStringLiteral("no reference models at %1").arg(modelsDir())));
-    if (!QFileInfo::exists(kPython) || !QFileInfo::exists(truthScript()))
-        QSKIP("no /usr/bin/python3 or onnx_truth.py");
+    SLIMSCOPE_REQUIRE_SHARED(modelsDir());
+    SLIMSCOPE_REQUIRE_SHARED(truthScript());
+    if (!QFileInfo::exists(kPython))
+        SLIMSCOPE_SKIP("no /usr/bin/python3 (Debian's python3 with python3-onnx and python3-numpy)");
     QProcess probe;
     probe.start(kPython, { QStringLiteral("-c"), QStringLiteral("import onnx, numpy") });
     if (!probe.waitForFinished(60000) || probe.exitStatus() != QProcess::NormalExit || probe.exitCode() != 0)
-        QSKIP("/usr/bin/python3 cannot import onnx and numpy");
+        SLIMSCOPE_SKIP("/usr/bin/python3 cannot import onnx and numpy (apt install python3-onnx python3-numpy)");
     for (const QString& name : dir.entryList({ QStringLiteral("*.onnx") }, QDir::Files, QDir::Name))
         m_models << dir.filePath(name);
     if (m_models.isEmpty())
-        QSKIP("the reference model folder holds no .onnx files");
+        SLIMSCOPE_SKIP(qPrintable(modelsDir() + QStringLiteral(" holds no .onnx files")));
 }
 
 void TestSharedModels::perModel()
@@ -164,8 +160,7 @@ void TestSharedModels::sha256()
 void TestSharedModels::sileroLegacyDuplicates()
 {
     const QString path = QDir(modelsDir()).filePath(QStringLiteral("silero_vad_legacy.onnx"));
-    if (!QFileInfo::exists(path))
-        QSKIP("silero_vad_legacy.onnx is absent");
+    SLIMSCOPE_REQUIRE_SHARED(path);
     QString error;
     const auto analysis = analysisOf(path, error);
     QVERIFY2(analysis, qPrintable(error));

@@ -268,9 +268,9 @@ private slots:
 
     void sharedSileroCleanup()
     {
-        const fs::path model = fs::path(SLIMSCOPE_SHARED_MODELS) / "silero_vad_legacy.onnx";
-        if (!fs::exists(model))
-            QSKIP("../shared/models/silero_vad_legacy.onnx is not present");
+        const QString shared = slimscope::testing::sharedModel(QStringLiteral("silero_vad_legacy.onnx"));
+        SLIMSCOPE_REQUIRE_SHARED(shared);
+        const fs::path model = shared.toStdString();
         const fs::path folder = m_models.outputDir(QStringLiteral("silero"));
         TRY_SLIM(s, model, recipeFor(QStringLiteral("cleanup")), folder / "slim.onnx");
         QCOMPARE(fs::file_size(folder / "slim.onnx"), s->result.preview.predictedFileBytes);
@@ -319,9 +319,9 @@ private slots:
         QFETCH(QString, kind);
         QFETCH(double, minRatio);
         QFETCH(double, minCosine);
-        const fs::path model = fs::path(SLIMSCOPE_SHARED_MODELS) / file.toStdString();
-        if (!fs::exists(model))
-            QSKIP("the model is not in ../shared/models");
+        const QString shared = slimscope::testing::sharedModel(file);
+        SLIMSCOPE_REQUIRE_SHARED(shared);
+        const fs::path model = shared.toStdString();
         const fs::path out = m_models.outputDir(kind) / "slim.onnx";
         TRY_SLIM(s, model, recipeFor(kind), out);
         QCOMPARE(fs::file_size(out), s->result.preview.predictedFileBytes);
