@@ -12,5 +12,6 @@ for attempt in 1 2 3; do
     fi
     sleep 5
 done
+scripts/check-format.sh
 scripts/build.sh
 ctest --test-dir build --output-on-failure --no-tests=error --timeout 600 "$@"

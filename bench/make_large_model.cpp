@@ -27,7 +27,8 @@ int main(int argc, char** argv)
         const std::string name = "layer" + std::to_string(layer);
         builder.addFloatInitializer(name + ".weight", { width, width }, weights);
         builder.addFloatInitializer(name + ".bias", { width }, std::vector<float>(width, 0.01f));
-        auto& gemm = builder.addNode("Gemm", { previous, name + ".weight", name + ".bias" }, { name + ".out" }, name + "/Gemm");
+        auto& gemm = builder.addNode(
+            "Gemm", { previous, name + ".weight", name + ".bias" }, { name + ".out" }, name + "/Gemm");
         slimscope::fixtures::ModelBuilder::addAttrInt(gemm, "transB", 1);
         previous = name + ".out";
     }

@@ -9,6 +9,7 @@ PACKAGES=(
     libqcustomplot-dev libssl-dev
     python3-onnx python3-numpy
     xvfb xauth fonts-dejavu-core poppler-utils
+    clang-format
 )
 
 missing=()

@@ -19,8 +19,7 @@ struct AnalysisJob::Run {
 
 AnalysisJob::AnalysisJob(QObject* parent)
     : QObject(parent)
-{
-}
+{ }
 
 AnalysisJob::~AnalysisJob()
 {
@@ -30,7 +29,10 @@ AnalysisJob::~AnalysisJob()
         m_watcher->waitForFinished();
 }
 
-bool AnalysisJob::isRunning() const { return m_watcher && m_watcher->isRunning(); }
+bool AnalysisJob::isRunning() const
+{
+    return m_watcher && m_watcher->isRunning();
+}
 
 void AnalysisJob::cancel()
 {

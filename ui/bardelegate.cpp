@@ -9,8 +9,7 @@ namespace slimscope::ui {
 BarDelegate::BarDelegate(int barRole, QObject* parent)
     : QStyledItemDelegate(parent)
     , m_barRole(barRole)
-{
-}
+{ }
 
 void BarDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const
 {

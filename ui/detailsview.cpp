@@ -7,8 +7,14 @@
 namespace slimscope::ui {
 
 namespace {
-QString q(const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); }
-QString number(double value) { return QString::number(value, 'g', 6); }
+QString q(const std::string& text)
+{
+    return QString::fromStdString(text).toHtmlEscaped();
+}
+QString number(double value)
+{
+    return QString::number(value, 'g', 6);
+}
 }
 
 DetailsView::DetailsView(QWidget* parent)
@@ -31,9 +37,10 @@ void DetailsView::showLayer(int layerIndex)
         return;
     m_layer = layerIndex;
     const auto& layer = m_analysis->layers[static_cast<std::size_t>(layerIndex)];
-    QString html = QStringLiteral("<h3>%1</h3><p>%2 &middot; %3 params &middot; %4 &middot; MACs %5</p>")
-                       .arg(q(layer.name), q(layer.opType), q(core::humanCount(layer.params)), q(core::humanBytes(layer.bytes)),
-                           layer.macs ? q(core::humanCount(*layer.macs)) : tr("unknown"));
+    QString html
+        = QStringLiteral("<h3>%1</h3><p>%2 &middot; %3 params &middot; %4 &middot; MACs %5</p>")
+              .arg(q(layer.name), q(layer.opType), q(core::humanCount(layer.params)), q(core::humanBytes(layer.bytes)),
+                  layer.macs ? q(core::humanCount(*layer.macs)) : tr("unknown"));
     if (!layer.shapeError.empty())
         html += QStringLiteral("<p style='color:#b55'>%1</p>").arg(q(layer.shapeError));
     for (const int t : layer.tensors) {
@@ -42,12 +49,17 @@ void DetailsView::showLayer(int layerIndex)
         const auto row = [&](const QString& label, const QString& value) {
             html += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(label, value);
         };
-        row(tr("Stored as"), q(std::string(core::model::storageName(tensor.storage))) + (tensor.external ? tr(" (external data)") : QString()));
+        row(tr("Stored as"),
+            q(std::string(core::model::storageName(tensor.storage)))
+                + (tensor.external ? tr(" (external data)") : QString()));
         row(tr("Dtype, shape"), q(tensor.dtype + " " + core::shapeString(tensor.shape)));
         row(tr("Elements"), QString::number(tensor.elements));
         row(tr("Bytes"), QStringLiteral("%1 (%2)").arg(q(core::humanBytes(tensor.bytes))).arg(tensor.bytes));
-        row(tr("Zeros"), QStringLiteral("%1 (%2)%3").arg(tensor.zeros).arg(q(core::humanPercent(tensor.sparsity)),
-                             tensor.zerosAgainstZeroPoint ? tr(", counted against the zero point") : QString()));
+        row(tr("Zeros"),
+            QStringLiteral("%1 (%2)%3")
+                .arg(tensor.zeros)
+                .arg(q(core::humanPercent(tensor.sparsity)),
+                    tensor.zerosAgainstZeroPoint ? tr(", counted against the zero point") : QString()));
         if (tensor.values.computed) {
             row(tr("Min / max"), number(tensor.values.min) + QStringLiteral(" / ") + number(tensor.values.max));
             row(tr("Mean / std"), number(tensor.values.mean) + QStringLiteral(" / ") + number(tensor.values.std));
@@ -61,7 +73,8 @@ void DetailsView::showLayer(int layerIndex)
         html += QStringLiteral("</table>");
         for (const auto& finding : m_analysis->findings)
             if (std::ranges::find(finding.tensors, tensor.name) != finding.tensors.end())
-                html += QStringLiteral("<p>&#9888; <b>%1</b>: %2<br><i>%3</i></p>").arg(q(finding.kind), q(finding.message), q(finding.fix));
+                html += QStringLiteral("<p>&#9888; <b>%1</b>: %2<br><i>%3</i></p>")
+                            .arg(q(finding.kind), q(finding.message), q(finding.fix));
     }
     if (layer.tensors.empty())
         html += tr("<p>This node stores no weights.</p>");

@@ -23,8 +23,7 @@ QColor severityColour(core::analysis::Severity severity)
 
 FindingsModel::FindingsModel(QObject* parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 void FindingsModel::setAnalysis(const AnalysisPtr& analysis)
 {
@@ -38,7 +37,10 @@ int FindingsModel::rowCount(const QModelIndex& parent) const
     return parent.isValid() || !m_analysis ? 0 : static_cast<int>(m_analysis->findings.size());
 }
 
-int FindingsModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int FindingsModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant FindingsModel::data(const QModelIndex& index, int role) const
 {

@@ -7,13 +7,15 @@
 namespace slimscope::ui {
 
 namespace {
-QString text(const std::string& value) { return QString::fromStdString(value); }
+QString text(const std::string& value)
+{
+    return QString::fromStdString(value);
+}
 }
 
 LayersModel::LayersModel(QObject* parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 void LayersModel::setAnalysis(const AnalysisPtr& analysis)
 {
@@ -62,14 +64,16 @@ Qt::ItemFlags LayersModel::flags(const QModelIndex& index) const
     Qt::ItemFlags flags = QAbstractTableModel::flags(index);
     // Only layers that hold weights can be ticked: they are what a slimming scope selects.
     if (index.isValid() && index.column() == Name && m_analysis
-        && !m_analysis->layers[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(index.row())].layer)].tensors.empty())
+        && !m_analysis->layers[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(index.row())].layer)]
+                .tensors.empty())
         flags |= Qt::ItemIsUserCheckable;
     return flags;
 }
 
 bool LayersModel::setData(const QModelIndex& index, const QVariant& value, int role)
 {
-    if (!index.isValid() || index.column() != Name || role != Qt::CheckStateRole || !(flags(index) & Qt::ItemIsUserCheckable))
+    if (!index.isValid() || index.column() != Name || role != Qt::CheckStateRole
+        || !(flags(index) & Qt::ItemIsUserCheckable))
         return false;
     const int layer = m_rows[static_cast<std::size_t>(index.row())].layer;
     if (value.value<Qt::CheckState>() == Qt::Checked)
@@ -86,7 +90,10 @@ int LayersModel::rowCount(const QModelIndex& parent) const
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
 
-int LayersModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+int LayersModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
 
 QVariant LayersModel::data(const QModelIndex& index, int role) const
 {

@@ -5,9 +5,9 @@
 
 #include <QHeaderView>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSortFilterProxyModel>
 #include <QTableView>
-#include <QRegularExpression>
 #include <QTimer>
 #include <QVBoxLayout>
 
@@ -47,10 +47,11 @@ LayersView::LayersView(QWidget* parent)
     m_table->horizontalHeader()->setResizeContentsPrecision(200); // sample rows: measuring 10,000 costs ~25 ms
     m_table->setItemDelegate(new BarDelegate(LayersModel::BarRole, m_table));
     m_table->sortByColumn(LayersModel::Bytes, Qt::DescendingOrder);
-    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
-        if (current.isValid())
-            emit layerSelected(current.data(LayersModel::LayerIndexRole).toInt());
-    });
+    connect(
+        m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+            if (current.isValid())
+                emit layerSelected(current.data(LayersModel::LayerIndexRole).toInt());
+        });
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);

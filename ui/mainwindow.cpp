@@ -1,5 +1,10 @@
 #include "mainwindow.h"
 
+#include "charts/beforeafterchart.h"
+#include "charts/dtypechart.h"
+#include "charts/histogramchart.h"
+#include "charts/paretochart.h"
+#include "charts/sparsitychart.h"
 #include "detailsview.h"
 #include "findingsmodel.h"
 #include "layersmodel.h"
@@ -8,42 +13,37 @@
 #include "samplemodel.h"
 #include "slimpanel.h"
 #include "treemapwidget.h"
-#include "charts/beforeafterchart.h"
-#include "charts/dtypechart.h"
-#include "charts/histogramchart.h"
-#include "charts/paretochart.h"
-#include "charts/sparsitychart.h"
 
 #include <QCheckBox>
 
-#include <unordered_map>
 #include "summaryview.h"
 #include "support/format.h"
+#include <unordered_map>
 
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHeaderView>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QStackedWidget>
 #include <QStatusBar>
-#include <QComboBox>
-#include <QDockWidget>
-#include <QHeaderView>
-#include <QSortFilterProxyModel>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolButton>
-#include <QMessageBox>
 #include <QUndoStack>
 #include <QVBoxLayout>
 
@@ -136,7 +136,8 @@ void MainWindow::buildMenus()
     });
     loadRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     QAction* saveRecipe = file->addAction(tr("Save &Recipe…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Save recipe"), QStringLiteral("recipe.json"), tr("Recipes (*.json)"));
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save recipe"), QStringLiteral("recipe.json"), tr("Recipes (*.json)"));
         QString error;
         if (!path.isEmpty() && !m_slim->saveRecipe(path, &error))
             showBanner(error);
@@ -190,7 +191,8 @@ void MainWindow::buildMenus()
     QAction* exportAction = slimMenu->addAction(tr("&Export Slimmed Model…"), this, [this] {
         if (!m_analysis)
             return;
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export slimmed model"), QString(), tr("ONNX models (*.onnx)"));
+        const QString path
+            = QFileDialog::getSaveFileName(this, tr("Export slimmed model"), QString(), tr("ONNX models (*.onnx)"));
         if (!path.isEmpty())
             m_slim->exportTo(path);
     });
@@ -357,7 +359,8 @@ void MainWindow::showPreviewInCharts(const std::shared_ptr<const core::slim::Sli
         std::vector<const core::slim::TensorChange*> rows;
         for (const auto& change : preview->preview.tensors)
             rows.push_back(&change);
-        std::ranges::stable_sort(rows, std::greater {}, [](const core::slim::TensorChange* c) { return c->bytesBefore; });
+        std::ranges::stable_sort(
+            rows, std::greater {}, [](const core::slim::TensorChange* c) { return c->bytesBefore; });
         for (std::size_t i = 0; i < rows.size() && i < 40; ++i) {
             names << QString::fromStdString(rows[i]->name);
             before << static_cast<double>(rows[i]->bytesBefore);
@@ -375,7 +378,9 @@ void MainWindow::selectLayer(int layerIndex)
     if (m_analysis && layerIndex >= 0 && layerIndex < static_cast<int>(m_analysis->layers.size())) {
         int largest = -1;
         for (const int t : m_analysis->layers[static_cast<std::size_t>(layerIndex)].tensors)
-            if (largest < 0 || m_analysis->tensors[static_cast<std::size_t>(t)].bytes > m_analysis->tensors[static_cast<std::size_t>(largest)].bytes)
+            if (largest < 0
+                || m_analysis->tensors[static_cast<std::size_t>(t)].bytes
+                    > m_analysis->tensors[static_cast<std::size_t>(largest)].bytes)
                 largest = t;
         if (largest >= 0) {
             m_histogram->setTensor(m_analysis, largest);
@@ -395,8 +400,10 @@ bool MainWindow::applyFix(int findingIndex)
     scope.include = { "(?!)" }; // matches nothing: only the finding's tensors are in scope
     Recipe recipe = m_slim->recipe();
     const std::string& kind = finding.kind;
-    if (kind == "duplicate_tensor" || kind == "unused_tensor" || kind == "dead_node" || kind == "initializer_as_input") {
-        const bool present = std::ranges::any_of(recipe.steps, [](const Step& s) { return std::holds_alternative<CleanupStep>(s.params); });
+    if (kind == "duplicate_tensor" || kind == "unused_tensor" || kind == "dead_node"
+        || kind == "initializer_as_input") {
+        const bool present = std::ranges::any_of(
+            recipe.steps, [](const Step& s) { return std::holds_alternative<CleanupStep>(s.params); });
         if (!present)
             recipe.steps.insert(recipe.steps.begin(), Step { CleanupStep {}, Scope {}, true });
     } else if (kind == "dense_zeros") {
@@ -404,7 +411,9 @@ bool MainWindow::applyFix(int findingIndex)
     } else if (kind == "float64_weights") {
         recipe.steps.push_back({ QuantizeStep {}, scope, true });
     } else {
-        statusBar()->showMessage(tr("No automatic fix for %1 yet: %2").arg(QString::fromStdString(kind), QString::fromStdString(finding.fix)), 8000);
+        statusBar()->showMessage(tr("No automatic fix for %1 yet: %2")
+                                     .arg(QString::fromStdString(kind), QString::fromStdString(finding.fix)),
+            8000);
         return false;
     }
     m_slim->setRecipe(recipe);
@@ -448,7 +457,8 @@ QWidget* MainWindow::buildWelcomePage()
     m_welcomeRecent->setMaximumWidth(520);
     m_welcomeRecent->setMaximumHeight(160);
     m_welcomeRecent->setToolTip(tr("Recently opened models; double-click to open"));
-    connect(m_welcomeRecent, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { openModel(item->text()); });
+    connect(
+        m_welcomeRecent, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { openModel(item->text()); });
     auto* recentTitle = new QLabel(tr("Recent models"), page);
     layout->addSpacing(16);
     layout->addWidget(recentTitle, 0, Qt::AlignHCenter);
@@ -503,10 +513,11 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     m_pages->setCurrentWidget(m_views);
     const auto& model = analysis->model;
     setWindowTitle(tr("%1 — Slimscope").arg(QFileInfo(QString::fromStdString(model.path)).fileName()));
-    m_status->setText(tr("%1   %2   %3 params   %4 weights")
-                          .arg(QString::fromStdString(model.path), QString::fromStdString(core::humanBytes(model.fileBytes)),
-                              QString::fromStdString(core::humanCount(model.params)),
-                              QString::fromStdString(core::humanBytes(model.weightBytes))));
+    m_status->setText(
+        tr("%1   %2   %3 params   %4 weights")
+            .arg(QString::fromStdString(model.path), QString::fromStdString(core::humanBytes(model.fileBytes)),
+                QString::fromStdString(core::humanCount(model.params)),
+                QString::fromStdString(core::humanBytes(model.weightBytes))));
     addRecentFile(QString::fromStdString(model.path));
     emit analysisReady();
 }
@@ -531,7 +542,10 @@ void MainWindow::showBanner(const QString& message)
     m_banner->show();
 }
 
-QString MainWindow::bannerText() const { return m_banner->isVisible() ? m_banner->text() : QString(); }
+QString MainWindow::bannerText() const
+{
+    return m_banner->isVisible() ? m_banner->text() : QString();
+}
 
 void MainWindow::addRecentFile(const QString& path)
 {

@@ -13,8 +13,7 @@ struct PreviewJob::Run {
 
 PreviewJob::PreviewJob(QObject* parent)
     : QObject(parent)
-{
-}
+{ }
 
 PreviewJob::~PreviewJob()
 {
@@ -25,7 +24,10 @@ PreviewJob::~PreviewJob()
         watcher->waitForFinished();
 }
 
-bool PreviewJob::isRunning() const { return m_running > 0; }
+bool PreviewJob::isRunning() const
+{
+    return m_running > 0;
+}
 
 void PreviewJob::cancel()
 {

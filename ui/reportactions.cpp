@@ -87,7 +87,8 @@ core::Result<void> writeReportFile(const std::filesystem::path& path, const core
             const auto& destination = output->destination();
             charts = renderReportCharts(input, { 960, 480 }, destination.stem().string());
             for (const auto& chart : charts)
-                if (auto written = core::writeOutput(destination.parent_path() / chart.fileName, chart.png, inputs); !written)
+                if (auto written = core::writeOutput(destination.parent_path() / chart.fileName, chart.png, inputs);
+                    !written)
                     return done(written);
         }
         core::report::writeReportMarkdown(text, input, charts);
@@ -113,7 +114,8 @@ QString exportReportWithDialog(QWidget* parent, const core::report::ReportInput&
         path += QStringLiteral(".html");
     core::report::ReportInput withTime = input;
     withTime.generatedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
-    const auto inputs = input.analysis->modelFile ? input.analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};
+    const auto inputs
+        = input.analysis->modelFile ? input.analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};
     if (auto written = writeReportFile(path.toStdString(), withTime, {}, inputs); !written) {
         QMessageBox::warning(parent, QObject::tr("Export Report"),
             QObject::tr("Could not write the report: %1").arg(QString::fromStdString(written.error().message)));

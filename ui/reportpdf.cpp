@@ -7,11 +7,11 @@
 #include "support/format.h"
 #include "support/output.h"
 
+#include <QBuffer>
 #include <QFileInfo>
 #include <QFontMetricsF>
 #include <QPageLayout>
 #include <QPdfWriter>
-#include <QBuffer>
 
 #include <algorithm>
 #include <numeric>
@@ -521,7 +521,8 @@ core::Result<void> writeReportPdf(const QString& path, const core::report::Repor
     auto pdf = renderReportPdf(input);
     if (!pdf)
         return std::unexpected(pdf.error());
-    auto written = core::writeOutput(path.toStdString(), std::string_view(pdf->constData(), static_cast<std::size_t>(pdf->size())));
+    auto written = core::writeOutput(
+        path.toStdString(), std::string_view(pdf->constData(), static_cast<std::size_t>(pdf->size())));
     if (!written)
         return std::unexpected(written.error());
     return {};

@@ -3,8 +3,8 @@
 #include "report/verifywriters.h"
 #include "runtime/verify.h"
 #include "slim/exporter.h"
-#include "support/output.h"
 #include "support/format.h"
+#include "support/output.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -38,7 +38,10 @@ using namespace core::slim;
 
 namespace {
 
-QString q(const std::string& text) { return QString::fromStdString(text); }
+QString q(const std::string& text)
+{
+    return QString::fromStdString(text);
+}
 
 /// One recipe edit; consecutive edits with the same merge id (a slider being dragged) become one undo step.
 class RecipeCommand : public QUndoCommand {
@@ -49,8 +52,7 @@ public:
         , m_before(std::move(before))
         , m_after(std::move(after))
         , m_mergeId(mergeId)
-    {
-    }
+    { }
     void undo() override { m_panel->setRecipe(m_before, false); }
     void redo() override { m_panel->setRecipe(m_after, false); }
     int id() const override { return m_mergeId; }
@@ -108,7 +110,9 @@ void SlimPanel::buildUi()
     addMenu->addAction(tr("Clean-up"), this, [this] { addStep(CleanupStep {}); });
     addMenu->addAction(tr("Prune"), this, [this] { addStep(PruneStep {}); });
     addMenu->addAction(tr("Quantize int8"), this, [this] { addStep(QuantizeStep {}); });
-    addMenu->addAction(tr("Quantize fp16"), this, [this] { addStep(QuantizeStep { QuantizeStep::Type::Fp16, true, true }); });
+    addMenu->addAction(tr("Quantize fp16"), this, [this] {
+        addStep(QuantizeStep { QuantizeStep::Type::Fp16, true, true });
+    });
     addMenu->addAction(tr("Sparse storage"), this, [this] { addStep(SparseStorageStep {}); });
     add->setMenu(addMenu);
     const auto button = [&](const QString& text, const QString& tip, auto slot) {
@@ -179,10 +183,12 @@ void SlimPanel::buildUi()
     connect(m_pruneSlider, &QSlider::valueChanged, this, [this](int value) {
         m_pruneValue->setText(QStringLiteral("%1 %").arg(value));
         // While the handle is dragged, every position lands in one undo step.
-        editCurrentStep([value](Step& step) {
-            if (auto* p = std::get_if<PruneStep>(&step.params))
-                p->sparsity = value / 100.0;
-        }, m_pruneSlider->isSliderDown() ? kMergePrune : -1);
+        editCurrentStep(
+            [value](Step& step) {
+                if (auto* p = std::get_if<PruneStep>(&step.params))
+                    p->sparsity = value / 100.0;
+            },
+            m_pruneSlider->isSliderDown() ? kMergePrune : -1);
     });
     connect(m_pruneMode, &QComboBox::currentIndexChanged, this, [this](int mode) {
         editCurrentStep([mode](Step& step) {
@@ -194,7 +200,8 @@ void SlimPanel::buildUi()
     auto* quantize = new QWidget(this);
     auto* quantizeLayout = new QFormLayout(quantize);
     m_quantizeType = new QComboBox(quantize);
-    m_quantizeType->addItems({ tr("int8 per channel"), tr("int8 per tensor"), tr("int8 asymmetric (uint8)"), tr("fp16") });
+    m_quantizeType->addItems(
+        { tr("int8 per channel"), tr("int8 per tensor"), tr("int8 asymmetric (uint8)"), tr("fp16") });
     quantizeLayout->addRow(tr("Type"), m_quantizeType);
     connect(m_quantizeType, &QComboBox::currentIndexChanged, this, [this](int type) {
         editCurrentStep([type](Step& step) {
@@ -233,7 +240,8 @@ void SlimPanel::buildUi()
         connect(edit, &QLineEdit::editingFinished, this, [this] {
             editCurrentStep([this](Step& step) {
                 const auto patterns = [](const QString& text) {
-                    return text.trimmed().isEmpty() ? std::vector<std::string> {} : std::vector<std::string> { text.trimmed().toStdString() };
+                    return text.trimmed().isEmpty() ? std::vector<std::string> {}
+                                                    : std::vector<std::string> { text.trimmed().toStdString() };
                 };
                 step.scope.include = patterns(m_include->text());
                 step.scope.exclude = patterns(m_exclude->text());
@@ -300,8 +308,11 @@ void SlimPanel::buildUi()
         if (!m_analysis)
             return;
         const QString input = q(m_analysis->model.path);
-        const QString suggestion = input.endsWith(QStringLiteral(".onnx")) ? input.chopped(5) + QStringLiteral("-slim.onnx") : input + QStringLiteral(".slim.onnx");
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export slimmed model"), suggestion, tr("ONNX models (*.onnx)"));
+        const QString suggestion = input.endsWith(QStringLiteral(".onnx"))
+            ? input.chopped(5) + QStringLiteral("-slim.onnx")
+            : input + QStringLiteral(".slim.onnx");
+        const QString path
+            = QFileDialog::getSaveFileName(this, tr("Export slimmed model"), suggestion, tr("ONNX models (*.onnx)"));
         if (!path.isEmpty())
             exportTo(path);
     });
@@ -384,12 +395,15 @@ void SlimPanel::showStepEditor(int row)
         m_pruneMode->setCurrentIndex(p->mode == PruneStep::Mode::Global ? 1 : 0);
         m_editors->setCurrentIndex(2);
     } else if (const auto* qz = std::get_if<QuantizeStep>(&step.params)) {
-        m_quantizeType->setCurrentIndex(qz->type == QuantizeStep::Type::Fp16 ? 3 : !qz->perChannel ? 1 : !qz->symmetric ? 2 : 0);
+        m_quantizeType->setCurrentIndex(qz->type == QuantizeStep::Type::Fp16 ? 3
+                : !qz->perChannel                                            ? 1
+                : !qz->symmetric                                             ? 2
+                                                                             : 0);
         m_editors->setCurrentIndex(3);
     } else if (const auto* sp = std::get_if<SparseStorageStep>(&step.params)) {
         m_sparsePolicy->setCurrentIndex(sp->policy == SparseStorageStep::Policy::Always ? 1
-                : sp->policy == SparseStorageStep::Policy::Never                       ? 2
-                                                                                       : 0);
+                : sp->policy == SparseStorageStep::Policy::Never                        ? 2
+                                                                                        : 0);
         m_editors->setCurrentIndex(4);
     }
     const bool onlyListed = step.scope.include.size() == 1 && step.scope.include.front() == "(?!)";
@@ -410,7 +424,8 @@ void SlimPanel::editCurrentStep(const std::function<void(Step&)>& edit, int merg
     if (next == m_recipe)
         return;
     if (!validateRecipe(next)) {
-        m_summary->setText(tr("<span style='color:#c33'>%1</span>").arg(q(validateRecipe(next).error().message).toHtmlEscaped()));
+        m_summary->setText(
+            tr("<span style='color:#c33'>%1</span>").arg(q(validateRecipe(next).error().message).toHtmlEscaped()));
         return;
     }
     setRecipe(next, true, mergeId);
@@ -432,7 +447,10 @@ void SlimPanel::schedulePreview()
     m_debounce->start();
 }
 
-QString SlimPanel::summaryText() const { return m_summary->text(); }
+QString SlimPanel::summaryText() const
+{
+    return m_summary->text();
+}
 
 void SlimPanel::setTickedTensors(std::vector<std::string> tensors)
 {
@@ -453,12 +471,16 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
 {
     m_preview = result;
     const Preview& p = result->preview;
-    const double saved = p.fileBytesBefore ? 1.0 - static_cast<double>(p.predictedFileBytes) / static_cast<double>(p.fileBytesBefore) : 0.0;
+    const double saved = p.fileBytesBefore
+        ? 1.0 - static_cast<double>(p.predictedFileBytes) / static_cast<double>(p.fileBytesBefore)
+        : 0.0;
     QString text = tr("<b>%1 → %2</b> (%3 saved) &nbsp; params %4 → %5")
                        .arg(q(core::humanBytes(p.fileBytesBefore)), q(core::humanBytes(p.predictedFileBytes)),
-                           q(core::humanPercent(saved)), q(core::humanCount(p.paramsBefore)), q(core::humanCount(p.paramsAfter)));
+                           q(core::humanPercent(saved)), q(core::humanCount(p.paramsBefore)),
+                           q(core::humanCount(p.paramsAfter)));
     for (const auto& step : p.steps)
-        text += QStringLiteral("<br>&bull; %1: %2").arg(q(step.description).toHtmlEscaped(), q(step.summary).toHtmlEscaped());
+        text += QStringLiteral("<br>&bull; %1: %2")
+                    .arg(q(step.description).toHtmlEscaped(), q(step.summary).toHtmlEscaped());
     for (const auto& d : p.diagnostics)
         text += QStringLiteral("<br><span style='color:#b80'>%1</span>").arg(q(d.message).toHtmlEscaped());
     m_summary->setText(text);
@@ -482,7 +504,8 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
         cell(1, q(core::humanBytes(t.bytesBefore)), tr("%1 bytes").arg(t.bytesBefore));
         cell(2, t.removed ? tr("removed") : q(core::humanBytes(t.bytesAfter)), tr("%1 bytes").arg(t.bytesAfter));
         cell(3, !t.hasError ? QString() : std::isinf(t.sqnrDb) ? tr("exact") : QString::number(t.sqnrDb, 'f', 1));
-        cell(4, t.hasError ? QString::number(t.relativeL2, 'e', 2) : QString(), t.hasError ? tr("max abs %1").arg(t.maxAbs) : QString());
+        cell(4, t.hasError ? QString::number(t.relativeL2, 'e', 2) : QString(),
+            t.hasError ? tr("max abs %1").arg(t.maxAbs) : QString());
     }
     emit previewChanged(result);
 }
@@ -500,7 +523,8 @@ bool SlimPanel::loadRecipe(const QString& path, QString* error)
 
 bool SlimPanel::saveRecipe(const QString& path, QString* error) const
 {
-    const auto inputs = m_analysis && m_analysis->modelFile ? m_analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};
+    const auto inputs
+        = m_analysis && m_analysis->modelFile ? m_analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};
     if (auto written = core::writeOutput(path.toStdString(), recipeToJson(m_recipe), inputs); !written) {
         *error = q(written.error().message);
         return false;
@@ -549,7 +573,8 @@ void SlimPanel::verify()
         m_verifyButton->setEnabled(true);
         const auto result = watcher->result();
         if (!result) {
-            m_verdict->setText(tr("<span style='color:#c33'>Verification failed: %1</span>").arg(q(result.error().message).toHtmlEscaped()));
+            m_verdict->setText(tr("<span style='color:#c33'>Verification failed: %1</span>")
+                                   .arg(q(result.error().message).toHtmlEscaped()));
             emit verified(q(result.error().message), false);
             return;
         }
@@ -557,13 +582,20 @@ void SlimPanel::verify()
         thresholds.minCosine = minCosine;
         thresholds.minTop1Agreement = minTop1;
         const bool pass = core::report::passes(*result, thresholds);
-        QString text = QStringLiteral("<b style='color:%1'>%2</b>").arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
+        QString text = QStringLiteral("<b style='color:%1'>%2</b>")
+                           .arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
         for (const auto& o : result->outputs) {
-            text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4").arg(q(o.name)).arg(o.cosine, 0, 'f', 6).arg(o.sqnrDb, 0, 'f', 1).arg(o.maxAbs, 0, 'g', 3);
+            text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4")
+                        .arg(q(o.name))
+                        .arg(o.cosine, 0, 'f', 6)
+                        .arg(o.sqnrDb, 0, 'f', 1)
+                        .arg(o.maxAbs, 0, 'g', 3);
             if (o.top1Agreement)
                 text += tr(", top-1 %1 %").arg(*o.top1Agreement * 100.0, 0, 'f', 1);
         }
-        text += tr("<br>latency %1 ms → %2 ms").arg(result->originalLatencyMs, 0, 'f', 2).arg(result->slimmedLatencyMs, 0, 'f', 2);
+        text += tr("<br>latency %1 ms → %2 ms")
+                    .arg(result->originalLatencyMs, 0, 'f', 2)
+                    .arg(result->slimmedLatencyMs, 0, 'f', 2);
         m_verdict->setText(text);
         emit verified(text, pass);
     });

@@ -12,12 +12,16 @@ using namespace core::analysis;
 
 namespace {
 
-QString q(const std::string& text) { return QString::fromStdString(text).toHtmlEscaped(); }
+QString q(const std::string& text)
+{
+    return QString::fromStdString(text).toHtmlEscaped();
+}
 
 QString bar(double fraction, const QString& colour)
 {
     const int width = std::clamp(static_cast<int>(fraction * 160.0 + 0.5), 1, 160);
-    return QStringLiteral("<table cellspacing=0 cellpadding=0><tr><td width=%1 height=10 bgcolor='%2'></td></tr></table>")
+    return QStringLiteral(
+        "<table cellspacing=0 cellpadding=0><tr><td width=%1 height=10 bgcolor='%2'></td></tr></table>")
         .arg(width)
         .arg(colour);
 }
@@ -60,17 +64,19 @@ void SummaryView::showLoading(const core::model::ModelFile& file)
     QString opsets;
     for (const auto& opset : proto.opset_import())
         opsets += (opsets.isEmpty() ? QString() : QStringLiteral(", "))
-            + q(opset.domain().empty() ? std::string("ai.onnx") : opset.domain()) + QLatin1Char(' ') + QString::number(opset.version());
-    setHtml(QStringLiteral("<html><body style='margin:12px'><h2>%1</h2><p style='color:gray'>%2</p>"
-                           "<p>%3 &middot; %4 weight tensors (%5) in %6 graph(s) &middot; IR %7, opsets %8 &middot; %9</p>"
-                           "<p><i>%10</i></p></body></html>")
-                .arg(q(file.path().filename().string()), q(file.path().string()), q(core::humanBytes(file.fileSize())))
-                .arg(file.weights().size())
-                .arg(q(core::humanBytes(bytes)))
-                .arg(file.graphs().size())
-                .arg(proto.ir_version())
-                .arg(opsets, q(proto.producer_name() + " " + proto.producer_version()),
-                    tr("Computing statistics, shapes and findings…")));
+            + q(opset.domain().empty() ? std::string("ai.onnx") : opset.domain()) + QLatin1Char(' ')
+            + QString::number(opset.version());
+    setHtml(
+        QStringLiteral("<html><body style='margin:12px'><h2>%1</h2><p style='color:gray'>%2</p>"
+                       "<p>%3 &middot; %4 weight tensors (%5) in %6 graph(s) &middot; IR %7, opsets %8 &middot; %9</p>"
+                       "<p><i>%10</i></p></body></html>")
+            .arg(q(file.path().filename().string()), q(file.path().string()), q(core::humanBytes(file.fileSize())))
+            .arg(file.weights().size())
+            .arg(q(core::humanBytes(bytes)))
+            .arg(file.graphs().size())
+            .arg(proto.ir_version())
+            .arg(opsets, q(proto.producer_name() + " " + proto.producer_version()),
+                tr("Computing statistics, shapes and findings…")));
 }
 
 QString SummaryView::render(const Analysis& a) const
@@ -101,9 +107,11 @@ QString SummaryView::render(const Analysis& a) const
 
     html += QStringLiteral("<h3>%1</h3><table cellspacing=4>").arg(tr("Bytes by dtype"));
     for (const auto& total : a.byDtype) {
-        const double share = m.weightBytes ? static_cast<double>(total.bytes) / static_cast<double>(m.weightBytes) : 0.0;
+        const double share
+            = m.weightBytes ? static_cast<double>(total.bytes) / static_cast<double>(m.weightBytes) : 0.0;
         html += QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td align=right>%3</td><td>%4</td></tr>")
-                    .arg(q(total.dtype), q(core::humanBytes(total.bytes)), q(core::humanPercent(share)), bar(share, accent));
+                    .arg(q(total.dtype), q(core::humanBytes(total.bytes)), q(core::humanPercent(share)),
+                        bar(share, accent));
     }
     html += QStringLiteral("</table>");
 
@@ -116,10 +124,12 @@ QString SummaryView::render(const Analysis& a) const
         layers.resize(10);
     html += QStringLiteral("<h3>%1</h3><table cellspacing=4>").arg(tr("Top layers by bytes"));
     for (const auto* layer : layers) {
-        const double share = m.weightBytes ? static_cast<double>(layer->bytes) / static_cast<double>(m.weightBytes) : 0.0;
-        html += QStringLiteral("<tr><td>%1</td><td>%2</td><td align=right>%3</td><td align=right>%4</td><td>%5</td></tr>")
-                    .arg(q(layer->name), q(layer->opType), q(core::humanBytes(layer->bytes)), q(core::humanPercent(share)),
-                        bar(share, accent));
+        const double share
+            = m.weightBytes ? static_cast<double>(layer->bytes) / static_cast<double>(m.weightBytes) : 0.0;
+        html += QStringLiteral(
+            "<tr><td>%1</td><td>%2</td><td align=right>%3</td><td align=right>%4</td><td>%5</td></tr>")
+                    .arg(q(layer->name), q(layer->opType), q(core::humanBytes(layer->bytes)),
+                        q(core::humanPercent(share)), bar(share, accent));
     }
     html += QStringLiteral("</table>");
 
@@ -133,8 +143,8 @@ QString SummaryView::render(const Analysis& a) const
     for (const auto& finding : a.findings)
         html += QStringLiteral("<tr><td><font color='%1'>&#9679;</font> %2</td><td align=right>%3</td><td>%4<br>"
                                "<span style='color:gray'>%5</span></td></tr>")
-                    .arg(severityColour(finding.severity), q(finding.kind), q(core::humanBytes(finding.bytesRecoverable)),
-                        q(finding.message), q(finding.fix));
+                    .arg(severityColour(finding.severity), q(finding.kind),
+                        q(core::humanBytes(finding.bytesRecoverable)), q(finding.message), q(finding.fix));
     html += QStringLiteral("</table>");
     if (!a.diagnostics.empty()) {
         html += QStringLiteral("<h3>%1</h3><ul>").arg(tr("Diagnostics"));

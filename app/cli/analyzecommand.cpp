@@ -88,7 +88,7 @@ int runAnalyze(const std::vector<std::string>& args)
         report::writeAnalysisJson(text, a);
     else if (parsed.format == "csv")
         report::writeAnalysisCsv(text, a,
-            parsed.rows == "layers" ? report::Rows::Layers
+            parsed.rows == "layers"         ? report::Rows::Layers
                 : parsed.rows == "findings" ? report::Rows::Findings
                                             : report::Rows::Tensors);
     else if (parsed.format == "markdown")

@@ -14,8 +14,7 @@ class Args {
 public:
     explicit Args(std::vector<std::string> args)
         : m_args(std::move(args))
-    {
-    }
+    { }
 
     bool done() const { return m_index >= m_args.size(); }
     const std::string& peek() const { return m_args[m_index]; }
@@ -88,8 +87,8 @@ int errorExit(const core::Error& error);
 std::optional<int> checkOutput(const std::optional<std::string>& output, const std::vector<core::InputFile>& inputs);
 /// Writes a command's document to `output` through the output module (`-` or no output: standard output; a
 /// regular file atomically; a device or FIFO written through), refusing any of `inputs`; the exit status.
-int emitOutput(const std::optional<std::string>& output, const std::string& text,
-    const std::vector<core::InputFile>& inputs = {});
+int emitOutput(
+    const std::optional<std::string>& output, const std::string& text, const std::vector<core::InputFile>& inputs = {});
 
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);

@@ -1,7 +1,6 @@
 // slimscope-cli: headless analysis, slimming and verification of ONNX models.
 #include "args.h"
 
-
 #include <csignal>
 #include <exception>
 #include <iostream>
@@ -116,7 +115,8 @@ int usageError(const std::string& message)
     return kExitUsage;
 }
 
-int emitOutput(const std::optional<std::string>& output, const std::string& text, const std::vector<core::InputFile>& inputs)
+int emitOutput(
+    const std::optional<std::string>& output, const std::string& text, const std::vector<core::InputFile>& inputs)
 {
     auto target = core::Output::open(output.value_or("-"), inputs);
     if (!target)

@@ -3,11 +3,11 @@
 
 #include "model/modelfile.h"
 #include "report/slimwriters.h"
+#include "report/verifywriters.h"
+#include "runtime/verify.h"
 #include "slim/exporter.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
-#include "report/verifywriters.h"
-#include "runtime/verify.h"
 
 #include <filesystem>
 #include <fstream>
@@ -79,7 +79,8 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& 
             if (value)
                 parsed.pruneMode = *value == "global" ? slim::PruneStep::Mode::Global : slim::PruneStep::Mode::Layer;
         } else if (args.option("--quantize", value, error)) {
-            if (value && *value != "int8" && *value != "int8-per-tensor" && *value != "int8-asymmetric" && *value != "fp16")
+            if (value && *value != "int8" && *value != "int8-per-tensor" && *value != "int8-asymmetric"
+                && *value != "fp16")
                 return "--quantize is int8, int8-per-tensor, int8-asymmetric or fp16, not '" + *value + "'";
             parsed.quantize = value;
         } else if (args.option("--sparse-storage", value, error)) {
@@ -203,17 +204,19 @@ int runSlim(const std::vector<std::string>& raw)
             return errorExit(opened.error());
         output = std::move(*opened);
         if (args.externalData && !output->isRegularFile())
-            return usageError("--external-data needs a regular file as output (its data file goes beside it), not "
-                + output->name());
+            return usageError(
+                "--external-data needs a regular file as output (its data file goes beside it), not " + output->name());
         if (args.verify && !output->isRegularFile())
-            return usageError("--verify runs the written model, so it needs a regular file as output, not " + output->name());
+            return usageError(
+                "--verify runs the written model, so it needs a regular file as output, not " + output->name());
     }
     if (auto refused = checkOutput(args.saveRecipe, inputs))
         return *refused;
     auto recipe = buildRecipe(args);
     if (!recipe)
-        return recipe.error().code == ErrorCode::InvalidArgument && !args.recipeFile ? usageError(recipe.error().message)
-                                                                                    : modelError(recipe.error().message);
+        return recipe.error().code == ErrorCode::InvalidArgument && !args.recipeFile
+            ? usageError(recipe.error().message)
+            : modelError(recipe.error().message);
     auto file = model::ModelFile::load(args.model);
     if (!file)
         return modelError(file.error().message);
@@ -228,7 +231,8 @@ int runSlim(const std::vector<std::string>& raw)
         if (!exported)
             return errorExit(exported.error());
         written = std::move(*exported);
-        result->preview.diagnostics.insert(result->preview.diagnostics.end(), written->diagnostics.begin(), written->diagnostics.end());
+        result->preview.diagnostics.insert(
+            result->preview.diagnostics.end(), written->diagnostics.begin(), written->diagnostics.end());
     }
     if (args.saveRecipe) {
         std::vector<InputFile> notThese = (*file)->inputFiles();

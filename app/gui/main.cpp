@@ -1,10 +1,10 @@
 // slimscope: the desktop application.
-#include "mainwindow.h"
 #include "layersview.h"
+#include "mainwindow.h"
 
-#include <QTableView>
 #include "samplemodel.h"
 #include "slimpanel.h"
+#include <QTableView>
 
 #include "support/output.h"
 
@@ -34,10 +34,11 @@ int main(int argc, char** argv)
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("ONNX model to open"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Render the window to a PNG file and exit."), QStringLiteral("file"));
-    const QCommandLineOption view(QStringLiteral("view"), QStringLiteral("View to show: summary, layers, findings, slim, charts, treemap."), QStringLiteral("view"),
+    const QCommandLineOption view(QStringLiteral("view"),
+        QStringLiteral("View to show: summary, layers, findings, slim, charts, treemap."), QStringLiteral("view"),
         QStringLiteral("summary"));
-    const QCommandLineOption recipe(QStringLiteral("recipe"), QStringLiteral("Load a slimming recipe (JSON) into the Slim view."),
-        QStringLiteral("file"));
+    const QCommandLineOption recipe(QStringLiteral("recipe"),
+        QStringLiteral("Load a slimming recipe (JSON) into the Slim view."), QStringLiteral("file"));
     parser.addOption(screenshot);
     parser.addOption(view);
     parser.addOption(recipe);
@@ -54,8 +55,8 @@ int main(int argc, char** argv)
             QBuffer buffer(&png);
             buffer.open(QIODevice::WriteOnly);
             window.grab().save(&buffer, "PNG");
-            const auto saved
-                = slimscope::core::writeOutput(out.toStdString(), std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
+            const auto saved = slimscope::core::writeOutput(
+                out.toStdString(), std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
             if (!saved)
                 std::fprintf(stderr, "slimscope: %s\n", saved.error().message.c_str());
             QApplication::exit(saved ? 0 : 1);
@@ -95,10 +96,13 @@ int main(int argc, char** argv)
     if (!models.isEmpty())
         window.openModel(models.first());
     if (parser.isSet(recipe))
-        QObject::connect(&window, &slimscope::ui::MainWindow::analysisReady, &app, [&window, &parser, &recipe] {
-            QString error;
-            if (!window.slimPanel()->loadRecipe(parser.value(recipe), &error))
-                std::fprintf(stderr, "slimscope: %s\n", qPrintable(error));
-        }, Qt::SingleShotConnection);
+        QObject::connect(
+            &window, &slimscope::ui::MainWindow::analysisReady, &app,
+            [&window, &parser, &recipe] {
+                QString error;
+                if (!window.slimPanel()->loadRecipe(parser.value(recipe), &error))
+                    std::fprintf(stderr, "slimscope: %s\n", qPrintable(error));
+            },
+            Qt::SingleShotConnection);
     return app.exec();
 }

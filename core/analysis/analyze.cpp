@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <map>
-#include <unordered_set>
 #include <thread>
+#include <unordered_set>
 
 namespace slimscope::core::analysis {
 
@@ -94,8 +94,8 @@ std::map<int, ZeroPoint> zeroPointsOfQuantizedWeights(const ModelFile& file, con
                 const auto rank = static_cast<std::int64_t>(xw.shape.size());
                 if (axis < 0)
                     axis += rank;
-                if (axis < 0 || axis >= rank || xw.shape[static_cast<std::size_t>(axis)]
-                        != static_cast<std::int64_t>(point.values.size()))
+                if (axis < 0 || axis >= rank
+                    || xw.shape[static_cast<std::size_t>(axis)] != static_cast<std::int64_t>(point.values.size()))
                     continue;
                 for (std::int64_t d = axis + 1; d < rank; ++d)
                     point.inner *= static_cast<std::uint64_t>(xw.shape[static_cast<std::size_t>(d)]);
@@ -106,8 +106,8 @@ std::map<int, ZeroPoint> zeroPointsOfQuantizedWeights(const ModelFile& file, con
     return result;
 }
 
-Result<void> computeTensorStats(Analysis& analysis, const detail::WeightScopes& scopes, const Progress& progress,
-    const CancelToken* cancel)
+Result<void> computeTensorStats(
+    Analysis& analysis, const detail::WeightScopes& scopes, const Progress& progress, const CancelToken* cancel)
 {
     const ModelFile& file = *analysis.modelFile;
     const auto zeroPoints = zeroPointsOfQuantizedWeights(file, scopes);
@@ -140,7 +140,8 @@ Result<void> computeTensorStats(Analysis& analysis, const detail::WeightScopes& 
         TensorStats& tensor = analysis.tensors[i];
         tensor.values = std::move(stats[i]);
         tensor.zeros = (tensor.elements - tensor.storedElements) + (tensor.values.computed ? tensor.values.zeros : 0);
-        tensor.sparsity = tensor.elements ? static_cast<double>(tensor.zeros) / static_cast<double>(tensor.elements) : 0.0;
+        tensor.sparsity
+            = tensor.elements ? static_cast<double>(tensor.zeros) / static_cast<double>(tensor.elements) : 0.0;
     }
     return {};
 }
@@ -204,7 +205,8 @@ void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const S
                 layer.outputShapes.push_back(found == shapes.values.end() ? "?" : shapeText(found->second));
             }
             layer.macs = nodeMacs(node, shapes);
-            const auto error = shapes.nodeErrors.find(node.name().empty() && node.output_size() ? node.output(0) : node.name());
+            const auto error
+                = shapes.nodeErrors.find(node.name().empty() && node.output_size() ? node.output(0) : node.name());
             if (error != shapes.nodeErrors.end())
                 layer.shapeError = error->second;
             analysis.layers.push_back(std::move(layer));
@@ -222,8 +224,8 @@ ValueInfo valueInfo(const onnx::ValueInfoProto& proto)
         if (tensor.has_shape())
             for (const auto& dim : tensor.shape().dim())
                 info.shape.push_back(dim.has_dim_value() ? std::to_string(dim.dim_value())
-                        : dim.has_dim_param()              ? dim.dim_param()
-                                                           : std::string("?"));
+                        : dim.has_dim_param()            ? dim.dim_param()
+                                                         : std::string("?"));
     } else {
         info.dtype = proto.type().has_sequence_type() ? "sequence" : proto.type().has_map_type() ? "map" : "?";
     }
@@ -321,8 +323,8 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
     buildLayers(*analysis, scopes, shapes);
     for (const LayerStats& layer : analysis->layers)
         if (!layer.shapeError.empty())
-            analysis->diagnostics.push_back({ Diagnostic::Severity::Warning, layer.name,
-                "shape inference: " + layer.shapeError });
+            analysis->diagnostics.push_back(
+                { Diagnostic::Severity::Warning, layer.name, "shape inference: " + layer.shapeError });
     if (hasher.joinable())
         hasher.join();
     if (cancelled())

@@ -49,8 +49,8 @@ float decodeSmallFloat(std::uint8_t bits, int exponentBits, int mantissaBits, bo
     if (exponent == 0)
         value = std::ldexp(static_cast<float>(mantissa), 1 - bias - mantissaBits);
     else
-        value = std::ldexp(static_cast<float>(mantissa | (1u << mantissaBits)),
-            static_cast<int>(exponent) - bias - mantissaBits);
+        value = std::ldexp(
+            static_cast<float>(mantissa | (1u << mantissaBits)), static_cast<int>(exponent) - bias - mantissaBits);
     return sign ? -value : value;
 }
 
@@ -72,9 +72,9 @@ struct Tables {
         // float4e2m1 has neither infinity nor NaN: all 16 codes are numbers.
         for (std::uint32_t i = 0; i < 16; ++i) {
             const std::uint32_t sign = (i >> 3) & 1u, exponent = (i >> 1) & 3u, mantissa = i & 1u;
-            const float value = exponent == 0 ? 0.5f * static_cast<float>(mantissa)
-                                              : std::ldexp(1.0f + 0.5f * static_cast<float>(mantissa),
-                                                  static_cast<int>(exponent) - 1);
+            const float value = exponent == 0
+                ? 0.5f * static_cast<float>(mantissa)
+                : std::ldexp(1.0f + 0.5f * static_cast<float>(mantissa), static_cast<int>(exponent) - 1);
             e2m1[i] = sign ? -value : value;
         }
     }
@@ -86,8 +86,7 @@ const Tables& tables()
     return instance;
 }
 
-template <class T>
-T loadAt(const std::byte* data, std::uint64_t index)
+template <class T> T loadAt(const std::byte* data, std::uint64_t index)
 {
     T value;
     std::memcpy(&value, data + index * sizeof(T), sizeof(T));
@@ -96,9 +95,15 @@ T loadAt(const std::byte* data, std::uint64_t index)
 
 } // namespace
 
-float halfToFloat(std::uint16_t bits) { return tables().half[bits]; }
+float halfToFloat(std::uint16_t bits)
+{
+    return tables().half[bits];
+}
 
-float bfloat16ToFloat(std::uint16_t bits) { return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16); }
+float bfloat16ToFloat(std::uint16_t bits)
+{
+    return std::bit_cast<float>(static_cast<std::uint32_t>(bits) << 16);
+}
 
 float narrowFloatToFloat(DataType type, std::uint8_t bits)
 {

@@ -45,8 +45,7 @@ public:
         : m_analysis(analysis)
         , m_file(*analysis.modelFile)
         , m_scopes(scopes)
-    {
-    }
+    { }
 
     std::vector<Finding> run()
     {
@@ -67,7 +66,9 @@ public:
 private:
     Severity severityFor(std::uint64_t bytes) const
     {
-        const double fraction = static_cast<double>(bytes) / static_cast<double>(std::max<std::uint64_t>(1, m_analysis.model.fileBytes + m_analysis.model.externalBytes));
+        const double fraction = static_cast<double>(bytes)
+            / static_cast<double>(
+                std::max<std::uint64_t>(1, m_analysis.model.fileBytes + m_analysis.model.externalBytes));
         if (fraction >= 0.10)
             return Severity::High;
         if (fraction >= 0.01)
@@ -90,7 +91,8 @@ private:
         std::map<std::tuple<std::string, std::vector<std::int64_t>, std::uint64_t>, std::vector<std::size_t>> groups;
         for (std::size_t i = 0; i < m_analysis.tensors.size(); ++i) {
             const TensorStats& t = m_analysis.tensors[i];
-            if (t.bytes <= kMaxIgnoredDuplicateBytes || t.storage == model::Storage::SparseInitializer || t.dtype == "string")
+            if (t.bytes <= kMaxIgnoredDuplicateBytes || t.storage == model::Storage::SparseInitializer
+                || t.dtype == "string")
                 continue;
             groups[{ t.dtype, t.shape, t.bytes }].push_back(i);
         }
@@ -126,8 +128,8 @@ private:
                     for (const auto& consumer : m_analysis.tensors[member].consumers)
                         finding.nodes.push_back(consumer);
                 }
-                finding.message = std::to_string(set.size()) + " byte-identical copies of a " + first.dtype + " tensor of "
-                    + humanBytes(first.bytes) + " ('" + first.name + "', ...)";
+                finding.message = std::to_string(set.size()) + " byte-identical copies of a " + first.dtype
+                    + " tensor of " + humanBytes(first.bytes) + " ('" + first.name + "', ...)";
                 finding.fix = "cleanup: keep one copy and rewire the consumers to it";
                 m_findings.push_back(std::move(finding));
             }
@@ -244,8 +246,8 @@ private:
             finding.tensors = { t.name };
             finding.nodes = t.consumers;
             finding.bytesRecoverable = sparseBytes < t.bytes ? t.bytes - sparseBytes : 0;
-            finding.message = "'" + t.name + "' is " + percent(t.sparsity) + " zeros stored densely ("
-                + humanBytes(t.bytes) + ")";
+            finding.message
+                = "'" + t.name + "' is " + percent(t.sparsity) + " zeros stored densely (" + humanBytes(t.bytes) + ")";
             finding.fix = finding.bytesRecoverable > 0
                 ? "sparse_storage: store as a sparse_initializer"
                 : "prune structurally (channels) or quantize: too few zeros for sparse storage to pay";
@@ -259,7 +261,8 @@ private:
         for (int g = 0; g < static_cast<int>(m_file.graphs().size()); ++g) {
             for (const auto& node : m_file.graphs()[static_cast<std::size_t>(g)].graph->node()) {
                 const LayerStats& layer = m_analysis.layers[layerIndex++];
-                if (node.input_size() < 2 || !(node.op_type() == "Conv" || node.op_type() == "Gemm" || node.op_type() == "MatMul"))
+                if (node.input_size() < 2
+                    || !(node.op_type() == "Conv" || node.op_type() == "Gemm" || node.op_type() == "MatMul"))
                     continue;
                 const int weight = m_scopes.resolve(g, node.input(1));
                 if (weight < 0)
@@ -333,8 +336,9 @@ private:
         finding.message = std::to_string(finding.tensors.size())
             + " initializer(s) also listed as graph inputs (old IR style): runtimes must treat them as overridable,"
               " which blocks constant folding";
-        finding.fix = m_file.proto().ir_version() >= 4 ? "cleanup: drop them from the graph inputs"
-                                                       : "cleanup: raise the IR version to 4 and drop them from the graph inputs";
+        finding.fix = m_file.proto().ir_version() >= 4
+            ? "cleanup: drop them from the graph inputs"
+            : "cleanup: raise the IR version to 4 and drop them from the graph inputs";
         m_findings.push_back(std::move(finding));
     }
 

@@ -142,6 +142,9 @@ std::vector<ScopeNode> buildScopeTree(const Analysis& analysis)
 
 namespace slimscope::core::analysis {
 
-std::vector<ScopeNode> scopeTree(const Analysis& analysis) { return detail::buildScopeTree(analysis); }
+std::vector<ScopeNode> scopeTree(const Analysis& analysis)
+{
+    return detail::buildScopeTree(analysis);
+}
 
 } // namespace slimscope::core::analysis

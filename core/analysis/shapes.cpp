@@ -182,8 +182,8 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
         onnx::ShapeInferenceOptions options(false, 0, true);
         onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), options);
     } catch (const std::exception& error) {
-        diagnostics.push_back({ Diagnostic::Severity::Warning, {},
-            std::string("shape inference stopped: ") + error.what() });
+        diagnostics.push_back(
+            { Diagnostic::Severity::Warning, {}, std::string("shape inference stopped: ") + error.what() });
     }
     collect(inferred.graph(), table);
 

@@ -18,8 +18,7 @@ namespace {
 
 using model::DataType;
 
-template <class T>
-T loadRaw(const std::byte* data, std::uint64_t index)
+template <class T> T loadRaw(const std::byte* data, std::uint64_t index)
 {
     T value;
     std::memcpy(&value, data + index * sizeof(T), sizeof(T));
@@ -28,8 +27,7 @@ T loadRaw(const std::byte* data, std::uint64_t index)
 
 // Calls fn(load) with a loader lambda returning float for types that float represents exactly, double
 // otherwise. Each instantiation is a tight loop the compiler can vectorize.
-template <class Fn>
-void withLoader(DataType type, const std::byte* data, Fn&& fn)
+template <class Fn> void withLoader(DataType type, const std::byte* data, Fn&& fn)
 {
     switch (type) {
     case DataType::Float:
@@ -63,8 +61,7 @@ void withLoader(DataType type, const std::byte* data, Fn&& fn)
 
 // Moments without a finiteness test per value, in independent lanes so the loop vectorizes. Callers check
 // the result and fall back to accumulateChecked when a NaN or infinity slipped in.
-template <class Load>
-Partial accumulateFast(Load load, std::uint64_t begin, std::uint64_t end)
+template <class Load> Partial accumulateFast(Load load, std::uint64_t begin, std::uint64_t end)
 {
     using V = decltype(load(0));
     constexpr int kLanes = 8;

@@ -120,10 +120,14 @@ void histogramFloat32(const float* data, std::uint64_t begin, std::uint64_t end,
         ++tables[0][bin];
     }
     for (int b = 0; b < kHistogramBins; ++b)
-        counts[static_cast<std::size_t>(b)] += std::uint64_t { tables[0][b] } + tables[1][b] + tables[2][b] + tables[3][b];
+        counts[static_cast<std::size_t>(b)]
+            += std::uint64_t { tables[0][b] } + tables[1][b] + tables[2][b] + tables[3][b];
 }
 
-const float* floatData(const StatsJob& job) { return reinterpret_cast<const float*>(job.bytes.data()); }
+const float* floatData(const StatsJob& job)
+{
+    return reinterpret_cast<const float*>(job.bytes.data());
+}
 
 } // namespace
 

@@ -21,14 +21,14 @@ struct Partial {
 
 /// The kernels, one set per instruction set (see statskernels.h).
 namespace kernels_generic {
-    Partial accumulateChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end);
-    void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end, double low, double scale,
-        bool checkFinite, std::array<std::uint64_t, kHistogramBins>& counts);
+Partial accumulateChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end);
+void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end, double low, double scale,
+    bool checkFinite, std::array<std::uint64_t, kHistogramBins>& counts);
 }
 namespace kernels_avx2 {
-    Partial accumulateChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end);
-    void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end, double low, double scale,
-        bool checkFinite, std::array<std::uint64_t, kHistogramBins>& counts);
+Partial accumulateChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end);
+void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end, double low, double scale,
+    bool checkFinite, std::array<std::uint64_t, kHistogramBins>& counts);
 }
 
 } // namespace slimscope::core::analysis

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -38,7 +38,8 @@ void mergeInto(ValueStats& stats, const Partial& partial, double& sum, double& s
 
 } // namespace
 
-std::vector<ValueStats> computeStats(std::span<const StatsJob> jobs, const Progress& progress, const CancelToken* cancel)
+std::vector<ValueStats> computeStats(
+    std::span<const StatsJob> jobs, const Progress& progress, const CancelToken* cancel)
 {
     std::vector<Chunk> chunks;
     std::uint64_t totalElements = 0;
@@ -57,19 +58,23 @@ std::vector<ValueStats> computeStats(std::span<const StatsJob> jobs, const Progr
     const auto advance = [&](std::uint64_t elements, double passOffset) {
         const std::uint64_t now = done.fetch_add(elements, std::memory_order_relaxed) + elements;
         if (totalElements > 0)
-            progress.report("statistics", passOffset + 0.5 * static_cast<double>(now) / static_cast<double>(totalElements));
+            progress.report(
+                "statistics", passOffset + 0.5 * static_cast<double>(now) / static_cast<double>(totalElements));
     };
 
     // The same kernels built for AVX2 run about twice as fast; the baseline build serves older CPUs.
     static const bool useAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
         && std::getenv("SLIMSCOPE_NO_AVX2") == nullptr;
     std::vector<Partial> partials(chunks.size());
-    parallelFor(chunks.size(), [&](std::size_t c) {
-        const Chunk& chunk = chunks[c];
-        partials[c] = useAvx2 ? kernels_avx2::accumulateChunk(jobs[chunk.job], chunk.begin, chunk.end)
-                              : kernels_generic::accumulateChunk(jobs[chunk.job], chunk.begin, chunk.end);
-        advance(chunk.end - chunk.begin, 0.0);
-    }, cancel);
+    parallelFor(
+        chunks.size(),
+        [&](std::size_t c) {
+            const Chunk& chunk = chunks[c];
+            partials[c] = useAvx2 ? kernels_avx2::accumulateChunk(jobs[chunk.job], chunk.begin, chunk.end)
+                                  : kernels_generic::accumulateChunk(jobs[chunk.job], chunk.begin, chunk.end);
+            advance(chunk.end - chunk.begin, 0.0);
+        },
+        cancel);
     if (cancel && cancel->isCancelled())
         return std::vector<ValueStats>(jobs.size());
 
@@ -97,17 +102,22 @@ std::vector<ValueStats> computeStats(std::span<const StatsJob> jobs, const Progr
 
     done = 0;
     std::vector<std::array<std::uint64_t, kHistogramBins>> counts(chunks.size());
-    parallelFor(chunks.size(), [&](std::size_t c) {
-        const Chunk& chunk = chunks[c];
-        const ValueStats& s = stats[chunk.job];
-        const double range = s.max - s.min;
-        const double scale = range > 0.0 ? kHistogramBins / range : 0.0;
-        if (useAvx2)
-            kernels_avx2::histogramChunk(jobs[chunk.job], chunk.begin, chunk.end, s.min, scale, s.nonFinite > 0, counts[c]);
-        else
-            kernels_generic::histogramChunk(jobs[chunk.job], chunk.begin, chunk.end, s.min, scale, s.nonFinite > 0, counts[c]);
-        advance(chunk.end - chunk.begin, 0.5);
-    }, cancel);
+    parallelFor(
+        chunks.size(),
+        [&](std::size_t c) {
+            const Chunk& chunk = chunks[c];
+            const ValueStats& s = stats[chunk.job];
+            const double range = s.max - s.min;
+            const double scale = range > 0.0 ? kHistogramBins / range : 0.0;
+            if (useAvx2)
+                kernels_avx2::histogramChunk(
+                    jobs[chunk.job], chunk.begin, chunk.end, s.min, scale, s.nonFinite > 0, counts[c]);
+            else
+                kernels_generic::histogramChunk(
+                    jobs[chunk.job], chunk.begin, chunk.end, s.min, scale, s.nonFinite > 0, counts[c]);
+            advance(chunk.end - chunk.begin, 0.5);
+        },
+        cancel);
     if (cancel && cancel->isCancelled())
         return std::vector<ValueStats>(jobs.size());
     for (std::size_t c = 0; c < chunks.size(); ++c) {

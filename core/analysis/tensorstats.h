@@ -51,7 +51,7 @@ struct StatsJob {
 /// Computes statistics of many tensors in parallel: tensors are cut into chunks of about a million values,
 /// so that one huge tensor still keeps every core busy. Two passes: moments first, then the histogram over
 /// the now known range. Returns one ValueStats per job (not computed when cancelled).
-std::vector<ValueStats> computeStats(std::span<const StatsJob> jobs, const Progress& progress,
-    const CancelToken* cancel = nullptr);
+std::vector<ValueStats> computeStats(
+    std::span<const StatsJob> jobs, const Progress& progress, const CancelToken* cancel = nullptr);
 
 } // namespace slimscope::core::analysis

@@ -25,7 +25,7 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::filesystem
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return std::unexpected(errorFromErrno(errno, "cannot open"));
-    struct stat info {};
+    struct stat info { };
     if (::fstat(fd, &info) != 0) {
         const int saved = errno;
         ::close(fd);

@@ -87,8 +87,8 @@ Result<TensorBytes> ModelFile::readLocation(const DataLocation& location, const 
             return std::unexpected(mapping.error());
         // The file may have shrunk since load; never read past the mapping.
         if (location.offset + location.size > (*mapping)->size())
-            return fail(ErrorCode::IoError, "external data file '" + (*mapping)->path().string()
-                    + "' is shorter than at load time");
+            return fail(ErrorCode::IoError,
+                "external data file '" + (*mapping)->path().string() + "' is shorter than at load time");
         return TensorBytes { (*mapping)->bytes().subspan(location.offset, location.size), *mapping };
     }
     case Kind::TypedFields: {

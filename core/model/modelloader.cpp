@@ -28,7 +28,10 @@ std::string_view storageName(Storage storage)
 
 namespace {
 
-std::string shapeText(const std::vector<std::int64_t>& shape) { return shapeString(shape); }
+std::string shapeText(const std::vector<std::int64_t>& shape)
+{
+    return shapeString(shape);
+}
 
 std::uint64_t parseUnsigned(const std::string& text, bool& ok)
 {
@@ -84,20 +87,19 @@ class ModelLoader {
 public:
     explicit ModelLoader(ModelFile& model)
         : m_model(model)
-    {
-    }
+    { }
 
     Result<void> run(const CancelToken* cancel);
 
 private:
-    Result<void> collectGraphs(const onnx::GraphProto& graph, const std::string& path, int depth,
-        const onnx::NodeProto* owner, int parent);
+    Result<void> collectGraphs(
+        const onnx::GraphProto& graph, const std::string& path, int depth, const onnx::NodeProto* owner, int parent);
     Result<void> collectWeights(int graphIndex);
     Result<void> addTensor(WeightTensor weight, const onnx::TensorProto& tensor);
     Result<void> addSparse(WeightTensor weight, const onnx::SparseTensorProto& sparse);
     Result<void> addAttributeConstant(WeightTensor weight, const onnx::AttributeProto& attribute);
-    Result<DataLocation> locate(const onnx::TensorProto& tensor, const DataTypeInfo& info, std::uint64_t elements,
-        std::uint64_t& storedBytes);
+    Result<DataLocation> locate(
+        const onnx::TensorProto& tensor, const DataTypeInfo& info, std::uint64_t elements, std::uint64_t& storedBytes);
     Result<DataLocation> locateExternal(const onnx::TensorProto& tensor, std::uint64_t expectedBytes);
     Result<int> externalFileIndex(const std::string& location);
 
@@ -143,8 +145,8 @@ Result<void> ModelLoader::collectGraphs(
         const std::string nodeLabel = node.name().empty() ? node.op_type() : node.name();
         for (const auto& attribute : node.attribute()) {
             if (attribute.has_g()) {
-                if (auto sub = collectGraphs(attribute.g(), path + "/" + nodeLabel + "." + attribute.name(), depth + 1,
-                        &node, self);
+                if (auto sub = collectGraphs(
+                        attribute.g(), path + "/" + nodeLabel + "." + attribute.name(), depth + 1, &node, self);
                     !sub)
                     return sub;
             }
@@ -238,11 +240,12 @@ Result<void> ModelLoader::addSparse(WeightTensor weight, const onnx::SparseTenso
         return values;
     WeightTensor& stored = m_model.m_weights.back();
     if (stored.shape.size() != 1)
-        return fail(ErrorCode::InvalidModel, context + ": values must be one-dimensional, shape is "
-                + shapeText(stored.shape));
+        return fail(
+            ErrorCode::InvalidModel, context + ": values must be one-dimensional, shape is " + shapeText(stored.shape));
     if (stored.elements > denseElements)
-        return fail(ErrorCode::InvalidModel, context + ": " + std::to_string(stored.elements)
-                + " values for a dense shape of " + std::to_string(denseElements) + " elements");
+        return fail(ErrorCode::InvalidModel,
+            context + ": " + std::to_string(stored.elements) + " values for a dense shape of "
+                + std::to_string(denseElements) + " elements");
     stored.storedElements = stored.elements;
     stored.elements = denseElements;
     stored.shape = std::move(denseShape);
@@ -256,8 +259,9 @@ Result<void> ModelLoader::addSparse(WeightTensor weight, const onnx::SparseTenso
             return fail(ErrorCode::InvalidModel, context + ": invalid indices shape");
     }
     if (indexElements != stored.storedElements && indexElements != stored.storedElements * stored.shape.size())
-        return fail(ErrorCode::InvalidModel, context + ": " + std::to_string(indexElements)
-                + " indices do not fit " + std::to_string(stored.storedElements) + " values");
+        return fail(ErrorCode::InvalidModel,
+            context + ": " + std::to_string(indexElements) + " indices do not fit "
+                + std::to_string(stored.storedElements) + " values");
     std::uint64_t indexBytes = 0;
     auto location = locate(sparse.indices(), *indexInfo, indexElements, indexBytes);
     if (!location)
@@ -274,7 +278,8 @@ Result<void> ModelLoader::addAttributeConstant(WeightTensor weight, const onnx::
     const bool isFloat = attribute.name() == "value_float" || attribute.name() == "value_floats";
     const bool isList = attribute.name() == "value_floats" || attribute.name() == "value_ints";
     weight.dataType = static_cast<std::int32_t>(isFloat ? DataType::Float : DataType::Int64);
-    weight.elements = isList ? static_cast<std::uint64_t>(isFloat ? attribute.floats_size() : attribute.ints_size()) : 1;
+    weight.elements
+        = isList ? static_cast<std::uint64_t>(isFloat ? attribute.floats_size() : attribute.ints_size()) : 1;
     if (isList)
         weight.shape = { static_cast<std::int64_t>(weight.elements) };
     weight.storedElements = weight.elements;
@@ -302,17 +307,18 @@ Result<DataLocation> ModelLoader::locate(
         if (info.type == DataType::String)
             return fail(ErrorCode::InvalidModel, "string tensors cannot use raw_data");
         if (raw->second.size != *expectedBytes)
-            return fail(ErrorCode::InvalidModel, "raw_data holds " + std::to_string(raw->second.size)
-                    + " bytes, but shape " + shapeText({ tensor.dims().begin(), tensor.dims().end() }) + " of "
-                    + std::string(info.name) + " needs " + std::to_string(*expectedBytes));
+            return fail(ErrorCode::InvalidModel,
+                "raw_data holds " + std::to_string(raw->second.size) + " bytes, but shape "
+                    + shapeText({ tensor.dims().begin(), tensor.dims().end() }) + " of " + std::string(info.name)
+                    + " needs " + std::to_string(*expectedBytes));
         storedBytes = raw->second.size;
         return DataLocation { DataLocation::Kind::ModelFile, raw->second.offset, raw->second.size, -1 };
     }
     const std::uint64_t entries = typedEntryCount(tensor, info.typedField);
     if (info.type == DataType::String) {
         if (entries != elements)
-            return fail(ErrorCode::InvalidModel, "string_data holds " + std::to_string(entries)
-                    + " strings, shape needs " + std::to_string(elements));
+            return fail(ErrorCode::InvalidModel,
+                "string_data holds " + std::to_string(entries) + " strings, shape needs " + std::to_string(elements));
         storedBytes = 0;
         for (const auto& text : tensor.string_data())
             storedBytes += text.size();
@@ -324,8 +330,9 @@ Result<DataLocation> ModelLoader::locate(
     }
     const std::uint64_t expectedEntries = expectedTypedEntries(info, elements);
     if (entries != expectedEntries)
-        return fail(ErrorCode::InvalidModel, (entries == 0 ? std::string("has no data; ") : std::string())
-                + "typed data holds " + std::to_string(entries) + " values, but shape "
+        return fail(ErrorCode::InvalidModel,
+            (entries == 0 ? std::string("has no data; ") : std::string()) + "typed data holds "
+                + std::to_string(entries) + " values, but shape "
                 + shapeText({ tensor.dims().begin(), tensor.dims().end() }) + " of " + std::string(info.name)
                 + " needs " + std::to_string(expectedEntries));
     storedBytes = *expectedBytes;
@@ -356,11 +363,13 @@ Result<DataLocation> ModelLoader::locateExternal(const onnx::TensorProto& tensor
         return std::unexpected(index.error());
     const ExternalFile& file = m_model.m_externalFiles[static_cast<std::size_t>(*index)];
     if (length && *length != expectedBytes)
-        return fail(ErrorCode::InvalidModel, "external data '" + location + "' length " + std::to_string(*length)
-                + " does not match the " + std::to_string(expectedBytes) + " bytes its shape and type need");
+        return fail(ErrorCode::InvalidModel,
+            "external data '" + location + "' length " + std::to_string(*length) + " does not match the "
+                + std::to_string(expectedBytes) + " bytes its shape and type need");
     std::uint64_t end = 0;
     if (__builtin_add_overflow(offset, expectedBytes, &end) || end > file.size)
-        return fail(ErrorCode::InvalidModel, "external data '" + location + "' ends at byte "
+        return fail(ErrorCode::InvalidModel,
+            "external data '" + location + "' ends at byte "
                 + (end < offset ? std::string("beyond 2^64") : std::to_string(end)) + ", but the file has "
                 + std::to_string(file.size) + " bytes");
     return DataLocation { DataLocation::Kind::ExternalFile, offset, expectedBytes, *index };
@@ -383,13 +392,13 @@ Result<int> ModelLoader::externalFileIndex(const std::string& location)
     const fs::path resolved = fs::canonical(m_folder / relative, error);
     if (error)
         return fail(error == std::errc::no_such_file_or_directory ? ErrorCode::NotFound : ErrorCode::IoError,
-            "external data file '" + location + "' cannot be opened in " + m_folder.string() + ": "
-                + error.message());
+            "external data file '" + location + "' cannot be opened in " + m_folder.string() + ": " + error.message());
     const std::string folderPrefix = m_folder.string() + "/";
     if (resolved.string().rfind(folderPrefix, 0) != 0)
-        return fail(ErrorCode::UnsafePath, "external data file '" + location
-                + "' is a link that leads outside the model's folder, to " + resolved.string());
-    struct stat info {};
+        return fail(ErrorCode::UnsafePath,
+            "external data file '" + location + "' is a link that leads outside the model's folder, to "
+                + resolved.string());
+    struct stat info { };
     if (::stat(resolved.c_str(), &info) != 0 || !S_ISREG(info.st_mode))
         return fail(ErrorCode::InvalidModel, "external data '" + location + "' is not a regular file");
     m_model.m_externalFiles.push_back(ExternalFile { location, resolved, static_cast<std::uint64_t>(info.st_size) });
@@ -408,7 +417,8 @@ Result<std::shared_ptr<const ModelFile>> ModelFile::load(const fs::path& path, c
     if ((*file)->size() == 0)
         return withPath(Error { ErrorCode::InvalidModel, "the file is empty" });
     if ((*file)->size() > kMaxProtobufBytes)
-        return withPath(Error { ErrorCode::TooLarge, "the file is " + std::to_string((*file)->size())
+        return withPath(Error { ErrorCode::TooLarge,
+            "the file is " + std::to_string((*file)->size())
                 + " bytes, over protobuf's 2 GiB limit; models this large must keep their weights in external data" });
     std::shared_ptr<ModelFile> model(new ModelFile);
     model->m_file = *file;

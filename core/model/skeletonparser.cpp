@@ -9,24 +9,31 @@ namespace slimscope::core::model {
 
 namespace {
 
-enum WireType : std::uint32_t { Varint = 0, Fixed64 = 1, LengthDelimited = 2, StartGroup = 3, EndGroup = 4, Fixed32 = 5 };
+enum WireType : std::uint32_t {
+    Varint = 0,
+    Fixed64 = 1,
+    LengthDelimited = 2,
+    StartGroup = 3,
+    EndGroup = 4,
+    Fixed32 = 5
+};
 
 // Field numbers from onnx.proto that lead to weight bytes; everything else is left to protobuf.
 namespace field {
-    constexpr std::uint32_t ModelGraph = 7;
-    constexpr std::uint32_t GraphNode = 1;
-    constexpr std::uint32_t GraphInitializer = 5;
-    constexpr std::uint32_t GraphSparseInitializer = 15;
-    constexpr std::uint32_t NodeAttribute = 5;
-    constexpr std::uint32_t AttributeTensor = 5;
-    constexpr std::uint32_t AttributeGraph = 6;
-    constexpr std::uint32_t AttributeTensors = 10;
-    constexpr std::uint32_t AttributeGraphs = 11;
-    constexpr std::uint32_t AttributeSparseTensor = 22;
-    constexpr std::uint32_t AttributeSparseTensors = 23;
-    constexpr std::uint32_t SparseValues = 1;
-    constexpr std::uint32_t SparseIndices = 2;
-    constexpr std::uint32_t TensorRawData = 9;
+constexpr std::uint32_t ModelGraph = 7;
+constexpr std::uint32_t GraphNode = 1;
+constexpr std::uint32_t GraphInitializer = 5;
+constexpr std::uint32_t GraphSparseInitializer = 15;
+constexpr std::uint32_t NodeAttribute = 5;
+constexpr std::uint32_t AttributeTensor = 5;
+constexpr std::uint32_t AttributeGraph = 6;
+constexpr std::uint32_t AttributeTensors = 10;
+constexpr std::uint32_t AttributeGraphs = 11;
+constexpr std::uint32_t AttributeSparseTensor = 22;
+constexpr std::uint32_t AttributeSparseTensors = 23;
+constexpr std::uint32_t SparseValues = 1;
+constexpr std::uint32_t SparseIndices = 2;
+constexpr std::uint32_t TensorRawData = 9;
 }
 
 struct Range {
@@ -41,8 +48,7 @@ public:
         , m_size(file.size())
         , m_options(options)
         , m_out(out)
-    {
-    }
+    { }
 
     Result<void> model(Range range, onnx::ModelProto& model)
     {
@@ -164,8 +170,7 @@ private:
 
     // Walks the fields of one message in `range`. Fields the handler claims are parsed by it; runs of
     // other fields are merged into `message` by protobuf, in file order.
-    template <class Handler>
-    Result<void> scan(Range range, google::protobuf::MessageLite& message, Handler&& handler)
+    template <class Handler> Result<void> scan(Range range, google::protobuf::MessageLite& message, Handler&& handler)
     {
         std::uint64_t position = range.begin;
         std::uint64_t runBegin = range.begin;

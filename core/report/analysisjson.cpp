@@ -1,5 +1,5 @@
-#include "jsonparts.h"
 #include "analysiswriters.h"
+#include "jsonparts.h"
 
 #include "support/jsonwriter.h"
 

@@ -83,7 +83,8 @@ std::string joined(const std::vector<std::string>& items, const char* separator 
 void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
 {
     const ModelSummary& m = a.model;
-    const double weightShare = m.fileBytes ? static_cast<double>(m.weightBytes - m.externalBytes) / static_cast<double>(m.fileBytes) : 0.0;
+    const double weightShare
+        = m.fileBytes ? static_cast<double>(m.weightBytes - m.externalBytes) / static_cast<double>(m.fileBytes) : 0.0;
     out << "Model       " << m.path << "\n";
     out << "File        " << humanBytes(m.fileBytes) << " (" << m.fileBytes << " bytes)";
     if (m.externalBytes)
@@ -95,7 +96,8 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
         << (m.producerName.empty() ? "-" : m.producerName + " " + m.producerVersion) << "\n";
     out << "Inputs      " << valueInfosText(m.inputs) << "\n";
     out << "Outputs     " << valueInfosText(m.outputs) << "\n";
-    out << "Params      " << humanCount(m.params) << " (" << m.params << "), " << humanPercent(m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0) << " zeros\n";
+    out << "Params      " << humanCount(m.params) << " (" << m.params << "), "
+        << humanPercent(m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0) << " zeros\n";
     out << "Weights     " << humanBytes(m.weightBytes) << " in " << m.tensorCount << " tensors ("
         << humanPercent(weightShare) << " of the file); graph " << humanBytes(m.graphBytes) << "\n";
     out << "Compute     " << humanCount(m.macs) << "MACs per sample over " << m.nodeCount << " nodes in "
@@ -103,7 +105,8 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
     out << "\nBy dtype\n";
     for (const auto& t : a.byDtype)
         out << "  " << std::left << std::setw(14) << t.dtype << std::right << std::setw(12) << humanBytes(t.bytes)
-            << std::setw(10) << humanPercent(m.weightBytes ? static_cast<double>(t.bytes) / static_cast<double>(m.weightBytes) : 0.0)
+            << std::setw(10)
+            << humanPercent(m.weightBytes ? static_cast<double>(t.bytes) / static_cast<double>(m.weightBytes) : 0.0)
             << std::setw(8) << t.tensors << " tensors\n";
 
     const auto layers = topLayersByBytes(a, topLayers);
@@ -111,11 +114,13 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
         out << "\nTop layers by bytes\n";
         out << "  " << std::left << std::setw(44) << "layer" << std::setw(18) << "op" << std::right << std::setw(12)
             << "bytes" << std::setw(9) << "share" << std::setw(10) << "params" << std::setw(10) << "sparsity"
-            << std::setw(10) << "MACs" << "\n";
+            << std::setw(10) << "MACs"
+            << "\n";
         for (const auto* l : layers)
-            out << "  " << std::left << std::setw(44) << truncate(l->name, 43) << std::setw(18) << truncate(l->opType, 17)
-                << std::right << std::setw(12) << humanBytes(l->bytes) << std::setw(9)
-                << humanPercent(m.weightBytes ? static_cast<double>(l->bytes) / static_cast<double>(m.weightBytes) : 0.0)
+            out << "  " << std::left << std::setw(44) << truncate(l->name, 43) << std::setw(18)
+                << truncate(l->opType, 17) << std::right << std::setw(12) << humanBytes(l->bytes) << std::setw(9)
+                << humanPercent(
+                       m.weightBytes ? static_cast<double>(l->bytes) / static_cast<double>(m.weightBytes) : 0.0)
                 << std::setw(10) << humanCount(l->params) << std::setw(10) << humanPercent(l->sparsity) << std::setw(10)
                 << (l->macs ? humanCount(*l->macs) : std::string("-")) << "\n";
     }
@@ -132,7 +137,8 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
     if (!a.diagnostics.empty()) {
         out << "\nDiagnostics (" << a.diagnostics.size() << ")\n";
         for (const auto& d : a.diagnostics)
-            out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message << "\n";
+            out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message
+                << "\n";
     }
 }
 
@@ -152,7 +158,8 @@ void writeAnalysisMarkdown(std::ostream& out, const Analysis& a, int topLayers)
     out << "## By dtype\n\n| dtype | tensors | params | bytes |\n|---|---:|---:|---:|\n";
     for (const auto& t : a.byDtype)
         out << "| " << t.dtype << " | " << t.tensors << " | " << t.elements << " | " << t.bytes << " |\n";
-    out << "\n## Top layers by bytes\n\n| layer | op | bytes | params | sparsity | MACs |\n|---|---|---:|---:|---:|---:|\n";
+    out << "\n## Top layers by bytes\n\n| layer | op | bytes | params | sparsity | MACs "
+           "|\n|---|---|---:|---:|---:|---:|\n";
     for (const auto* l : topLayersByBytes(a, topLayers))
         out << "| " << markdownCell(l->name) << " | " << l->opType << " | " << l->bytes << " | " << l->params << " | "
             << humanPercent(l->sparsity) << " | " << (l->macs ? std::to_string(*l->macs) : std::string("-")) << " |\n";
@@ -163,7 +170,8 @@ void writeAnalysisMarkdown(std::ostream& out, const Analysis& a, int topLayers)
     if (!a.diagnostics.empty()) {
         out << "\n## Diagnostics\n\n";
         for (const auto& d : a.diagnostics)
-            out << "- " << severityName(d.severity) << ": " << markdownCell(d.subject.empty() ? d.message : d.subject + ": " + d.message) << "\n";
+            out << "- " << severityName(d.severity) << ": "
+                << markdownCell(d.subject.empty() ? d.message : d.subject + ": " + d.message) << "\n";
     }
 }
 
@@ -171,14 +179,16 @@ void writeAnalysisCsv(std::ostream& out, const Analysis& a, Rows rows)
 {
     switch (rows) {
     case Rows::Tensors:
-        out << "name,storage,graph,dtype,shape,elements,stored_elements,bytes,external,zeros,sparsity,min,max,mean,std,consumers\n";
+        out << "name,storage,graph,dtype,shape,elements,stored_elements,bytes,external,zeros,sparsity,min,max,mean,std,"
+               "consumers\n";
         for (const auto& t : a.tensors) {
-            out << csvField(t.name) << ',' << model::storageName(t.storage) << ',' << csvField(t.graph) << ',' << t.dtype
-                << ',' << csvField(shapeString(t.shape)) << ',' << t.elements << ',' << t.storedElements << ',' << t.bytes
-                << ',' << (t.external ? "true" : "false") << ',' << t.zeros << ',' << shortDouble(t.sparsity) << ',';
+            out << csvField(t.name) << ',' << model::storageName(t.storage) << ',' << csvField(t.graph) << ','
+                << t.dtype << ',' << csvField(shapeString(t.shape)) << ',' << t.elements << ',' << t.storedElements
+                << ',' << t.bytes << ',' << (t.external ? "true" : "false") << ',' << t.zeros << ','
+                << shortDouble(t.sparsity) << ',';
             if (t.values.computed)
-                out << shortDouble(t.values.min) << ',' << shortDouble(t.values.max) << ',' << shortDouble(t.values.mean)
-                    << ',' << shortDouble(t.values.std);
+                out << shortDouble(t.values.min) << ',' << shortDouble(t.values.max) << ','
+                    << shortDouble(t.values.mean) << ',' << shortDouble(t.values.std);
             else
                 out << ",,,";
             out << ',' << csvField(joined(t.consumers)) << '\n';
@@ -187,9 +197,10 @@ void writeAnalysisCsv(std::ostream& out, const Analysis& a, Rows rows)
     case Rows::Layers:
         out << "name,op_type,domain,graph,params,bytes,zeros,sparsity,macs,output_shapes\n";
         for (const auto& l : a.layers)
-            out << csvField(l.name) << ',' << csvField(l.opType) << ',' << csvField(l.domain) << ',' << csvField(l.graph)
-                << ',' << l.params << ',' << l.bytes << ',' << l.zeros << ',' << shortDouble(l.sparsity) << ','
-                << (l.macs ? std::to_string(*l.macs) : std::string()) << ',' << csvField(joined(l.outputShapes)) << '\n';
+            out << csvField(l.name) << ',' << csvField(l.opType) << ',' << csvField(l.domain) << ','
+                << csvField(l.graph) << ',' << l.params << ',' << l.bytes << ',' << l.zeros << ','
+                << shortDouble(l.sparsity) << ',' << (l.macs ? std::to_string(*l.macs) : std::string()) << ','
+                << csvField(joined(l.outputShapes)) << '\n';
         break;
     case Rows::Findings:
         out << "kind,severity,bytes_recoverable,tensors,nodes,message,fix\n";

@@ -1,6 +1,6 @@
 // Renderings of a model comparison: terminal table, JSON (slimscope.compare/1), Markdown and self-contained HTML.
-#include "jsonparts.h"
 #include "compare.h"
+#include "jsonparts.h"
 
 #include "reportcontent.h"
 #include "support/format.h"

@@ -8,8 +8,11 @@ void writeDiagnostics(JsonWriter& json, const Diagnostics& diagnostics)
 {
     json.key("diagnostics").beginArray();
     for (const auto& d : diagnostics)
-        json.beginObject().field("severity", severityName(d.severity)).field("subject", d.subject)
-            .field("message", d.message).endObject();
+        json.beginObject()
+            .field("severity", severityName(d.severity))
+            .field("subject", d.subject)
+            .field("message", d.message)
+            .endObject();
     json.endArray();
 }
 
@@ -17,13 +20,22 @@ void writeTotals(JsonWriter& json, const analysis::Analysis& a)
 {
     json.key("by_dtype").beginArray();
     for (const auto& t : a.byDtype)
-        json.beginObject().field("dtype", t.dtype).field("tensors", t.tensors).field("params", t.elements)
-            .field("bytes", t.bytes).endObject();
+        json.beginObject()
+            .field("dtype", t.dtype)
+            .field("tensors", t.tensors)
+            .field("params", t.elements)
+            .field("bytes", t.bytes)
+            .endObject();
     json.endArray();
     json.key("by_op_type").beginArray();
     for (const auto& t : a.byOpType)
-        json.beginObject().field("op_type", t.opType).field("nodes", t.nodes).field("params", t.params)
-            .field("bytes", t.bytes).field("macs", t.macs).endObject();
+        json.beginObject()
+            .field("op_type", t.opType)
+            .field("nodes", t.nodes)
+            .field("params", t.params)
+            .field("bytes", t.bytes)
+            .field("macs", t.macs)
+            .endObject();
     json.endArray();
 }
 
@@ -31,8 +43,12 @@ void writeStepReports(JsonWriter& json, const std::vector<slim::StepReport>& ste
 {
     json.key("steps").beginArray();
     for (const auto& step : steps)
-        json.beginObject().field("kind", step.kind).field("description", step.description).field("enabled", step.enabled)
-            .field("summary", step.summary).endObject();
+        json.beginObject()
+            .field("kind", step.kind)
+            .field("description", step.description)
+            .field("enabled", step.enabled)
+            .field("summary", step.summary)
+            .endObject();
     json.endArray();
 }
 

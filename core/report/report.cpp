@@ -1,6 +1,6 @@
 // The review report as JSON (slimscope.report/1) and CSV; Markdown and HTML are in reportdocs.cpp.
-#include "jsonparts.h"
 #include "report.h"
+#include "jsonparts.h"
 
 #include "reportcontent.h"
 #include "support/format.h"

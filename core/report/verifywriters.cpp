@@ -1,5 +1,5 @@
-#include "jsonparts.h"
 #include "verifywriters.h"
+#include "jsonparts.h"
 
 #include "model/datatype.h"
 #include "support/format.h"
@@ -35,19 +35,30 @@ void writeVerificationJson(JsonWriter& json, const runtime::Verification& v, con
     json.beginObject();
     json.field("original", v.original.string()).field("slimmed", v.slimmed.string());
     json.field("verdict", passes(v, thresholds) ? "pass" : "warn");
-    json.key("thresholds").beginObject().field("min_cosine", thresholds.minCosine)
-        .field("min_top1_agreement", thresholds.minTop1Agreement).endObject();
+    json.key("thresholds")
+        .beginObject()
+        .field("min_cosine", thresholds.minCosine)
+        .field("min_top1_agreement", thresholds.minTop1Agreement)
+        .endObject();
     json.field("input_source", v.inputSource).field("runtime_version", v.runtimeVersion);
     json.key("inputs").beginArray();
     for (const auto& input : v.inputs)
-        json.beginObject().field("name", input.name).field("dtype", model::dataTypeName(static_cast<std::int32_t>(input.dtype)))
-            .intArray("shape", input.shape).endObject();
+        json.beginObject()
+            .field("name", input.name)
+            .field("dtype", model::dataTypeName(static_cast<std::int32_t>(input.dtype)))
+            .intArray("shape", input.shape)
+            .endObject();
     json.endArray();
     json.key("outputs").beginArray();
     for (const auto& o : v.outputs) {
-        json.beginObject().field("name", o.name).field("dtype", model::dataTypeName(static_cast<std::int32_t>(o.dtype)));
+        json.beginObject()
+            .field("name", o.name)
+            .field("dtype", model::dataTypeName(static_cast<std::int32_t>(o.dtype)));
         json.intArray("shape", o.shape);
-        json.field("max_abs", o.maxAbs).field("mean_abs", o.meanAbs).field("cosine", o.cosine).field("sqnr_db", o.sqnrDb);
+        json.field("max_abs", o.maxAbs)
+            .field("mean_abs", o.meanAbs)
+            .field("cosine", o.cosine)
+            .field("sqnr_db", o.sqnrDb);
         json.field("identical", o.identical).field("non_finite_mismatches", o.nonFiniteMismatches);
         json.key("top1_agreement");
         if (o.top1Agreement)
@@ -58,8 +69,12 @@ void writeVerificationJson(JsonWriter& json, const runtime::Verification& v, con
         json.endObject();
     }
     json.endArray();
-    json.key("latency_ms").beginObject().field("original", v.originalLatencyMs).field("slimmed", v.slimmedLatencyMs)
-        .field("runs", v.runs).endObject();
+    json.key("latency_ms")
+        .beginObject()
+        .field("original", v.originalLatencyMs)
+        .field("slimmed", v.slimmedLatencyMs)
+        .field("runs", v.runs)
+        .endObject();
     writeDiagnostics(json, v.diagnostics);
     json.endObject();
 }
@@ -76,10 +91,11 @@ void writeVerifyDocument(std::ostream& out, const runtime::Verification& v, cons
 
 void writeVerificationTable(std::ostream& out, const runtime::Verification& v, const FidelityThresholds& thresholds)
 {
-    out << "Verification (ONNX Runtime " << v.runtimeVersion << ", inputs " << v.inputSource << "): "
-        << (passes(v, thresholds) ? "PASS" : "WARN") << " (cosine >= " << thresholds.minCosine << ")\n";
+    out << "Verification (ONNX Runtime " << v.runtimeVersion << ", inputs " << v.inputSource
+        << "): " << (passes(v, thresholds) ? "PASS" : "WARN") << " (cosine >= " << thresholds.minCosine << ")\n";
     out << "  " << std::left << std::setw(28) << "output" << std::right << std::setw(12) << "cosine" << std::setw(10)
-        << "SQNR dB" << std::setw(12) << "max abs" << std::setw(12) << "mean abs" << std::setw(8) << "top-1" << "  verdict\n";
+        << "SQNR dB" << std::setw(12) << "max abs" << std::setw(12) << "mean abs" << std::setw(8) << "top-1"
+        << "  verdict\n";
     for (const auto& o : v.outputs) {
         char cosine[32], sqnr[32], maxAbs[32], meanAbs[32], top1[32] = "-";
         std::snprintf(cosine, sizeof cosine, "%.6f", o.cosine);
@@ -88,16 +104,20 @@ void writeVerificationTable(std::ostream& out, const runtime::Verification& v, c
         std::snprintf(meanAbs, sizeof meanAbs, "%.3g", o.meanAbs);
         if (o.top1Agreement)
             std::snprintf(top1, sizeof top1, "%.1f%%", *o.top1Agreement * 100.0);
-        out << "  " << std::left << std::setw(28) << o.name << std::right << std::setw(12) << cosine << std::setw(10) << sqnr
-            << std::setw(12) << maxAbs << std::setw(12) << meanAbs << std::setw(8) << top1 << "  "
-            << (o.identical ? "identical" : outputPasses(o, thresholds) ? "pass" : "warn") << "\n";
+        out << "  " << std::left << std::setw(28) << o.name << std::right << std::setw(12) << cosine << std::setw(10)
+            << sqnr << std::setw(12) << maxAbs << std::setw(12) << meanAbs << std::setw(8) << top1 << "  "
+            << (o.identical                          ? "identical"
+                       : outputPasses(o, thresholds) ? "pass"
+                                                     : "warn")
+            << "\n";
     }
     char latency[128];
-    std::snprintf(latency, sizeof latency, "  latency (median of %d): %.3f ms -> %.3f ms\n", v.runs, v.originalLatencyMs,
-        v.slimmedLatencyMs);
+    std::snprintf(latency, sizeof latency, "  latency (median of %d): %.3f ms -> %.3f ms\n", v.runs,
+        v.originalLatencyMs, v.slimmedLatencyMs);
     out << latency;
     for (const auto& d : v.diagnostics)
-        out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message << "\n";
+        out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message
+            << "\n";
 }
 
 } // namespace slimscope::core::report

@@ -20,12 +20,12 @@ struct FidelityThresholds {
 bool passes(const runtime::Verification& verification, const FidelityThresholds& thresholds = {});
 
 /// The verification as a JSON object (the value only; the caller writes the key or the document).
-void writeVerificationJson(JsonWriter& json, const runtime::Verification& verification,
-    const FidelityThresholds& thresholds = {});
+void writeVerificationJson(
+    JsonWriter& json, const runtime::Verification& verification, const FidelityThresholds& thresholds = {});
 /// A standalone document, schema slimscope.verify/1.
-void writeVerifyDocument(std::ostream& out, const runtime::Verification& verification,
-    const FidelityThresholds& thresholds = {});
-void writeVerificationTable(std::ostream& out, const runtime::Verification& verification,
-    const FidelityThresholds& thresholds = {});
+void writeVerifyDocument(
+    std::ostream& out, const runtime::Verification& verification, const FidelityThresholds& thresholds = {});
+void writeVerificationTable(
+    std::ostream& out, const runtime::Verification& verification, const FidelityThresholds& thresholds = {});
 
 } // namespace slimscope::core::report

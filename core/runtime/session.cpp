@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <string_view>
 #include <cstring>
+#include <string_view>
 
 #if SLIMSCOPE_HAVE_ONNXRUNTIME
 // Manual initialisation: the C++ header would otherwise dereference GetApi(ORT_API_VERSION) in a static

@@ -23,8 +23,7 @@ class Materializer {
 public:
     explicit Materializer(WorkingModel& model)
         : m_model(model)
-    {
-    }
+    { }
     ~Materializer() { restore(); }
 
     Result<void> fill(const CancelToken* cancel)
@@ -65,8 +64,7 @@ class SinkStream : public google::protobuf::io::CopyingOutputStream {
 public:
     explicit SinkStream(OutputSink& sink)
         : m_sink(sink)
-    {
-    }
+    { }
     bool Write(const void* buffer, int size) override
     {
         if (m_status)
@@ -84,7 +82,8 @@ Result<void> checkModel(const onnx::ModelProto& proto, const fs::path* modelPath
 {
     if (proto.ir_version() > onnx::Version::IR_VERSION) {
         diagnostics.push_back({ Diagnostic::Severity::Info, {},
-            "onnx::checker skipped: IR version " + std::to_string(proto.ir_version()) + " is newer than the checker knows" });
+            "onnx::checker skipped: IR version " + std::to_string(proto.ir_version())
+                + " is newer than the checker knows" });
         return {};
     }
     try {
@@ -117,8 +116,8 @@ Result<std::string> serializeToString(WorkingModel& model)
     return out;
 }
 
-Result<ExportResult> exportModel(WorkingModel& model, const fs::path& target, const ExportOptions& options,
-    const CancelToken* cancel)
+Result<ExportResult> exportModel(
+    WorkingModel& model, const fs::path& target, const ExportOptions& options, const CancelToken* cancel)
 {
     const auto& original = *model.original();
     const std::vector<InputFile> inputs = original.inputFiles();
@@ -132,8 +131,9 @@ Result<ExportResult> exportModel(WorkingModel& model, const fs::path& target, co
     const bool external = options.externalData || tooLarge;
     if (external && !output->isRegularFile())
         return fail(ErrorCode::Refused,
-            output->name() + (tooLarge ? ": the model is over protobuf's 2 GiB limit and needs external data, "
-                                       : ": external data ")
+            output->name()
+                + (tooLarge ? ": the model is over protobuf's 2 GiB limit and needs external data, "
+                            : ": external data ")
                 + "needs a regular file as output (its data file goes beside it)");
     std::vector<ExternalEntry> entries;
     if (external) {
@@ -147,7 +147,8 @@ Result<ExportResult> exportModel(WorkingModel& model, const fs::path& target, co
         if (!dataOutput)
             return std::unexpected(dataOutput.error());
         if (!dataOutput->isRegularFile())
-            return fail(ErrorCode::Refused, result.externalPath.string() + ": the external data file must be a regular file");
+            return fail(
+                ErrorCode::Refused, result.externalPath.string() + ": the external data file must be a regular file");
         std::uint64_t offset = 0;
         model.forEachTensor([&](onnx::TensorProto& tensor) {
             const std::uint64_t size = model.payloadBytes(tensor);

@@ -117,14 +117,16 @@ bool ScopeMatcher::selects(const InitializerRef& initializer, const GraphIndex& 
     const auto anyName = [&](const std::regex& pattern) {
         if (std::regex_search(tensor.name(), pattern))
             return true;
-        return std::ranges::any_of(uses, [&](const ValueUse& use) { return std::regex_search(use.node->name(), pattern); });
+        return std::ranges::any_of(
+            uses, [&](const ValueUse& use) { return std::regex_search(use.node->name(), pattern); });
     };
     if (!m_include.empty() && !std::ranges::any_of(m_include, anyName))
         return false;
     if (std::ranges::any_of(m_exclude, anyName))
         return false;
     const auto opIn = [&](const std::vector<std::string>& ops) {
-        return std::ranges::any_of(uses, [&](const ValueUse& use) { return std::ranges::find(ops, use.node->op_type()) != ops.end(); });
+        return std::ranges::any_of(
+            uses, [&](const ValueUse& use) { return std::ranges::find(ops, use.node->op_type()) != ops.end(); });
     };
     if (!m_scope.opTypes.empty() && !opIn(m_scope.opTypes))
         return false;

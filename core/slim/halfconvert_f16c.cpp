@@ -18,14 +18,16 @@ void floatsToHalfF16c(const float* in, std::uint16_t* out, std::size_t count)
         const __m256 clamped = _mm256_max_ps(_mm256_min_ps(v, limit), negativeLimit);
         const __m256 isNan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
         const __m256 result = _mm256_blendv_ps(clamped, v, isNan);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(result, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i),
+            _mm256_cvtps_ph(result, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     }
     for (; i < count; ++i) {
         float v = in[i];
         if (v == v)
             v = v > 65504.0f ? 65504.0f : (v < -65504.0f ? -65504.0f : v);
         const __m128 single = _mm_set_ss(v);
-        out[i] = static_cast<std::uint16_t>(_mm_extract_epi16(_mm_cvtps_ph(single, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0));
+        out[i] = static_cast<std::uint16_t>(
+            _mm_extract_epi16(_mm_cvtps_ph(single, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0));
     }
 }
 

@@ -5,9 +5,9 @@
 
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <regex>
 #include <set>
-#include <fstream>
 #include <sstream>
 
 namespace slimscope::core::slim {
@@ -45,8 +45,8 @@ std::string describeStep(const Step& step)
     }
     if (const auto* sparse = std::get_if<SparseStorageStep>(&step.params))
         return std::string("sparse storage (")
-            + (sparse->policy == SparseStorageStep::Policy::Auto ? "auto"
-                   : sparse->policy == SparseStorageStep::Policy::Always ? "always"
+            + (sparse->policy == SparseStorageStep::Policy::Auto          ? "auto"
+                    : sparse->policy == SparseStorageStep::Policy::Always ? "always"
                                                                           : "never")
             + ")";
     return "cleanup";
@@ -60,8 +60,7 @@ public:
     ObjectReader(const JsonValue& object, std::string context)
         : m_object(object)
         , m_context(std::move(context))
-    {
-    }
+    { }
 
     Error error(const std::string& key, const std::string& what) const
     {
@@ -122,7 +121,8 @@ public:
     {
         if (const JsonValue* value = take(key)) {
             if (!value->isArray())
-                return std::unexpected(error(key, "must be an array of strings, not " + std::string(value->typeName())));
+                return std::unexpected(
+                    error(key, "must be an array of strings, not " + std::string(value->typeName())));
             out.clear();
             for (const auto& item : value->asArray()) {
                 if (!item.isString())
@@ -181,7 +181,8 @@ Result<Step> parseStep(const JsonValue& value, std::size_t index)
         return fail(ErrorCode::InvalidArgument, base + ": must be an object");
     const JsonValue* kindValue = value.find("kind");
     if (!kindValue || !kindValue->isString())
-        return fail(ErrorCode::InvalidArgument, base + ": key 'kind' is missing (cleanup, prune, quantize, sparse_storage)");
+        return fail(
+            ErrorCode::InvalidArgument, base + ": key 'kind' is missing (cleanup, prune, quantize, sparse_storage)");
     const std::string kind = kindValue->asString();
     ObjectReader reader(value, base + " (" + kind + ")");
     reader.take("kind");
@@ -248,19 +249,21 @@ Result<void> validateRecipe(const Recipe& recipe)
 {
     for (std::size_t i = 0; i < recipe.steps.size(); ++i) {
         const Step& step = recipe.steps[i];
-        const std::string context = "step " + std::to_string(i + 1) + " (" + std::string(stepKindName(step.params)) + ")";
+        const std::string context
+            = "step " + std::to_string(i + 1) + " (" + std::string(stepKindName(step.params)) + ")";
         for (const auto* patterns : { &step.scope.include, &step.scope.exclude }) {
             for (const auto& pattern : *patterns) {
                 try {
                     std::regex compiled(pattern, std::regex::ECMAScript);
                 } catch (const std::regex_error& error) {
-                    return fail(ErrorCode::InvalidArgument, context + " scope: key '"
-                            + (patterns == &step.scope.include ? "include" : "exclude") + "' has an invalid pattern '"
-                            + pattern + "': " + error.what());
+                    return fail(ErrorCode::InvalidArgument,
+                        context + " scope: key '" + (patterns == &step.scope.include ? "include" : "exclude")
+                            + "' has an invalid pattern '" + pattern + "': " + error.what());
                 }
             }
         }
-        if (const auto* prune = std::get_if<PruneStep>(&step.params); prune && !(prune->sparsity >= 0 && prune->sparsity <= 0.999))
+        if (const auto* prune = std::get_if<PruneStep>(&step.params);
+            prune && !(prune->sparsity >= 0 && prune->sparsity <= 0.999))
             return fail(ErrorCode::InvalidArgument, context + ": key 'sparsity' is out of range [0, 0.999]");
     }
     return {};
@@ -326,16 +329,18 @@ void writeRecipe(JsonWriter& json, const Recipe& recipe)
             if (step.scope != Scope {}) // cleanup does not use a scope; keep one that was given, for the round trip
                 writeScope(json, step.scope);
         } else if (const auto* prune = std::get_if<PruneStep>(&step.params)) {
-            json.field("sparsity", prune->sparsity).field("mode", prune->mode == PruneStep::Mode::Global ? "global" : "layer");
+            json.field("sparsity", prune->sparsity)
+                .field("mode", prune->mode == PruneStep::Mode::Global ? "global" : "layer");
             writeScope(json, step.scope);
         } else if (const auto* quantize = std::get_if<QuantizeStep>(&step.params)) {
             json.field("type", quantize->type == QuantizeStep::Type::Fp16 ? "fp16" : "int8");
             json.field("per_channel", quantize->perChannel).field("symmetric", quantize->symmetric);
             writeScope(json, step.scope);
         } else if (const auto* sparse = std::get_if<SparseStorageStep>(&step.params)) {
-            json.field("policy", sparse->policy == SparseStorageStep::Policy::Always ? "always"
-                    : sparse->policy == SparseStorageStep::Policy::Never          ? "never"
-                                                                                   : "auto");
+            json.field("policy",
+                sparse->policy == SparseStorageStep::Policy::Always      ? "always"
+                    : sparse->policy == SparseStorageStep::Policy::Never ? "never"
+                                                                         : "auto");
             writeScope(json, step.scope);
         }
         json.endObject();

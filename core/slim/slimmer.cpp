@@ -184,7 +184,8 @@ private:
     }
 
     // DequantizeLinear over values that are not a plain initializer (stored sparse): dense float values.
-    FloatValues dequantizeDense(const onnx::NodeProto& node, const Effective& x, const Effective& scale, const Effective& zero) const
+    FloatValues dequantizeDense(
+        const onnx::NodeProto& node, const Effective& x, const Effective& scale, const Effective& zero) const
     {
         FloatValues out;
         const auto& values = x.floats.values;
@@ -209,14 +210,16 @@ private:
         out.owned.resize(values.size());
         for (std::size_t i = 0; i < values.size(); ++i) {
             const std::size_t c = scales.size() > 1 ? (i / inner) % scales.size() : 0;
-            const float z = zero.floats.values.empty() ? 0.0f : zero.floats.values[std::min(c, zero.floats.values.size() - 1)];
+            const float z
+                = zero.floats.values.empty() ? 0.0f : zero.floats.values[std::min(c, zero.floats.values.size() - 1)];
             out.owned[i] = (values[i] - z) * scales[c];
         }
         out.values = out.owned;
         return out;
     }
 
-    std::optional<QuantizedView> quantizedView(const onnx::NodeProto& node, const Effective& scale, const Effective& zero) const
+    std::optional<QuantizedView> quantizedView(
+        const onnx::NodeProto& node, const Effective& scale, const Effective& zero) const
     {
         const auto x = m_initializers.find(node.input(0));
         if (x == m_initializers.end())
@@ -295,9 +298,11 @@ Totals measure(WorkingModel& model)
                     add(sparse.values().data_type(), elementCount(sparse.values()),
                         model.payloadBytes(sparse.values()) + model.payloadBytes(sparse.indices()));
                 } else if (attribute.name() == "value_floats") {
-                    add(onnx::TensorProto::FLOAT, static_cast<std::uint64_t>(attribute.floats_size()), 4ull * attribute.floats_size());
+                    add(onnx::TensorProto::FLOAT, static_cast<std::uint64_t>(attribute.floats_size()),
+                        4ull * attribute.floats_size());
                 } else if (attribute.name() == "value_ints") {
-                    add(onnx::TensorProto::INT64, static_cast<std::uint64_t>(attribute.ints_size()), 8ull * attribute.ints_size());
+                    add(onnx::TensorProto::INT64, static_cast<std::uint64_t>(attribute.ints_size()),
+                        8ull * attribute.ints_size());
                 } else if (attribute.name() == "value_float") {
                     add(onnx::TensorProto::FLOAT, 1, 4);
                 } else if (attribute.name() == "value_int") {
@@ -335,8 +340,7 @@ struct ErrorSums {
 };
 
 // Fixed-size blocks accumulate in float lanes (vectorizable) and are summed in double.
-template <class After>
-ErrorSums accumulateErrors(std::span<const float> before, After after)
+template <class After> ErrorSums accumulateErrors(std::span<const float> before, After after)
 {
     ErrorSums sums;
     sums.valid = true;
@@ -382,9 +386,10 @@ ErrorSums compareWith(std::span<const float> before, const Effective& after)
             const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(inner, before.size() - start));
             const auto part = q.isSigned
                 ? accumulateErrors(before.subspan(start, length),
-                      [&](std::size_t i) { return (static_cast<float>(static_cast<std::int8_t>(x[i])) - zero) * scale; })
-                : accumulateErrors(before.subspan(start, length),
-                      [&](std::size_t i) { return (static_cast<float>(static_cast<std::uint8_t>(x[i])) - zero) * scale; });
+                    [&](std::size_t i) { return (static_cast<float>(static_cast<std::int8_t>(x[i])) - zero) * scale; })
+                : accumulateErrors(before.subspan(start, length), [&](std::size_t i) {
+                      return (static_cast<float>(static_cast<std::uint8_t>(x[i])) - zero) * scale;
+                  });
             total.signal += part.signal;
             total.noise += part.noise;
             total.maxAbs = std::max(total.maxAbs, part.maxAbs);
@@ -412,8 +417,8 @@ void setErrors(TensorChange& change, const ErrorSums& sums)
 
 // One row per original initializer (and sparse initializer) of every graph. Tensors still read from their
 // original bytes are unchanged and cost nothing; the others are decoded and compared, in parallel.
-std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
-    const analysis::Analysis* analysis, const CancelToken* cancel)
+std::vector<TensorChange> describeChanges(
+    const model::ModelFile& file, WorkingModel& model, const analysis::Analysis* analysis, const CancelToken* cancel)
 {
     const Reconstructor reconstructor(model);
     std::vector<const model::WeightTensor*> weights;
@@ -421,82 +426,88 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
         if (weight.storage != model::Storage::Constant)
             weights.push_back(&weight);
     std::vector<TensorChange> changes(weights.size());
-    parallelFor(weights.size(), [&](std::size_t w) {
-        const model::WeightTensor& weight = *weights[w];
-        const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
-        TensorChange& change = changes[w];
-        change.name = weight.name;
-        change.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
-        change.dtypeBefore = std::string(model::dataTypeName(weight.dataType));
-        change.elements = weight.elements;
-        change.bytesBefore = weight.storedBytes;
-        const bool numeric = analysis::isNumeric(static_cast<DataType>(weight.dataType));
-        const Effective unchangedProbe = reconstructor.find(weight.name, false);
-        const bool unchanged = unchangedProbe.found && unchangedProbe.source && unchangedProbe.source->weight == &weight
-            && !unchangedProbe.source->indices;
-        if (unchanged) {
-            change.dtypeAfter = change.dtypeBefore;
-            change.storageAfter = std::string(model::storageName(weight.storage));
-            change.bytesAfter = unchangedProbe.bytes;
-            if (analysis && weightIndex < analysis->tensors.size())
-                change.sparsityBefore = analysis->tensors[weightIndex].sparsity;
-            else if (numeric)
+    parallelFor(
+        weights.size(),
+        [&](std::size_t w) {
+            const model::WeightTensor& weight = *weights[w];
+            const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
+            TensorChange& change = changes[w];
+            change.name = weight.name;
+            change.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
+            change.dtypeBefore = std::string(model::dataTypeName(weight.dataType));
+            change.elements = weight.elements;
+            change.bytesBefore = weight.storedBytes;
+            const bool numeric = analysis::isNumeric(static_cast<DataType>(weight.dataType));
+            const Effective unchangedProbe = reconstructor.find(weight.name, false);
+            const bool unchanged = unchangedProbe.found && unchangedProbe.source
+                && unchangedProbe.source->weight == &weight && !unchangedProbe.source->indices;
+            if (unchanged) {
+                change.dtypeAfter = change.dtypeBefore;
+                change.storageAfter = std::string(model::storageName(weight.storage));
+                change.bytesAfter = unchangedProbe.bytes;
+                if (analysis && weightIndex < analysis->tensors.size())
+                    change.sparsityBefore = analysis->tensors[weightIndex].sparsity;
+                else if (numeric)
+                    if (auto bytes = file.read(weight)) {
+                        const FloatValues view
+                            = isFloatType(weight.dataType) ? viewFloats(*bytes, weight.dataType) : FloatValues {};
+                        change.sparsityBefore = isFloatType(weight.dataType)
+                            ? sparsityOf(view.values)
+                            : sparsityOf(asFloats(*bytes, weight.dataType, weight.storedElements));
+                    }
+                // (sparse originals count their omitted entries in the analysis; this fallback sees stored values only)
+                change.sparsityAfter = change.sparsityBefore;
+                return;
+            }
+            FloatValues before;
+            if (numeric) {
                 if (auto bytes = file.read(weight)) {
-                    const FloatValues view = isFloatType(weight.dataType) ? viewFloats(*bytes, weight.dataType) : FloatValues {};
-                    change.sparsityBefore = isFloatType(weight.dataType)
-                        ? sparsityOf(view.values)
-                        : sparsityOf(asFloats(*bytes, weight.dataType, weight.storedElements));
-                }
-            // (sparse originals count their omitted entries in the analysis; this fallback sees stored values only)
-            change.sparsityAfter = change.sparsityBefore;
-            return;
-        }
-        FloatValues before;
-        if (numeric) {
-            if (auto bytes = file.read(weight)) {
-                if (isFloatType(weight.dataType)) {
-                    before = viewFloats(*bytes, weight.dataType);
-                } else {
-                    before.owned = asFloats(*bytes, weight.dataType, weight.storedElements);
-                    before.values = before.owned;
-                }
-                if (weight.storage == model::Storage::SparseInitializer) {
-                    // Densify through the indices for a like-for-like comparison.
-                    std::vector<float> dense(weight.elements, 0.0f);
-                    auto indexBytes = file.readIndices(weight);
-                    if (indexBytes && weight.sparseIndices)
-                        for (std::uint64_t i = 0; i < before.values.size(); ++i) {
-                            const auto index = static_cast<std::uint64_t>(analysis::elementAsDouble(
-                                static_cast<DataType>(weight.sparseIndices->data_type()), indexBytes->bytes.data(), i));
-                            if (index < dense.size())
-                                dense[index] = before.values[i];
-                        }
-                    before.owned = std::move(dense);
-                    before.values = before.owned;
+                    if (isFloatType(weight.dataType)) {
+                        before = viewFloats(*bytes, weight.dataType);
+                    } else {
+                        before.owned = asFloats(*bytes, weight.dataType, weight.storedElements);
+                        before.values = before.owned;
+                    }
+                    if (weight.storage == model::Storage::SparseInitializer) {
+                        // Densify through the indices for a like-for-like comparison.
+                        std::vector<float> dense(weight.elements, 0.0f);
+                        auto indexBytes = file.readIndices(weight);
+                        if (indexBytes && weight.sparseIndices)
+                            for (std::uint64_t i = 0; i < before.values.size(); ++i) {
+                                const auto index = static_cast<std::uint64_t>(
+                                    analysis::elementAsDouble(static_cast<DataType>(weight.sparseIndices->data_type()),
+                                        indexBytes->bytes.data(), i));
+                                if (index < dense.size())
+                                    dense[index] = before.values[i];
+                            }
+                        before.owned = std::move(dense);
+                        before.values = before.owned;
+                    }
                 }
             }
-        }
-        change.sparsityBefore = sparsityOf(before.values);
-        const Effective after = reconstructor.find(weight.name, numeric);
-        if (!after.found) {
-            change.removed = true;
-            change.changed = true;
-            change.dtypeAfter = "-";
-            change.storageAfter = "removed";
-            return;
-        }
-        change.dtypeAfter = after.dtype;
-        change.storageAfter = after.storage;
-        change.bytesAfter = after.bytes;
-        const ErrorSums sums = compareWith(before.values, after);
-        if (isFloatType(weight.dataType))
-            setErrors(change, sums);
-        else if (sums.valid)
-            change.sparsityAfter = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
-        change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
-            || change.storageAfter != std::string(model::storageName(weight.storage))
-            || (change.hasError && change.maxAbs > 0.0);
-    }, cancel);
+            change.sparsityBefore = sparsityOf(before.values);
+            const Effective after = reconstructor.find(weight.name, numeric);
+            if (!after.found) {
+                change.removed = true;
+                change.changed = true;
+                change.dtypeAfter = "-";
+                change.storageAfter = "removed";
+                return;
+            }
+            change.dtypeAfter = after.dtype;
+            change.storageAfter = after.storage;
+            change.bytesAfter = after.bytes;
+            const ErrorSums sums = compareWith(before.values, after);
+            if (isFloatType(weight.dataType))
+                setErrors(change, sums);
+            else if (sums.valid)
+                change.sparsityAfter
+                    = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
+            change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
+                || change.storageAfter != std::string(model::storageName(weight.storage))
+                || (change.hasError && change.maxAbs > 0.0);
+        },
+        cancel);
     return changes;
 }
 
@@ -540,13 +551,15 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
             },
             step.params);
         if (!outcome)
-            return std::unexpected(outcome.error().withContext("step " + std::to_string(i + 1) + " (" + report.kind + ")"));
+            return std::unexpected(
+                outcome.error().withContext("step " + std::to_string(i + 1) + " (" + report.kind + ")"));
         report.summary = outcome->summary;
         preview.steps.push_back(std::move(report));
     }
     if (cancel && cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");
-    progress.report("measuring", static_cast<double>(recipe.steps.size()) / static_cast<double>(recipe.steps.size() + 1));
+    progress.report(
+        "measuring", static_cast<double>(recipe.steps.size()) / static_cast<double>(recipe.steps.size() + 1));
     const Totals after = measure(*result.model);
     preview.paramsAfter = after.params;
     preview.weightBytesAfter = after.bytes;

@@ -155,7 +155,8 @@ std::uint64_t dedupe(WorkingModel& model, std::uint64_t& count)
         renameUses(*graphs[static_cast<std::size_t>(graph)].graph, names.first, names.second);
     for (std::size_t g = 0; g < graphs.size(); ++g)
         if (!erase[g].empty())
-            eraseInitializers(model, *graphs[g].graph, [&](const onnx::TensorProto& t) { return erase[g].contains(t.name()); });
+            eraseInitializers(
+                model, *graphs[g].graph, [&](const onnx::TensorProto& t) { return erase[g].contains(t.name()); });
     return saved;
 }
 
@@ -231,7 +232,8 @@ Result<StepOutcome> runCleanup(const CleanupStep& step, StepContext& context)
             const int before = graph.input_size();
             eraseInputs(graph, initializers);
             if (before != graph.input_size())
-                parts.push_back("dropped " + std::to_string(before - graph.input_size()) + " initializer(s) from the graph inputs");
+                parts.push_back(
+                    "dropped " + std::to_string(before - graph.input_size()) + " initializer(s) from the graph inputs");
         } else if (model.proto().graph().initializer_size() > 0) {
             context.diagnostics.push_back({ Diagnostic::Severity::Info, {},
                 "cleanup: IR version " + std::to_string(model.proto().ir_version())

@@ -20,7 +20,10 @@ struct Target {
     std::vector<float> values;
 };
 
-std::uint32_t magnitudeBits(float v) { return std::bit_cast<std::uint32_t>(v) & 0x7FFFFFFFu; }
+std::uint32_t magnitudeBits(float v)
+{
+    return std::bit_cast<std::uint32_t>(v) & 0x7FFFFFFFu;
+}
 
 // The k-th smallest magnitude (0-based) over several tensors, by radix selection: non-negative floats order
 // like their bit patterns, so a histogram of the high 16 bits finds the bucket, and one of the low 16 bits
@@ -94,13 +97,16 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         if (matcher.matches(initializer, index))
             targets.push_back({ initializer.tensor, {} });
     std::vector<std::optional<Error>> errors(targets.size());
-    parallelFor(targets.size(), [&](std::size_t t) {
-        auto bytes = model.data(*targets[t].tensor);
-        if (!bytes)
-            errors[t] = bytes.error();
-        else
-            targets[t].values = decodeFloats(*bytes, targets[t].tensor->data_type());
-    }, context.cancel);
+    parallelFor(
+        targets.size(),
+        [&](std::size_t t) {
+            auto bytes = model.data(*targets[t].tensor);
+            if (!bytes)
+                errors[t] = bytes.error();
+            else
+                targets[t].values = decodeFloats(*bytes, targets[t].tensor->data_type());
+        },
+        context.cancel);
     if (context.cancel && context.cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");
     for (const auto& error : errors)
@@ -113,20 +119,23 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
     }
     std::atomic<std::uint64_t> zeroed { 0 };
     if (step.mode == PruneStep::Mode::Layer) {
-        parallelFor(targets.size(), [&](std::size_t t) {
-            auto& target = targets[t];
-            const std::size_t n = target.values.size();
-            const auto k = static_cast<std::uint64_t>(std::llround(step.sparsity * static_cast<double>(n)));
-            if (k == 0)
-                return;
-            const std::uint64_t zerosBefore = countZeros(target.values);
-            if (zerosBefore >= k)
-                return;
-            const float threshold = kthMagnitude({ &target.values }, k - 1);
-            // Everything strictly below the k-th magnitude goes, then ties at it until k zeros.
-            zeroBelow(target.values, threshold, k - countBelow(target.values, threshold));
-            zeroed += k - zerosBefore;
-        }, context.cancel);
+        parallelFor(
+            targets.size(),
+            [&](std::size_t t) {
+                auto& target = targets[t];
+                const std::size_t n = target.values.size();
+                const auto k = static_cast<std::uint64_t>(std::llround(step.sparsity * static_cast<double>(n)));
+                if (k == 0)
+                    return;
+                const std::uint64_t zerosBefore = countZeros(target.values);
+                if (zerosBefore >= k)
+                    return;
+                const float threshold = kthMagnitude({ &target.values }, k - 1);
+                // Everything strictly below the k-th magnitude goes, then ties at it until k zeros.
+                zeroBelow(target.values, threshold, k - countBelow(target.values, threshold));
+                zeroed += k - zerosBefore;
+            },
+            context.cancel);
     } else {
         std::vector<const std::vector<float>*> all;
         std::uint64_t total = 0;
@@ -146,8 +155,8 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
             // Ties at the threshold are spent in tensor order; each tensor takes what is left of the budget.
             std::uint64_t ties = k - below;
             for (auto& target : targets) {
-                const std::uint64_t equal = static_cast<std::uint64_t>(std::ranges::count_if(target.values,
-                    [&](float v) { return v != 0.0f && std::fabs(v) == threshold; }));
+                const std::uint64_t equal = static_cast<std::uint64_t>(std::ranges::count_if(
+                    target.values, [&](float v) { return v != 0.0f && std::fabs(v) == threshold; }));
                 const std::uint64_t spent = std::min(ties, equal);
                 zeroBelow(target.values, threshold, spent);
                 ties -= spent;
@@ -156,9 +165,8 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         }
     }
     std::vector<std::vector<std::byte>> encoded(targets.size());
-    parallelFor(targets.size(), [&](std::size_t t) {
-        encoded[t] = encodeFloats(targets[t].values, targets[t].tensor->data_type());
-    });
+    parallelFor(targets.size(),
+        [&](std::size_t t) { encoded[t] = encodeFloats(targets[t].values, targets[t].tensor->data_type()); });
     for (std::size_t t = 0; t < targets.size(); ++t) {
         model.setData(*targets[t].tensor, std::move(encoded[t]));
         outcome.tensors.push_back(targets[t].tensor->name());

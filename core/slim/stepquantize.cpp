@@ -223,24 +223,27 @@ Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, St
         }
         jobs.push_back(std::move(job));
     }
-    parallelFor(jobs.size(), [&](std::size_t j) {
-        Job& job = jobs[j];
-        const onnx::TensorProto& tensor = *job.initializer.tensor;
-        auto bytes = model.data(tensor);
-        if (!bytes) {
-            job.error = bytes.error();
-            return;
-        }
-        job.bytesBefore = bytes->bytes.size();
-        const FloatValues view = viewFloats(*bytes, tensor.data_type());
-        const std::span<const float> values = view.values;
-        if (int8) {
-            job.quantized = quantize(values, job.dims, job.axis, step.symmetric);
-        } else {
-            job.half.resize(values.size() * 2);
-            floatsToHalf(values, job.half.data());
-        }
-    }, context.cancel);
+    parallelFor(
+        jobs.size(),
+        [&](std::size_t j) {
+            Job& job = jobs[j];
+            const onnx::TensorProto& tensor = *job.initializer.tensor;
+            auto bytes = model.data(tensor);
+            if (!bytes) {
+                job.error = bytes.error();
+                return;
+            }
+            job.bytesBefore = bytes->bytes.size();
+            const FloatValues view = viewFloats(*bytes, tensor.data_type());
+            const std::span<const float> values = view.values;
+            if (int8) {
+                job.quantized = quantize(values, job.dims, job.axis, step.symmetric);
+            } else {
+                job.half.resize(values.size() * 2);
+                floatsToHalf(values, job.half.data());
+            }
+        },
+        context.cancel);
     if (context.cancel && context.cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");
     for (Job& job : jobs) {

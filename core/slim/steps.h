@@ -59,7 +59,8 @@ void floatsToHalf(std::span<const float> in, std::byte* out);
 std::uint16_t floatToHalf(float value);
 
 /// Removes graph.initializer entries for which `remove` is true, forgetting their sources first.
-void eraseInitializers(WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove);
+void eraseInitializers(
+    WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove);
 /// IR versions before 4 require every initializer to be listed as a graph input: list a new one there too.
 void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, const onnx::TensorProto& tensor);
 

@@ -126,10 +126,9 @@ Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope&
         if (!converted[g].empty())
             eraseInitializers(model, *index.graphs()[g].graph,
                 [&](const onnx::TensorProto& t) { return converted[g].contains(t.name()); });
-    outcome.summary = outcome.tensors.empty()
-        ? "no tensor has enough zeros for sparse storage to pay"
-        : "stored " + std::to_string(outcome.tensors.size()) + " tensor(s) sparse, " + humanBytes(before) + " -> "
-            + humanBytes(after);
+    outcome.summary = outcome.tensors.empty() ? "no tensor has enough zeros for sparse storage to pay"
+                                              : "stored " + std::to_string(outcome.tensors.size())
+            + " tensor(s) sparse, " + humanBytes(before) + " -> " + humanBytes(after);
     return outcome;
 }
 

@@ -10,20 +10,22 @@ namespace {
 
 using Size = std::uint64_t;
 
-Size varintSize(Size value) { return static_cast<Size>(google::protobuf::io::CodedOutputStream::VarintSize64(value)); }
+Size varintSize(Size value)
+{
+    return static_cast<Size>(google::protobuf::io::CodedOutputStream::VarintSize64(value));
+}
 
 // Change in a length-delimited field's encoded size when its payload grows from `before` to `after` bytes.
 std::int64_t fieldDelta(Size before, Size after)
 {
-    return static_cast<std::int64_t>(varintSize(after) + after) - static_cast<std::int64_t>(varintSize(before) + before);
+    return static_cast<std::int64_t>(varintSize(after) + after)
+        - static_cast<std::int64_t>(varintSize(before) + before);
 }
 
 // Walks two structurally equal protos side by side, calling fn(original, copy) for every TensorProto pair.
-template <class Fn>
-void pairTensors(const onnx::GraphProto& a, onnx::GraphProto& b, Fn&& fn);
+template <class Fn> void pairTensors(const onnx::GraphProto& a, onnx::GraphProto& b, Fn&& fn);
 
-template <class Fn>
-void pairSparse(const onnx::SparseTensorProto& a, onnx::SparseTensorProto& b, Fn&& fn)
+template <class Fn> void pairSparse(const onnx::SparseTensorProto& a, onnx::SparseTensorProto& b, Fn&& fn)
 {
     if (a.has_values())
         fn(a.values(), *b.mutable_values());
@@ -31,8 +33,7 @@ void pairSparse(const onnx::SparseTensorProto& a, onnx::SparseTensorProto& b, Fn
         fn(a.indices(), *b.mutable_indices());
 }
 
-template <class Fn>
-void pairTensors(const onnx::GraphProto& a, onnx::GraphProto& b, Fn&& fn)
+template <class Fn> void pairTensors(const onnx::GraphProto& a, onnx::GraphProto& b, Fn&& fn)
 {
     for (int i = 0; i < a.initializer_size(); ++i)
         fn(a.initializer(i), *b.mutable_initializer(i));
@@ -58,8 +59,7 @@ void pairTensors(const onnx::GraphProto& a, onnx::GraphProto& b, Fn&& fn)
     }
 }
 
-template <class Sparse, class Fn>
-void visitSparse(Sparse& sparse, Fn&& fn)
+template <class Sparse, class Fn> void visitSparse(Sparse& sparse, Fn&& fn)
 {
     if (sparse.has_values())
         fn(*const_cast<onnx::TensorProto*>(&sparse.values()));
@@ -169,7 +169,10 @@ void WorkingModel::shareSource(const onnx::TensorProto& from, onnx::TensorProto&
         m_sources[&to] = found->second;
 }
 
-void WorkingModel::forget(const onnx::TensorProto& tensor) { m_sources.erase(&tensor); }
+void WorkingModel::forget(const onnx::TensorProto& tensor)
+{
+    m_sources.erase(&tensor);
+}
 
 void WorkingModel::forgetAllIn(const onnx::GraphProto& graph)
 {
@@ -249,8 +252,7 @@ class SizeCalculator {
 public:
     explicit SizeCalculator(const WorkingModel& model)
         : m_model(model)
-    {
-    }
+    { }
 
     // Encoded size of each message after raw_data is put back, from protobuf's cached sizes plus the payloads.
     Size tensor(const onnx::TensorProto& t) const

@@ -37,8 +37,7 @@ class Parser {
 public:
     explicit Parser(std::string_view text)
         : m_text(text)
-    {
-    }
+    { }
 
     Result<JsonValue> document()
     {
@@ -251,6 +250,9 @@ private:
 
 } // namespace
 
-Result<JsonValue> parseJson(std::string_view text) { return Parser(text).document(); }
+Result<JsonValue> parseJson(std::string_view text)
+{
+    return Parser(text).document();
+}
 
 } // namespace slimscope::core

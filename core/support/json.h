@@ -19,11 +19,21 @@ public:
 
     JsonValue() = default;
     explicit JsonValue(std::nullptr_t) { }
-    explicit JsonValue(bool value) : m_value(value) { }
-    explicit JsonValue(double value) : m_value(value) { }
-    explicit JsonValue(std::string value) : m_value(std::move(value)) { }
-    explicit JsonValue(Array value) : m_value(std::make_shared<Array>(std::move(value))) { }
-    explicit JsonValue(Object value) : m_value(std::make_shared<Object>(std::move(value))) { }
+    explicit JsonValue(bool value)
+        : m_value(value)
+    { }
+    explicit JsonValue(double value)
+        : m_value(value)
+    { }
+    explicit JsonValue(std::string value)
+        : m_value(std::move(value))
+    { }
+    explicit JsonValue(Array value)
+        : m_value(std::make_shared<Array>(std::move(value)))
+    { }
+    explicit JsonValue(Object value)
+        : m_value(std::make_shared<Object>(std::move(value)))
+    { }
 
     bool isNull() const { return std::holds_alternative<std::monostate>(m_value); }
     bool isBool() const { return std::holds_alternative<bool>(m_value); }

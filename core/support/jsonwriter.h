@@ -15,8 +15,7 @@ public:
     explicit JsonWriter(std::ostream& out, bool pretty = true)
         : m_out(out)
         , m_pretty(pretty)
-    {
-    }
+    { }
 
     JsonWriter& beginObject();
     JsonWriter& endObject();
@@ -34,8 +33,7 @@ public:
     JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
     JsonWriter& null();
 
-    template <class T>
-    JsonWriter& field(std::string_view name, const T& v)
+    template <class T> JsonWriter& field(std::string_view name, const T& v)
     {
         key(name);
         return value(v);

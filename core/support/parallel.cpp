@@ -19,8 +19,8 @@ unsigned defaultThreadCount()
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-void parallelFor(std::size_t count, const std::function<void(std::size_t)>& body, const CancelToken* cancel,
-    unsigned threads)
+void parallelFor(
+    std::size_t count, const std::function<void(std::size_t)>& body, const CancelToken* cancel, unsigned threads)
 {
     if (count == 0)
         return;

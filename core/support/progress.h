@@ -26,8 +26,7 @@ public:
     Progress() = default;
     explicit Progress(Sink sink)
         : m_sink(std::move(sink))
-    {
-    }
+    { }
 
     void report(std::string_view stage, double fraction) const
     {

@@ -8,7 +8,10 @@
 
 namespace slimscope::core {
 
-std::string sha256Hex(std::span<const std::byte> bytes) { return sha256Hex(bytes, nullptr); }
+std::string sha256Hex(std::span<const std::byte> bytes)
+{
+    return sha256Hex(bytes, nullptr);
+}
 
 std::string sha256Hex(std::span<const std::byte> bytes, const CancelToken* cancel)
 {

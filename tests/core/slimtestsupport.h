@@ -3,7 +3,6 @@
 // Helpers for tst_slim: recipes by name, slimming a file to disk, and reading what was written with protobuf alone
 // (never through the loader under test), plus the test's own rules for which tensors a default scope selects.
 
-#include "testenv.h"
 #include "fixtures.h"
 #include "runtime/inputs.h"
 #include "runtime/session.h"
@@ -11,6 +10,7 @@
 #include "slim/exporter.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
+#include "testenv.h"
 
 #include <QString>
 #include <QStringList>
@@ -473,7 +473,7 @@ private:
 #define REQUIRE_RUNTIME()                                                                                              \
     do {                                                                                                               \
         if constexpr (SLIMSCOPE_HAVE_ONNXRUNTIME == 0)                                                                 \
-            SLIMSCOPE_SKIP("built without ONNX Runtime");                                                                       \
+            SLIMSCOPE_SKIP("built without ONNX Runtime");                                                              \
     } while (false)
 
 #define TRY_SLIM(var, ...)                                                                                             \

@@ -6,10 +6,10 @@
 #include "model/modelfile.h"
 
 #include <QFile>
-#include <grp.h>
-#include <sys/wait.h>
 #include <QTemporaryDir>
 #include <QTest>
+#include <grp.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <chrono>
@@ -319,7 +319,10 @@ private slots:
             if (loaded.error().code != ErrorCode::PermissionDenied)
                 ::_exit(12);
             const std::string& message = loaded.error().message;
-            ::_exit(message.rfind(file.string() + ": ", 0) == 0 && message.find("Permission denied") != std::string::npos ? 0 : 13);
+            ::_exit(
+                message.rfind(file.string() + ": ", 0) == 0 && message.find("Permission denied") != std::string::npos
+                    ? 0
+                    : 13);
         }
         int status = 0;
         QCOMPARE(::waitpid(child, &status, 0), child);

@@ -29,7 +29,7 @@ using slimscope::core::model::DataType;
 #define REQUIRE_RUNTIME()                                                                                              \
     do {                                                                                                               \
         if (!rt::runtimeAvailable())                                                                                   \
-            SLIMSCOPE_SKIP("built without ONNX Runtime (scripts/fetch-onnxruntime.sh)");                                        \
+            SLIMSCOPE_SKIP("built without ONNX Runtime (scripts/fetch-onnxruntime.sh)");                               \
     } while (false)
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -23,9 +23,15 @@ namespace {
 
 const QString kPython = QStringLiteral("/usr/bin/python3");
 
-QString modelsDir() { return slimscope::testing::sharedModelsDir(); }
+QString modelsDir()
+{
+    return slimscope::testing::sharedModelsDir();
+}
 
-QString truthScript() { return QDir(slimscope::testing::sharedToolsDir()).filePath(QStringLiteral("onnx_truth.py")); }
+QString truthScript()
+{
+    return QDir(slimscope::testing::sharedToolsDir()).filePath(QStringLiteral("onnx_truth.py"));
+}
 
 /// Zeros among a tensor's stored values. onnx_truth.py counts those only (a sparse initializer's values, not
 /// its implicit zeros), while TensorStats::zeros is over the dense tensor.

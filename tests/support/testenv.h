@@ -9,7 +9,10 @@
 
 namespace slimscope::testing {
 
-inline bool inCi() { return qEnvironmentVariable("CI") == QStringLiteral("true"); }
+inline bool inCi()
+{
+    return qEnvironmentVariable("CI") == QStringLiteral("true");
+}
 
 /// The folder of shared reference material: $SLIMSCOPE_SHARED_DIR, else `../shared` beside the source tree.
 inline QString sharedDir()
@@ -17,9 +20,18 @@ inline QString sharedDir()
     const QString fromEnvironment = qEnvironmentVariable("SLIMSCOPE_SHARED_DIR");
     return QDir::cleanPath(fromEnvironment.isEmpty() ? QStringLiteral(SLIMSCOPE_SHARED_DIR) : fromEnvironment);
 }
-inline QString sharedModelsDir() { return sharedDir() + QStringLiteral("/models"); }
-inline QString sharedToolsDir() { return sharedDir() + QStringLiteral("/tools"); }
-inline QString sharedModel(const QString& name) { return sharedModelsDir() + QLatin1Char('/') + name; }
+inline QString sharedModelsDir()
+{
+    return sharedDir() + QStringLiteral("/models");
+}
+inline QString sharedToolsDir()
+{
+    return sharedDir() + QStringLiteral("/tools");
+}
+inline QString sharedModel(const QString& name)
+{
+    return sharedModelsDir() + QLatin1Char('/') + name;
+}
 
 } // namespace slimscope::testing
 
@@ -36,7 +48,7 @@ inline QString sharedModel(const QString& name) { return sharedModelsDir() + QLa
 #define SLIMSCOPE_REQUIRE_SHARED(path)                                                                                 \
     do {                                                                                                               \
         if (!QFileInfo::exists(path))                                                                                  \
-            SLIMSCOPE_SKIP(qPrintable(QStringLiteral("%1 is not present (set SLIMSCOPE_SHARED_DIR to the folder "       \
+            SLIMSCOPE_SKIP(qPrintable(QStringLiteral("%1 is not present (set SLIMSCOPE_SHARED_DIR to the folder "      \
                                                      "holding models/ and tools/)")                                    \
                                           .arg(path)));                                                                \
     } while (false)

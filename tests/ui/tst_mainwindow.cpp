@@ -13,9 +13,9 @@
 #include <QTableView>
 #include <QUndoStack>
 
-#include <QMimeData>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMimeData>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -147,7 +147,11 @@ private slots:
         for (int row = 0; row < proxy->rowCount(); ++row) {
             bool matched = false;
             for (int column = 0; column < ui::LayersModel::ColumnCount; ++column)
-                matched = matched || proxy->index(row, column).data().toString().contains(QStringLiteral("conv2"), Qt::CaseInsensitive);
+                matched = matched
+                    || proxy->index(row, column)
+                           .data()
+                           .toString()
+                           .contains(QStringLiteral("conv2"), Qt::CaseInsensitive);
             QVERIFY(matched);
         }
     }
@@ -169,12 +173,16 @@ private slots:
         steps->setCurrentRow(0);
         panel->pruneSlider()->setValue(20);
         QVERIFY(panel->recipe().steps[0].enabled && panel->recipe().steps[1].enabled);
-        QTRY_VERIFY_WITH_TIMEOUT(panel->preview() && std::get<core::slim::PruneStep>(panel->recipe().steps[0].params).sparsity == 0.2
-                && panel->summaryText().contains(QStringLiteral("→")) && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview()
+                && std::get<core::slim::PruneStep>(panel->recipe().steps[0].params).sparsity == 0.2
+                && panel->summaryText().contains(QStringLiteral("→"))
+                && !panel->summaryText().contains(QStringLiteral("updating")),
+            20000);
         const auto small = panel->preview()->preview.predictedFileBytes;
         panel->pruneSlider()->setValue(95);
         QTRY_VERIFY_WITH_TIMEOUT(panel->preview()->preview.predictedFileBytes != small
-                && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+                && !panel->summaryText().contains(QStringLiteral("updating")),
+            20000);
         const auto large = panel->preview()->preview.predictedFileBytes;
         QVERIFY2(large < small, "95 % zeros stored sparse must predict a smaller file than 20 %");
         // Undo returns to 20 %.
@@ -188,7 +196,8 @@ private slots:
         QVERIFY(exported.wait(20000));
         auto loaded = core::model::ModelFile::load(out.toStdString());
         QVERIFY2(loaded.has_value(), loaded ? "" : loaded.error().message.c_str());
-        QCOMPARE(static_cast<quint64>(QFileInfo(out).size()), static_cast<quint64>(panel->preview()->preview.predictedFileBytes));
+        QCOMPARE(static_cast<quint64>(QFileInfo(out).size()),
+            static_cast<quint64>(panel->preview()->preview.predictedFileBytes));
 
         // Export over the open model (here through a symbolic link) is refused and the model keeps its bytes.
         const QString link = m_dir.filePath(QStringLiteral("link-to-open-model.onnx"));
@@ -224,7 +233,8 @@ private slots:
         panel->addStep(core::slim::QuantizeStep {});
         panel->limitCurrentStepToTicked();
         QTRY_VERIFY_WITH_TIMEOUT(panel->preview() && panel->recipe().steps[0].scope.tensors.size() == 1
-                && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+                && !panel->summaryText().contains(QStringLiteral("updating")),
+            20000);
         QCOMPARE(panel->recipe().steps[0].scope.tensors.front(), std::string("classifier.fc2.weight"));
         for (const auto& change : panel->preview()->preview.tensors)
             QCOMPARE(change.changed, change.name == "classifier.fc2.weight");

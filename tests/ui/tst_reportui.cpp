@@ -146,13 +146,13 @@ private slots:
     // the report is about is never overwritten.
     void reportOutputsAreSafe()
     {
-        struct stat before {};
+        struct stat before { };
         QCOMPARE(::stat("/dev/null", &before), 0);
         for (const char* format : { "pdf", "html", "md" }) {
             const auto written = ui::writeReportFile("/dev/null", input(true), format);
             QVERIFY2(written.has_value(), written ? format : written.error().message.c_str());
         }
-        struct stat after {};
+        struct stat after { };
         QCOMPARE(::stat("/dev/null", &after), 0);
         QVERIFY(S_ISCHR(after.st_mode));
         QCOMPARE(after.st_rdev, before.st_rdev);
@@ -161,7 +161,8 @@ private slots:
         QVERIFY(model.open(QIODevice::ReadOnly));
         const QByteArray bytes = model.readAll();
         model.close();
-        const auto refused = ui::writeReportFile(m_model.toStdString(), input(), "html", m_analysis->modelFile->inputFiles());
+        const auto refused
+            = ui::writeReportFile(m_model.toStdString(), input(), "html", m_analysis->modelFile->inputFiles());
         QVERIFY(!refused.has_value());
         QCOMPARE(refused.error().code, core::ErrorCode::Refused);
         QVERIFY(model.open(QIODevice::ReadOnly));
