@@ -1,5 +1,6 @@
 #include "summaryview.h"
 
+#include "report/analysiswriters.h"
 #include "support/format.h"
 
 #include <QPalette>
@@ -95,7 +96,7 @@ QString SummaryView::render(const Analysis& a) const
         opsets += (opsets.isEmpty() ? QString() : QStringLiteral(", ")) + q(opset.domain) + QLatin1Char(' ')
             + QString::number(opset.version);
     html += QStringLiteral("<table>");
-    html += row(tr("File size"), q(core::humanBytes(m.fileBytes)) + QStringLiteral(" (%1 bytes)").arg(m.fileBytes));
+    html += row(tr("File size"), q(core::report::fileSizeText(m)));
     html += row(tr("Parameters"), q(core::humanCount(m.params)) + QStringLiteral(" (%1)").arg(m.params));
     html += row(tr("Weight bytes"), q(core::humanBytes(m.weightBytes)));
     html += row(tr("Graph bytes"), q(core::humanBytes(m.graphBytes)));

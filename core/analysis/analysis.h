@@ -72,6 +72,7 @@ struct ModelSummary {
     std::uint64_t params = 0; ///< stored elements over every weight tensor in all graphs
     std::uint64_t weightBytes = 0; ///< bytes of all weight tensors, in the file or external
     std::uint64_t externalBytes = 0; ///< part of weightBytes kept in external data files
+    std::uint64_t externalFileBytes = 0; ///< sizes of the external data files (what they take on disk)
     std::uint64_t graphBytes = 0; ///< file bytes minus the weight bytes inside the file
     std::uint64_t zeros = 0;
     std::uint64_t macs = 0; ///< over the nodes whose MACs are known

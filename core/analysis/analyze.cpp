@@ -274,6 +274,8 @@ void buildSummary(Analysis& analysis)
     summary.nodeCount = analysis.layers.size();
     summary.graphCount = file.graphs().size();
     summary.externalFileCount = file.externalFiles().size();
+    for (const auto& external : file.externalFiles())
+        summary.externalFileBytes += external.size;
 
     std::map<std::string, OpTypeTotal> byOp;
     for (const LayerStats& layer : analysis.layers) {

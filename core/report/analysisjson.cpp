@@ -34,6 +34,7 @@ void writeModel(JsonWriter& json, const Analysis& a)
     writeValueInfos(json, "inputs", m.inputs);
     writeValueInfos(json, "outputs", m.outputs);
     json.field("params", m.params).field("weight_bytes", m.weightBytes).field("external_bytes", m.externalBytes);
+    json.field("external_file_bytes", m.externalFileBytes);
     json.field("graph_bytes", m.graphBytes).field("zeros", m.zeros);
     json.field("sparsity", m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0);
     json.field("macs", m.macs).field("tensor_count", m.tensorCount).field("node_count", m.nodeCount);

@@ -80,16 +80,23 @@ std::string joined(const std::vector<std::string>& items, const char* separator 
 
 } // namespace
 
+std::string fileSizeText(const ModelSummary& m)
+{
+    const std::uint64_t total = m.fileBytes + m.externalFileBytes;
+    std::string text = humanBytes(total) + " (" + std::to_string(total) + " bytes";
+    if (m.externalFileCount)
+        text += ": model file " + humanBytes(m.fileBytes) + " + external data " + humanBytes(m.externalFileBytes)
+            + " in " + std::to_string(m.externalFileCount) + (m.externalFileCount == 1 ? " file" : " files");
+    return text + ")";
+}
+
 void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
 {
     const ModelSummary& m = a.model;
     const double weightShare
         = m.fileBytes ? static_cast<double>(m.weightBytes - m.externalBytes) / static_cast<double>(m.fileBytes) : 0.0;
     out << "Model       " << m.path << "\n";
-    out << "File        " << humanBytes(m.fileBytes) << " (" << m.fileBytes << " bytes)";
-    if (m.externalBytes)
-        out << " + " << humanBytes(m.externalBytes) << " external data in " << m.externalFileCount << " file(s)";
-    out << "\n";
+    out << "File        " << fileSizeText(m) << "\n";
     if (!m.sha256.empty())
         out << "SHA-256     " << m.sha256 << "\n";
     out << "Format      IR " << m.irVersion << ", opsets " << opsetsText(m) << ", producer "
@@ -147,7 +154,7 @@ void writeAnalysisMarkdown(std::ostream& out, const Analysis& a, int topLayers)
     const ModelSummary& m = a.model;
     out << "# Slimscope analysis: " << markdownCell(m.path) << "\n\n";
     out << "| | |\n|---|---|\n";
-    out << "| File | " << humanBytes(m.fileBytes) << " (" << m.fileBytes << " bytes) |\n";
+    out << "| File size | " << markdownCell(fileSizeText(m)) << " |\n";
     out << "| SHA-256 | `" << m.sha256 << "` |\n";
     out << "| Format | IR " << m.irVersion << ", opsets " << opsetsText(m) << " |\n";
     out << "| Producer | " << markdownCell(m.producerName + " " + m.producerVersion) << " |\n";

@@ -357,6 +357,16 @@ void TestAnalysis::modelTotals()
     QCOMPARE(static_cast<int64_t>(m.externalBytes), externalBytes);
     QCOMPARE(constantParams, truth.constantParams);
     QCOMPARE(m.externalFileCount, static_cast<uint64_t>(truth.externalFiles.size()));
+    // The whole size on disk: the model file plus its external data files, as the fixture wrote them.
+    uint64_t externalFileBytes = 0;
+    for (const auto& [location, size] : truth.externalFiles)
+        externalFileBytes += static_cast<uint64_t>(size);
+    QCOMPARE(m.externalFileBytes, externalFileBytes);
+    const QString sizeText = QString::fromStdString(slimscope::core::report::fileSizeText(m));
+    QVERIFY2(sizeText.contains(QStringLiteral("(%1 bytes").arg(m.fileBytes + externalFileBytes)), qPrintable(sizeText));
+    if (!truth.externalFiles.empty())
+        QVERIFY2(
+            sizeText.contains(QStringLiteral(" in %1 files)").arg(truth.externalFiles.size())), qPrintable(sizeText));
 
     for (const auto& d : analysis.diagnostics)
         QVERIFY2(d.severity != slimscope::core::Diagnostic::Severity::Error, (d.subject + ": " + d.message).c_str());
