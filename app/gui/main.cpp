@@ -14,6 +14,7 @@
 #include <QTimer>
 
 #include <cstdio>
+#include <memory>
 
 int main(int argc, char** argv)
 {
@@ -50,7 +51,9 @@ int main(int argc, char** argv)
         const QString out = parser.value(screenshot);
         const QString model = models.isEmpty() ? slimscope::ui::sampleModelPath() : models.first();
         const QString viewName = parser.value(view);
-        const auto grabNow = [&window, out] {
+        // A model that fails to load is still pictured (the window shows why) but the run exits 1.
+        auto loadFailed = std::make_shared<bool>(false);
+        const auto grabNow = [&window, out, loadFailed] {
             QByteArray png;
             QBuffer buffer(&png);
             buffer.open(QIODevice::WriteOnly);
@@ -59,13 +62,18 @@ int main(int argc, char** argv)
                 out.toStdString(), std::string_view(png.constData(), static_cast<std::size_t>(png.size())));
             if (!saved)
                 std::fprintf(stderr, "slimscope: %s\n", saved.error().message.c_str());
-            QApplication::exit(saved ? 0 : 1);
+            QApplication::exit(saved && !*loadFailed ? 0 : 1);
         };
         // Charts replot on the next turn of the event loop: let them draw before the picture is taken.
         const auto save = [&window, viewName, grabNow] {
             window.show();
-            if (!window.showView(viewName))
-                std::fprintf(stderr, "slimscope: unknown view '%s'\n", qPrintable(viewName));
+            if (!window.showView(viewName)) {
+                std::fprintf(stderr,
+                    "slimscope: unknown view '%s' (summary, layers, findings, slim, charts, treemap)\n",
+                    qPrintable(viewName));
+                QApplication::exit(2);
+                return;
+            }
             if (window.analysis() && window.layersView())
                 window.layersView()->table()->selectRow(0);
             QTimer::singleShot(300, &window, grabNow);
@@ -87,7 +95,10 @@ int main(int argc, char** argv)
         } else {
             QObject::connect(&window, &slimscope::ui::MainWindow::analysisReady, &app, save);
         }
-        QObject::connect(&window, &slimscope::ui::MainWindow::loadFailed, &app, save);
+        QObject::connect(&window, &slimscope::ui::MainWindow::loadFailed, &app, [save, loadFailed] {
+            *loadFailed = true;
+            save();
+        });
         window.show();
         window.openModel(model);
         return app.exec();

@@ -116,6 +116,55 @@ private slots:
         QVERIFY(colours.size() > 10);
     }
 
+    // Screenshot mode says when it could not do what was asked: an unknown view is a usage error (2) and writes
+    // nothing; a model that fails to load is pictured (the window shows why) but exits 1; /dev/null stays a device.
+    void screenshotExitStatus_data()
+    {
+        QTest::addColumn<QString>("view");
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("out");
+        QTest::addColumn<int>("code");
+        QTest::addColumn<bool>("written");
+        QTest::newRow("unknown view") << QStringLiteral("nosuch") << QString() << QStringLiteral("a.png") << 2 << false;
+        QTest::newRow("model fails to load")
+            << QStringLiteral("summary") << QStringLiteral("bad.onnx") << QStringLiteral("b.png") << 1 << true;
+        QTest::newRow("onto /dev/null") << QStringLiteral("layers") << QString() << QStringLiteral("/dev/null") << 0
+                                        << false;
+    }
+
+    void screenshotExitStatus()
+    {
+        QFETCH(QString, view);
+        QFETCH(QString, model);
+        QFETCH(QString, out);
+        QFETCH(int, code);
+        QFETCH(bool, written);
+        if (model.isEmpty()) {
+            model = m_convNet;
+        } else {
+            model = m_dir.filePath(model);
+            QFile bad(model);
+            QVERIFY(bad.open(QIODevice::WriteOnly) && bad.write("not a model") > 0);
+        }
+        if (!out.startsWith(QLatin1Char('/')))
+            out = m_dir.filePath(out);
+        QProcess process;
+        process.start(QStringLiteral(SLIMSCOPE_GUI),
+            { QStringLiteral("--screenshot"), out, QStringLiteral("--view"), view, model });
+        QVERIFY(process.waitForFinished(30000));
+        QCOMPARE(process.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(process.exitCode(), code);
+        if (out == u"/dev/null") {
+            QVERIFY(QFileInfo(out).exists() && !QFileInfo(out).isFile());
+            return;
+        }
+        QCOMPARE(QFileInfo::exists(out), written);
+        if (written)
+            QVERIFY(!QImage(out).isNull());
+        if (code == 2)
+            QVERIFY(process.readAllStandardError().contains("unknown view 'nosuch'"));
+    }
+
     void layersTableSortsAndFilters()
     {
         ui::MainWindow window;
