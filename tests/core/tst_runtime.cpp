@@ -1,148 +1,20 @@
 // Verification in ONNX Runtime against numbers this test computes itself: a double-precision forward pass of
 // small Gemm models built with the fixture builder, .npy files written byte by byte here, and (when present)
 // ../shared/tools/ort_compare.mjs, which runs the same models through onnxruntime-node.
-#include "fixtures.h"
-#include "runtime/inputs.h"
-#include "runtime/verify.h"
-
-#include "testenv.h"
-
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
-#include <QStandardPaths>
-#include <QTemporaryDir>
-#include <QTest>
-
-#include <cmath>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-
-namespace fx = slimscope::fixtures;
-namespace rt = slimscope::core::runtime;
-using slimscope::core::Diagnostic;
-using slimscope::core::ErrorCode;
-using slimscope::core::model::DataType;
-
-#define REQUIRE_RUNTIME()                                                                                              \
-    do {                                                                                                               \
-        if (!rt::runtimeAvailable())                                                                                   \
-            SLIMSCOPE_SKIP("built without ONNX Runtime (scripts/fetch-onnxruntime.sh)");                               \
-    } while (false)
-
-#if defined(__SANITIZE_ADDRESS__)
-// ONNX Runtime 1.30 leaks 14 bytes once per process when its first environment is created (seen with a
-// five-line program that creates and deletes an Ort::Env); not ours to fix, so not ours to report.
-extern "C" const char* __lsan_default_suppressions()
-{
-    return "leak:libonnxruntime.so\n";
-}
-#endif
-
-namespace {
-
-constexpr int32_t kFloat = onnx::TensorProto::FLOAT;
-
-std::filesystem::path path(const QTemporaryDir& dir, const char* name)
-{
-    return std::filesystem::path(dir.path().toStdString()) / name;
-}
-
-void writeBytes(const std::filesystem::path& file, const std::string& bytes)
-{
-    std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-/// A .npy file as numpy writes it: magic, version, little-endian header length, a dict padded with spaces to a
-/// multiple of 64 bytes and ended by '\n', then the data.
-std::string npyBytes(
-    const std::string& descr, const std::vector<int64_t>& shape, const void* data, size_t size, int version = 1)
-{
-    std::string shapeText = "(";
-    for (size_t i = 0; i < shape.size(); ++i)
-        shapeText += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
-    shapeText += ")";
-    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
-    const size_t prefix = version == 1 ? 10 : 12;
-    while ((prefix + header.size() + 1) % 64 != 0)
-        header += ' ';
-    header += '\n';
-    std::string bytes = "\x93NUMPY";
-    bytes += static_cast<char>(version);
-    bytes += '\0';
-    const auto length = static_cast<uint32_t>(header.size());
-    for (size_t i = 0; i < prefix - 8; ++i)
-        bytes += static_cast<char>((length >> (8 * i)) & 0xff);
-    bytes += header;
-    bytes.append(static_cast<const char*>(data), size);
-    return bytes;
-}
-
-template <class T>
-std::string npyOf(const std::string& descr, const std::vector<int64_t>& shape, const std::vector<T>& v)
-{
-    return npyBytes(descr, shape, v.data(), v.size() * sizeof(T));
-}
-
-/// x[rows, k] -> Gemm(W[c, k], b[c], transB=1) -> y[rows, c]. A rows of fx::kSymbolicDim makes it "N".
-fx::ModelBuilder gemmModel(const std::vector<float>& w, const std::vector<float>& b, int64_t rows, int64_t k, int64_t c)
-{
-    fx::ModelBuilder builder(13, 8);
-    builder.addFloatInitializer("W", { c, k }, w);
-    builder.addFloatInitializer("b", { c }, b);
-    builder.addInput("x", kFloat, { rows, k });
-    fx::ModelBuilder::addAttrInt(builder.addNode("Gemm", { "x", "W", "b" }, { "y" }, "gemm"), "transB", 1);
-    builder.addOutput("y", kFloat, { rows, c });
-    return builder;
-}
-
-/// The same Gemm in double precision.
-std::vector<double> gemmForward(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& b,
-    size_t rows, size_t k, size_t c)
-{
-    std::vector<double> y(rows * c);
-    for (size_t r = 0; r < rows; ++r)
-        for (size_t j = 0; j < c; ++j) {
-            double sum = b[j];
-            for (size_t i = 0; i < k; ++i)
-                sum += static_cast<double>(x[r * k + i]) * static_cast<double>(w[j * k + i]);
-            y[r * c + j] = sum;
-        }
-    return y;
-}
-
-void save(const fx::ModelBuilder& builder, const std::filesystem::path& file)
-{
-    const auto saved = builder.save(file);
-    QVERIFY2(saved, saved ? "" : saved.error().c_str());
-}
-
-QString errorText(const slimscope::core::Error& error)
-{
-    return QString::fromStdString(error.message);
-}
-
-} // namespace
+#include "runtimetestsupport.h"
 
 class TestRuntime : public QObject {
     Q_OBJECT
 
 private slots:
     void withoutRuntimeVerifyIsUnsupported();
-    void floatToHalfRoundsToNearestEven();
     void compareOutputsByHand();
     void modelAgainstItself_data();
     void modelAgainstItself();
     void perturbedWeightsWithinComputedRange();
     void randomInputsMatchTheOracle();
     void top1AgreementOnGemmClassifier();
-    void readsNpyFiles();
-    void readsTensorProtoFiles();
-    void badInputFilesNameTheFile();
     void symbolicDimensions();
-    void float16InputsAreConverted();
     void errorsNameTheModel();
     void cancelAndProgress();
     void mobilenetAgainstItself();
@@ -161,19 +33,6 @@ void TestRuntime::withoutRuntimeVerifyIsUnsupported()
     QCOMPARE(result.error().code, ErrorCode::Unsupported);
     QVERIFY2(result.error().message.find("ONNX Runtime") != std::string::npos, result.error().message.c_str());
     QCOMPARE(rt::runtimeAvailable(), SLIMSCOPE_HAVE_ONNXRUNTIME == 1);
-}
-
-void TestRuntime::floatToHalfRoundsToNearestEven()
-{
-    QCOMPARE(rt::floatToHalf(1.0f), uint16_t { 0x3c00 });
-    QCOMPARE(rt::floatToHalf(-2.0f), uint16_t { 0xc000 });
-    QCOMPARE(rt::floatToHalf(65504.0f), uint16_t { 0x7bff });
-    QCOMPARE(rt::floatToHalf(65520.0f), uint16_t { 0x7c00 }); // halfway to the next binade rounds to infinity
-    QCOMPARE(rt::floatToHalf(1.0f + 1.0f / 2048), uint16_t { 0x3c00 }); // tie: to even (down)
-    QCOMPARE(rt::floatToHalf(1.0f + 3.0f / 2048), uint16_t { 0x3c02 }); // tie: to even (up)
-    QCOMPARE(rt::floatToHalf(std::ldexp(1.0f, -24)), uint16_t { 0x0001 }); // smallest subnormal
-    QCOMPARE(rt::floatToHalf(1e-7f), uint16_t { 0x0002 }); // 1e-7 / 2^-24 = 1.68 -> 2
-    QCOMPARE(rt::floatToHalf(NAN) & 0x7e00, 0x7e00);
 }
 
 void TestRuntime::compareOutputsByHand()
@@ -407,129 +266,6 @@ void TestRuntime::top1AgreementOnGemmClassifier()
     QVERIFY(out.cosine < 1);
 }
 
-void TestRuntime::readsNpyFiles()
-{
-    QTemporaryDir dir;
-    // Version 2 header, int64.
-    const std::vector<int64_t> ints { -3, 0, 7, 1LL << 40, 5, 6 };
-    writeBytes(path(dir, "i8.npy"), npyBytes("<i8", { 2, 3 }, ints.data(), ints.size() * 8, 2));
-    auto t = rt::readNpy(path(dir, "i8.npy"));
-    QVERIFY2(t, t ? "" : t.error().message.c_str());
-    QCOMPARE(t->dtype, DataType::Int64);
-    QCOMPARE(t->shape, (std::vector<int64_t> { 2, 3 }));
-    QCOMPARE(t->data.size(), size_t { 48 });
-    QVERIFY(std::memcmp(t->data.data(), ints.data(), 48) == 0);
-
-    // bool ('|b1'), a scalar (shape ()), float16 and single-byte types with '|'.
-    const std::vector<uint8_t> flags { 1, 0, 1 };
-    writeBytes(path(dir, "b1.npy"), npyOf("|b1", { 3 }, flags));
-    t = rt::readNpy(path(dir, "b1.npy"));
-    QVERIFY(t && t->dtype == DataType::Bool && t->shape == std::vector<int64_t> { 3 });
-    const std::vector<double> scalar { 2.5 };
-    writeBytes(path(dir, "f8.npy"), npyOf("<f8", {}, scalar));
-    t = rt::readNpy(path(dir, "f8.npy"));
-    QVERIFY(t && t->dtype == DataType::Double && t->shape.empty() && t->elementCount() == 1);
-    const std::vector<uint16_t> halves { 0x3c00, 0xc000 };
-    writeBytes(path(dir, "f2.npy"), npyOf("<f2", { 1, 2 }, halves));
-    t = rt::readNpy(path(dir, "f2.npy"));
-    QVERIFY(t && t->dtype == DataType::Float16 && t->data.size() == 4);
-    const std::vector<int8_t> small { -1, 2 };
-    writeBytes(path(dir, "i1.npy"), npyOf("|i1", { 2 }, small));
-    QVERIFY(rt::readNpy(path(dir, "i1.npy")).value().dtype == DataType::Int8);
-
-    // What is refused, with the reason.
-    const std::vector<float> floats { 1, 2 };
-    writeBytes(path(dir, "be.npy"), npyOf(">f4", { 2 }, floats));
-    auto bad = rt::readNpy(path(dir, "be.npy"));
-    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("big-endian")));
-    writeBytes(path(dir, "c8.npy"), npyOf("<c8", { 1 }, floats));
-    bad = rt::readNpy(path(dir, "c8.npy"));
-    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("unsupported dtype '<c8'")));
-    writeBytes(path(dir, "short.npy"), npyOf("<f4", { 3 }, floats));
-    bad = rt::readNpy(path(dir, "short.npy"));
-    QVERIFY(!bad);
-    QVERIFY2(errorText(bad.error()).contains(QLatin1String("short.npy': holds 8 data bytes")),
-        qPrintable(errorText(bad.error())));
-    std::string fortran = npyOf("<f4", { 2 }, floats);
-    fortran.replace(fortran.find("False"), 5, "True ");
-    writeBytes(path(dir, "fortran.npy"), fortran);
-    bad = rt::readNpy(path(dir, "fortran.npy"));
-    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("Fortran")));
-    writeBytes(path(dir, "text.npy"), "hello");
-    bad = rt::readNpy(path(dir, "text.npy"));
-    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("not a .npy file")));
-}
-
-void TestRuntime::readsTensorProtoFiles()
-{
-    QTemporaryDir dir;
-    onnx::TensorProto raw;
-    raw.set_data_type(onnx::TensorProto::INT32);
-    raw.add_dims(3);
-    const std::vector<int32_t> ints { 4, -5, 6 };
-    raw.set_raw_data(ints.data(), 12);
-    writeBytes(path(dir, "raw.pb"), raw.SerializeAsString());
-    auto t = rt::readTensorProto(path(dir, "raw.pb"));
-    QVERIFY2(t, t ? "" : t.error().message.c_str());
-    QVERIFY(t->dtype == DataType::Int32 && std::memcmp(t->data.data(), ints.data(), 12) == 0);
-
-    onnx::TensorProto typed;
-    typed.set_data_type(onnx::TensorProto::INT64);
-    typed.add_dims(2);
-    typed.add_int64_data(-9);
-    typed.add_int64_data(1LL << 50);
-    writeBytes(path(dir, "typed.pb"), typed.SerializeAsString());
-    t = rt::readTensorProto(path(dir, "typed.pb"));
-    QVERIFY(t && t->dtype == DataType::Int64);
-    int64_t second = 0;
-    std::memcpy(&second, t->data.data() + 8, 8);
-    QCOMPARE(second, int64_t { 1LL << 50 });
-
-    typed.add_int64_data(3); // three values for two elements
-    writeBytes(path(dir, "typed3.pb"), typed.SerializeAsString());
-    const auto bad = rt::readTensorProto(path(dir, "typed3.pb"));
-    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("typed3.pb': holds 3 typed values")));
-}
-
-void TestRuntime::badInputFilesNameTheFile()
-{
-    REQUIRE_RUNTIME();
-    QTemporaryDir dir;
-    const auto model = path(dir, "model.onnx");
-    save(fx::linearChain().builder, model);
-    const auto inputs = path(dir, "inputs");
-    std::filesystem::create_directory(inputs);
-    rt::VerifyOptions options;
-    options.inputsDir = inputs;
-
-    auto result = rt::verify(model, model, options);
-    QVERIFY(!result);
-    QCOMPARE(result.error().code, ErrorCode::NotFound);
-    QVERIFY2(errorText(result.error()).contains(QLatin1String("no file for input 'x' (expected x.npy or x.pb)")),
-        qPrintable(errorText(result.error())));
-
-    const std::vector<float> values(63, 0.5f); // x is [1, 64]
-    writeBytes(inputs / "x.npy", npyOf("<f4", { 1, 63 }, values));
-    result = rt::verify(model, model, options);
-    QVERIFY(!result);
-    QCOMPARE(result.error().code, ErrorCode::InvalidArgument);
-    const QString expected = QStringLiteral("input file '%1': shape [1,63] does not match input 'x', which is [1,64]")
-                                 .arg(QString::fromStdString((inputs / "x.npy").string()));
-    QVERIFY2(errorText(result.error()).contains(expected), qPrintable(errorText(result.error())));
-
-    const std::vector<double> doubles(64, 0.5);
-    writeBytes(inputs / "x.npy", npyOf("<f8", { 1, 64 }, doubles));
-    result = rt::verify(model, model, options);
-    QVERIFY(!result);
-    QVERIFY2(errorText(result.error())
-                 .contains(QLatin1String("x.npy': element type float64 does not match input 'x', which is float32")),
-        qPrintable(errorText(result.error())));
-
-    options.inputsDir = path(dir, "nowhere");
-    result = rt::verify(model, model, options);
-    QVERIFY(!result && errorText(result.error()).contains(QLatin1String("nowhere' does not exist")));
-}
-
 void TestRuntime::symbolicDimensions()
 {
     REQUIRE_RUNTIME();
@@ -575,36 +311,6 @@ void TestRuntime::symbolicDimensions()
     options.dims["N"] = 2;
     result = rt::verify(path(dir, "reshape.onnx"), path(dir, "reshape.onnx"), options);
     QVERIFY2(result, result ? "" : result.error().message.c_str());
-}
-
-void TestRuntime::float16InputsAreConverted()
-{
-    REQUIRE_RUNTIME();
-    // Original: y = Identity(x) in float32. "Slimmed": x arrives as float16 and is cast back. The difference is
-    // float16's rounding of values in [-1, 1): at most half a unit in the last place, 2^-12.
-    QTemporaryDir dir;
-    fx::ModelBuilder a;
-    a.addInput("x", kFloat, { 1, 256 });
-    a.addNode("Identity", { "x" }, { "y" });
-    a.addOutput("y", kFloat, { 1, 256 });
-    save(a, path(dir, "a.onnx"));
-    fx::ModelBuilder b;
-    b.addInput("x", onnx::TensorProto::FLOAT16, { 1, 256 });
-    fx::ModelBuilder::addAttrInt(b.addNode("Cast", { "x" }, { "y" }), "to", kFloat);
-    b.addOutput("y", kFloat, { 1, 256 });
-    save(b, path(dir, "b.onnx"));
-
-    rt::VerifyOptions options;
-    options.runs = 1;
-    const auto result = rt::verify(path(dir, "a.onnx"), path(dir, "b.onnx"), options);
-    QVERIFY2(result, result ? "" : result.error().message.c_str());
-    const rt::OutputComparison& out = result->outputs.at(0);
-    QVERIFY(out.maxAbs > 0 && out.maxAbs <= std::ldexp(1.0, -12));
-    QVERIFY(out.sqnrDb > 60);
-    QCOMPARE(result->diagnostics.size(), size_t { 1 });
-    QCOMPARE(result->diagnostics[0].severity, Diagnostic::Severity::Info);
-    QCOMPARE(
-        result->diagnostics[0].message, std::string("input converted from float32 to float16 for the slimmed model"));
 }
 
 void TestRuntime::errorsNameTheModel()

@@ -1,0 +1,183 @@
+// Inputs for verification without a session: .npy and TensorProto readers, float16 conversion, and errors that
+// name the file. These run whether or not ONNX Runtime is built in.
+#include "runtimetestsupport.h"
+
+class TestRuntimeInputs : public QObject {
+    Q_OBJECT
+
+private slots:
+    void floatToHalfRoundsToNearestEven();
+    void readsNpyFiles();
+    void readsTensorProtoFiles();
+    void badInputFilesNameTheFile();
+    void float16InputsAreConverted();
+};
+
+void TestRuntimeInputs::floatToHalfRoundsToNearestEven()
+{
+    QCOMPARE(rt::floatToHalf(1.0f), uint16_t { 0x3c00 });
+    QCOMPARE(rt::floatToHalf(-2.0f), uint16_t { 0xc000 });
+    QCOMPARE(rt::floatToHalf(65504.0f), uint16_t { 0x7bff });
+    QCOMPARE(rt::floatToHalf(65520.0f), uint16_t { 0x7c00 }); // halfway to the next binade rounds to infinity
+    QCOMPARE(rt::floatToHalf(1.0f + 1.0f / 2048), uint16_t { 0x3c00 }); // tie: to even (down)
+    QCOMPARE(rt::floatToHalf(1.0f + 3.0f / 2048), uint16_t { 0x3c02 }); // tie: to even (up)
+    QCOMPARE(rt::floatToHalf(std::ldexp(1.0f, -24)), uint16_t { 0x0001 }); // smallest subnormal
+    QCOMPARE(rt::floatToHalf(1e-7f), uint16_t { 0x0002 }); // 1e-7 / 2^-24 = 1.68 -> 2
+    QCOMPARE(rt::floatToHalf(NAN) & 0x7e00, 0x7e00);
+}
+
+void TestRuntimeInputs::readsNpyFiles()
+{
+    QTemporaryDir dir;
+    // Version 2 header, int64.
+    const std::vector<int64_t> ints { -3, 0, 7, 1LL << 40, 5, 6 };
+    writeBytes(path(dir, "i8.npy"), npyBytes("<i8", { 2, 3 }, ints.data(), ints.size() * 8, 2));
+    auto t = rt::readNpy(path(dir, "i8.npy"));
+    QVERIFY2(t, t ? "" : t.error().message.c_str());
+    QCOMPARE(t->dtype, DataType::Int64);
+    QCOMPARE(t->shape, (std::vector<int64_t> { 2, 3 }));
+    QCOMPARE(t->data.size(), size_t { 48 });
+    QVERIFY(std::memcmp(t->data.data(), ints.data(), 48) == 0);
+
+    // bool ('|b1'), a scalar (shape ()), float16 and single-byte types with '|'.
+    const std::vector<uint8_t> flags { 1, 0, 1 };
+    writeBytes(path(dir, "b1.npy"), npyOf("|b1", { 3 }, flags));
+    t = rt::readNpy(path(dir, "b1.npy"));
+    QVERIFY(t && t->dtype == DataType::Bool && t->shape == std::vector<int64_t> { 3 });
+    const std::vector<double> scalar { 2.5 };
+    writeBytes(path(dir, "f8.npy"), npyOf("<f8", {}, scalar));
+    t = rt::readNpy(path(dir, "f8.npy"));
+    QVERIFY(t && t->dtype == DataType::Double && t->shape.empty() && t->elementCount() == 1);
+    const std::vector<uint16_t> halves { 0x3c00, 0xc000 };
+    writeBytes(path(dir, "f2.npy"), npyOf("<f2", { 1, 2 }, halves));
+    t = rt::readNpy(path(dir, "f2.npy"));
+    QVERIFY(t && t->dtype == DataType::Float16 && t->data.size() == 4);
+    const std::vector<int8_t> small { -1, 2 };
+    writeBytes(path(dir, "i1.npy"), npyOf("|i1", { 2 }, small));
+    QVERIFY(rt::readNpy(path(dir, "i1.npy")).value().dtype == DataType::Int8);
+
+    // What is refused, with the reason.
+    const std::vector<float> floats { 1, 2 };
+    writeBytes(path(dir, "be.npy"), npyOf(">f4", { 2 }, floats));
+    auto bad = rt::readNpy(path(dir, "be.npy"));
+    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("big-endian")));
+    writeBytes(path(dir, "c8.npy"), npyOf("<c8", { 1 }, floats));
+    bad = rt::readNpy(path(dir, "c8.npy"));
+    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("unsupported dtype '<c8'")));
+    writeBytes(path(dir, "short.npy"), npyOf("<f4", { 3 }, floats));
+    bad = rt::readNpy(path(dir, "short.npy"));
+    QVERIFY(!bad);
+    QVERIFY2(errorText(bad.error()).contains(QLatin1String("short.npy': holds 8 data bytes")),
+        qPrintable(errorText(bad.error())));
+    std::string fortran = npyOf("<f4", { 2 }, floats);
+    fortran.replace(fortran.find("False"), 5, "True ");
+    writeBytes(path(dir, "fortran.npy"), fortran);
+    bad = rt::readNpy(path(dir, "fortran.npy"));
+    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("Fortran")));
+    writeBytes(path(dir, "text.npy"), "hello");
+    bad = rt::readNpy(path(dir, "text.npy"));
+    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("not a .npy file")));
+}
+
+void TestRuntimeInputs::readsTensorProtoFiles()
+{
+    QTemporaryDir dir;
+    onnx::TensorProto raw;
+    raw.set_data_type(onnx::TensorProto::INT32);
+    raw.add_dims(3);
+    const std::vector<int32_t> ints { 4, -5, 6 };
+    raw.set_raw_data(ints.data(), 12);
+    writeBytes(path(dir, "raw.pb"), raw.SerializeAsString());
+    auto t = rt::readTensorProto(path(dir, "raw.pb"));
+    QVERIFY2(t, t ? "" : t.error().message.c_str());
+    QVERIFY(t->dtype == DataType::Int32 && std::memcmp(t->data.data(), ints.data(), 12) == 0);
+
+    onnx::TensorProto typed;
+    typed.set_data_type(onnx::TensorProto::INT64);
+    typed.add_dims(2);
+    typed.add_int64_data(-9);
+    typed.add_int64_data(1LL << 50);
+    writeBytes(path(dir, "typed.pb"), typed.SerializeAsString());
+    t = rt::readTensorProto(path(dir, "typed.pb"));
+    QVERIFY(t && t->dtype == DataType::Int64);
+    int64_t second = 0;
+    std::memcpy(&second, t->data.data() + 8, 8);
+    QCOMPARE(second, int64_t { 1LL << 50 });
+
+    typed.add_int64_data(3); // three values for two elements
+    writeBytes(path(dir, "typed3.pb"), typed.SerializeAsString());
+    const auto bad = rt::readTensorProto(path(dir, "typed3.pb"));
+    QVERIFY(!bad && errorText(bad.error()).contains(QLatin1String("typed3.pb': holds 3 typed values")));
+}
+
+void TestRuntimeInputs::badInputFilesNameTheFile()
+{
+    REQUIRE_RUNTIME();
+    QTemporaryDir dir;
+    const auto model = path(dir, "model.onnx");
+    save(fx::linearChain().builder, model);
+    const auto inputs = path(dir, "inputs");
+    std::filesystem::create_directory(inputs);
+    rt::VerifyOptions options;
+    options.inputsDir = inputs;
+
+    auto result = rt::verify(model, model, options);
+    QVERIFY(!result);
+    QCOMPARE(result.error().code, ErrorCode::NotFound);
+    QVERIFY2(errorText(result.error()).contains(QLatin1String("no file for input 'x' (expected x.npy or x.pb)")),
+        qPrintable(errorText(result.error())));
+
+    const std::vector<float> values(63, 0.5f); // x is [1, 64]
+    writeBytes(inputs / "x.npy", npyOf("<f4", { 1, 63 }, values));
+    result = rt::verify(model, model, options);
+    QVERIFY(!result);
+    QCOMPARE(result.error().code, ErrorCode::InvalidArgument);
+    const QString expected = QStringLiteral("input file '%1': shape [1,63] does not match input 'x', which is [1,64]")
+                                 .arg(QString::fromStdString((inputs / "x.npy").string()));
+    QVERIFY2(errorText(result.error()).contains(expected), qPrintable(errorText(result.error())));
+
+    const std::vector<double> doubles(64, 0.5);
+    writeBytes(inputs / "x.npy", npyOf("<f8", { 1, 64 }, doubles));
+    result = rt::verify(model, model, options);
+    QVERIFY(!result);
+    QVERIFY2(errorText(result.error())
+                 .contains(QLatin1String("x.npy': element type float64 does not match input 'x', which is float32")),
+        qPrintable(errorText(result.error())));
+
+    options.inputsDir = path(dir, "nowhere");
+    result = rt::verify(model, model, options);
+    QVERIFY(!result && errorText(result.error()).contains(QLatin1String("nowhere' does not exist")));
+}
+
+void TestRuntimeInputs::float16InputsAreConverted()
+{
+    REQUIRE_RUNTIME();
+    // Original: y = Identity(x) in float32. "Slimmed": x arrives as float16 and is cast back. The difference is
+    // float16's rounding of values in [-1, 1): at most half a unit in the last place, 2^-12.
+    QTemporaryDir dir;
+    fx::ModelBuilder a;
+    a.addInput("x", kFloat, { 1, 256 });
+    a.addNode("Identity", { "x" }, { "y" });
+    a.addOutput("y", kFloat, { 1, 256 });
+    save(a, path(dir, "a.onnx"));
+    fx::ModelBuilder b;
+    b.addInput("x", onnx::TensorProto::FLOAT16, { 1, 256 });
+    fx::ModelBuilder::addAttrInt(b.addNode("Cast", { "x" }, { "y" }), "to", kFloat);
+    b.addOutput("y", kFloat, { 1, 256 });
+    save(b, path(dir, "b.onnx"));
+
+    rt::VerifyOptions options;
+    options.runs = 1;
+    const auto result = rt::verify(path(dir, "a.onnx"), path(dir, "b.onnx"), options);
+    QVERIFY2(result, result ? "" : result.error().message.c_str());
+    const rt::OutputComparison& out = result->outputs.at(0);
+    QVERIFY(out.maxAbs > 0 && out.maxAbs <= std::ldexp(1.0, -12));
+    QVERIFY(out.sqnrDb > 60);
+    QCOMPARE(result->diagnostics.size(), size_t { 1 });
+    QCOMPARE(result->diagnostics[0].severity, Diagnostic::Severity::Info);
+    QCOMPARE(
+        result->diagnostics[0].message, std::string("input converted from float32 to float16 for the slimmed model"));
+}
+
+QTEST_GUILESS_MAIN(TestRuntimeInputs)
+#include "tst_runtimeinputs.moc"
