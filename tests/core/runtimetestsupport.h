@@ -89,7 +89,8 @@ std::string npyOf(const std::string& descr, const std::vector<int64_t>& shape, c
 }
 
 /// x[rows, k] -> Gemm(W[c, k], b[c], transB=1) -> y[rows, c]. A rows of fx::kSymbolicDim makes it "N".
-inline fx::ModelBuilder gemmModel(const std::vector<float>& w, const std::vector<float>& b, int64_t rows, int64_t k, int64_t c)
+inline fx::ModelBuilder gemmModel(
+    const std::vector<float>& w, const std::vector<float>& b, int64_t rows, int64_t k, int64_t c)
 {
     fx::ModelBuilder builder(13, 8);
     builder.addFloatInitializer("W", { c, k }, w);
@@ -101,8 +102,8 @@ inline fx::ModelBuilder gemmModel(const std::vector<float>& w, const std::vector
 }
 
 /// The same Gemm in double precision.
-inline std::vector<double> gemmForward(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& b,
-    size_t rows, size_t k, size_t c)
+inline std::vector<double> gemmForward(const std::vector<float>& x, const std::vector<float>& w,
+    const std::vector<float>& b, size_t rows, size_t k, size_t c)
 {
     std::vector<double> y(rows * c);
     for (size_t r = 0; r < rows; ++r)
