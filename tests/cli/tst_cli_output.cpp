@@ -245,6 +245,8 @@ private slots:
             << QStringList { "slim", "MODEL", "--cleanup", "-o", "LINK" } << QStringLiteral("MODEL");
         QTest::newRow("slim -o ./MODEL --external-data") << QStringList { "slim", "MODEL", "--cleanup",
             "--external-data", "-o", "DOTTED" } << QStringLiteral("MODEL");
+        QTest::newRow("slim --external-data whose OUT.data is the input") << QStringList { "slim", "DATAVICTIM",
+            "--cleanup", "--external-data", "-o", "DATAOUT" } << QStringLiteral("DATAVICTIM");
         QTest::newRow("slim --save-recipe RECIPE") << QStringList { "slim", "MODEL", "--recipe", "RECIPE", "--dry-run",
             "--save-recipe", "RECIPE" } << QStringLiteral("RECIPE");
         QTest::newRow("report -o MODEL") << QStringList { "report", "MODEL", "--format", "json", "-o", "MODEL" }
@@ -265,11 +267,14 @@ private slots:
         const QString recipe = dir + QStringLiteral("/recipe.json");
         QVERIFY(QFile::copy(m_model, model) && QFile::copy(m_slimmed, slimmed) && QFile::copy(m_recipe, recipe));
         QVERIFY(QFile::link(model, dir + QStringLiteral("/link.onnx")));
+        QVERIFY(QFile::copy(m_model, dir + QStringLiteral("/out.onnx.data"))); // a model named like a data file
         QCOMPARE(
             ::link(model.toLocal8Bit().constData(), (dir + QStringLiteral("/hard.onnx")).toLocal8Bit().constData()), 0);
         const QMap<QString, QString> names { { "MODEL", model }, { "SLIMMED", slimmed }, { "RECIPE", recipe },
             { "LINK", dir + QStringLiteral("/link.onnx") }, { "HARD", dir + QStringLiteral("/hard.onnx") },
-            { "DOTTED", dir + QStringLiteral("/./model.onnx") } };
+            { "DOTTED", dir + QStringLiteral("/./model.onnx") },
+            { "DATAVICTIM", dir + QStringLiteral("/out.onnx.data") },
+            { "DATAOUT", dir + QStringLiteral("/out.onnx") } };
         for (QString& arg : args)
             arg = names.value(arg, arg);
         const QString victimPath = names.value(victim);
