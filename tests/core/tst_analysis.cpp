@@ -210,6 +210,8 @@ private slots:
     void scopeRootHoldsAllWeights();
     void jsonReport_data() { perFixture(); }
     void jsonReport();
+    void convTransposeMacs_data();
+    void convTransposeMacs();
 
 private:
     static void perFixture();
@@ -524,6 +526,51 @@ void TestAnalysis::jsonReport()
         QVERIFY(f.value(u"kind").isString());
         QVERIFY(f.value(u"bytes_recoverable").isDouble());
     }
+}
+
+void TestAnalysis::convTransposeMacs_data()
+{
+    QTest::addColumn<int>("group");
+    QTest::addColumn<int>("stride");
+    QTest::newRow("stride 2") << 1 << 2;
+    QTest::newRow("groups 2, stride 1") << 2 << 1;
+}
+
+// A transposed convolution spreads every input element over (Cout/group) x kernel outputs. The golden count walks
+// every input element and every kernel tap it feeds, one multiply-accumulate each, without the product formula.
+void TestAnalysis::convTransposeMacs()
+{
+    QFETCH(int, group);
+    QFETCH(int, stride);
+    constexpr int64_t batch = 2, cin = 4, height = 5, width = 3, coutPerGroup = 3, kh = 3, kw = 2;
+    fx::ModelBuilder builder(13, 8);
+    builder.addInput("x", onnx::TensorProto::FLOAT, { batch, cin, height, width });
+    builder.addFloatInitializer("w", { cin, coutPerGroup, kh, kw },
+        std::vector<float>(static_cast<std::size_t>(cin * coutPerGroup * kh * kw), 0.5f));
+    auto& node = builder.addNode("ConvTranspose", { "x", "w" }, { "y" }, "deconv");
+    fx::ModelBuilder::addAttrInt(node, "group", group);
+    fx::ModelBuilder::addAttrInts(node, "strides", { stride, stride });
+    const int64_t outH = (height - 1) * stride + kh, outW = (width - 1) * stride + kw;
+    builder.addOutput("y", onnx::TensorProto::FLOAT, { batch, coutPerGroup * group, outH, outW });
+    const auto file = std::filesystem::path(m_dir.path().toStdString()) / ("deconv" + std::to_string(group) + ".onnx");
+    QVERIFY(builder.save(file).has_value());
+
+    uint64_t expected = 0;
+    for (int64_t n = 0; n < batch; ++n)
+        for (int64_t c = 0; c < cin; ++c)
+            for (int64_t h = 0; h < height; ++h)
+                for (int64_t x = 0; x < width; ++x)
+                    for (int64_t o = 0; o < coutPerGroup; ++o) // the output channels of this input's group
+                        for (int64_t i = 0; i < kh; ++i)
+                            for (int64_t j = 0; j < kw; ++j)
+                                expected += (h * stride + i < outH && x * stride + j < outW) ? 1 : 0;
+
+    const auto analysis = an::analyzeFile(file);
+    QVERIFY2(analysis.has_value(), analysis ? "" : analysis.error().message.c_str());
+    const auto layer = std::ranges::find(analysis->get()->layers, std::string("deconv"), &an::LayerStats::name);
+    QVERIFY(layer != analysis->get()->layers.end());
+    QVERIFY2(layer->macs.has_value(), "no MACs for ConvTranspose");
+    QCOMPARE(*layer->macs, expected);
 }
 
 QTEST_GUILESS_MAIN(TestAnalysis)
