@@ -3,6 +3,10 @@
 // usage: preview_benchmark MODEL [RUNS=3]
 #include "analysis/analysis.h"
 #include "slim/slimmer.h"
+#include "slim/steps/cleanup.h"
+#include "slim/steps/prune.h"
+#include "slim/steps/quantize.h"
+#include "slim/steps/sparsestorage.h"
 
 #include <chrono>
 #include <cstdio>
@@ -33,8 +37,8 @@ int main(int argc, char** argv)
         { "cleanup", slim::CleanupStep {} },
         { "prune 50 % per layer", slim::PruneStep { 0.5, slim::PruneStep::Mode::Layer } },
         { "prune 50 % global", slim::PruneStep { 0.5, slim::PruneStep::Mode::Global } },
-        { "quantize int8 per channel", slim::QuantizeStep {} },
-        { "quantize fp16", slim::QuantizeStep { slim::QuantizeStep::Type::Fp16, true, true } },
+        { "quantize int8 per channel", slim::QuantizeInt8Step {} },
+        { "quantize fp16", slim::QuantizeFp16Step {} },
         { "sparse storage auto", slim::SparseStorageStep {} },
     };
     std::printf("model %s: %llu bytes\n", argv[1], static_cast<unsigned long long>(a.model.fileBytes));

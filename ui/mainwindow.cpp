@@ -11,6 +11,9 @@
 #include "layersview.h"
 #include "reportactions.h"
 #include "samplemodel.h"
+#include "slim/steps/cleanup.h"
+#include "slim/steps/quantize.h"
+#include "slim/steps/sparsestorage.h"
 #include "slimpanel.h"
 #include "treemapwidget.h"
 
@@ -174,17 +177,15 @@ void MainWindow::buildMenus()
     edit->addAction(undo);
     edit->addAction(redo);
     QMenu* slimMenu = menuBar()->addMenu(tr("&Slim"));
-    const auto addStepAction = [&](const QString& text, const core::slim::StepParams& params, Qt::Key key) {
-        QAction* action = slimMenu->addAction(text, this, [this, params] {
-            m_slim->addStep(params);
-            m_views->setCurrentWidget(m_slim);
-        });
-        action->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | key));
-    };
-    addStepAction(tr("Add &Clean-up Step"), core::slim::CleanupStep {}, Qt::Key_C);
-    addStepAction(tr("Add &Prune Step"), core::slim::PruneStep {}, Qt::Key_P);
-    addStepAction(tr("Add &Quantize Step"), core::slim::QuantizeStep {}, Qt::Key_Q);
-    addStepAction(tr("Add &Sparse Storage Step"), core::slim::SparseStorageStep {}, Qt::Key_A);
+    for (const StepEditorEntry& entry : stepEditors()) {
+        QAction* action = slimMenu->addAction(
+            QCoreApplication::translate("SlimMenu", entry.menuText), this, [this, step = std::string(entry.step)] {
+                m_slim->addStep(step);
+                m_views->setCurrentWidget(m_slim);
+            });
+        if (entry.shortcutKey)
+            action->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | entry.shortcutKey));
+    }
     slimMenu->addSeparator();
     QAction* verifyAction = slimMenu->addAction(tr("&Verify in ONNX Runtime"), this, [this] { m_slim->verify(); });
     verifyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
@@ -402,14 +403,14 @@ bool MainWindow::applyFix(int findingIndex)
     const std::string& kind = finding.kind;
     if (kind == "duplicate_tensor" || kind == "unused_tensor" || kind == "dead_node"
         || kind == "initializer_as_input") {
-        const bool present = std::ranges::any_of(
-            recipe.steps, [](const Step& s) { return std::holds_alternative<CleanupStep>(s.params); });
+        const bool present
+            = std::ranges::any_of(recipe.steps, [](const Step& s) { return s.params.is<CleanupStep>(); });
         if (!present)
             recipe.steps.insert(recipe.steps.begin(), Step { CleanupStep {}, Scope {}, true });
     } else if (kind == "dense_zeros") {
         recipe.steps.push_back({ SparseStorageStep {}, scope, true });
     } else if (kind == "float64_weights") {
-        recipe.steps.push_back({ QuantizeStep {}, scope, true });
+        recipe.steps.push_back({ QuantizeInt8Step {}, scope, true });
     } else {
         statusBar()->showMessage(tr("No automatic fix for %1 yet: %2")
                                      .arg(QString::fromStdString(kind), QString::fromStdString(finding.fix)),

@@ -1,5 +1,8 @@
 #include "slimpanel.h"
 
+#include "slim/stepregistry.h"
+#include "stepeditors/stepeditors.h"
+
 #include "report/verifywriters.h"
 #include "runtime/verify.h"
 #include "slim/exporter.h"
@@ -69,8 +72,6 @@ private:
     int m_mergeId;
 };
 
-constexpr int kMergePrune = 1;
-
 } // namespace
 
 SlimPanel::SlimPanel(QWidget* parent)
@@ -107,13 +108,11 @@ void SlimPanel::buildUi()
     add->setText(tr("Add step"));
     add->setPopupMode(QToolButton::InstantPopup);
     auto* addMenu = new QMenu(add);
-    addMenu->addAction(tr("Clean-up"), this, [this] { addStep(CleanupStep {}); });
-    addMenu->addAction(tr("Prune"), this, [this] { addStep(PruneStep {}); });
-    addMenu->addAction(tr("Quantize int8"), this, [this] { addStep(QuantizeStep {}); });
-    addMenu->addAction(tr("Quantize fp16"), this, [this] {
-        addStep(QuantizeStep { QuantizeStep::Type::Fp16, true, true });
-    });
-    addMenu->addAction(tr("Sparse storage"), this, [this] { addStep(SparseStorageStep {}); });
+    for (const StepType* type : stepTypes()) {
+        QAction* action = addMenu->addAction(
+            tr(std::string(type->title()).c_str()), this, [this, name = std::string(type->name())] { addStep(name); });
+        action->setToolTip(q(std::string(type->help())));
+    }
     add->setMenu(addMenu);
     const auto button = [&](const QString& text, const QString& tip, auto slot) {
         auto* b = new QToolButton(this);
@@ -146,87 +145,8 @@ void SlimPanel::buildUi()
     stepsRow->addLayout(buttons);
     layout->addLayout(stepsRow);
 
-    m_editors = new QStackedWidget(this);
-    m_editors->addWidget(new QLabel(tr("Add a step to start slimming."), this));
-    auto* cleanup = new QWidget(this);
-    auto* cleanupLayout = new QVBoxLayout(cleanup);
-    m_dedupe = new QCheckBox(tr("Merge byte-identical tensors"), cleanup);
-    m_unused = new QCheckBox(tr("Remove unused tensors"), cleanup);
-    m_dead = new QCheckBox(tr("Remove dead nodes"), cleanup);
-    for (auto* box : { m_dedupe, m_unused, m_dead }) {
-        cleanupLayout->addWidget(box);
-        connect(box, &QCheckBox::toggled, this, [this] {
-            editCurrentStep([this](Step& step) {
-                if (auto* c = std::get_if<CleanupStep>(&step.params)) {
-                    c->dedupe = m_dedupe->isChecked();
-                    c->removeUnused = m_unused->isChecked();
-                    c->removeDeadNodes = m_dead->isChecked();
-                }
-            });
-        });
-    }
-    m_editors->addWidget(cleanup);
-    auto* prune = new QWidget(this);
-    auto* pruneLayout = new QFormLayout(prune);
-    auto* sliderRow = new QHBoxLayout;
-    m_pruneSlider = new QSlider(Qt::Horizontal, prune);
-    m_pruneSlider->setRange(0, 99);
-    m_pruneSlider->setToolTip(tr("Target sparsity: the share of weights set to exactly zero"));
-    m_pruneValue = new QLabel(prune);
-    m_pruneValue->setMinimumWidth(48);
-    sliderRow->addWidget(m_pruneSlider, 1);
-    sliderRow->addWidget(m_pruneValue);
-    pruneLayout->addRow(tr("Sparsity"), sliderRow);
-    m_pruneMode = new QComboBox(prune);
-    m_pruneMode->addItems({ tr("Per layer"), tr("Global threshold") });
-    pruneLayout->addRow(tr("Mode"), m_pruneMode);
-    connect(m_pruneSlider, &QSlider::valueChanged, this, [this](int value) {
-        m_pruneValue->setText(QStringLiteral("%1 %").arg(value));
-        // While the handle is dragged, every position lands in one undo step.
-        editCurrentStep(
-            [value](Step& step) {
-                if (auto* p = std::get_if<PruneStep>(&step.params))
-                    p->sparsity = value / 100.0;
-            },
-            m_pruneSlider->isSliderDown() ? kMergePrune : -1);
-    });
-    connect(m_pruneMode, &QComboBox::currentIndexChanged, this, [this](int mode) {
-        editCurrentStep([mode](Step& step) {
-            if (auto* p = std::get_if<PruneStep>(&step.params))
-                p->mode = mode == 1 ? PruneStep::Mode::Global : PruneStep::Mode::Layer;
-        });
-    });
-    m_editors->addWidget(prune);
-    auto* quantize = new QWidget(this);
-    auto* quantizeLayout = new QFormLayout(quantize);
-    m_quantizeType = new QComboBox(quantize);
-    m_quantizeType->addItems(
-        { tr("int8 per channel"), tr("int8 per tensor"), tr("int8 asymmetric (uint8)"), tr("fp16") });
-    quantizeLayout->addRow(tr("Type"), m_quantizeType);
-    connect(m_quantizeType, &QComboBox::currentIndexChanged, this, [this](int type) {
-        editCurrentStep([type](Step& step) {
-            if (auto* qz = std::get_if<QuantizeStep>(&step.params)) {
-                qz->type = type == 3 ? QuantizeStep::Type::Fp16 : QuantizeStep::Type::Int8;
-                qz->perChannel = type != 1;
-                qz->symmetric = type != 2;
-            }
-        });
-    });
-    m_editors->addWidget(quantize);
-    auto* sparse = new QWidget(this);
-    auto* sparseLayout = new QFormLayout(sparse);
-    m_sparsePolicy = new QComboBox(sparse);
-    m_sparsePolicy->addItems({ tr("auto (where smaller)"), tr("always"), tr("never") });
-    sparseLayout->addRow(tr("Policy"), m_sparsePolicy);
-    connect(m_sparsePolicy, &QComboBox::currentIndexChanged, this, [this](int policy) {
-        editCurrentStep([policy](Step& step) {
-            if (auto* sp = std::get_if<SparseStorageStep>(&step.params))
-                sp->policy = policy == 1 ? SparseStorageStep::Policy::Always
-                    : policy == 2        ? SparseStorageStep::Policy::Never
-                                         : SparseStorageStep::Policy::Auto;
-        });
-    });
-    m_editors->addWidget(sparse);
+    buildEditors();
+    layout->addWidget(m_formatRow);
     layout->addWidget(m_editors);
 
     auto* scope = new QFormLayout;
@@ -351,6 +271,51 @@ void SlimPanel::setRecipe(const Recipe& recipe, bool undoable, int mergeId)
     schedulePreview();
 }
 
+void SlimPanel::addStep(std::string_view stepName)
+{
+    if (const StepType* type = findStepType(stepName))
+        addStep(type->defaults());
+}
+
+QSlider* SlimPanel::pruneSlider() const
+{
+    const auto editor = m_editorFor.find(std::string_view("prune"));
+    return editor == m_editorFor.end() ? nullptr : editor->second->findChild<QSlider*>();
+}
+
+void SlimPanel::buildEditors()
+{
+    m_editors = new QStackedWidget(this);
+    m_editors->setObjectName(QStringLiteral("stepEditors"));
+    m_editors->addWidget(new QLabel(tr("Add a step to start slimming."), this));
+    for (const StepType* type : stepTypes()) {
+        const StepEditorEntry* entry = findStepEditor(type->name());
+        // A step registered in core without an editor says so rather than showing nothing.
+        StepEditor* editor = entry ? entry->create(m_editors) : editors::missing(m_editors, type->name());
+        m_editorFor.emplace(std::string(type->name()), editor);
+        m_editors->addWidget(editor);
+        connect(editor, &StepEditor::edited, this, [this](const StepEditor::Edit& edit, int mergeId) {
+            editCurrentStep([&edit](Step& step) { edit(step.params); }, mergeId);
+        });
+    }
+    m_formatRow = new QWidget(this);
+    auto* formatLayout = new QFormLayout(m_formatRow);
+    formatLayout->setContentsMargins(0, 0, 0, 0);
+    m_format = new QComboBox(m_formatRow);
+    m_format->setObjectName(QStringLiteral("stepFormat"));
+    m_format->setToolTip(tr("The format of this step; switching starts from the format's defaults"));
+    formatLayout->addRow(tr("Format"), m_format);
+    m_formatRow->hide();
+    connect(m_format, &QComboBox::activated, this, [this](int index) {
+        const StepType* chosen = findStepType(m_format->itemData(index).toString().toStdString());
+        if (chosen)
+            editCurrentStep([chosen](Step& step) {
+                if (step.params.name() != chosen->name())
+                    step.params = chosen->defaults();
+            });
+    });
+}
+
 void SlimPanel::addStep(const StepParams& params)
 {
     Recipe next = m_recipe;
@@ -384,27 +349,22 @@ void SlimPanel::showStepEditor(int row)
         return;
     }
     const Step& step = m_recipe.steps[static_cast<std::size_t>(row)];
-    if (const auto* c = std::get_if<CleanupStep>(&step.params)) {
-        m_dedupe->setChecked(c->dedupe);
-        m_unused->setChecked(c->removeUnused);
-        m_dead->setChecked(c->removeDeadNodes);
-        m_editors->setCurrentIndex(1);
-    } else if (const auto* p = std::get_if<PruneStep>(&step.params)) {
-        m_pruneSlider->setValue(static_cast<int>(std::lround(p->sparsity * 100.0)));
-        m_pruneValue->setText(QStringLiteral("%1 %").arg(m_pruneSlider->value()));
-        m_pruneMode->setCurrentIndex(p->mode == PruneStep::Mode::Global ? 1 : 0);
-        m_editors->setCurrentIndex(2);
-    } else if (const auto* qz = std::get_if<QuantizeStep>(&step.params)) {
-        m_quantizeType->setCurrentIndex(qz->type == QuantizeStep::Type::Fp16 ? 3
-                : !qz->perChannel                                            ? 1
-                : !qz->symmetric                                             ? 2
-                                                                             : 0);
-        m_editors->setCurrentIndex(3);
-    } else if (const auto* sp = std::get_if<SparseStorageStep>(&step.params)) {
-        m_sparsePolicy->setCurrentIndex(sp->policy == SparseStorageStep::Policy::Always ? 1
-                : sp->policy == SparseStorageStep::Policy::Never                        ? 2
-                                                                                        : 0);
-        m_editors->setCurrentIndex(4);
+    const auto editor = m_editorFor.find(step.params.name());
+    if (editor != m_editorFor.end()) {
+        editor->second->show(step.params);
+        m_editors->setCurrentWidget(editor->second);
+    } else {
+        m_editors->setCurrentIndex(0);
+    }
+    // A kind with several types (quantize) offers the switch between them above the editor.
+    const auto type = stepTypeOf(step.params);
+    const auto family = type ? stepTypesOfKind((*type)->kind()) : std::vector<const StepType*> {};
+    m_formatRow->setVisible(family.size() > 1);
+    m_format->clear();
+    for (const StepType* member : family) {
+        m_format->addItem(tr(std::string(member->title()).c_str()), q(std::string(member->name())));
+        if (member == *type)
+            m_format->setCurrentIndex(m_format->count() - 1);
     }
     const bool onlyListed = step.scope.include.size() == 1 && step.scope.include.front() == "(?!)";
     m_include->setText(step.scope.include.empty() || onlyListed ? QString() : q(step.scope.include.front()));

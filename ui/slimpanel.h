@@ -2,6 +2,10 @@
 
 #include "previewjob.h"
 #include "slim/recipe.h"
+#include "stepeditors/stepeditor.h"
+
+#include <map>
+#include <string>
 
 #include <QWidget>
 
@@ -33,9 +37,12 @@ public:
     /// Replaces the recipe as one undoable edit (or silently when `undoable` is false) and refreshes the preview.
     void setRecipe(const core::slim::Recipe& recipe, bool undoable = true, int mergeId = -1);
     void addStep(const core::slim::StepParams& params);
+    /// Adds a step of a registered type with its default parameters ("prune", "quantize:fp16").
+    void addStep(std::string_view stepName);
     QUndoStack* undoStack() const { return m_undo; }
     SlimResultPtr preview() const { return m_preview; }
-    QSlider* pruneSlider() const { return m_pruneSlider; }
+    /// The prune editor's sparsity slider.
+    QSlider* pruneSlider() const;
     QString summaryText() const;
     /// Tensors of the layers ticked in the Layers table; "Limit to ticked layers" scopes the current step to them.
     void setTickedTensors(std::vector<std::string> tensors);
@@ -59,6 +66,7 @@ private:
     void refreshStepList();
     void showStepEditor(int step);
     void editCurrentStep(const std::function<void(core::slim::Step&)>& edit, int mergeId = -1);
+    void buildEditors();
     void schedulePreview();
     void onPreview(const SlimResultPtr& preview);
 
@@ -72,14 +80,9 @@ private:
 
     QListWidget* m_steps = nullptr;
     QStackedWidget* m_editors = nullptr;
-    QCheckBox* m_dedupe = nullptr;
-    QCheckBox* m_unused = nullptr;
-    QCheckBox* m_dead = nullptr;
-    QSlider* m_pruneSlider = nullptr;
-    QLabel* m_pruneValue = nullptr;
-    QComboBox* m_pruneMode = nullptr;
-    QComboBox* m_quantizeType = nullptr;
-    QComboBox* m_sparsePolicy = nullptr;
+    std::map<std::string, StepEditor*, std::less<>> m_editorFor; ///< by registered step name
+    QComboBox* m_format = nullptr; ///< the step type within its kind (quantize: int8, fp16)
+    QWidget* m_formatRow = nullptr;
     QLineEdit* m_include = nullptr;
     QLineEdit* m_exclude = nullptr;
     QLabel* m_summary = nullptr;

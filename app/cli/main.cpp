@@ -1,5 +1,6 @@
 // slimscope-cli: headless analysis, slimming and verification of ONNX models.
 #include "args.h"
+#include "stepflags.h"
 
 #include <csignal>
 #include <exception>
@@ -26,17 +27,11 @@ Options for analyze:
   -o, --output FILE        write to FILE instead of standard output (- is standard output)
   --no-hash                skip the SHA-256 of the model file
 
-Options for slim (flags build a recipe in the order cleanup, prune, quantize, sparse storage,
-appended after the steps of --recipe):
+Options for slim (step flags build a recipe in the order listed, appended after the steps of --recipe):
   -o, --output OUT         the slimmed model (never the input; - writes it to standard output and the
                            summary to standard error)
   --recipe FILE            recipe JSON (schema slimscope.recipe/1, see docs/recipes.md)
-  --cleanup                dedupe identical tensors, remove unused tensors and dead nodes
-  --prune SPARSITY         magnitude pruning to SPARSITY (0.5 or 50%)
-  --prune-mode MODE        layer (default: each tensor reaches SPARSITY) or global (one threshold)
-  --quantize TYPE          int8 (per channel), int8-per-tensor, int8-asymmetric or fp16
-  --sparse-storage POLICY  auto, always or never: store mostly-zero tensors as sparse_initializer
-  --include REGEX          only tensors whose name or consumer's name matches (repeatable)
+@STEP_FLAGS@  --include REGEX          only tensors whose name or consumer's name matches (repeatable)
   --exclude REGEX          skip tensors whose name or consumer's name matches (repeatable)
   --min-elements N         skip tensors with fewer elements (default 1024)
   --external-data          write weights to OUT.data next to OUT
@@ -73,6 +68,15 @@ Exit status: 0 done; 1 a model, an input file or an output could not be read or 
 (a bad option or value, an output that is an input); 3 a threshold not met.
 )";
 
+// The usage text, with the step flags of the step registry in their place.
+std::string usage()
+{
+    std::string text = kUsage;
+    const std::string marker = "@STEP_FLAGS@";
+    text.replace(text.find(marker), marker.size(), StepFlags::help());
+    return text;
+}
+
 int run(int argc, char** argv)
 {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -81,7 +85,7 @@ int run(int argc, char** argv)
     const std::string command = args.front();
     args.erase(args.begin());
     if (command == "-h" || command == "--help" || command == "help") {
-        std::cout << kUsage;
+        std::cout << usage();
         return kExitOk;
     }
     if (command == "--version" || command == "version") {
@@ -90,7 +94,7 @@ int run(int argc, char** argv)
     }
     for (const auto& arg : args)
         if (arg == "-h" || arg == "--help") {
-            std::cout << kUsage;
+            std::cout << usage();
             return kExitOk;
         }
     if (command == "analyze")

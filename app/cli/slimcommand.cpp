@@ -1,5 +1,6 @@
 // slimscope-cli slim
 #include "args.h"
+#include "stepflags.h"
 
 #include "model/modelfile.h"
 #include "report/slimwriters.h"
@@ -25,11 +26,7 @@ struct SlimArgs {
     std::string model;
     std::optional<std::string> output;
     std::optional<std::string> recipeFile;
-    bool cleanup = false;
-    std::optional<double> prune;
-    slim::PruneStep::Mode pruneMode = slim::PruneStep::Mode::Layer;
-    std::optional<std::string> quantize;
-    std::optional<std::string> sparseStorage;
+    StepFlags steps;
     std::vector<std::string> include;
     std::vector<std::string> exclude;
     std::optional<std::uint64_t> minElements;
@@ -39,21 +36,6 @@ struct SlimArgs {
     std::optional<std::string> saveRecipe;
     std::string format = "table";
 };
-
-std::optional<double> parseFraction(const std::string& text)
-{
-    try {
-        std::size_t used = 0;
-        double value = std::stod(text, &used);
-        if (used < text.size() && text.substr(used) == "%")
-            value /= 100.0;
-        else if (used != text.size())
-            return std::nullopt;
-        return value;
-    } catch (...) {
-        return std::nullopt;
-    }
-}
 
 std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& parsed)
 {
@@ -65,28 +47,8 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& 
             parsed.output = value;
         } else if (args.option("--recipe", value, error)) {
             parsed.recipeFile = value;
-        } else if (args.flag("--cleanup")) {
-            parsed.cleanup = true;
-        } else if (args.option("--prune", value, error)) {
-            if (value) {
-                parsed.prune = parseFraction(*value);
-                if (!parsed.prune || *parsed.prune < 0.0 || *parsed.prune > 0.999)
-                    return "--prune takes a sparsity between 0 and 0.999 (or 0% to 99.9%), not '" + *value + "'";
-            }
-        } else if (args.option("--prune-mode", value, error)) {
-            if (value && *value != "layer" && *value != "global")
-                return "--prune-mode is layer or global, not '" + *value + "'";
-            if (value)
-                parsed.pruneMode = *value == "global" ? slim::PruneStep::Mode::Global : slim::PruneStep::Mode::Layer;
-        } else if (args.option("--quantize", value, error)) {
-            if (value && *value != "int8" && *value != "int8-per-tensor" && *value != "int8-asymmetric"
-                && *value != "fp16")
-                return "--quantize is int8, int8-per-tensor, int8-asymmetric or fp16, not '" + *value + "'";
-            parsed.quantize = value;
-        } else if (args.option("--sparse-storage", value, error)) {
-            if (value && *value != "auto" && *value != "always" && *value != "never")
-                return "--sparse-storage is auto, always or never, not '" + *value + "'";
-            parsed.sparseStorage = value;
+        } else if (parsed.steps.take(args, error)) {
+            // a step flag, from the step registry
         } else if (args.option("--include", value, error)) {
             if (value)
                 parsed.include.push_back(*value);
@@ -120,6 +82,8 @@ std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& 
         if (!error.empty())
             return error;
     }
+    if (auto problem = parsed.steps.finish())
+        return problem;
     if (parsed.model.empty())
         return "slim needs a MODEL file";
     if (!parsed.output && !parsed.dryRun)
@@ -163,27 +127,11 @@ Result<slim::Recipe> buildRecipe(const SlimArgs& args)
     scope.exclude = args.exclude;
     if (args.minElements)
         scope.minElements = *args.minElements;
-    if (args.cleanup)
-        recipe.steps.push_back({ slim::CleanupStep {}, scope, true });
-    if (args.prune)
-        recipe.steps.push_back({ slim::PruneStep { *args.prune, args.pruneMode }, scope, true });
-    if (args.quantize) {
-        slim::QuantizeStep quantize;
-        quantize.type = *args.quantize == "fp16" ? slim::QuantizeStep::Type::Fp16 : slim::QuantizeStep::Type::Int8;
-        quantize.perChannel = *args.quantize == "int8" || *args.quantize == "int8-asymmetric";
-        quantize.symmetric = *args.quantize != "int8-asymmetric";
-        recipe.steps.push_back({ quantize, scope, true });
-    }
-    if (args.sparseStorage) {
-        slim::SparseStorageStep sparse;
-        sparse.policy = *args.sparseStorage == "always" ? slim::SparseStorageStep::Policy::Always
-            : *args.sparseStorage == "never"            ? slim::SparseStorageStep::Policy::Never
-                                                        : slim::SparseStorageStep::Policy::Auto;
-        recipe.steps.push_back({ sparse, scope, true });
-    }
+    for (auto& step : args.steps.steps(scope))
+        recipe.steps.push_back(std::move(step));
     if (recipe.steps.empty())
-        return fail(ErrorCode::InvalidArgument,
-            "nothing to do: give --recipe or at least one of --cleanup, --prune, --quantize, --sparse-storage");
+        return fail(
+            ErrorCode::InvalidArgument, "nothing to do: give --recipe or at least one of " + StepFlags::flagList());
     return recipe;
 }
 

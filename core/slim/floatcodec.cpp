@@ -1,4 +1,4 @@
-#include "steps.h"
+#include "stepsupport.h"
 
 #include "analysis/elementdecode.h"
 

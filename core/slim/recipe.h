@@ -1,11 +1,11 @@
 #pragma once
 
+#include "stepparams.h"
 #include "support/error.h"
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 namespace slimscope::core {
@@ -33,37 +33,6 @@ struct Scope {
     bool operator==(const Scope&) const = default;
 };
 
-struct CleanupStep {
-    bool dedupe = true;
-    bool removeUnused = true;
-    bool removeDeadNodes = true;
-    bool dropInitializerInputs = true;
-    bool operator==(const CleanupStep&) const = default;
-};
-
-struct PruneStep {
-    enum class Mode { Layer, Global };
-    double sparsity = 0.5; ///< target fraction of zeros, [0, 0.999]
-    Mode mode = Mode::Layer;
-    bool operator==(const PruneStep&) const = default;
-};
-
-struct QuantizeStep {
-    enum class Type { Int8, Fp16 };
-    Type type = Type::Int8;
-    bool perChannel = true;
-    bool symmetric = true;
-    bool operator==(const QuantizeStep&) const = default;
-};
-
-struct SparseStorageStep {
-    enum class Policy { Auto, Always, Never };
-    Policy policy = Policy::Auto;
-    bool operator==(const SparseStorageStep&) const = default;
-};
-
-using StepParams = std::variant<CleanupStep, PruneStep, QuantizeStep, SparseStorageStep>;
-
 struct Step {
     StepParams params;
     Scope scope;
@@ -77,13 +46,12 @@ struct Recipe {
     bool operator==(const Recipe&) const = default;
 };
 
-/// "cleanup", "prune", "quantize", "sparse_storage".
-std::string_view stepKindName(const StepParams& params);
-/// A one-line description: "prune 50 % (per layer)", "quantize int8 per-channel symmetric".
+/// A one-line description from the step's type: "prune 50.0 % (per layer)", "quantize int8 per-channel
+/// symmetric"; for parameters of no registered type, a text that says so.
 std::string describeStep(const Step& step);
 
-/// Parses a recipe (schema slimscope.recipe/1). Unknown keys, wrong types and out-of-range values are errors
-/// that name the step and the key.
+/// Parses a recipe (schema slimscope.recipe/1). Unknown kinds, unknown keys, wrong types and out-of-range values
+/// are errors that name the step and the key. Each step's keys are read by its registered type.
 Result<Recipe> parseRecipe(std::string_view json);
 
 /// Writes the recipe as a JSON object into a larger document (reports embed the recipe they applied).
@@ -92,10 +60,12 @@ void writeRecipe(JsonWriter& json, const Recipe& recipe);
 /// Reads and parses a recipe file; errors start with the file's path.
 Result<Recipe> loadRecipeFile(const std::string& path);
 
-/// The recipe as JSON, every field written (so a saved recipe documents its defaults).
+/// The recipe as JSON, every field written (so a saved recipe documents its defaults). The recipe must be valid
+/// (validateRecipe): a step of no registered type is a programming error (std::logic_error).
 std::string recipeToJson(const Recipe& recipe);
 
-/// Checks patterns compile and values are in range (parseRecipe does this too).
+/// Checks every step is of a registered type, patterns compile and values are in range (parseRecipe does this
+/// too).
 Result<void> validateRecipe(const Recipe& recipe);
 
 } // namespace slimscope::core::slim

@@ -3,7 +3,7 @@
 #include "analysis/analysis.h"
 #include "analysis/elementdecode.h"
 #include "graphindex.h"
-#include "steps.h"
+#include "stepsupport.h"
 #include "support/parallel.h"
 
 #include <cmath>
@@ -417,8 +417,11 @@ void setErrors(TensorChange& change, const ErrorSums& sums)
 
 // One row per original initializer (and sparse initializer) of every graph. Tensors still read from their
 // original bytes are unchanged and cost nothing; the others are decoded and compared, in parallel.
-std::vector<TensorChange> describeChanges(
-    const model::ModelFile& file, WorkingModel& model, const analysis::Analysis* analysis, const CancelToken* cancel)
+// `measured` holds the errors steps measured themselves for tensors whose shape they changed; a changed shape
+// with no measured error is reported as a diagnostic rather than left blank without a word.
+std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
+    const analysis::Analysis* analysis, const std::map<std::string, MeasuredError>& measured, Diagnostics& diagnostics,
+    const CancelToken* cancel)
 {
     const Reconstructor reconstructor(model);
     std::vector<const model::WeightTensor*> weights;
@@ -426,6 +429,7 @@ std::vector<TensorChange> describeChanges(
         if (weight.storage != model::Storage::Constant)
             weights.push_back(&weight);
     std::vector<TensorChange> changes(weights.size());
+    std::vector<char> unmeasured(weights.size(), 0);
     parallelFor(
         weights.size(),
         [&](std::size_t w) {
@@ -498,9 +502,18 @@ std::vector<TensorChange> describeChanges(
             change.storageAfter = after.storage;
             change.bytesAfter = after.bytes;
             const ErrorSums sums = compareWith(before.values, after);
-            if (isFloatType(weight.dataType))
+            if (isFloatType(weight.dataType) && sums.valid) {
                 setErrors(change, sums);
-            else if (sums.valid)
+            } else if (isFloatType(weight.dataType)) {
+                if (const auto it = measured.find(weight.name); it != measured.end()) {
+                    change.hasError = true;
+                    change.relativeL2 = it->second.relativeL2;
+                    change.sqnrDb = it->second.sqnrDb;
+                    change.maxAbs = it->second.maxAbs;
+                } else {
+                    unmeasured[w] = 1;
+                }
+            } else if (sums.valid)
                 change.sparsityAfter
                     = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
             change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
@@ -508,6 +521,10 @@ std::vector<TensorChange> describeChanges(
                 || (change.hasError && change.maxAbs > 0.0);
         },
         cancel);
+    for (std::size_t w = 0; w < changes.size(); ++w)
+        if (unmeasured[w])
+            diagnostics.push_back({ Diagnostic::Severity::Warning, changes[w].name,
+                changes[w].name + ": no error numbers (its shape changed and no step measured the error)" });
     return changes;
 }
 
@@ -528,32 +545,24 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
     preview.weightBytesByDtypeBefore = sortedDtypes(before.byDtype);
 
     StepContext context { *result.model, preview.diagnostics, cancel };
+    std::map<std::string, MeasuredError> measured;
     for (std::size_t i = 0; i < recipe.steps.size(); ++i) {
         const Step& step = recipe.steps[i];
         progress.report(describeStep(step), static_cast<double>(i) / static_cast<double>(recipe.steps.size() + 1));
-        StepReport report { std::string(stepKindName(step.params)), describeStep(step), {}, step.enabled };
+        const StepType& type = **stepTypeOf(step.params); // validateRecipe checked every step is registered
+        StepReport report { std::string(type.kind()), describeStep(step), {}, step.enabled };
         if (!step.enabled) {
             report.summary = "disabled";
             preview.steps.push_back(std::move(report));
             continue;
         }
-        Result<StepOutcome> outcome = std::visit(
-            [&](const auto& params) -> Result<StepOutcome> {
-                using T = std::decay_t<decltype(params)>;
-                if constexpr (std::is_same_v<T, CleanupStep>)
-                    return runCleanup(params, context);
-                else if constexpr (std::is_same_v<T, PruneStep>)
-                    return runPrune(params, step.scope, context);
-                else if constexpr (std::is_same_v<T, QuantizeStep>)
-                    return runQuantize(params, step.scope, context);
-                else
-                    return runSparseStorage(params, step.scope, context);
-            },
-            step.params);
+        Result<StepOutcome> outcome = type.apply(step.params, step.scope, context);
         if (!outcome)
             return std::unexpected(
                 outcome.error().withContext("step " + std::to_string(i + 1) + " (" + report.kind + ")"));
         report.summary = outcome->summary;
+        for (auto& [name, error] : outcome->errors)
+            measured[name] = error; // a later step's measurement covers the earlier ones
         preview.steps.push_back(std::move(report));
     }
     if (cancel && cancel->isCancelled())
@@ -565,7 +574,7 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
     preview.weightBytesAfter = after.bytes;
     preview.weightBytesByDtypeAfter = sortedDtypes(after.byDtype);
     preview.predictedFileBytes = result.model->serializedSize();
-    preview.tensors = describeChanges(*file, *result.model, analysis, cancel);
+    preview.tensors = describeChanges(*file, *result.model, analysis, measured, preview.diagnostics, cancel);
     progress.report("done", 1.0);
     return result;
 }

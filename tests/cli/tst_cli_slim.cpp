@@ -2,6 +2,8 @@
 // sizes and parameter counts computed here from the fixtures, saved recipes that reproduce a run byte for byte.
 #include "clirun.h"
 #include "fixtures.h"
+#include "slim/stepregistry.h"
+#include "slim/steps/prune.h"
 #include "testenv.h"
 
 #include <QDir>
@@ -119,6 +121,53 @@ private slots:
         // The written file is what the report says it is: analyze it.
         const Run analyze = runCli({ QStringLiteral("analyze"), out, QStringLiteral("--no-hash") });
         QVERIFY2(analyze.code == 0, qPrintable(describe(analyze)));
+    }
+
+    // The step flags are the step registry's: --help lists every kind and value, and each value builds exactly
+    // the step the registry makes of it (the recipe in the JSON report equals the registry's own JSON of it).
+    void everyStepFlagValueBuildsItsStep()
+    {
+        const Run help = runCli({ QStringLiteral("--help") });
+        QVERIFY2(help.code == 0, qPrintable(describe(help)));
+        int checked = 0;
+        for (const core::slim::StepType* type : core::slim::stepTypes()) {
+            QString flag
+                = QStringLiteral("--") + QString::fromUtf8(type->kind().data(), qsizetype(type->kind().size()));
+            flag.replace(u'_', u'-');
+            QVERIFY2(help.out.contains(flag.toUtf8()), qPrintable(flag));
+            std::vector<std::pair<QStringList, core::slim::StepParams>> cases;
+            if (type->valueName().empty())
+                cases.push_back({ { flag }, type->defaults() });
+            for (const auto& preset : type->presets())
+                cases.push_back({ { flag, QString::fromStdString(preset.value) }, preset.params });
+            if (type->name() == "prune")
+                cases.push_back({ { flag, QStringLiteral("37%") }, core::slim::PruneStep { 0.37 } });
+            for (const auto& [args, params] : cases) {
+                if (!type->presets().empty())
+                    QVERIFY2(help.out.contains(args.last().toUtf8()), qPrintable(args.last()));
+                const Run run = slim(QStringList { m_linear, QStringLiteral("--dry-run"), QStringLiteral("--format"),
+                                         QStringLiteral("json") }
+                    + args);
+                QVERIFY2(run.code == 0, qPrintable(describe(run)));
+                QString error;
+                const QJsonObject root = parseObject(run.out, error);
+                QVERIFY2(error.isEmpty(), qPrintable(error));
+                const QJsonArray steps = root.value(u"recipe").toObject().value(u"steps").toArray();
+                QCOMPARE(steps.size(), 1);
+                const core::slim::Recipe expected { { core::slim::Step { params, {}, true } } };
+                const QJsonObject want
+                    = QJsonDocument::fromJson(QByteArray::fromStdString(core::slim::recipeToJson(expected)))
+                          .object()
+                          .value(u"steps")
+                          .toArray()
+                          .at(0)
+                          .toObject();
+                QVERIFY2(
+                    steps.at(0).toObject() == want, qPrintable(args.join(u' ') + QStringLiteral(": ") + describe(run)));
+                ++checked;
+            }
+        }
+        QVERIFY(checked >= 9); // cleanup, 2 prunes, 4 quantize values, 3 sparse storage policies
     }
 
     void dryRunWritesNothing()

@@ -10,6 +10,10 @@
 #include "slim/exporter.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
+#include "slim/steps/cleanup.h"
+#include "slim/steps/prune.h"
+#include "slim/steps/quantize.h"
+#include "slim/steps/sparsestorage.h"
 #include "testenv.h"
 
 #include <QString>
@@ -66,7 +70,6 @@ inline slim::Recipe recipeFor(QString kind)
         scope.minElements = 0;
         kind.chop(4);
     }
-    using Q = slim::QuantizeStep;
     using S = slim::SparseStorageStep;
     slim::StepParams params = slim::CleanupStep {};
     if (kind == u"prune-layer")
@@ -74,13 +77,13 @@ inline slim::Recipe recipeFor(QString kind)
     else if (kind == u"prune-global")
         params = slim::PruneStep { 0.6, slim::PruneStep::Mode::Global };
     else if (kind == u"int8")
-        params = Q { Q::Type::Int8, true, true };
+        params = slim::QuantizeInt8Step { true, true };
     else if (kind == u"int8-per-tensor")
-        params = Q { Q::Type::Int8, false, true };
+        params = slim::QuantizeInt8Step { false, true };
     else if (kind == u"int8-asymmetric")
-        params = Q { Q::Type::Int8, true, false };
+        params = slim::QuantizeInt8Step { true, false };
     else if (kind == u"fp16")
-        params = Q { Q::Type::Fp16, true, true };
+        params = slim::QuantizeFp16Step {};
     else if (kind == u"sparse-auto")
         params = S { S::Policy::Auto };
     else if (kind == u"sparse-always")

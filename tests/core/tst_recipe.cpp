@@ -1,12 +1,19 @@
 // Recipes (slimscope.recipe/1): every step kind survives recipeToJson -> parseRecipe unchanged, the JSON documents
 // every field, and every bad recipe is refused with a message that names the offending key (and the step).
 #include "slim/recipe.h"
+#include "slim/stepregistry.h"
+#include "slim/steps/cleanup.h"
+#include "slim/steps/prune.h"
+#include "slim/steps/quantize.h"
+#include "slim/steps/sparsestorage.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 
+#include <set>
+#include <stdexcept>
 #include <string>
 
 namespace slim = slimscope::core::slim;
@@ -58,6 +65,12 @@ template <class T> QString errorOf(const slimscope::core::Result<T>& result)
     return result ? QString() : QString::fromStdString(result.error().message);
 }
 
+/// Parameters of a step type nobody registered.
+struct Unknown {
+    static constexpr std::string_view kName = "distill";
+    bool operator==(const Unknown&) const = default;
+};
+
 QString describe(const slim::Recipe& recipe)
 {
     return QString::fromStdString(slim::recipeToJson(recipe));
@@ -88,14 +101,12 @@ private slots:
             << recipeOf({ step(slim::PruneStep { 0.8, slim::PruneStep::Mode::Layer }, fullScope()) });
         QTest::newRow("prune disabled") << recipeOf(
             { step(slim::PruneStep { 0.25, slim::PruneStep::Mode::Global }, {}, false) });
-        using Q = slim::QuantizeStep;
-        QTest::newRow("int8 per-channel") << recipeOf({ step(Q { Q::Type::Int8, true, true }) });
-        QTest::newRow("int8 per-tensor") << recipeOf({ step(Q { Q::Type::Int8, false, true }) });
-        QTest::newRow("int8 asymmetric") << recipeOf({ step(Q { Q::Type::Int8, true, false }) });
-        QTest::newRow("int8 per-tensor asymmetric") << recipeOf({ step(Q { Q::Type::Int8, false, false }) });
-        QTest::newRow("fp16") << recipeOf({ step(Q { Q::Type::Fp16, true, true }) });
-        QTest::newRow("fp16 flags off") << recipeOf({ step(Q { Q::Type::Fp16, false, false }) });
-        QTest::newRow("quantize full scope") << recipeOf({ step(Q { Q::Type::Int8, true, true }, fullScope()) });
+        QTest::newRow("int8 per-channel") << recipeOf({ step(slim::QuantizeInt8Step { true, true }) });
+        QTest::newRow("int8 per-tensor") << recipeOf({ step(slim::QuantizeInt8Step { false, true }) });
+        QTest::newRow("int8 asymmetric") << recipeOf({ step(slim::QuantizeInt8Step { true, false }) });
+        QTest::newRow("int8 per-tensor asymmetric") << recipeOf({ step(slim::QuantizeInt8Step { false, false }) });
+        QTest::newRow("fp16") << recipeOf({ step(slim::QuantizeFp16Step {}) });
+        QTest::newRow("quantize full scope") << recipeOf({ step(slim::QuantizeInt8Step { true, true }, fullScope()) });
         using S = slim::SparseStorageStep;
         QTest::newRow("sparse auto") << recipeOf({ step(S { S::Policy::Auto }) });
         QTest::newRow("sparse always") << recipeOf({ step(S { S::Policy::Always }) });
@@ -107,8 +118,8 @@ private slots:
             << recipeOf({ step(slim::PruneStep { 0.5, slim::PruneStep::Mode::Layer }, minOnly) });
         QTest::newRow("every kind in order") << recipeOf(
             { step(slim::CleanupStep {}), step(slim::PruneStep { 0.6, slim::PruneStep::Mode::Global }, fullScope()),
-                step(Q { Q::Type::Int8, true, false }), step(S { S::Policy::Auto }, {}, false),
-                step(Q { Q::Type::Fp16, true, true }) });
+                step(slim::QuantizeInt8Step { true, false }), step(S { S::Policy::Auto }, {}, false),
+                step(slim::QuantizeFp16Step {}) });
     }
 
     void roundTrip()
@@ -126,10 +137,9 @@ private slots:
     // A saved recipe documents its defaults: every field of every step is written.
     void jsonWritesEveryField()
     {
-        using Q = slim::QuantizeStep;
         using S = slim::SparseStorageStep;
-        const slim::Recipe recipe
-            = recipeOf({ step(slim::CleanupStep {}), step(slim::PruneStep {}), step(Q {}), step(S {}) });
+        const slim::Recipe recipe = recipeOf(
+            { step(slim::CleanupStep {}), step(slim::PruneStep {}), step(slim::QuantizeInt8Step {}), step(S {}) });
         QJsonParseError error;
         const QJsonDocument doc
             = QJsonDocument::fromJson(QByteArray::fromStdString(slim::recipeToJson(recipe)), &error);
@@ -176,8 +186,7 @@ private slots:
                 .toStdString());
         QVERIFY2(parsed.has_value(), qPrintable(errorOf(parsed)));
         const slim::Recipe expected = recipeOf({ step(slim::CleanupStep { true, true, true, true }),
-            step(slim::PruneStep { 0.5, slim::PruneStep::Mode::Layer }),
-            step(slim::QuantizeStep { slim::QuantizeStep::Type::Int8, true, true }),
+            step(slim::PruneStep { 0.5, slim::PruneStep::Mode::Layer }), step(slim::QuantizeInt8Step { true, true }),
             step(slim::SparseStorageStep { slim::SparseStorageStep::Policy::Auto }) });
         QVERIFY2(*parsed == expected, qPrintable(describe(*parsed)));
         for (const slim::Step& s : parsed->steps) {
@@ -199,7 +208,7 @@ private slots:
         QCOMPARE(parsed->steps.size(), size_t { 1 });
         const slim::Step& s = parsed->steps[0];
         QVERIFY(!s.enabled);
-        const auto* prune = std::get_if<slim::PruneStep>(&s.params);
+        const auto* prune = s.params.as<slim::PruneStep>();
         QVERIFY(prune);
         QCOMPARE(prune->sparsity, 0.75);
         QCOMPARE(prune->mode, slim::PruneStep::Mode::Global);
@@ -299,9 +308,12 @@ private slots:
         // '@' is the 5th character of line 3.
         QTest::newRow("invalid JSON") << QByteArray("{\n  \"steps\": [\n    @\n  ]\n}")
                                       << QStringList { "line 3", "column 5" };
-        // The missing ',' is noticed at the '"' that opens line 2's second key, its 19th character.
+        // The missing ',' is noticed once line 2's second key has been read: its closing '"' is the 28th character.
         QTest::newRow("missing comma") << QByteArray("{\"steps\": [{\n  \"kind\": \"prune\" \"sparsity\": 0.5}]}")
-                                       << QStringList { "line 2", "column 19" };
+                                       << QStringList { "line 2", "column 28", "string literal" };
+        // Hostile input: nesting is refused before it costs stack anywhere.
+        QTest::newRow("nested 100 deep") << QByteArray("{\"steps\": [") + QByteArray(100, '[') + QByteArray(100, ']')
+                + QByteArray("]}") << QStringList { "nested deeper than 64" };
         QTest::newRow("truncated") << QByteArray("{\"steps\": [") << QStringList { "line 1", "column 12" };
         QTest::newRow("empty text") << QByteArray("") << QStringList { "line 1", "column 1" };
     }
@@ -330,7 +342,7 @@ private slots:
         slim::Scope badExclude;
         badExclude.exclude = { "(b" };
         QTest::newRow("bad exclude") << recipeOf(
-            { step(slim::CleanupStep {}), step(slim::QuantizeStep {}, badExclude) })
+            { step(slim::CleanupStep {}), step(slim::QuantizeInt8Step {}, badExclude) })
                                      << QStringList { "'exclude'", "(b", "step 2" };
         QTest::newRow("sparsity 1.0") << recipeOf({ step(slim::PruneStep { 1.0, slim::PruneStep::Mode::Layer }) })
                                       << QStringList { "'sparsity'", "step 1" };
@@ -355,16 +367,120 @@ private slots:
 
     void names()
     {
-        QCOMPARE(slim::stepKindName(slim::CleanupStep {}), std::string_view("cleanup"));
-        QCOMPARE(slim::stepKindName(slim::PruneStep {}), std::string_view("prune"));
-        QCOMPARE(slim::stepKindName(slim::QuantizeStep {}), std::string_view("quantize"));
-        QCOMPARE(slim::stepKindName(slim::SparseStorageStep {}), std::string_view("sparse_storage"));
+        const auto kindOf = [](const slim::StepParams& params) { return (*slim::stepTypeOf(params))->kind(); };
+        QCOMPARE(kindOf(slim::CleanupStep {}), std::string_view("cleanup"));
+        QCOMPARE(kindOf(slim::PruneStep {}), std::string_view("prune"));
+        QCOMPARE(kindOf(slim::QuantizeInt8Step {}), std::string_view("quantize"));
+        QCOMPARE(kindOf(slim::QuantizeFp16Step {}), std::string_view("quantize"));
+        QCOMPARE(kindOf(slim::SparseStorageStep {}), std::string_view("sparse_storage"));
         QCOMPARE(slim::describeStep(step(slim::PruneStep { 0.5, slim::PruneStep::Mode::Layer })),
             std::string("prune 50.0 % (per layer)"));
-        QCOMPARE(slim::describeStep(step(slim::QuantizeStep { slim::QuantizeStep::Type::Int8, true, true })),
+        QCOMPARE(slim::describeStep(step(slim::QuantizeInt8Step { true, true })),
             std::string("quantize int8 per-channel symmetric"));
-        QCOMPARE(slim::describeStep(step(slim::QuantizeStep { slim::QuantizeStep::Type::Int8, false, false })),
+        QCOMPARE(slim::describeStep(step(slim::QuantizeInt8Step { false, false })),
             std::string("quantize int8 per-tensor asymmetric"));
+        QCOMPARE(slim::describeStep(step(slim::QuantizeFp16Step {})), std::string("quantize fp16"));
+    }
+
+    // Each registered type: a unique name, its defaults and every preset survive the JSON round trip, and
+    // the JSON names the kind and (for a kind with several types) the type.
+    void everyRegisteredTypeRoundTrips()
+    {
+        QVERIFY(!slim::stepTypes().empty());
+        std::set<std::string_view> names;
+        for (const slim::StepType* type : slim::stepTypes()) {
+            QVERIFY2(names.insert(type->name()).second, type->name().data());
+            QVERIFY(!type->title().empty() && !type->help().empty());
+            QCOMPARE(type->defaults().name(), type->name());
+            std::vector<slim::StepParams> values { type->defaults() };
+            for (const auto& preset : type->presets()) {
+                QCOMPARE(preset.params.name(), type->name());
+                values.push_back(preset.params);
+            }
+            for (const auto& params : values) {
+                const slim::Recipe recipe = recipeOf({ step(params, fullScope()) });
+                const auto parsed = slim::parseRecipe(slim::recipeToJson(recipe));
+                QVERIFY2(parsed && *parsed == recipe, qPrintable(describe(recipe) + errorOf(parsed)));
+                const QJsonObject object
+                    = QJsonDocument::fromJson(QByteArray::fromStdString(slim::recipeToJson(recipe)))
+                          .object()
+                          .value(u"steps")
+                          .toArray()
+                          .at(0)
+                          .toObject();
+                QCOMPARE(object.value(u"kind").toString().toStdString(), std::string(type->kind()));
+                QCOMPARE(object.value(u"type").toString().toStdString(), std::string(type->variant()));
+            }
+        }
+        // The four kinds of this release, in the order the CLI's flags build a recipe.
+        const std::vector<std::string_view> kinds = slim::stepKinds();
+        QCOMPARE(kinds, (std::vector<std::string_view> { "cleanup", "prune", "quantize", "sparse_storage" }));
+    }
+
+    void stepSpecs_data()
+    {
+        QTest::addColumn<QString>("spec");
+        QTest::addColumn<int>("row"); // into the steps built in code in stepSpecs()
+        QTest::newRow("cleanup") << "cleanup" << 0;
+        QTest::newRow("prune:0.5") << "prune:0.5" << 1;
+        QTest::newRow("prune:30%") << "prune:30%" << 2;
+        QTest::newRow("quantize:int8") << "quantize:int8" << 3;
+        QTest::newRow("int8 alone") << "int8" << 3;
+        QTest::newRow("quantize alone") << "quantize" << 3;
+        QTest::newRow("quantize:int8-per-tensor") << "quantize:int8-per-tensor" << 4;
+        QTest::newRow("int8-asymmetric") << "int8-asymmetric" << 5;
+        QTest::newRow("quantize:fp16") << "quantize:fp16" << 6;
+        QTest::newRow("fp16 alone") << "fp16" << 6;
+        QTest::newRow("sparse_storage:always") << "sparse_storage:always" << 7;
+        QTest::newRow("sparse_storage") << "sparse_storage" << 8;
+    }
+
+    void stepSpecs()
+    {
+        QFETCH(QString, spec);
+        QFETCH(int, row);
+        const slim::StepParams expected[]
+            = { slim::CleanupStep {}, slim::PruneStep { 0.5, slim::PruneStep::Mode::Layer },
+                  slim::PruneStep { 0.3, slim::PruneStep::Mode::Layer }, slim::QuantizeInt8Step { true, true },
+                  slim::QuantizeInt8Step { false, true }, slim::QuantizeInt8Step { true, false },
+                  slim::QuantizeFp16Step {}, slim::SparseStorageStep { slim::SparseStorageStep::Policy::Always },
+                  slim::SparseStorageStep { slim::SparseStorageStep::Policy::Auto } };
+        const auto parsed = slim::parseStepSpec(spec.toStdString());
+        QVERIFY2(parsed.has_value(), qPrintable(errorOf(parsed)));
+        QVERIFY2(*parsed == expected[row], qPrintable(QString::fromStdString(slim::describeStep(step(*parsed)))));
+    }
+
+    void badStepSpecs_data()
+    {
+        QTest::addColumn<QString>("spec");
+        QTest::newRow("unknown") << "distill";
+        QTest::newRow("unknown format") << "quantize:int3";
+        QTest::newRow("int4 not yet") << "int4";
+        QTest::newRow("prune out of range") << "prune:1.5";
+        QTest::newRow("prune text") << "prune:half";
+        QTest::newRow("preset of a one-type kind alone") << "always";
+        QTest::newRow("empty") << "";
+    }
+
+    void badStepSpecs()
+    {
+        QFETCH(QString, spec);
+        const auto parsed = slim::parseStepSpec(spec.toStdString());
+        QVERIFY2(!parsed.has_value(), qPrintable(spec));
+        QVERIFY2(QString::fromStdString(parsed.error().message).contains(spec.section(u':', -1)),
+            qPrintable(QString::fromStdString(parsed.error().message)));
+    }
+
+    // Parameters that are not of a registered type are refused by name, not described or written silently.
+    void unregisteredParametersAreRefused()
+    {
+        const slim::Recipe recipe = recipeOf({ step(slim::CleanupStep {}), step(Unknown {}) });
+        const auto valid = slim::validateRecipe(recipe);
+        QVERIFY(!valid.has_value());
+        QVERIFY2(QString::fromStdString(valid.error().message).contains(u"'distill'"), valid.error().message.c_str());
+        QVERIFY(QString::fromStdString(valid.error().message).contains(u"step 2"));
+        QVERIFY_THROWS_EXCEPTION(std::logic_error, slim::recipeToJson(recipe));
+        QVERIFY(QString::fromStdString(slim::describeStep(step(Unknown {}))).contains(u"distill"));
     }
 };
 

@@ -6,6 +6,7 @@
 #include "report/report.h"
 #include "slim/exporter.h"
 #include "slim/slimmer.h"
+#include "slim/steps/quantize.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -31,9 +32,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-slim::Recipe quantizeRecipe(slim::QuantizeStep::Type type, slim::Scope scope)
+enum class Format { Int8, Fp16 };
+
+slim::Recipe quantizeRecipe(Format format, slim::Scope scope)
 {
-    return slim::Recipe { { slim::Step { slim::QuantizeStep { type, true, true }, std::move(scope), true } } };
+    const slim::StepParams params = format == Format::Int8 ? slim::StepParams(slim::QuantizeInt8Step {})
+                                                           : slim::StepParams(slim::QuantizeFp16Step {});
+    return slim::Recipe { { slim::Step { params, std::move(scope), true } } };
 }
 
 /// Only the named tensor: the include pattern "(?!)" never matches, so nothing else is in scope.
@@ -286,7 +291,7 @@ private slots:
         add(QStringLiteral("convNet"), fx::convNet());
         slim::Scope scope;
         scope.minElements = 0;
-        m_recipe = quantizeRecipe(slim::QuantizeStep::Type::Int8, scope);
+        m_recipe = quantizeRecipe(Format::Int8, scope);
         const Model& conv = m_models.at(QStringLiteral("convNet"));
         auto result = slim::applyRecipe(conv.analysis->modelFile, m_recipe, {}, nullptr, conv.analysis.get());
         QVERIFY2(result.has_value(), result ? "" : result.error().message.c_str());
@@ -491,10 +496,8 @@ private slots:
         QTest::addColumn<int>("type");
         QTest::addColumn<QString>("matchedBy");
         QTest::addColumn<QString>("dtype");
-        QTest::newRow("int8") << int(slim::QuantizeStep::Type::Int8) << QStringLiteral("dequantize")
-                              << QStringLiteral("int8");
-        QTest::newRow("fp16") << int(slim::QuantizeStep::Type::Fp16) << QStringLiteral("cast")
-                              << QStringLiteral("float16");
+        QTest::newRow("int8") << int(Format::Int8) << QStringLiteral("dequantize") << QStringLiteral("int8");
+        QTest::newRow("fp16") << int(Format::Fp16) << QStringLiteral("cast") << QStringLiteral("float16");
     }
 
     // Quantizing exactly conv2.weight: the comparison pairs it with its stored replacement and reports nothing else.
@@ -505,8 +508,8 @@ private slots:
         QFETCH(QString, dtype);
         const std::string name = "conv2.weight";
         const auto& a = *m_models.at(QStringLiteral("convNet")).analysis;
-        const auto b = slimmedAnalysis(QStringLiteral("convNet"),
-            quantizeRecipe(static_cast<slim::QuantizeStep::Type>(type), onlyTensor(name)), "one.onnx");
+        const auto b = slimmedAnalysis(
+            QStringLiteral("convNet"), quantizeRecipe(static_cast<Format>(type), onlyTensor(name)), "one.onnx");
         auto c = rep::compareModels(a, *b);
         QVERIFY(c.has_value());
         QVERIFY2(c->added.empty(), c->added.empty() ? "" : c->added.front().c_str());
@@ -538,10 +541,10 @@ private slots:
         for (const float v : w)
             maxAbs = std::max(maxAbs, std::abs(v));
         QVERIFY(changed->maxAbsDiff.has_value());
-        const double bound = type == int(slim::QuantizeStep::Type::Int8) ? maxAbs / 127.0 * 0.5001 : maxAbs / 1024.0;
+        const double bound = type == int(Format::Int8) ? maxAbs / 127.0 * 0.5001 : maxAbs / 1024.0;
         QVERIFY2(*changed->maxAbsDiff > 0 && *changed->maxAbsDiff <= bound,
             qPrintable(QStringLiteral("%1 > %2").arg(*changed->maxAbsDiff).arg(bound)));
-        if (type == int(slim::QuantizeStep::Type::Int8))
+        if (type == int(Format::Int8))
             QCOMPARE(changed->auxiliaryB.front(), name + "_scale");
         // The layers: conv2 reads a node output now, and one new node makes it.
         QCOMPARE(c->layersAdded.size(), std::size_t { 1 });

@@ -316,9 +316,8 @@ private slots:
         QFETCH(bool, fallsBack);
         const Model& m = m_models.at(model);
         const fs::path out = m_models.outputDir(QTest::currentDataTag()) / "slim.onnx";
-        using Q = slim::QuantizeStep;
         TRY_SLIM(s, m.path,
-            single(Q { Q::Type::Int8, perChannel, symmetric }, scopeWithMin(std::uint64_t(minElements))), out);
+            single(slim::QuantizeInt8Step { perChannel, symmetric }, scopeWithMin(std::uint64_t(minElements))), out);
         const bool diagnosed = std::ranges::any_of(s->result.preview.diagnostics, [](const auto& d) {
             return d.message.find("opset") != std::string::npos && d.message.find("per tensor") != std::string::npos;
         });
@@ -417,8 +416,7 @@ private slots:
         QFETCH(qint64, minElements);
         const Model& m = m_models.at(model);
         const fs::path out = m_models.outputDir(QTest::currentDataTag()) / "slim.onnx";
-        using Q = slim::QuantizeStep;
-        TRY_SLIM(s, m.path, single(Q { Q::Type::Fp16, true, true }, scopeWithMin(std::uint64_t(minElements))), out);
+        TRY_SLIM(s, m.path, single(slim::QuantizeFp16Step {}, scopeWithMin(std::uint64_t(minElements))), out);
         const auto written = readProto(out);
         QVERIFY(written);
         const onnx::GraphProto& g = written->graph();

@@ -5,7 +5,12 @@
 #include "layersview.h"
 #include "mainwindow.h"
 #include "model/modelfile.h"
+#include "slim/stepregistry.h"
+#include "slim/steps/prune.h"
+#include "slim/steps/quantize.h"
+#include "slim/steps/sparsestorage.h"
 #include "slimpanel.h"
+#include "stepeditors/stepeditor.h"
 
 #include <QAbstractItemModelTester>
 #include <QSlider>
@@ -13,11 +18,13 @@
 #include <QTableView>
 #include <QUndoStack>
 
+#include <QComboBox>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMimeData>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QStackedWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -223,7 +230,7 @@ private slots:
         panel->pruneSlider()->setValue(20);
         QVERIFY(panel->recipe().steps[0].enabled && panel->recipe().steps[1].enabled);
         QTRY_VERIFY_WITH_TIMEOUT(panel->preview()
-                && std::get<core::slim::PruneStep>(panel->recipe().steps[0].params).sparsity == 0.2
+                && panel->recipe().steps[0].params.as<core::slim::PruneStep>()->sparsity == 0.2
                 && panel->summaryText().contains(QStringLiteral("→"))
                 && !panel->summaryText().contains(QStringLiteral("updating")),
             20000);
@@ -236,7 +243,7 @@ private slots:
         QVERIFY2(large < small, "95 % zeros stored sparse must predict a smaller file than 20 %");
         // Undo returns to 20 %.
         panel->undoStack()->undo();
-        QCOMPARE(std::get<core::slim::PruneStep>(panel->recipe().steps[0].params).sparsity, 0.2);
+        QCOMPARE(panel->recipe().steps[0].params.as<core::slim::PruneStep>()->sparsity, 0.2);
         panel->undoStack()->redo();
 
         const QString out = m_dir.filePath(QStringLiteral("exported.onnx"));
@@ -279,7 +286,7 @@ private slots:
         QVERIFY(fc2Row >= 0);
         QVERIFY(model->setData(model->index(fc2Row, ui::LayersModel::Name), Qt::Checked, Qt::CheckStateRole));
         ui::SlimPanel* panel = window.slimPanel();
-        panel->addStep(core::slim::QuantizeStep {});
+        panel->addStep(core::slim::QuantizeInt8Step {});
         panel->limitCurrentStepToTicked();
         QTRY_VERIFY_WITH_TIMEOUT(panel->preview() && panel->recipe().steps[0].scope.tensors.size() == 1
                 && !panel->summaryText().contains(QStringLiteral("updating")),
@@ -287,6 +294,42 @@ private slots:
         QCOMPARE(panel->recipe().steps[0].scope.tensors.front(), std::string("classifier.fc2.weight"));
         for (const auto& change : panel->preview()->preview.tensors)
             QCOMPARE(change.changed, change.name == "classifier.fc2.weight");
+    }
+
+    // The step registry reaches the GUI: every registered step has an editor of its own and a Slim menu entry
+    // that adds it; a kind with several types offers the switch between them.
+    void everyRegisteredStepHasAnEditorAndAMenuEntry()
+    {
+        ui::MainWindow window;
+        ui::SlimPanel* panel = window.slimPanel();
+        auto* editors = panel->findChild<QStackedWidget*>(QStringLiteral("stepEditors"));
+        QVERIFY(editors);
+        const QList<QAction*> actions = window.findChildren<QAction*>();
+        for (const core::slim::StepType* type : core::slim::stepTypes()) {
+            const ui::StepEditorEntry* entry = ui::findStepEditor(type->name());
+            QVERIFY2(entry, type->name().data());
+            const QString text = QCoreApplication::translate("SlimMenu", entry->menuText);
+            const auto action = std::ranges::find_if(actions, [&](const QAction* a) { return a->text() == text; });
+            QVERIFY2(action != actions.end(), qPrintable(text));
+            (*action)->trigger();
+            QCOMPARE(panel->recipe().steps.back().params.name(), type->name());
+            QVERIFY(editors->currentWidget() != nullptr);
+            QVERIFY2(
+                editors->currentWidget()->objectName() != QStringLiteral("missingStepEditor"), type->name().data());
+            QVERIFY(editors->currentIndex() > 0); // not the "add a step" page
+        }
+        // The quantize step switches format through the combo above its editor.
+        panel->addStep("quantize:int8");
+        auto* format = panel->findChild<QComboBox*>(QStringLiteral("stepFormat"));
+        QVERIFY(format);
+        QVERIFY(format->isVisibleTo(panel));
+        const int fp16 = format->findData(QStringLiteral("quantize:fp16"));
+        QVERIFY(fp16 >= 0);
+        format->setCurrentIndex(fp16);
+        emit format->activated(fp16);
+        QCOMPARE(panel->recipe().steps.back().params.name(), std::string_view("quantize:fp16"));
+        panel->addStep("prune");
+        QVERIFY(!format->isVisibleTo(panel));
     }
 
 private:

@@ -9,6 +9,7 @@
 #include "analysis/analysis.h"
 #include "slim/exporter.h"
 #include "slim/slimmer.h"
+#include "slim/steps/quantize.h"
 
 #include <QAction>
 #include <QFile>
@@ -73,8 +74,7 @@ private slots:
         QVERIFY(analysis.has_value());
         m_analysis = *analysis;
 
-        core::slim::QuantizeStep quantize;
-        quantize.type = core::slim::QuantizeStep::Type::Int8;
+        core::slim::QuantizeInt8Step quantize;
         core::slim::Scope scope;
         scope.minElements = 1;
         m_recipe.steps.push_back({ quantize, scope, true });

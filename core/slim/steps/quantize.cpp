@@ -1,7 +1,11 @@
 // quantize: weight-only INT8 through DequantizeLinear (QDQ), per channel or per tensor, symmetric (int8,
 // zero point 0) or asymmetric (uint8); or FP16 storage with a Cast back to float32. Consumers keep reading
 // the original name, now produced by the new node, so graph inputs and outputs keep their types.
-#include "steps.h"
+#include "quantize.h"
+
+#include "slim/stepsupport.h"
+#include "support/jsonreader.h"
+#include "support/jsonwriter.h"
 
 #include "support/format.h"
 #include "support/parallel.h"
@@ -168,15 +172,20 @@ void removeFromInputs(onnx::GraphProto& graph, const std::string& name)
             inputs->DeleteSubrange(i, 1);
 }
 
-} // namespace
+// What the two formats share one implementation on.
+struct QuantizeSettings {
+    bool int8 = true;
+    bool perChannel = true;
+    bool symmetric = true;
+};
 
-Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, StepContext& context)
+Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope, StepContext& context)
 {
     WorkingModel& model = context.model;
     GraphIndex index(model);
     ScopeMatcher matcher(scope);
     StepOutcome outcome;
-    const bool int8 = step.type == QuantizeStep::Type::Int8;
+    const bool int8 = step.int8;
     if (int8 && index.opset() < 10) {
         context.diagnostics.push_back({ Diagnostic::Severity::Warning, {},
             "quantize int8: DequantizeLinear needs opset 10 or newer; the model imports opset "
@@ -313,6 +322,80 @@ Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, St
     if (int8)
         outcome.summary += perChannel ? " (per channel where the op has channels)" : " (per tensor)";
     return outcome;
+}
+
+class QuantizeInt8Type final : public TypedStepType<QuantizeInt8Step> {
+public:
+    std::string_view title() const override { return "Quantize int8"; }
+    std::string_view help() const override
+    {
+        return "weight-only INT8 (DequantizeLinear): about 4x smaller float32 weights";
+    }
+    std::string_view valueName() const override { return "TYPE"; }
+    std::vector<StepPreset> presets() const override
+    {
+        return { { "int8", "per output channel, symmetric", QuantizeInt8Step { true, true } },
+            { "int8-per-tensor", "one scale per tensor, symmetric", QuantizeInt8Step { false, true } },
+            { "int8-asymmetric", "per channel, uint8 with a zero point", QuantizeInt8Step { true, false } } };
+    }
+
+protected:
+    std::string describeParams(const QuantizeInt8Step& step) const override
+    {
+        return std::string("quantize int8 ") + (step.perChannel ? "per-channel" : "per-tensor")
+            + (step.symmetric ? " symmetric" : " asymmetric");
+    }
+    Result<QuantizeInt8Step> readParams(JsonObjectReader& reader) const override
+    {
+        QuantizeInt8Step step;
+        if (auto read = reader.boolean("per_channel", step.perChannel); !read)
+            return std::unexpected(read.error());
+        if (auto read = reader.boolean("symmetric", step.symmetric); !read)
+            return std::unexpected(read.error());
+        return step;
+    }
+    void writeParams(JsonWriter& json, const QuantizeInt8Step& step) const override
+    {
+        json.field("per_channel", step.perChannel).field("symmetric", step.symmetric);
+    }
+    Result<StepOutcome> run(const QuantizeInt8Step& step, const Scope& scope, StepContext& context) const override
+    {
+        return runQuantize({ true, step.perChannel, step.symmetric }, scope, context);
+    }
+};
+
+class QuantizeFp16Type final : public TypedStepType<QuantizeFp16Step> {
+public:
+    std::string_view title() const override { return "Quantize fp16"; }
+    std::string_view help() const override { return "float16 storage with a Cast to float32: half the bytes"; }
+    std::string_view valueName() const override { return "TYPE"; }
+    std::vector<StepPreset> presets() const override
+    {
+        return { { "fp16", "float16 storage, Cast back to float32", QuantizeFp16Step {} } };
+    }
+
+protected:
+    std::string describeParams(const QuantizeFp16Step&) const override { return "quantize fp16"; }
+    Result<QuantizeFp16Step> readParams(JsonObjectReader&) const override { return QuantizeFp16Step {}; }
+    void writeParams(JsonWriter&, const QuantizeFp16Step&) const override { }
+    Result<StepOutcome> run(const QuantizeFp16Step&, const Scope& scope, StepContext& context) const override
+    {
+        return runQuantize({ false, false, false }, scope, context);
+    }
+};
+
+} // namespace
+
+const StepType& quantizeInt8StepType()
+{
+    static const QuantizeInt8Type type;
+    return type;
+}
+
+const StepType& quantizeFp16StepType()
+{
+    static const QuantizeFp16Type type;
+    return type;
 }
 
 } // namespace slimscope::core::slim

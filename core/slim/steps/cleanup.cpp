@@ -1,5 +1,9 @@
 // cleanup: lossless removal of duplicate, unused and dead parts. Outputs stay bit-identical.
-#include "steps.h"
+#include "cleanup.h"
+
+#include "slim/stepsupport.h"
+#include "support/jsonreader.h"
+#include "support/jsonwriter.h"
 
 #include "model/liveness.h"
 
@@ -11,51 +15,6 @@
 #include <unordered_set>
 
 namespace slimscope::core::slim {
-
-void eraseInitializers(
-    WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove)
-{
-    auto* initializers = graph.mutable_initializer();
-    int kept = 0;
-    for (int i = 0; i < initializers->size(); ++i) {
-        if (remove(initializers->Get(i))) {
-            model.forget(initializers->Get(i));
-            continue;
-        }
-        if (kept != i)
-            initializers->SwapElements(kept, i);
-        ++kept;
-    }
-    initializers->DeleteSubrange(kept, initializers->size() - kept);
-}
-
-void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, const onnx::TensorProto& tensor)
-{
-    if (model.proto().ir_version() >= 4)
-        return;
-    onnx::ValueInfoProto& input = *graph.add_input();
-    input.set_name(tensor.name());
-    auto* type = input.mutable_type()->mutable_tensor_type();
-    type->set_elem_type(tensor.data_type());
-    auto* shape = type->mutable_shape();
-    for (const auto dim : tensor.dims())
-        shape->add_dim()->set_dim_value(dim);
-}
-
-void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to)
-{
-    for (auto& node : *graph.mutable_node()) {
-        for (auto& input : *node.mutable_input())
-            if (input == from)
-                input = to;
-        for (auto& attribute : *node.mutable_attribute()) {
-            if (attribute.has_g())
-                renameUses(*attribute.mutable_g(), from, to);
-            for (auto& sub : *attribute.mutable_graphs())
-                renameUses(sub, from, to);
-        }
-    }
-}
 
 namespace {
 
@@ -217,8 +176,6 @@ std::uint64_t removeUnused(WorkingModel& model, std::uint64_t& bytes)
     return removed;
 }
 
-} // namespace
-
 Result<StepOutcome> runCleanup(const CleanupStep& step, StepContext& context)
 {
     WorkingModel& model = context.model;
@@ -264,6 +221,48 @@ Result<StepOutcome> runCleanup(const CleanupStep& step, StepContext& context)
     if (outcome.summary.empty())
         outcome.summary = "nothing to clean up";
     return outcome;
+}
+
+class CleanupType final : public TypedStepType<CleanupStep> {
+public:
+    std::string_view title() const override { return "Clean-up"; }
+    std::string_view help() const override
+    {
+        return "lossless: merge duplicate tensors, remove unused tensors and dead nodes, drop initializers "
+               "listed as inputs";
+    }
+    bool usesScope() const override { return false; }
+
+protected:
+    std::string describeParams(const CleanupStep&) const override { return "cleanup"; }
+    Result<CleanupStep> readParams(JsonObjectReader& reader) const override
+    {
+        CleanupStep step;
+        for (auto [key, field] : { std::pair { "dedupe", &step.dedupe }, { "remove_unused", &step.removeUnused },
+                 { "remove_dead_nodes", &step.removeDeadNodes },
+                 { "drop_initializer_inputs", &step.dropInitializerInputs } })
+            if (auto read = reader.boolean(key, *field); !read)
+                return std::unexpected(read.error());
+        return step;
+    }
+    void writeParams(JsonWriter& json, const CleanupStep& step) const override
+    {
+        json.field("dedupe", step.dedupe).field("remove_unused", step.removeUnused);
+        json.field("remove_dead_nodes", step.removeDeadNodes);
+        json.field("drop_initializer_inputs", step.dropInitializerInputs);
+    }
+    Result<StepOutcome> run(const CleanupStep& step, const Scope&, StepContext& context) const override
+    {
+        return runCleanup(step, context);
+    }
+};
+
+} // namespace
+
+const StepType& cleanupStepType()
+{
+    static const CleanupType type;
+    return type;
 }
 
 } // namespace slimscope::core::slim

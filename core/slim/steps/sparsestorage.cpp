@@ -1,6 +1,10 @@
 // sparse_storage: stores mostly-zero initializers as sparse_initializer (COO values + int64 linear indices).
 // With 8-byte indices it pays only when zeros exceed about 2/3 of a float32 tensor (8/9 of an int8 one).
-#include "steps.h"
+#include "sparsestorage.h"
+
+#include "slim/stepsupport.h"
+#include "support/jsonreader.h"
+#include "support/jsonwriter.h"
 
 #include "model/datatype.h"
 #include "support/format.h"
@@ -44,8 +48,6 @@ std::uint64_t countNonZero(std::span<const std::byte> bytes, std::size_t width)
     }
     }
 }
-
-} // namespace
 
 Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope& scope, StepContext& context)
 {
@@ -130,6 +132,60 @@ Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope&
                                               : "stored " + std::to_string(outcome.tensors.size())
             + " tensor(s) sparse, " + humanBytes(before) + " -> " + humanBytes(after);
     return outcome;
+}
+
+const char* policyName(SparseStorageStep::Policy policy)
+{
+    return policy == SparseStorageStep::Policy::Always ? "always"
+        : policy == SparseStorageStep::Policy::Never   ? "never"
+                                                       : "auto";
+}
+
+class SparseStorageType final : public TypedStepType<SparseStorageStep> {
+public:
+    std::string_view title() const override { return "Sparse storage"; }
+    std::string_view help() const override { return "store mostly-zero tensors as sparse_initializer"; }
+    std::string_view valueName() const override { return "POLICY"; }
+    std::vector<StepPreset> presets() const override
+    {
+        using P = SparseStorageStep::Policy;
+        return { { "auto", "where sparse storage is smaller", SparseStorageStep { P::Auto } },
+            { "always", "every tensor in scope with a zero", SparseStorageStep { P::Always } },
+            { "never", "keep dense storage", SparseStorageStep { P::Never } } };
+    }
+
+protected:
+    std::string describeParams(const SparseStorageStep& step) const override
+    {
+        return std::string("sparse storage (") + policyName(step.policy) + ")";
+    }
+    Result<SparseStorageStep> readParams(JsonObjectReader& reader) const override
+    {
+        SparseStorageStep step;
+        std::string policy = policyName(step.policy);
+        if (auto read = reader.text("policy", policy, { "auto", "always", "never" }); !read)
+            return std::unexpected(read.error());
+        step.policy = policy == "always" ? SparseStorageStep::Policy::Always
+            : policy == "never"          ? SparseStorageStep::Policy::Never
+                                         : SparseStorageStep::Policy::Auto;
+        return step;
+    }
+    void writeParams(JsonWriter& json, const SparseStorageStep& step) const override
+    {
+        json.field("policy", policyName(step.policy));
+    }
+    Result<StepOutcome> run(const SparseStorageStep& step, const Scope& scope, StepContext& context) const override
+    {
+        return runSparseStorage(step, scope, context);
+    }
+};
+
+} // namespace
+
+const StepType& sparseStorageStepType()
+{
+    static const SparseStorageType type;
+    return type;
 }
 
 } // namespace slimscope::core::slim

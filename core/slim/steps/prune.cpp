@@ -1,6 +1,10 @@
 // prune: unstructured magnitude pruning, per layer or with one global threshold. Exact zeros; the target
 // sparsity is met exactly (up to rounding to whole elements), counting zeros already present.
-#include "steps.h"
+#include "prune.h"
+
+#include "slim/stepsupport.h"
+#include "support/jsonreader.h"
+#include "support/jsonwriter.h"
 
 #include "support/format.h"
 #include "support/parallel.h"
@@ -84,8 +88,6 @@ std::uint64_t countZeros(const std::vector<float>& values)
         count += v == 0.0f ? 1 : 0;
     return count;
 }
-
-} // namespace
 
 Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepContext& context)
 {
@@ -177,6 +179,99 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         static_cast<unsigned long long>(zeroed.load()));
     outcome.summary = text;
     return outcome;
+}
+
+std::optional<double> parseFraction(std::string_view text)
+{
+    const std::string value(text);
+    try {
+        std::size_t used = 0;
+        double fraction = std::stod(value, &used);
+        if (used < value.size() && value.substr(used) == "%")
+            fraction /= 100.0;
+        else if (used != value.size())
+            return std::nullopt;
+        return fraction;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
+
+const char* modeName(PruneStep::Mode mode)
+{
+    return mode == PruneStep::Mode::Global ? "global" : "layer";
+}
+
+class PruneType final : public TypedStepType<PruneStep> {
+public:
+    std::string_view title() const override { return "Prune"; }
+    std::string_view help() const override
+    {
+        return "magnitude pruning to SPARSITY (0.5 or 50%): the smallest weights become exact zeros";
+    }
+    std::string_view valueName() const override { return "SPARSITY"; }
+    Result<StepParams> fromValue(std::string_view value) const override
+    {
+        const auto fraction = parseFraction(value);
+        if (!fraction || !(*fraction >= 0.0 && *fraction <= 0.999))
+            return fail(ErrorCode::InvalidArgument,
+                "prune takes a sparsity between 0 and 0.999 (or 0% to 99.9%), not '" + std::string(value) + "'");
+        return PruneStep { *fraction, PruneStep::Mode::Layer };
+    }
+    std::vector<StepOption> options() const override
+    {
+        return { { "mode", "MODE", "layer (default: each tensor reaches SPARSITY) or global (one threshold)",
+            [](StepParams& params, std::string_view value) -> Result<void> {
+                if (value != "layer" && value != "global")
+                    return fail(ErrorCode::InvalidArgument,
+                        "--prune-mode is layer or global, not '" + std::string(value) + "'");
+                if (auto* prune = params.as<PruneStep>())
+                    prune->mode = value == "global" ? PruneStep::Mode::Global : PruneStep::Mode::Layer;
+                return {};
+            } } };
+    }
+
+protected:
+    std::string describeParams(const PruneStep& step) const override
+    {
+        char text[128];
+        std::snprintf(text, sizeof text, "prune %.1f %% (%s)", step.sparsity * 100.0,
+            step.mode == PruneStep::Mode::Global ? "global threshold" : "per layer");
+        return text;
+    }
+    Result<PruneStep> readParams(JsonObjectReader& reader) const override
+    {
+        PruneStep step;
+        if (auto read = reader.number("sparsity", step.sparsity, 0.0, 0.999); !read)
+            return std::unexpected(read.error());
+        std::string mode = modeName(step.mode);
+        if (auto read = reader.text("mode", mode, { "layer", "global" }); !read)
+            return std::unexpected(read.error());
+        step.mode = mode == "global" ? PruneStep::Mode::Global : PruneStep::Mode::Layer;
+        return step;
+    }
+    void writeParams(JsonWriter& json, const PruneStep& step) const override
+    {
+        json.field("sparsity", step.sparsity).field("mode", modeName(step.mode));
+    }
+    Result<void> validateParams(const PruneStep& step) const override
+    {
+        if (!(step.sparsity >= 0 && step.sparsity <= 0.999))
+            return fail(ErrorCode::InvalidArgument, "key 'sparsity' is out of range [0, 0.999]");
+        return {};
+    }
+    Result<StepOutcome> run(const PruneStep& step, const Scope& scope, StepContext& context) const override
+    {
+        return runPrune(step, scope, context);
+    }
+};
+
+} // namespace
+
+const StepType& pruneStepType()
+{
+    static const PruneType type;
+    return type;
 }
 
 } // namespace slimscope::core::slim

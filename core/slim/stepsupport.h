@@ -1,9 +1,9 @@
 #pragma once
 
-// The slimming steps; each rewrites a WorkingModel. Internal to core/slim (slimmer.cpp runs them).
+// Helpers the slimming steps share (float codecs, initializer edits). Internal to core/slim.
 
 #include "graphindex.h"
-#include "recipe.h"
+#include "stepregistry.h"
 #include "support/progress.h"
 #include "workingmodel.h"
 
@@ -13,23 +13,6 @@
 #include <vector>
 
 namespace slimscope::core::slim {
-
-struct StepContext {
-    WorkingModel& model;
-    Diagnostics& diagnostics;
-    const CancelToken* cancel = nullptr;
-};
-
-/// What one step did, for the preview and the CLI.
-struct StepOutcome {
-    std::string summary; ///< "removed 3 duplicate tensors (780 KiB)"
-    std::vector<std::string> tensors; ///< original tensor names it changed
-};
-
-Result<StepOutcome> runCleanup(const CleanupStep& step, StepContext& context);
-Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepContext& context);
-Result<StepOutcome> runQuantize(const QuantizeStep& step, const Scope& scope, StepContext& context);
-Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope& scope, StepContext& context);
 
 /// Float values of a tensor without a copy when the bytes are float32 and 4-byte aligned (the usual case for
 /// weights read from a mapping); decoded into `owned` otherwise.

@@ -1,0 +1,51 @@
+// Graph edits the steps share: removing initializers, listing new ones as inputs where old IR versions
+// require it, renaming uses across subgraphs.
+#include "stepsupport.h"
+
+namespace slimscope::core::slim {
+
+void eraseInitializers(
+    WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove)
+{
+    auto* initializers = graph.mutable_initializer();
+    int kept = 0;
+    for (int i = 0; i < initializers->size(); ++i) {
+        if (remove(initializers->Get(i))) {
+            model.forget(initializers->Get(i));
+            continue;
+        }
+        if (kept != i)
+            initializers->SwapElements(kept, i);
+        ++kept;
+    }
+    initializers->DeleteSubrange(kept, initializers->size() - kept);
+}
+
+void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, const onnx::TensorProto& tensor)
+{
+    if (model.proto().ir_version() >= 4)
+        return;
+    onnx::ValueInfoProto& input = *graph.add_input();
+    input.set_name(tensor.name());
+    auto* type = input.mutable_type()->mutable_tensor_type();
+    type->set_elem_type(tensor.data_type());
+    auto* shape = type->mutable_shape();
+    for (const auto dim : tensor.dims())
+        shape->add_dim()->set_dim_value(dim);
+}
+
+void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to)
+{
+    for (auto& node : *graph.mutable_node()) {
+        for (auto& input : *node.mutable_input())
+            if (input == from)
+                input = to;
+        for (auto& attribute : *node.mutable_attribute()) {
+            if (attribute.has_g())
+                renameUses(*attribute.mutable_g(), from, to);
+            for (auto& sub : *attribute.mutable_graphs())
+                renameUses(sub, from, to);
+        }
+    }
+}
+} // namespace slimscope::core::slim
