@@ -1,6 +1,6 @@
 #pragma once
 
-#include "analysisjob.h"
+#include "modelptrs.h"
 
 #include <QAbstractTableModel>
 

@@ -148,15 +148,10 @@ void MainWindow::buildMenus()
     saveRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     file->addSeparator();
     QAction* exportReport = file->addAction(tr("Export Re&port…"), this, [this] {
-        core::report::ReportInput input;
-        input.analysis = m_analysis;
-        const SlimResultPtr preview = m_slim->preview(); // held until the report is written
-        if (preview) {
-            input.recipe = &m_slim->recipe();
-            input.preview = &preview->preview;
-        }
-        if (const QString message = exportReportWithDialog(this, input); !message.isEmpty())
-            statusBar()->showMessage(message, 10000);
+        const ReportSources sources { m_analysis, std::make_shared<const core::slim::Recipe>(m_slim->recipe()),
+            m_slim->preview() };
+        exportReportWithDialog(
+            this, sources, [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     });
     exportReport->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     exportReport->setToolTip(tr("Write a review report (HTML, PDF, Markdown, JSON or CSV) of the open model"));
@@ -523,13 +518,13 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     emit analysisReady();
 }
 
-void MainWindow::onAnalysisFailed(const QString& message)
+void MainWindow::onAnalysisFailed(const QString& message, bool cancelled)
 {
     m_progress->hide();
     m_cancel->hide();
     if (!m_analysis) // the first stage may have shown a model that did not finish loading
         m_pages->setCurrentWidget(m_welcome);
-    if (message == tr("Cancelled.")) // the user asked for it: no error banner
+    if (cancelled) // the user asked for it: no error banner
         statusBar()->showMessage(tr("Loading cancelled."), 5000);
     else
         showBanner(message);

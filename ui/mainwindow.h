@@ -1,6 +1,6 @@
 #pragma once
 
-#include "analysisjob.h"
+#include "jobs/analysisjob.h"
 #include "slim/slimmer.h"
 
 #include <QMainWindow>
@@ -63,7 +63,7 @@ private:
     QWidget* buildWelcomePage();
     void showBanner(const QString& message);
     void onAnalysisFinished(const AnalysisPtr& analysis);
-    void onAnalysisFailed(const QString& message);
+    void onAnalysisFailed(const QString& message, bool cancelled);
     void onProgress(const QString& stage, double fraction);
     void chooseAndOpen();
     void addRecentFile(const QString& path);

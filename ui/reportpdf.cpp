@@ -213,28 +213,22 @@ public:
         return kChartSize.height() * m_content.width() / kChartSize.width() + 2 * lineHeight(m_bold);
     }
 
-    /// The chart in vector form, scaled to the text width, with its title above it.
-    void chart(const ReportChart& chart)
+    /// The chart in vector form (recorded by recordPdfCharts), scaled to the text width, with its title above it.
+    void chart(const PdfChart& chart)
     {
         const double height = chartHeight();
         const double scale = m_content.width() / kChartSize.width();
         ensure(height);
         m_y += drawWrapped(qs(chart.title), m_bold, m_content.left(), m_content.width(), Qt::black) + 8;
-        // QCustomPlot measures text with screen metrics but draws it with the PDF's: a font in points would come
-        // out 300/96 times larger than measured. A pixel size means the same on both, and the scale maps it.
-        ChartWidget& widget = *chart.widget;
-        QFont font = widget.font();
-        if (font.pointSizeF() > 0)
-            font.setPixelSize(qRound(font.pointSizeF() * widget.logicalDpiY() / 72.0));
-        font.setLetterSpacing(QFont::AbsoluteSpacing, 0.05);
-        widget.setFont(font);
-        widget.plot()->replot(QCustomPlot::rpImmediateRefresh); // category axes refit their labels to the font
         m_painter.save();
         m_painter.translate(m_content.left(), m_y);
         m_painter.scale(scale, scale);
         m_painter.setClipRect(QRect(QPoint(0, 0), kChartSize));
-        m_painter.setMode(QCPPainter::pmVectorized);
-        widget.plot()->toPainter(&m_painter, kChartSize.width(), kChartSize.height());
+        // A picture plays scaled by the target's resolution over its own (300 dpi page, screen-dpi picture): undo
+        // that, so that the chart keeps the layout it was recorded with.
+        const double toPicture = static_cast<double>(chart.picture.logicalDpiX()) / m_writer.logicalDpiX();
+        m_painter.scale(toPicture, toPicture);
+        m_painter.drawPicture(0, 0, chart.picture);
         m_painter.restore();
         m_y += height - 2 * lineHeight(m_bold) + 30;
     }
@@ -466,13 +460,41 @@ void writeVerification(PdfPages& pages, const core::runtime::Verification& v)
 
 } // namespace
 
+std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input)
+{
+    std::vector<PdfChart> out;
+    for (const ReportChart& chart : buildReportCharts(input, kChartSize)) {
+        // QCustomPlot measures text with screen metrics but the PDF draws it with its own: a font in points would
+        // come out 300/96 times larger than measured. A pixel size means the same on both, and the scale maps it.
+        ChartWidget& widget = *chart.widget;
+        QFont font = widget.font();
+        if (font.pointSizeF() > 0)
+            font.setPixelSize(qRound(font.pointSizeF() * widget.logicalDpiY() / 72.0));
+        font.setLetterSpacing(QFont::AbsoluteSpacing, 0.05);
+        widget.setFont(font);
+        widget.plot()->replot(QCustomPlot::rpImmediateRefresh); // category axes refit their labels to the font
+        PdfChart recorded { chart.title, QPicture() };
+        QCPPainter painter;
+        if (!painter.begin(&recorded.picture))
+            continue;
+        painter.setMode(QCPPainter::pmVectorized);
+        widget.plot()->toPainter(&painter, kChartSize.width(), kChartSize.height());
+        painter.end();
+        out.push_back(std::move(recorded));
+    }
+    return out;
+}
+
 core::Result<QByteArray> renderReportPdf(const core::report::ReportInput& input)
+{
+    return renderReportPdf(input, recordPdfCharts(input));
+}
+
+core::Result<QByteArray> renderReportPdf(const core::report::ReportInput& input, const std::vector<PdfChart>& charts)
 {
     if (!input.analysis)
         return core::fail(core::ErrorCode::InvalidArgument, "no analysis to report");
     const Analysis& a = *input.analysis;
-    // Charts first: building widgets must not happen while the PDF painter is open on a half-written file.
-    const std::vector<ReportChart> charts = buildReportCharts(input, kChartSize);
 
     // Rendered in memory (a report is a few megabytes) so that the output module decides how the file is written.
     QByteArray pdf;
@@ -502,7 +524,7 @@ core::Result<QByteArray> renderReportPdf(const core::report::ReportInput& input)
         writeFindings(pages, a);
         if (!charts.empty()) {
             pages.heading(QStringLiteral("Charts"), pages.chartHeight());
-            for (const ReportChart& chart : charts)
+            for (const PdfChart& chart : charts)
                 pages.chart(chart);
         }
         std::vector<std::uint64_t> after;

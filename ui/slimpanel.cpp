@@ -77,6 +77,8 @@ private:
 SlimPanel::SlimPanel(QWidget* parent)
     : QWidget(parent)
     , m_job(new PreviewJob(this))
+    , m_exportJob(new JobRunner(this))
+    , m_verifyJob(new JobRunner(this))
     , m_debounce(new QTimer(this))
     , m_undo(new QUndoStack(this))
 {
@@ -221,7 +223,21 @@ void SlimPanel::buildUi()
     actions->addWidget(m_minTop1);
     actions->addWidget(m_verifyButton);
     actions->addWidget(m_exportButton);
+    m_cancelWork = new QPushButton(tr("Cancel"), this);
+    m_cancelWork->setToolTip(tr("Stop the running export or verification; nothing is written"));
+    m_cancelWork->hide();
+    actions->addWidget(m_cancelWork);
     layout->addLayout(actions);
+    m_workStatus = new QLabel(this);
+    m_workStatus->hide();
+    layout->addWidget(m_workStatus);
+    connect(m_cancelWork, &QPushButton::clicked, this, &SlimPanel::cancelWork);
+    for (JobRunner* runner : { m_exportJob, m_verifyJob }) {
+        connect(runner, &JobRunner::stateChanged, this, &SlimPanel::updateWorkStatus);
+        connect(runner, &JobRunner::progressChanged, this, [this, runner](const QString& stage) {
+            m_workStatus->setText(QStringLiteral("%1: %2").arg(runner->title(), stage));
+        });
+    }
     layout->addWidget(m_verdict);
     connect(m_verifyButton, &QPushButton::clicked, this, &SlimPanel::verify);
     connect(m_exportButton, &QPushButton::clicked, this, [this] {
@@ -492,87 +508,103 @@ bool SlimPanel::saveRecipe(const QString& path, QString* error) const
     return true;
 }
 
+void SlimPanel::cancelWork()
+{
+    m_exportJob->cancel();
+    m_verifyJob->cancel();
+}
+
+void SlimPanel::updateWorkStatus()
+{
+    const bool running = m_exportJob->isRunning() || m_verifyJob->isRunning();
+    m_cancelWork->setVisible(running);
+    m_workStatus->setVisible(running);
+    m_exportButton->setEnabled(!m_exportJob->isRunning());
+    m_verifyButton->setEnabled(!m_verifyJob->isRunning());
+    if (running)
+        m_workStatus->setText((m_exportJob->isRunning() ? m_exportJob : m_verifyJob)->title() + QStringLiteral("…"));
+}
+
 void SlimPanel::exportTo(const QString& path)
 {
     if (!m_analysis)
         return;
-    auto* watcher = new QFutureWatcher<core::Result<ExportResult>>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
-        watcher->deleteLater();
-        const auto result = watcher->result();
-        m_exportButton->setEnabled(true);
-        if (!result) {
-            emit exportFailed(q(result.error().message));
-            return;
-        }
-        emit exported(tr("Wrote %1 (%2 bytes)").arg(q(result->path.string())).arg(result->fileBytes));
-    });
-    m_exportButton->setEnabled(false);
     const AnalysisPtr analysis = m_analysis;
     const Recipe recipe = m_recipe;
     const std::string target = path.toStdString();
-    watcher->setFuture(QtConcurrent::run([analysis, recipe, target]() -> core::Result<ExportResult> {
-        auto slimmed = applyRecipe(analysis->modelFile, recipe, {}, nullptr, analysis.get());
-        if (!slimmed)
-            return std::unexpected(slimmed.error());
-        return exportModel(*slimmed->model, target);
-    }));
+    m_exportJob->start<ExportResult>(
+        tr("Exporting %1").arg(path),
+        [analysis, recipe, target](const JobContext& job) -> core::Result<ExportResult> {
+            auto slimmed = applyRecipe(analysis->modelFile, recipe, job.progress(), job.cancel(), analysis.get());
+            if (!slimmed)
+                return std::unexpected(slimmed.error());
+            return exportModel(*slimmed->model, target, {}, job.cancel());
+        },
+        [this, path](core::Result<ExportResult> result) {
+            if (!result && result.error().code == core::ErrorCode::Cancelled)
+                emit exportFailed(tr("Export cancelled; nothing was written to %1.").arg(path));
+            else if (!result)
+                emit exportFailed(q(result.error().message));
+            else
+                emit exported(tr("Wrote %1 (%2 bytes)").arg(q(result->path.string())).arg(result->fileBytes));
+        });
 }
 
 void SlimPanel::verify()
 {
     if (!m_analysis)
         return;
-    m_verifyButton->setEnabled(false);
     m_verdict->setText(tr("Running both models in ONNX Runtime…"));
-    auto* watcher = new QFutureWatcher<core::Result<core::runtime::Verification>>(this);
     const double minCosine = m_minCosine->value();
     const double minTop1 = m_minTop1->value() / 100.0;
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, minCosine, minTop1] {
-        watcher->deleteLater();
-        m_verifyButton->setEnabled(true);
-        const auto result = watcher->result();
-        if (!result) {
-            m_verdict->setText(tr("<span style='color:#c33'>Verification failed: %1</span>")
-                                   .arg(q(result.error().message).toHtmlEscaped()));
-            emit verified(q(result.error().message), false);
-            return;
-        }
-        core::report::FidelityThresholds thresholds;
-        thresholds.minCosine = minCosine;
-        thresholds.minTop1Agreement = minTop1;
-        const bool pass = core::report::passes(*result, thresholds);
-        QString text = QStringLiteral("<b style='color:%1'>%2</b>")
-                           .arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
-        for (const auto& o : result->outputs) {
-            text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4")
-                        .arg(q(o.name))
-                        .arg(o.cosine, 0, 'f', 6)
-                        .arg(o.sqnrDb, 0, 'f', 1)
-                        .arg(o.maxAbs, 0, 'g', 3);
-            if (o.top1Agreement)
-                text += tr(", top-1 %1 %").arg(*o.top1Agreement * 100.0, 0, 'f', 1);
-        }
-        text += tr("<br>latency %1 ms → %2 ms")
-                    .arg(result->originalLatencyMs, 0, 'f', 2)
-                    .arg(result->slimmedLatencyMs, 0, 'f', 2);
-        m_verdict->setText(text);
-        emit verified(text, pass);
-    });
     const AnalysisPtr analysis = m_analysis;
     const Recipe recipe = m_recipe;
-    watcher->setFuture(QtConcurrent::run([analysis, recipe]() -> core::Result<core::runtime::Verification> {
-        QTemporaryDir folder;
-        if (!folder.isValid())
-            return core::fail(core::ErrorCode::IoError, "cannot create a temporary folder");
-        const std::filesystem::path slimmedPath = folder.filePath(QStringLiteral("slimmed.onnx")).toStdString();
-        auto slimmed = applyRecipe(analysis->modelFile, recipe, {}, nullptr, analysis.get());
-        if (!slimmed)
-            return std::unexpected(slimmed.error());
-        if (auto written = exportModel(*slimmed->model, slimmedPath); !written)
-            return std::unexpected(written.error());
-        return core::runtime::verify(analysis->modelFile->path(), slimmedPath, {});
-    }));
+    m_verifyJob->start<core::runtime::Verification>(
+        tr("Verifying"),
+        [analysis, recipe](const JobContext& job) -> core::Result<core::runtime::Verification> {
+            QTemporaryDir folder;
+            if (!folder.isValid())
+                return core::fail(core::ErrorCode::IoError, "cannot create a temporary folder");
+            const std::filesystem::path slimmedPath = folder.filePath(QStringLiteral("slimmed.onnx")).toStdString();
+            auto slimmed = applyRecipe(analysis->modelFile, recipe, job.progress(), job.cancel(), analysis.get());
+            if (!slimmed)
+                return std::unexpected(slimmed.error());
+            if (auto written = exportModel(*slimmed->model, slimmedPath, {}, job.cancel()); !written)
+                return std::unexpected(written.error());
+            return core::runtime::verify(analysis->modelFile->path(), slimmedPath, {}, job.progress(), job.cancel());
+        },
+        [this, minCosine, minTop1](core::Result<core::runtime::Verification> result) {
+            if (!result) {
+                const bool cancelled = result.error().code == core::ErrorCode::Cancelled;
+                const QString message = cancelled ? tr("Verification cancelled.") : q(result.error().message);
+                m_verdict->setText(cancelled
+                        ? message
+                        : tr("<span style='color:#c33'>Verification failed: %1</span>").arg(message.toHtmlEscaped()));
+                emit verified(message, false);
+                return;
+            }
+            core::report::FidelityThresholds thresholds;
+            thresholds.minCosine = minCosine;
+            thresholds.minTop1Agreement = minTop1;
+            const bool pass = core::report::passes(*result, thresholds);
+            QString text
+                = QStringLiteral("<b style='color:%1'>%2</b>")
+                      .arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
+            for (const auto& o : result->outputs) {
+                text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4")
+                            .arg(q(o.name))
+                            .arg(o.cosine, 0, 'f', 6)
+                            .arg(o.sqnrDb, 0, 'f', 1)
+                            .arg(o.maxAbs, 0, 'g', 3);
+                if (o.top1Agreement)
+                    text += tr(", top-1 %1 %").arg(*o.top1Agreement * 100.0, 0, 'f', 1);
+            }
+            text += tr("<br>latency %1 ms → %2 ms")
+                        .arg(result->originalLatencyMs, 0, 'f', 2)
+                        .arg(result->slimmedLatencyMs, 0, 'f', 2);
+            m_verdict->setText(text);
+            emit verified(text, pass);
+        });
 }
 
 } // namespace slimscope::ui

@@ -1,6 +1,7 @@
 #pragma once
 
-#include "previewjob.h"
+#include "jobs/jobrunner.h"
+#include "jobs/previewjob.h"
 #include "slim/recipe.h"
 #include "stepeditors/stepeditor.h"
 
@@ -50,10 +51,15 @@ public:
 
     bool loadRecipe(const QString& path, QString* error);
     bool saveRecipe(const QString& path, QString* error) const;
-    /// Applies the recipe again and writes the model atomically; emits exported() or exportFailed().
+    /// Applies the recipe again and writes the model atomically in the background; emits exported() or
+    /// exportFailed() (also when cancelled: nothing is written then).
     void exportTo(const QString& path);
-    /// Exports to a temporary file and compares it with the original in ONNX Runtime.
+    /// Exports to a temporary file and compares it with the original in ONNX Runtime, in the background.
     void verify();
+    /// Cancels a running export or verification.
+    void cancelWork();
+    JobRunner* exportJob() const { return m_exportJob; }
+    JobRunner* verifyJob() const { return m_verifyJob; }
 
 signals:
     void previewChanged(const slimscope::ui::SlimResultPtr& preview);
@@ -69,11 +75,14 @@ private:
     void buildEditors();
     void schedulePreview();
     void onPreview(const SlimResultPtr& preview);
+    void updateWorkStatus();
 
     AnalysisPtr m_analysis;
     core::slim::Recipe m_recipe;
     SlimResultPtr m_preview;
     PreviewJob* m_job;
+    JobRunner* m_exportJob;
+    JobRunner* m_verifyJob;
     QTimer* m_debounce;
     QUndoStack* m_undo;
     bool m_updatingEditors = false;
@@ -92,6 +101,8 @@ private:
     QLabel* m_verdict = nullptr;
     QPushButton* m_verifyButton = nullptr;
     QPushButton* m_exportButton = nullptr;
+    QPushButton* m_cancelWork = nullptr; ///< cancels a running export or verification
+    QLabel* m_workStatus = nullptr;
     QPushButton* m_tickedScope = nullptr;
     std::vector<std::string> m_tickedTensors;
 };

@@ -1,6 +1,6 @@
 // Drives the real MainWindow offscreen: open, drop, bad file, screenshot mode.
-#include "analysisjob.h"
 #include "fixtures.h"
+#include "jobs/analysisjob.h"
 #include "layersmodel.h"
 #include "layersview.h"
 #include "mainwindow.h"

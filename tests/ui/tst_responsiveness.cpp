@@ -6,8 +6,11 @@
 #include "layersmodel.h"
 #include "layersview.h"
 #include "mainwindow.h"
+#include "reportactions.h"
+#include "slimpanel.h"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -232,6 +235,60 @@ private slots:
 
         QVERIFY2(meter.longestMs() < static_cast<double>(kStallLimitMs),
             qPrintable(QStringLiteral("event loop blocked for %1 ms").arg(meter.longestMs(), 0, 'f', 1)));
+    }
+
+    // Export and report run in the background: the event loop keeps turning while 268 MB are written, and a
+    // cancelled export leaves nothing behind.
+    void exportAndReportDoNotBlockAndExportCancels()
+    {
+        ui::MainWindow window;
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(m_large);
+        QVERIFY(ready.wait(45000));
+        ui::SlimPanel* panel = window.slimPanel();
+        panel->addStep("quantize:fp16");
+        QSignalSpy exported(panel, &ui::SlimPanel::exported);
+        QSignalSpy exportFailed(panel, &ui::SlimPanel::exportFailed);
+        const QString folder = m_dir.filePath(QStringLiteral("exports"));
+        QVERIFY(QDir().mkpath(folder));
+        const QString out = folder + QStringLiteral("/large_fp16.onnx");
+
+        panel->exportTo(out);
+        QVERIFY(panel->exportJob()->isRunning());
+        panel->cancelWork();
+        QVERIFY(exportFailed.wait(30000));
+        QVERIFY2(exportFailed.first().first().toString().contains(QStringLiteral("cancelled")),
+            qPrintable(exportFailed.first().first().toString()));
+        QCOMPARE(panel->exportJob()->state(), ui::JobState::Cancelled);
+        QVERIFY(exported.isEmpty());
+        QCOMPARE(QDir(folder).entryList(QDir::Files | QDir::Hidden | QDir::System), QStringList {});
+
+        StallMeter meter;
+        meter.start();
+        panel->exportTo(out);
+        QVERIFY(exported.wait(60000));
+        meter.stop();
+        qInfo("export of the fp16 large model: %.0f ms, longest event-loop gap %.1f ms", meter.elapsedMs(),
+            meter.longestMs());
+        QVERIFY(QFileInfo(out).size() > 250'000'000);
+        QVERIFY2(meter.longestMs() < static_cast<double>(kStallLimitMs),
+            qPrintable(QStringLiteral("export blocked the event loop for %1 ms").arg(meter.longestMs(), 0, 'f', 1)));
+
+        const QString report = folder + QStringLiteral("/large_report.html");
+        QString message;
+        StallMeter reportMeter;
+        reportMeter.start();
+        const ui::ReportSources sources { window.analysis(),
+            std::make_shared<const core::slim::Recipe>(panel->recipe()), panel->preview() };
+        ui::writeReportInBackground(&window, sources, report, [&message](const QString& text) { message = text; });
+        QTRY_VERIFY_WITH_TIMEOUT(!message.isEmpty(), 30000);
+        reportMeter.stop();
+        qInfo("report of the large model: %.0f ms, longest event-loop gap %.1f ms", reportMeter.elapsedMs(),
+            reportMeter.longestMs());
+        QVERIFY2(message.contains(QStringLiteral("Report written")), qPrintable(message));
+        QVERIFY(QFileInfo(report).size() > 0);
     }
 
     void cancelStopsALoad()

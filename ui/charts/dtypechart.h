@@ -1,7 +1,7 @@
 #pragma once
 
-#include "analysisjob.h"
 #include "chartwidget.h"
+#include "modelptrs.h"
 
 #include <QList>
 #include <QStringList>
