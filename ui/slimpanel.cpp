@@ -151,7 +151,9 @@ void SlimPanel::buildUi()
     layout->addWidget(m_formatRow);
     layout->addWidget(m_editors);
 
-    auto* scope = new QFormLayout;
+    m_scopeBox = new QWidget(this);
+    auto* scope = new QFormLayout(m_scopeBox);
+    scope->setContentsMargins(0, 0, 0, 0);
     m_include = new QLineEdit(this);
     m_include->setPlaceholderText(tr("all tensors (regular expression)"));
     m_exclude = new QLineEdit(this);
@@ -186,7 +188,7 @@ void SlimPanel::buildUi()
             step.scope.include.clear();
         });
     });
-    layout->addLayout(scope);
+    layout->addWidget(m_scopeBox);
 
     m_summary = new QLabel(this);
     m_summary->setWordWrap(true);
@@ -376,6 +378,8 @@ void SlimPanel::showStepEditor(int row)
     const auto type = stepTypeOf(step.params);
     const auto family = type ? stepTypesOfKind((*type)->kind()) : std::vector<const StepType*> {};
     m_formatRow->setVisible(family.size() > 1);
+    // A step that works on the whole graph (cleanup) has no scope to edit.
+    m_scopeBox->setVisible(type && (*type)->usesScope());
     m_format->clear();
     for (const StepType* member : family) {
         m_format->addItem(tr(std::string(member->title()).c_str()), q(std::string(member->name())));

@@ -92,6 +92,7 @@ private:
     std::map<std::string, StepEditor*, std::less<>> m_editorFor; ///< by registered step name
     QComboBox* m_format = nullptr; ///< the step type within its kind (quantize: int8, fp16)
     QWidget* m_formatRow = nullptr;
+    QWidget* m_scopeBox = nullptr; ///< include/exclude patterns and ticked layers, for steps that use a scope
     QLineEdit* m_include = nullptr;
     QLineEdit* m_exclude = nullptr;
     QLabel* m_summary = nullptr;
