@@ -1,7 +1,7 @@
 #include "analysis.h"
 
 #include "analysisinternal.h"
-#include "elementdecode.h"
+#include "model/elementdecode.h"
 #include "shapes.h"
 #include "support/sha256.h"
 

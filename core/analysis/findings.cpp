@@ -1,6 +1,6 @@
 // Bloat findings: each is measured, names the tensors and nodes involved, and says what a fix would recover.
 #include "analysisinternal.h"
-#include "elementdecode.h"
+#include "model/elementdecode.h"
 #include "model/liveness.h"
 
 #include <algorithm>

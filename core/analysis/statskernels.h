@@ -4,7 +4,7 @@
 // Everything here has internal linkage so that the two compilations never mix; computeStats picks one at
 // run time. Include this header only from the two kernel translation units.
 
-#include "elementdecode.h"
+#include "model/elementdecode.h"
 #include "statspartial.h"
 #include "tensorstats.h"
 
@@ -35,9 +35,9 @@ template <class Fn> void withLoader(DataType type, const std::byte* data, Fn&& f
     case DataType::Double:
         return fn([data](std::uint64_t i) { return loadRaw<double>(data, i); });
     case DataType::Float16:
-        return fn([data](std::uint64_t i) { return halfToFloat(loadRaw<std::uint16_t>(data, i)); });
+        return fn([data](std::uint64_t i) { return model::halfToFloat(loadRaw<std::uint16_t>(data, i)); });
     case DataType::Bfloat16:
-        return fn([data](std::uint64_t i) { return bfloat16ToFloat(loadRaw<std::uint16_t>(data, i)); });
+        return fn([data](std::uint64_t i) { return model::bfloat16ToFloat(loadRaw<std::uint16_t>(data, i)); });
     case DataType::Int8:
         return fn([data](std::uint64_t i) { return static_cast<float>(loadRaw<std::int8_t>(data, i)); });
     case DataType::Uint8:

@@ -1,6 +1,6 @@
 #include "tensorstats.h"
 
-#include "elementdecode.h"
+#include "model/elementdecode.h"
 #include "statspartial.h"
 #include "support/parallel.h"
 

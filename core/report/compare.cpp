@@ -1,7 +1,7 @@
 // Model comparison: pairs the weight tensors and layers of two analysed models and measures what changed.
 #include "compare.h"
 
-#include "analysis/elementdecode.h"
+#include "model/elementdecode.h"
 
 #include <algorithm>
 #include <cmath>

@@ -2,6 +2,8 @@
 // Needs no ONNX Runtime, so it is built (and tested) either way.
 #include "runtime/inputs.h"
 
+#include "model/elementdecode.h"
+
 #include <onnx/onnx_pb.h>
 
 #include <bit>
@@ -104,12 +106,10 @@ Result<void> fillRandom(HostTensor& tensor, OracleRandom& random)
             put(tensor.data, i, signedValue);
             break;
         case DataType::Float16:
-            put(tensor.data, i, floatToHalf(static_cast<float>(signedValue)));
+            put(tensor.data, i, model::floatToHalf(static_cast<float>(signedValue)));
             break;
         case DataType::Bfloat16: {
-            // Round to nearest even on the upper 16 bits of the float.
-            const auto bits = std::bit_cast<std::uint32_t>(static_cast<float>(signedValue));
-            put(tensor.data, i, static_cast<std::uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16));
+            put(tensor.data, i, model::floatToBfloat16(static_cast<float>(signedValue)));
             break;
         }
         case DataType::Int8:
@@ -400,31 +400,6 @@ Result<void> matchInput(const HostTensor& tensor, const TensorInfo& input)
 }
 
 } // namespace
-
-std::uint16_t floatToHalf(float value)
-{
-    // Fabian Giesen's float_to_half_fast3_rtne: exact round-to-nearest-even for every float.
-    constexpr std::uint32_t kInfinity = 255u << 23;
-    constexpr std::uint32_t kHalfMax = (127u + 16u) << 23; // 65536: here and above becomes infinity
-    constexpr std::uint32_t kDenormMagic = ((127u - 15u) + (23u - 10u) + 1u) << 23;
-    std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
-    const std::uint32_t sign = bits & 0x80000000u;
-    bits ^= sign;
-    std::uint32_t half = 0;
-    if (bits >= kHalfMax) {
-        half = bits > kInfinity ? 0x7e00 : 0x7c00;
-    } else if (bits < (113u << 23)) {
-        // Subnormal or zero: adding the magic number lets the FPU round the 10 mantissa bits into place.
-        const float sum = std::bit_cast<float>(bits) + std::bit_cast<float>(kDenormMagic);
-        half = std::bit_cast<std::uint32_t>(sum) - kDenormMagic;
-    } else {
-        const std::uint32_t odd = (bits >> 13) & 1u;
-        bits += ((15u - 127u) << 23) + 0xfffu; // rebias the exponent, rounding bias part 1
-        bits += odd; // part 2: ties go to even
-        half = bits >> 13;
-    }
-    return static_cast<std::uint16_t>(half | sign >> 16);
-}
 
 Result<std::vector<std::int64_t>> concreteShape(
     const TensorInfo& input, const std::map<std::string, std::int64_t>& dims)

@@ -39,7 +39,4 @@ Result<HostTensor> readNpy(const std::filesystem::path& file);
 /// external data is not supported. The tensor's name is the proto's.
 Result<HostTensor> readTensorProto(const std::filesystem::path& file);
 
-/// IEEE half from float, rounding to nearest even (the conversion numpy and ONNX Runtime use).
-std::uint16_t floatToHalf(float value);
-
 } // namespace slimscope::core::runtime

@@ -1,7 +1,7 @@
 // Original vs slimmed in ONNX Runtime: same inputs, outputs compared by name, latency of both.
 #include "runtime/verify.h"
 
-#include "analysis/elementdecode.h"
+#include "model/elementdecode.h"
 
 #include <algorithm>
 #include <bit>
@@ -31,13 +31,14 @@ std::vector<double> asDoubles(const HostTensor& tensor)
 {
     std::vector<double> values(tensor.elementCount());
     for (std::uint64_t i = 0; i < values.size(); ++i)
-        values[i] = analysis::elementAsDouble(tensor.dtype, tensor.data.data(), i);
+        values[i] = model::elementAsDouble(tensor.dtype, tensor.data.data(), i);
     return values;
 }
 
 /// A floating-point input re-encoded for a model that wants another floating type (a float16 model fed the
 /// float32 inputs of its original).
-HostTensor convertFloat(const HostTensor& tensor, DataType target)
+/// Re-encodes a float tensor; `saturated` counts the values float16 could not hold (set to ±65504).
+HostTensor convertFloat(const HostTensor& tensor, DataType target, std::uint64_t& saturated)
 {
     HostTensor converted { tensor.name, target, tensor.shape, {} };
     const auto width = model::dataTypeInfo(static_cast<std::int32_t>(target))->bits / 8;
@@ -51,11 +52,11 @@ HostTensor convertFloat(const HostTensor& tensor, DataType target)
         } else if (target == DataType::Float) {
             std::memcpy(out, &f, sizeof(float));
         } else if (target == DataType::Float16) {
-            const std::uint16_t half = floatToHalf(f);
+            saturated += model::beyondHalfRange(f) ? 1 : 0;
+            const std::uint16_t half = model::floatToHalf(f);
             std::memcpy(out, &half, sizeof half);
         } else {
-            const auto bits = std::bit_cast<std::uint32_t>(f);
-            const auto bf = static_cast<std::uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+            const std::uint16_t bf = model::floatToBfloat16(f);
             std::memcpy(out, &bf, sizeof bf);
         }
     }
@@ -75,10 +76,14 @@ Result<std::vector<HostTensor>> slimmedFeeds(
         if (it->dtype == input.dtype) {
             result.push_back(*it);
         } else if (isFloatType(it->dtype) && isFloatType(input.dtype)) {
-            result.push_back(convertFloat(*it, input.dtype));
+            std::uint64_t saturated = 0;
+            result.push_back(convertFloat(*it, input.dtype, saturated));
             diagnostics.push_back({ Diagnostic::Severity::Info, input.name,
                 "input converted from " + typeName(it->dtype) + " to " + typeName(input.dtype)
                     + " for the slimmed model" });
+            if (saturated)
+                diagnostics.push_back({ Diagnostic::Severity::Warning, input.name,
+                    std::to_string(saturated) + " value(s) beyond the float16 range were saturated to ±65504" });
         } else {
             return fail(ErrorCode::InvalidArgument,
                 "model '" + slimmed.path().string() + "': input '" + input.name + "' is " + typeName(input.dtype)
@@ -186,7 +191,7 @@ void compareAll(const ModelSession& original, const std::vector<HostTensor>& ref
                 { Diagnostic::Severity::Error, ref.name, "output missing from the slimmed model" });
             continue;
         }
-        if (ref.dtype != it->dtype && analysis::isNumeric(ref.dtype) && analysis::isNumeric(it->dtype))
+        if (ref.dtype != it->dtype && model::isNumeric(ref.dtype) && model::isNumeric(it->dtype))
             result.diagnostics.push_back({ Diagnostic::Severity::Info, ref.name,
                 "output type changed from " + typeName(ref.dtype) + " to " + typeName(it->dtype) });
         auto comparison = compareOutputs(ref, *it);
@@ -237,7 +242,7 @@ std::string defaultedDimsHint(const std::vector<TensorInfo>& inputs, const Verif
 Result<OutputComparison> compareOutputs(const HostTensor& reference, const HostTensor& candidate)
 {
     for (const HostTensor* tensor : { &reference, &candidate })
-        if (!analysis::isNumeric(tensor->dtype) || tensor->data.empty() != (tensor->elementCount() == 0))
+        if (!model::isNumeric(tensor->dtype) || tensor->data.empty() != (tensor->elementCount() == 0))
             return fail(ErrorCode::Unsupported,
                 "output '" + tensor->name + "' of type " + typeName(tensor->dtype) + " cannot be compared");
     if (reference.shape != candidate.shape) {

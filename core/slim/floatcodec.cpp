@@ -1,6 +1,6 @@
 #include "stepsupport.h"
 
-#include "analysis/elementdecode.h"
+#include "model/elementdecode.h"
 
 #include <bit>
 #include <cmath>
@@ -9,29 +9,6 @@
 namespace slimscope::core::slim {
 
 using model::DataType;
-
-std::uint16_t floatToHalf(float value)
-{
-    const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
-    const std::uint32_t sign = (bits >> 16) & 0x8000u;
-    if (std::isnan(value))
-        return static_cast<std::uint16_t>(sign | 0x7E00u);
-    const float magnitude = std::fabs(value);
-    if (magnitude >= 65520.0f) // rounds to infinity in IEEE; saturate instead, weights must stay finite
-        return static_cast<std::uint16_t>(sign | 0x7BFFu);
-    if (magnitude < 6.103515625e-05f) {
-        // Subnormal half: value / 2^-24, rounded to nearest even.
-        const float scaled = magnitude * 16777216.0f;
-        return static_cast<std::uint16_t>(sign | static_cast<std::uint32_t>(std::nearbyint(scaled)));
-    }
-    const std::uint32_t absolute = bits & 0x7FFFFFFFu;
-    // Re-bias the exponent (127 -> 15) and round the 23-bit mantissa to 10 bits, nearest even.
-    std::uint32_t half = ((absolute >> 13) - ((127u - 15u) << 10));
-    const std::uint32_t rest = absolute & 0x1FFFu;
-    if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
-        ++half;
-    return static_cast<std::uint16_t>(sign | half);
-}
 
 void floatsToHalfF16c(const float* in, std::uint16_t* out, std::size_t count);
 
@@ -43,7 +20,7 @@ void floatsToHalf(std::span<const float> in, std::byte* out)
         return;
     }
     for (std::size_t i = 0; i < in.size(); ++i) {
-        const std::uint16_t bits = floatToHalf(in[i]);
+        const std::uint16_t bits = model::floatToHalf(in[i]);
         std::memcpy(out + i * 2, &bits, 2);
     }
 }
@@ -72,7 +49,7 @@ std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t da
         for (std::size_t i = 0; i < values.size(); ++i) {
             std::uint16_t v;
             std::memcpy(&v, data + i * 2, 2);
-            values[i] = type == DataType::Float16 ? analysis::halfToFloat(v) : analysis::bfloat16ToFloat(v);
+            values[i] = type == DataType::Float16 ? model::halfToFloat(v) : model::bfloat16ToFloat(v);
         }
         break;
     default:
@@ -118,9 +95,7 @@ std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32
     case DataType::Bfloat16:
         out.resize(values.size() * 2);
         for (std::size_t i = 0; i < values.size(); ++i) {
-            const std::uint32_t bits = std::bit_cast<std::uint32_t>(values[i]);
-            const std::uint32_t rounded = bits + 0x7FFFu + ((bits >> 16) & 1u); // nearest even
-            const auto v = static_cast<std::uint16_t>((std::isnan(values[i]) ? (bits | 0x400000u) : rounded) >> 16);
+            const std::uint16_t v = model::floatToBfloat16(values[i]);
             std::memcpy(out.data() + i * 2, &v, 2);
         }
         break;

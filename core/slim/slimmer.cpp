@@ -1,8 +1,8 @@
 #include "slimmer.h"
 
 #include "analysis/analysis.h"
-#include "analysis/elementdecode.h"
 #include "graphindex.h"
+#include "model/elementdecode.h"
 #include "stepsupport.h"
 #include "support/parallel.h"
 
@@ -44,7 +44,7 @@ std::vector<float> asFloats(const model::TensorBytes& bytes, std::int32_t type, 
             values[i] = static_cast<float>(static_cast<std::uint8_t>(data[i]));
     } else {
         for (std::uint64_t i = 0; i < count; ++i)
-            values[i] = static_cast<float>(analysis::elementAsDouble(t, data, i));
+            values[i] = static_cast<float>(model::elementAsDouble(t, data, i));
     }
     return values;
 }
@@ -165,7 +165,7 @@ private:
         const std::uint64_t count = elementCount(tensor);
         out.resize(count);
         for (std::uint64_t i = 0; i < count; ++i)
-            out[i] = static_cast<std::uint64_t>(analysis::elementAsDouble(type, bytes->bytes.data(), i));
+            out[i] = static_cast<std::uint64_t>(model::elementAsDouble(type, bytes->bytes.data(), i));
         return out;
     }
 
@@ -441,7 +441,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
             change.dtypeBefore = std::string(model::dataTypeName(weight.dataType));
             change.elements = weight.elements;
             change.bytesBefore = weight.storedBytes;
-            const bool numeric = analysis::isNumeric(static_cast<DataType>(weight.dataType));
+            const bool numeric = model::isNumeric(static_cast<DataType>(weight.dataType));
             const Effective unchangedProbe = reconstructor.find(weight.name, false);
             const bool unchanged = unchangedProbe.found && unchangedProbe.source
                 && unchangedProbe.source->weight == &weight && !unchangedProbe.source->indices;
@@ -479,7 +479,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
                         if (indexBytes && weight.sparseIndices)
                             for (std::uint64_t i = 0; i < before.values.size(); ++i) {
                                 const auto index = static_cast<std::uint64_t>(
-                                    analysis::elementAsDouble(static_cast<DataType>(weight.sparseIndices->data_type()),
+                                    model::elementAsDouble(static_cast<DataType>(weight.sparseIndices->data_type()),
                                         indexBytes->bytes.data(), i));
                                 if (index < dense.size())
                                     dense[index] = before.values[i];

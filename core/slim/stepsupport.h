@@ -35,11 +35,8 @@ inline float roundSmall(float value)
 std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t dataType);
 /// Encodes float32 values in the given float type (round to nearest even for the narrow ones).
 std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32_t dataType);
-/// float32 -> float16 for a whole array (F16C when the CPU has it), same results as floatToHalf.
+/// float32 -> float16 for a whole array (F16C when the CPU has it), same results as model::floatToHalf.
 void floatsToHalf(std::span<const float> in, std::byte* out);
-
-/// float32 -> float16 bits, round to nearest even, saturating to ±65504 outside the range (NaN stays NaN).
-std::uint16_t floatToHalf(float value);
 
 /// Removes graph.initializer entries for which `remove` is true, forgetting their sources first.
 void eraseInitializers(

@@ -1,6 +1,10 @@
 // Inputs for verification without a session: .npy and TensorProto readers, float16 conversion, and errors that
 // name the file. These run whether or not ONNX Runtime is built in.
+#include "model/elementdecode.h"
 #include "runtimetestsupport.h"
+
+#include <bit>
+#include <limits>
 
 class TestRuntimeInputs : public QObject {
     Q_OBJECT
@@ -13,17 +17,37 @@ private slots:
     void float16InputsAreConverted();
 };
 
+// The one float16/bfloat16 encoder (model/elementdecode.h) that slimming, random inputs and input conversion share:
+// IEEE round to nearest even inside the range, saturation to ±65504 beyond it (where IEEE gives infinity).
 void TestRuntimeInputs::floatToHalfRoundsToNearestEven()
 {
-    QCOMPARE(rt::floatToHalf(1.0f), uint16_t { 0x3c00 });
-    QCOMPARE(rt::floatToHalf(-2.0f), uint16_t { 0xc000 });
-    QCOMPARE(rt::floatToHalf(65504.0f), uint16_t { 0x7bff });
-    QCOMPARE(rt::floatToHalf(65520.0f), uint16_t { 0x7c00 }); // halfway to the next binade rounds to infinity
-    QCOMPARE(rt::floatToHalf(1.0f + 1.0f / 2048), uint16_t { 0x3c00 }); // tie: to even (down)
-    QCOMPARE(rt::floatToHalf(1.0f + 3.0f / 2048), uint16_t { 0x3c02 }); // tie: to even (up)
-    QCOMPARE(rt::floatToHalf(std::ldexp(1.0f, -24)), uint16_t { 0x0001 }); // smallest subnormal
-    QCOMPARE(rt::floatToHalf(1e-7f), uint16_t { 0x0002 }); // 1e-7 / 2^-24 = 1.68 -> 2
-    QCOMPARE(rt::floatToHalf(NAN) & 0x7e00, 0x7e00);
+    using slimscope::core::model::beyondHalfRange;
+    using slimscope::core::model::floatToBfloat16;
+    using slimscope::core::model::floatToHalf;
+    QCOMPARE(floatToHalf(1.0f), uint16_t { 0x3c00 });
+    QCOMPARE(floatToHalf(-2.0f), uint16_t { 0xc000 });
+    QCOMPARE(floatToHalf(65504.0f), uint16_t { 0x7bff });
+    QCOMPARE(floatToHalf(-65504.0f), uint16_t { 0xfbff });
+    QCOMPARE(floatToHalf(65519.0f), uint16_t { 0x7bff }); // IEEE: rounds down to 65504 as well
+    QCOMPARE(floatToHalf(65520.0f), uint16_t { 0x7bff }); // IEEE: infinity; saturated here
+    QCOMPARE(floatToHalf(-1e9f), uint16_t { 0xfbff });
+    QCOMPARE(floatToHalf(INFINITY), uint16_t { 0x7bff });
+    QCOMPARE(floatToHalf(-INFINITY), uint16_t { 0xfbff });
+    QVERIFY(beyondHalfRange(65504.5f) && beyondHalfRange(-70000.0f) && !beyondHalfRange(65504.0f));
+    QVERIFY(!beyondHalfRange(NAN));
+    QCOMPARE(floatToHalf(1.0f + 1.0f / 2048), uint16_t { 0x3c00 }); // tie: to even (down)
+    QCOMPARE(floatToHalf(1.0f + 3.0f / 2048), uint16_t { 0x3c02 }); // tie: to even (up)
+    QCOMPARE(floatToHalf(std::ldexp(1.0f, -24)), uint16_t { 0x0001 }); // smallest subnormal
+    QCOMPARE(floatToHalf(1e-7f), uint16_t { 0x0002 }); // 1e-7 / 2^-24 = 1.68 -> 2
+    QCOMPARE(floatToHalf(NAN) & 0x7e00, 0x7e00);
+    // bfloat16: the upper half of the float, rounded to nearest even; saturated only past the largest finite.
+    QCOMPARE(floatToBfloat16(1.0f), uint16_t { 0x3f80 });
+    QCOMPARE(floatToBfloat16(std::bit_cast<float>(0x3f808000u)), uint16_t { 0x3f80 }); // tie: to even (down)
+    QCOMPARE(floatToBfloat16(std::bit_cast<float>(0x3f818000u)), uint16_t { 0x3f82 }); // tie: to even (up)
+    QCOMPARE(floatToBfloat16(std::numeric_limits<float>::max()), uint16_t { 0x7f7f }); // IEEE: infinity
+    QCOMPARE(floatToBfloat16(-std::numeric_limits<float>::max()), uint16_t { 0xff7f });
+    QCOMPARE(floatToBfloat16(INFINITY), uint16_t { 0x7f80 });
+    QCOMPARE(floatToBfloat16(NAN) & 0x7fc0, 0x7fc0);
 }
 
 void TestRuntimeInputs::readsNpyFiles()

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <limits>
 
-namespace slimscope::core::analysis {
+namespace slimscope::core::model {
 
-using model::DataType;
+using DataType = model::DataType;
 
 namespace {
 
@@ -180,4 +180,40 @@ double elementAsDouble(DataType type, const std::byte* data, std::uint64_t index
     }
 }
 
-} // namespace slimscope::core::analysis
+std::uint16_t floatToHalf(float value)
+{
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
+    const std::uint32_t sign = (bits >> 16) & 0x8000u;
+    if (std::isnan(value))
+        return static_cast<std::uint16_t>(sign | 0x7E00u);
+    const float magnitude = std::fabs(value);
+    if (magnitude >= 65504.0f) // IEEE rounds to infinity from 65520 on; saturate instead (infinities too)
+        return static_cast<std::uint16_t>(sign | 0x7BFFu);
+    if (magnitude < 6.103515625e-05f) {
+        // Subnormal half: value / 2^-24, rounded to nearest even.
+        const float scaled = magnitude * 16777216.0f;
+        return static_cast<std::uint16_t>(sign | static_cast<std::uint32_t>(std::nearbyint(scaled)));
+    }
+    const std::uint32_t absolute = bits & 0x7FFFFFFFu;
+    // Re-bias the exponent (127 -> 15) and round the 23-bit mantissa to 10 bits, nearest even.
+    std::uint32_t half = ((absolute >> 13) - ((127u - 15u) << 10));
+    const std::uint32_t rest = absolute & 0x1FFFu;
+    if (rest > 0x1000u || (rest == 0x1000u && (half & 1u)))
+        ++half;
+    return static_cast<std::uint16_t>(sign | half);
+}
+
+std::uint16_t floatToBfloat16(float value)
+{
+    const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);
+    if (std::isnan(value))
+        return static_cast<std::uint16_t>((bits >> 16) | 0x0040u); // keep it a (quiet) NaN
+    if (std::isinf(value))
+        return static_cast<std::uint16_t>(bits >> 16);
+    const std::uint32_t rounded = bits + 0x7FFFu + ((bits >> 16) & 1u);
+    if (((rounded >> 23) & 0xFFu) == 0xFFu) // rounded past the largest finite bfloat16
+        return static_cast<std::uint16_t>(((bits >> 16) & 0x8000u) | 0x7F7Fu);
+    return static_cast<std::uint16_t>(rounded >> 16);
+}
+
+} // namespace slimscope::core::model
