@@ -341,7 +341,7 @@ void MainWindow::refreshTreemap()
     for (auto& tensor : after->tensors)
         if (const auto found = bytesAfter.find(tensor.graph + '\x1f' + tensor.name); found != bytesAfter.end())
             tensor.bytes = found->second;
-    after->scopes = core::analysis::scopeTree(*after);
+    core::analysis::assignScopes(*after);
     m_treemap->setAnalysis(after);
 }
 

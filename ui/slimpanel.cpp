@@ -14,7 +14,6 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFormLayout>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -30,7 +29,6 @@
 #include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 #include <utility>
@@ -488,127 +486,6 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
             t.hasError ? tr("max abs %1").arg(t.maxAbs) : QString());
     }
     emit previewChanged(result);
-}
-
-bool SlimPanel::loadRecipe(const QString& path, QString* error)
-{
-    auto recipe = loadRecipeFile(path.toStdString());
-    if (!recipe) {
-        *error = q(recipe.error().message);
-        return false;
-    }
-    setRecipe(*recipe);
-    return true;
-}
-
-bool SlimPanel::saveRecipe(const QString& path, QString* error) const
-{
-    const auto inputs
-        = m_analysis && m_analysis->modelFile ? m_analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};
-    if (auto written = core::writeOutput(path.toStdString(), recipeToJson(m_recipe), inputs); !written) {
-        *error = q(written.error().message);
-        return false;
-    }
-    return true;
-}
-
-void SlimPanel::cancelWork()
-{
-    m_exportJob->cancel();
-    m_verifyJob->cancel();
-}
-
-void SlimPanel::updateWorkStatus()
-{
-    const bool running = m_exportJob->isRunning() || m_verifyJob->isRunning();
-    m_cancelWork->setVisible(running);
-    m_workStatus->setVisible(running);
-    m_exportButton->setEnabled(!m_exportJob->isRunning());
-    m_verifyButton->setEnabled(!m_verifyJob->isRunning());
-    if (running)
-        m_workStatus->setText((m_exportJob->isRunning() ? m_exportJob : m_verifyJob)->title() + QStringLiteral("…"));
-}
-
-void SlimPanel::exportTo(const QString& path)
-{
-    if (!m_analysis)
-        return;
-    const AnalysisPtr analysis = m_analysis;
-    const Recipe recipe = m_recipe;
-    const std::string target = path.toStdString();
-    m_exportJob->start<ExportResult>(
-        tr("Exporting %1").arg(path),
-        [analysis, recipe, target](const JobContext& job) -> core::Result<ExportResult> {
-            auto slimmed = applyRecipe(analysis->modelFile, recipe, job.progress(), job.cancel(), analysis.get());
-            if (!slimmed)
-                return std::unexpected(slimmed.error());
-            return exportModel(*slimmed->model, target, {}, job.cancel());
-        },
-        [this, path](core::Result<ExportResult> result) {
-            if (!result && result.error().code == core::ErrorCode::Cancelled)
-                emit exportFailed(tr("Export cancelled; nothing was written to %1.").arg(path));
-            else if (!result)
-                emit exportFailed(q(result.error().message));
-            else
-                emit exported(tr("Wrote %1 (%2 bytes)").arg(q(result->path.string())).arg(result->fileBytes));
-        });
-}
-
-void SlimPanel::verify()
-{
-    if (!m_analysis)
-        return;
-    m_verdict->setText(tr("Running both models in ONNX Runtime…"));
-    const double minCosine = m_minCosine->value();
-    const double minTop1 = m_minTop1->value() / 100.0;
-    const AnalysisPtr analysis = m_analysis;
-    const Recipe recipe = m_recipe;
-    m_verifyJob->start<core::runtime::Verification>(
-        tr("Verifying"),
-        [analysis, recipe](const JobContext& job) -> core::Result<core::runtime::Verification> {
-            QTemporaryDir folder;
-            if (!folder.isValid())
-                return core::fail(core::ErrorCode::IoError, "cannot create a temporary folder");
-            const std::filesystem::path slimmedPath = folder.filePath(QStringLiteral("slimmed.onnx")).toStdString();
-            auto slimmed = applyRecipe(analysis->modelFile, recipe, job.progress(), job.cancel(), analysis.get());
-            if (!slimmed)
-                return std::unexpected(slimmed.error());
-            if (auto written = exportModel(*slimmed->model, slimmedPath, {}, job.cancel()); !written)
-                return std::unexpected(written.error());
-            return core::runtime::verify(analysis->modelFile->path(), slimmedPath, {}, job.progress(), job.cancel());
-        },
-        [this, minCosine, minTop1](core::Result<core::runtime::Verification> result) {
-            if (!result) {
-                const bool cancelled = result.error().code == core::ErrorCode::Cancelled;
-                const QString message = cancelled ? tr("Verification cancelled.") : q(result.error().message);
-                m_verdict->setText(cancelled
-                        ? message
-                        : tr("<span style='color:#c33'>Verification failed: %1</span>").arg(message.toHtmlEscaped()));
-                emit verified(message, false);
-                return;
-            }
-            core::report::FidelityThresholds thresholds;
-            thresholds.minCosine = minCosine;
-            thresholds.minTop1Agreement = minTop1;
-            const bool pass = core::report::passes(*result, thresholds);
-            QString text
-                = QStringLiteral("<b style='color:%1'>%2</b>")
-                      .arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
-            for (const auto& o : result->outputs) {
-                text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4")
-                            .arg(q(o.name))
-                            .arg(o.cosine, 0, 'f', 6)
-                            .arg(o.sqnrDb, 0, 'f', 1)
-                            .arg(o.maxAbs, 0, 'g', 3);
-                if (o.top1Agreement)
-                    text += tr(", top-1 %1 %").arg(*o.top1Agreement * 100.0, 0, 'f', 1);
-            }
-            text += tr("<br>latency %1 ms → %2 ms")
-                        .arg(result->originalLatencyMs, 0, 'f', 2)
-                        .arg(result->slimmedLatencyMs, 0, 'f', 2);
-            m_verdict->setText(text);
-            emit verified(text, pass);
-        });
 }
 
 } // namespace slimscope::ui

@@ -30,34 +30,6 @@ QString q(const std::string& text)
     return QString::fromStdString(text);
 }
 
-/// The scope path scopetree.cpp gives a name: parts split on '/' and '.', joined with '/'.
-std::string scopePath(const std::string& graph, const std::string& name)
-{
-    std::string path;
-    std::string part;
-    const auto flush = [&] {
-        if (!part.empty())
-            path += (path.empty() ? "" : "/") + part;
-        part.clear();
-    };
-    const auto append = [&](const std::string& text, bool nameLevel) {
-        const std::size_t before = path.size();
-        for (const char c : text) {
-            if (c == '/' || c == '.')
-                flush();
-            else
-                part.push_back(c);
-        }
-        flush();
-        if (nameLevel && path.size() == before)
-            path += (path.empty() ? "" : "/") + (text.empty() ? std::string("(unnamed)") : text);
-    };
-    if (graph != "main" && graph.size() > 5)
-        append(graph.substr(5), false);
-    append(name, true);
-    return path;
-}
-
 } // namespace
 
 TreemapWidget::TreemapWidget(QWidget* parent)
@@ -125,30 +97,9 @@ void TreemapWidget::computeScopeInfo()
         return;
     const Analysis& a = *m_analysis;
     m_info.assign(a.scopes.size(), {});
-    // Place every tensor where the scope tree placed its bytes: under its first consumer's layer, else its name.
-    std::unordered_map<std::string, int> layerByName;
-    for (int i = 0; i < static_cast<int>(a.layers.size()); ++i)
-        layerByName.emplace(a.layers[static_cast<std::size_t>(i)].name, i);
-    std::vector<int> scopeOfLayer(a.layers.size(), -1);
-    std::unordered_map<std::string, int> scopeByPath;
-    for (int s = 0; s < static_cast<int>(a.scopes.size()); ++s) {
-        const ScopeNode& node = a.scopes[static_cast<std::size_t>(s)];
-        if (node.layer >= 0 && node.layer < static_cast<int>(scopeOfLayer.size()))
-            scopeOfLayer[static_cast<std::size_t>(node.layer)] = s;
-        if (s > 0)
-            scopeByPath.emplace(node.path, s);
-    }
+    // Every tensor sits where core's scope tree placed its bytes (TensorStats::scope).
     for (const TensorStats& tensor : a.tensors) {
-        int layer = -1;
-        if (!tensor.consumers.empty())
-            if (const auto found = layerByName.find(tensor.consumers.front()); found != layerByName.end())
-                layer = found->second;
-        int scope = layer >= 0 ? scopeOfLayer[static_cast<std::size_t>(layer)] : -1;
-        if (scope < 0) {
-            const auto& name = layer >= 0 ? a.layers[static_cast<std::size_t>(layer)].name : tensor.name;
-            const auto found = scopeByPath.find(scopePath(tensor.graph, name));
-            scope = found == scopeByPath.end() ? 0 : found->second;
-        }
+        const int scope = tensor.scope >= 0 && tensor.scope < static_cast<int>(a.scopes.size()) ? tensor.scope : 0;
         ScopeInfo& info = m_info[static_cast<std::size_t>(scope)];
         info.zeros += tensor.zeros;
         info.elements += tensor.elements;

@@ -23,6 +23,7 @@ struct TensorStats {
     std::uint64_t elements = 0; ///< dense element count
     std::uint64_t storedElements = 0; ///< values stored (non-zeros only for sparse tensors); counts as params
     std::uint64_t bytes = 0; ///< bytes as stored (values, plus indices for sparse tensors)
+    int scope = -1; ///< index into Analysis::scopes of the node that holds its bytes
     bool external = false;
     std::uint64_t zeros = 0; ///< zeros of the dense tensor (for sparse tensors: omitted entries + stored zeros)
     double sparsity = 0.0; ///< zeros / elements
@@ -145,9 +146,10 @@ struct AnalyzeOptions {
 Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const model::ModelFile> file,
     const Progress& progress = {}, const CancelToken* cancel = nullptr, const AnalyzeOptions& options = {});
 
-/// The name-scope tree of an analysis from its tensors' current bytes (analyze() fills Analysis::scopes with it;
-/// the GUI calls it again on a copy whose bytes are a slimming preview's "after" sizes).
-std::vector<ScopeNode> scopeTree(const Analysis& analysis);
+/// Builds the name-scope tree from the tensors' current bytes into Analysis::scopes and sets each tensor's
+/// `scope` (analyze() does this; the GUI calls it again on a copy whose bytes are a slimming preview's "after"
+/// sizes). The one place that decides where a tensor's bytes sit in the tree.
+void assignScopes(Analysis& analysis);
 
 /// Loads and analyzes in one call.
 Result<std::shared_ptr<const Analysis>> analyzeFile(const std::string& path, const Progress& progress = {},

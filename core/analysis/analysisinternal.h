@@ -23,7 +23,7 @@ private:
 };
 
 std::vector<Finding> findBloat(const Analysis& analysis, const WeightScopes& scopes);
-std::vector<ScopeNode> buildScopeTree(const Analysis& analysis);
+void buildScopeTree(Analysis& analysis);
 
 /// Node label used everywhere a node is named: its name, or "<op_type>_<index in graph>" without one.
 std::string nodeLabel(const onnx::NodeProto& node, int indexInGraph);

@@ -336,7 +336,7 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
     analysis->findings = detail::findBloat(*analysis, scopes);
     if (cancelled())
         return fail(ErrorCode::Cancelled, "analysis cancelled");
-    analysis->scopes = detail::buildScopeTree(*analysis);
+    detail::buildScopeTree(*analysis);
     progress.report("done", 1.0);
     return std::shared_ptr<const Analysis>(std::move(analysis));
 }

@@ -45,7 +45,8 @@ public:
         m_nodes.push_back(std::move(root));
     }
 
-    void add(const std::vector<std::string>& parts, std::uint64_t bytes, std::uint64_t params, int layer)
+    /// Adds a tensor's bytes along its path; returns the (unfolded) node that holds them.
+    int add(const std::vector<std::string>& parts, std::uint64_t bytes, std::uint64_t params, int layer)
     {
         int current = 0;
         m_nodes[0].bytes += bytes;
@@ -74,6 +75,7 @@ public:
         }
         if (layer >= 0 && m_nodes[static_cast<std::size_t>(current)].layer < 0)
             m_nodes[static_cast<std::size_t>(current)].layer = layer;
+        return current;
     }
 
     /// The tree with single-child chains folded into one node ("features/features" rather than a level that
@@ -81,16 +83,23 @@ public:
     std::vector<ScopeNode> take()
     {
         std::vector<ScopeNode> out;
+        m_foldedInto.assign(m_nodes.size(), 0);
         fold(0, -1, out);
         return out;
     }
+
+    /// After take(): the folded node an unfolded one became part of.
+    int foldedInto(int node) const { return m_foldedInto[static_cast<std::size_t>(node)]; }
 
 private:
     int fold(int index, int parent, std::vector<ScopeNode>& out)
     {
         ScopeNode node = m_nodes[static_cast<std::size_t>(index)];
+        const int self = static_cast<int>(out.size());
+        m_foldedInto[static_cast<std::size_t>(index)] = self;
         // The root keeps its name; below it, merge a node into its only child when it holds nothing else.
         while (index != 0 && node.children.size() == 1 && node.layer < 0) {
+            m_foldedInto[static_cast<std::size_t>(node.children.front())] = self;
             const ScopeNode& child = m_nodes[static_cast<std::size_t>(node.children.front())];
             if (child.bytes != node.bytes)
                 break;
@@ -99,7 +108,6 @@ private:
             node.layer = child.layer;
             node.children = child.children;
         }
-        const int self = static_cast<int>(out.size());
         node.parent = parent;
         const std::vector<int> children = std::move(node.children);
         node.children.clear();
@@ -113,16 +121,19 @@ private:
 
     std::vector<ScopeNode> m_nodes;
     std::unordered_map<std::string, int> m_children;
+    std::vector<int> m_foldedInto;
 };
 
 } // namespace
 
-std::vector<ScopeNode> buildScopeTree(const Analysis& analysis)
+void buildScopeTree(Analysis& analysis)
 {
     std::unordered_map<std::string, int> layerByName;
     for (int i = 0; i < static_cast<int>(analysis.layers.size()); ++i)
         layerByName.emplace(analysis.layers[static_cast<std::size_t>(i)].name, i);
     TreeBuilder tree;
+    std::vector<int> leaves;
+    leaves.reserve(analysis.tensors.size());
     for (const TensorStats& tensor : analysis.tensors) {
         int layer = -1;
         if (!tensor.consumers.empty())
@@ -133,18 +144,20 @@ std::vector<ScopeNode> buildScopeTree(const Analysis& analysis)
             parts = splitScope(tensor.graph.substr(5)); // below "main/"
         const auto own = splitScope(layer >= 0 ? analysis.layers[static_cast<std::size_t>(layer)].name : tensor.name);
         parts.insert(parts.end(), own.begin(), own.end());
-        tree.add(parts, tensor.bytes, tensor.storedElements, layer);
+        leaves.push_back(tree.add(parts, tensor.bytes, tensor.storedElements, layer));
     }
-    return tree.take();
+    analysis.scopes = tree.take();
+    for (std::size_t t = 0; t < analysis.tensors.size(); ++t)
+        analysis.tensors[t].scope = tree.foldedInto(leaves[t]);
 }
 
 } // namespace slimscope::core::analysis::detail
 
 namespace slimscope::core::analysis {
 
-std::vector<ScopeNode> scopeTree(const Analysis& analysis)
+void assignScopes(Analysis& analysis)
 {
-    return detail::buildScopeTree(analysis);
+    detail::buildScopeTree(analysis);
 }
 
 } // namespace slimscope::core::analysis

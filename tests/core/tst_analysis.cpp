@@ -470,6 +470,16 @@ void TestAnalysis::scopeRootHoldsAllWeights()
     QCOMPARE(static_cast<int64_t>(analysis.scopes.front().bytes), truth.totalWeightBytes);
     QCOMPARE(static_cast<int64_t>(analysis.scopes.front().params), truth.totalParams);
     QCOMPARE(analysis.scopes.front().parent, -1);
+    // Each tensor names the node that holds its bytes: summing tensors up their node's ancestors gives back
+    // every node's bytes, so the views that colour scopes by their tensors agree with the tree.
+    std::vector<std::uint64_t> summed(analysis.scopes.size(), 0);
+    for (const auto& tensor : analysis.tensors) {
+        QVERIFY2(tensor.scope >= 0 && tensor.scope < static_cast<int>(analysis.scopes.size()), tensor.name.c_str());
+        for (int node = tensor.scope; node >= 0; node = analysis.scopes[static_cast<std::size_t>(node)].parent)
+            summed[static_cast<std::size_t>(node)] += tensor.bytes;
+    }
+    for (std::size_t node = 0; node < analysis.scopes.size(); ++node)
+        QVERIFY2(summed[node] == analysis.scopes[node].bytes, analysis.scopes[node].path.c_str());
 }
 
 void TestAnalysis::jsonReport()

@@ -18,9 +18,7 @@
 #include <QXmlStreamReader>
 
 #include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <set>
 #include <sstream>
 
 namespace fx = slimscope::fixtures;
@@ -36,9 +34,8 @@ enum class Format { Int8, Fp16 };
 
 slim::Recipe quantizeRecipe(Format format, slim::Scope scope)
 {
-    const slim::StepParams params = format == Format::Int8 ? slim::StepParams(slim::QuantizeInt8Step {})
-                                                           : slim::StepParams(slim::QuantizeFp16Step {});
-    return slim::Recipe { { slim::Step { params, std::move(scope), true } } };
+    return { { { format == Format::Int8 ? slim::StepParams(slim::QuantizeInt8Step {}) : slim::QuantizeFp16Step {},
+        std::move(scope), true } } };
 }
 
 /// Only the named tensor: the include pattern "(?!)" never matches, so nothing else is in scope.
