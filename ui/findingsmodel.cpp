@@ -1,25 +1,12 @@
 #include "findingsmodel.h"
 
+#include "charts/palette.h"
+
 #include "support/format.h"
 
 #include <QColor>
 
 namespace slimscope::ui {
-
-QColor severityColour(core::analysis::Severity severity)
-{
-    switch (severity) {
-    case core::analysis::Severity::High:
-        return QColor(0xd9, 0x53, 0x4f);
-    case core::analysis::Severity::Medium:
-        return QColor(0xf0, 0xad, 0x4e);
-    case core::analysis::Severity::Low:
-        return QColor(0x5b, 0xc0, 0xde);
-    case core::analysis::Severity::Info:
-        break;
-    }
-    return QColor(0x99, 0x99, 0x99);
-}
 
 FindingsModel::FindingsModel(QObject* parent)
     : QAbstractTableModel(parent)

@@ -25,7 +25,4 @@ private:
     AnalysisPtr m_analysis;
 };
 
-/// Colour of a finding's severity dot (also used by the summary).
-QColor severityColour(core::analysis::Severity severity);
-
 } // namespace slimscope::ui

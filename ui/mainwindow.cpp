@@ -11,9 +11,7 @@
 #include "layersview.h"
 #include "reportactions.h"
 #include "samplemodel.h"
-#include "slim/steps/cleanup.h"
-#include "slim/steps/quantize.h"
-#include "slim/steps/sparsestorage.h"
+#include "slim/findingfix.h"
 #include "slimpanel.h"
 #include "treemapwidget.h"
 
@@ -391,28 +389,14 @@ bool MainWindow::applyFix(int findingIndex)
     if (!m_analysis || findingIndex < 0 || findingIndex >= static_cast<int>(m_analysis->findings.size()))
         return false;
     const auto& finding = m_analysis->findings[static_cast<std::size_t>(findingIndex)];
-    Scope scope;
-    scope.tensors = finding.tensors;
-    scope.include = { "(?!)" }; // matches nothing: only the finding's tensors are in scope
-    Recipe recipe = m_slim->recipe();
-    const std::string& kind = finding.kind;
-    if (kind == "duplicate_tensor" || kind == "unused_tensor" || kind == "dead_node"
-        || kind == "initializer_as_input") {
-        const bool present
-            = std::ranges::any_of(recipe.steps, [](const Step& s) { return s.params.is<CleanupStep>(); });
-        if (!present)
-            recipe.steps.insert(recipe.steps.begin(), Step { CleanupStep {}, Scope {}, true });
-    } else if (kind == "dense_zeros") {
-        recipe.steps.push_back({ SparseStorageStep {}, scope, true });
-    } else if (kind == "float64_weights") {
-        recipe.steps.push_back({ QuantizeInt8Step {}, scope, true });
-    } else {
+    const auto recipe = withFix(m_slim->recipe(), finding);
+    if (!recipe) {
         statusBar()->showMessage(tr("No automatic fix for %1 yet: %2")
-                                     .arg(QString::fromStdString(kind), QString::fromStdString(finding.fix)),
+                                     .arg(QString::fromStdString(finding.kind), QString::fromStdString(finding.fix)),
             8000);
         return false;
     }
-    m_slim->setRecipe(recipe);
+    m_slim->setRecipe(*recipe);
     return true;
 }
 

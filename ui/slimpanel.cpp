@@ -184,6 +184,7 @@ void SlimPanel::buildUi()
         editCurrentStep([](Step& step) {
             step.scope.tensors.clear();
             step.scope.include.clear();
+            step.scope.onlyTensors = false;
         });
     });
     layout->addWidget(m_scopeBox);
@@ -384,7 +385,7 @@ void SlimPanel::showStepEditor(int row)
         if (member == *type)
             m_format->setCurrentIndex(m_format->count() - 1);
     }
-    const bool onlyListed = step.scope.include.size() == 1 && step.scope.include.front() == "(?!)";
+    const bool onlyListed = step.scope.onlyTensors;
     m_include->setText(step.scope.include.empty() || onlyListed ? QString() : q(step.scope.include.front()));
     m_include->setPlaceholderText(onlyListed ? tr("only the %1 ticked tensors").arg(step.scope.tensors.size())
                                              : tr("all tensors (regular expression)"));
@@ -441,7 +442,7 @@ void SlimPanel::limitCurrentStepToTicked()
 {
     editCurrentStep([this](Step& step) {
         step.scope.tensors = m_tickedTensors;
-        step.scope.include = { "(?!)" }; // a pattern that matches nothing: only the listed tensors
+        step.scope.onlyTensors = true;
     });
 }
 

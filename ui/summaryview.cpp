@@ -1,5 +1,7 @@
 #include "summaryview.h"
 
+#include "charts/palette.h"
+
 #include "report/analysiswriters.h"
 #include "support/format.h"
 
@@ -25,21 +27,6 @@ QString bar(double fraction, const QString& colour)
         "<table cellspacing=0 cellpadding=0><tr><td width=%1 height=10 bgcolor='%2'></td></tr></table>")
         .arg(width)
         .arg(colour);
-}
-
-QString severityColour(Severity severity)
-{
-    switch (severity) {
-    case Severity::High:
-        return QStringLiteral("#d9534f");
-    case Severity::Medium:
-        return QStringLiteral("#f0ad4e");
-    case Severity::Low:
-        return QStringLiteral("#5bc0de");
-    case Severity::Info:
-        break;
-    }
-    return QStringLiteral("#999999");
 }
 
 } // namespace
@@ -144,7 +131,7 @@ QString SummaryView::render(const Analysis& a) const
     for (const auto& finding : a.findings)
         html += QStringLiteral("<tr><td><font color='%1'>&#9679;</font> %2</td><td align=right>%3</td><td>%4<br>"
                                "<span style='color:gray'>%5</span></td></tr>")
-                    .arg(severityColour(finding.severity), q(finding.kind),
+                    .arg(severityColour(finding.severity).name(), q(finding.kind),
                         q(core::humanBytes(finding.bytesRecoverable)), q(finding.message), q(finding.fix));
     html += QStringLiteral("</table>");
     if (!a.diagnostics.empty()) {

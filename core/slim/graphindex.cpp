@@ -110,6 +110,8 @@ bool ScopeMatcher::selects(const InitializerRef& initializer, const GraphIndex& 
     const auto& uses = index.uses(tensor.name());
     if (std::ranges::find(m_scope.tensors, tensor.name()) != m_scope.tensors.end())
         return true;
+    if (m_scope.onlyTensors)
+        return false;
     if (elementCount(tensor) < m_scope.minElements)
         return false;
     if (m_scope.skipBiasAndNorm && isBiasOrNorm(tensor, uses))

@@ -39,6 +39,7 @@ Result<Scope> parseScope(JsonObjectReader& reader)
     SLIMSCOPE_TRY(reader.strings("op_types", scope.opTypes));
     SLIMSCOPE_TRY(reader.strings("exclude_op_types", scope.excludeOpTypes));
     SLIMSCOPE_TRY(reader.strings("tensors", scope.tensors));
+    SLIMSCOPE_TRY(reader.boolean("only_tensors", scope.onlyTensors));
     SLIMSCOPE_TRY(reader.count("min_elements", scope.minElements, 0, std::uint64_t { 1000000000000000000 }));
     SLIMSCOPE_TRY(reader.boolean("skip_bias_and_norm", scope.skipBiasAndNorm));
     SLIMSCOPE_TRY(reader.finish());
@@ -101,6 +102,8 @@ void writeScope(JsonWriter& json, const Scope& scope)
     json.field("min_elements", scope.minElements).field("skip_bias_and_norm", scope.skipBiasAndNorm);
     if (!scope.tensors.empty())
         json.stringArray("tensors", scope.tensors);
+    if (scope.onlyTensors)
+        json.field("only_tensors", true);
     json.endObject();
 }
 

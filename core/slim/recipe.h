@@ -29,6 +29,7 @@ struct Scope {
     std::uint64_t minElements = 1024;
     bool skipBiasAndNorm = true;
     std::vector<std::string> tensors; ///< explicit tensor names (ticked in the GUI); in scope regardless of patterns
+    bool onlyTensors = false; ///< only `tensors` are in scope (a finding's fix, "Limit to ticked layers")
 
     bool operator==(const Scope&) const = default;
 };

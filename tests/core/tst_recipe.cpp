@@ -1,5 +1,6 @@
 // Recipes (slimscope.recipe/1): every step kind survives recipeToJson -> parseRecipe unchanged, the JSON documents
 // every field, and every bad recipe is refused with a message that names the offending key (and the step).
+#include "slim/findingfix.h"
 #include "slim/recipe.h"
 #include "slim/stepregistry.h"
 #include "slim/steps/cleanup.h"
@@ -43,6 +44,7 @@ slim::Scope fullScope()
     scope.minElements = 0;
     scope.skipBiasAndNorm = false;
     scope.tensors = { "fc.weight", "name with \"quotes\" and \\ backslash" };
+    scope.onlyTensors = true;
     return scope;
 }
 
@@ -469,6 +471,38 @@ private slots:
         QVERIFY2(!parsed.has_value(), qPrintable(spec));
         QVERIFY2(QString::fromStdString(parsed.error().message).contains(spec.section(u':', -1)),
             qPrintable(QString::fromStdString(parsed.error().message)));
+    }
+
+    // Finding -> fix lives in core: which step, where, and limited to the finding's tensors.
+    void findingFixes()
+    {
+        slimscope::core::analysis::Finding duplicate { "duplicate_tensor", {}, 100, { "a", "b" }, {}, {}, {} };
+        const slim::Recipe start = recipeOf({ step(slim::PruneStep {}) });
+        const auto withCleanup = slim::withFix(start, duplicate);
+        QVERIFY(withCleanup.has_value());
+        QCOMPARE(withCleanup->steps.size(), std::size_t { 2 });
+        QVERIFY(withCleanup->steps.front().params.is<slim::CleanupStep>());
+        QVERIFY(withCleanup->steps.front().scope == slim::Scope {}); // cleanup works on the whole graph
+        QCOMPARE(slim::withFix(*withCleanup, duplicate)->steps.size(), std::size_t { 2 }); // not twice
+
+        slimscope::core::analysis::Finding zeros { "dense_zeros", {}, 100, { "W" }, {}, {}, {} };
+        const auto sparse = slim::withFix(start, zeros);
+        QVERIFY(sparse.has_value());
+        QCOMPARE(sparse->steps.size(), std::size_t { 2 });
+        const slim::Step& added = sparse->steps.back();
+        QVERIFY(added.params.is<slim::SparseStorageStep>());
+        QCOMPARE(added.scope.tensors, std::vector<std::string> { "W" });
+        QVERIFY(added.scope.onlyTensors);
+
+        slimscope::core::analysis::Finding channels { "zero_channels", {}, 100, { "W" }, {}, {}, {} };
+        QVERIFY(!slim::withFix(start, channels).has_value());
+        QVERIFY(!slim::hasFix("zero_channels"));
+        for (const char* kind : { "duplicate_tensor", "unused_tensor", "dead_node", "initializer_as_input",
+                 "dense_zeros", "float64_weights" }) {
+            QVERIFY2(slim::hasFix(kind), kind);
+            slimscope::core::analysis::Finding finding { kind, {}, 1, { "W" }, {}, {}, {} };
+            QVERIFY2(slim::withFix(start, finding).has_value(), kind);
+        }
     }
 
     // Parameters that are not of a registered type are refused by name, not described or written silently.

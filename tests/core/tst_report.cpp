@@ -38,12 +38,12 @@ slim::Recipe quantizeRecipe(Format format, slim::Scope scope)
         std::move(scope), true } } };
 }
 
-/// Only the named tensor: the include pattern "(?!)" never matches, so nothing else is in scope.
+/// Only the named tensor.
 slim::Scope onlyTensor(const std::string& name)
 {
     slim::Scope scope;
     scope.tensors = { name };
-    scope.include = { "(?!)" };
+    scope.onlyTensors = true;
     return scope;
 }
 

@@ -15,4 +15,19 @@ QColor dtypeColour(std::string_view dtype)
     return QColor(0x8c, 0x8c, 0x8c);
 }
 
+QColor severityColour(core::analysis::Severity severity)
+{
+    switch (severity) {
+    case core::analysis::Severity::High:
+        return QColor(0xd9, 0x53, 0x4f);
+    case core::analysis::Severity::Medium:
+        return QColor(0xf0, 0xad, 0x4e);
+    case core::analysis::Severity::Low:
+        return QColor(0x5b, 0xc0, 0xde);
+    case core::analysis::Severity::Info:
+        break;
+    }
+    return QColor(0x99, 0x99, 0x99);
+}
+
 } // namespace slimscope::ui
