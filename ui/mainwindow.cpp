@@ -267,8 +267,8 @@ QWidget* MainWindow::buildViews()
         if (m_analysis)
             for (const int layer : layers)
                 for (const int t : m_analysis->layers[static_cast<std::size_t>(layer)].tensors)
-                    // Biases and normalisation vectors (rank <= 1) stay out, as in the default scope.
-                    if (m_analysis->tensors[static_cast<std::size_t>(t)].shape.size() >= 2)
+                    // Biases and normalisation parameters stay out, as in the default scope.
+                    if (!m_analysis->tensors[static_cast<std::size_t>(t)].biasOrNorm)
                         tensors.push_back(m_analysis->tensors[static_cast<std::size_t>(t)].name);
         std::ranges::sort(tensors);
         tensors.erase(std::unique(tensors.begin(), tensors.end()), tensors.end());

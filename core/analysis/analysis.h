@@ -24,6 +24,7 @@ struct TensorStats {
     std::uint64_t storedElements = 0; ///< values stored (non-zeros only for sparse tensors); counts as params
     std::uint64_t bytes = 0; ///< bytes as stored (values, plus indices for sparse tensors)
     int scope = -1; ///< index into Analysis::scopes of the node that holds its bytes
+    bool biasOrNorm = false; ///< a bias or normalisation parameter (model/weightroles.h): out of the default scope
     bool external = false;
     std::uint64_t zeros = 0; ///< zeros of the dense tensor (for sparse tensors: omitted entries + stored zeros)
     double sparsity = 0.0; ///< zeros / elements

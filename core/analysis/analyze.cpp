@@ -2,6 +2,7 @@
 
 #include "analysisinternal.h"
 #include "model/elementdecode.h"
+#include "model/weightroles.h"
 #include "shapes.h"
 #include "support/sha256.h"
 
@@ -162,6 +163,7 @@ void buildTensors(Analysis& analysis)
         tensor.bytes = weight.storedBytes;
         tensor.external = weight.external;
         tensor.weightIndex = static_cast<int>(i);
+        tensor.biasOrNorm = model::isBiasOrNormRank(static_cast<int>(tensor.shape.size()));
         analysis.tensors.push_back(std::move(tensor));
     }
 }
@@ -183,11 +185,15 @@ void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const S
                     return;
                 layer.tensors.push_back(t);
             };
-            for (const auto& input : node.input()) {
+            for (int position = 0; position < node.input_size(); ++position) {
+                const auto& input = node.input(position);
                 const int t = input.empty() ? -1 : scopes.resolve(g, input);
                 addTensor(t);
-                if (t >= 0)
-                    analysis.tensors[static_cast<std::size_t>(t)].consumers.push_back(layer.name);
+                if (t >= 0) {
+                    TensorStats& tensor = analysis.tensors[static_cast<std::size_t>(t)];
+                    tensor.consumers.push_back(layer.name);
+                    tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(node.op_type(), position);
+                }
             }
             if (node.op_type() == "Constant" && node.output_size() > 0)
                 addTensor(scopes.resolve(g, node.output(0)));

@@ -1,5 +1,7 @@
 #include "graphindex.h"
 
+#include "model/weightroles.h"
+
 #include "model/datatype.h"
 
 #include <algorithm>
@@ -66,17 +68,10 @@ std::uint64_t elementCount(const onnx::TensorProto& tensor)
 
 bool isBiasOrNorm(const onnx::TensorProto& tensor, const std::vector<ValueUse>& uses)
 {
-    if (tensor.dims_size() <= 1)
+    if (model::isBiasOrNormRank(tensor.dims_size()))
         return true;
-    for (const auto& use : uses) {
-        const std::string& op = use.node->op_type();
-        if ((op == "Conv" || op == "Gemm" || op == "ConvTranspose") && use.input == 2)
-            return true;
-        if (op == "BatchNormalization" || op == "LayerNormalization" || op == "InstanceNormalization"
-            || op == "GroupNormalization" || op == "SimplifiedLayerNormalization")
-            return true;
-    }
-    return false;
+    return std::ranges::any_of(
+        uses, [](const ValueUse& use) { return model::isBiasOrNormUse(use.node->op_type(), use.input); });
 }
 
 ScopeMatcher::ScopeMatcher(const Scope& scope)

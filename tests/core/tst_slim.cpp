@@ -20,6 +20,46 @@ private slots:
         QVERIFY2(m_models.setUp(error), qPrintable(error));
     }
 
+    // The bias/normalisation rule has one home (model/weightroles.h): the analysis flags exactly the tensors the
+    // default scope leaves alone. A 2-D Gemm bias counts (input 2), as do LayerNormalization's scale and bias.
+    void biasOrNormRuleIsShared()
+    {
+        namespace fixtures = slimscope::fixtures;
+        fixtures::ModelBuilder builder(17);
+        builder.addInput("X", onnx::TensorProto::FLOAT, { 1, 8 });
+        builder.addFloatInitializer("W", { 4, 8 }, std::vector<float>(32, 0.5f));
+        builder.addFloatInitializer("C", { 1, 4 }, std::vector<float>(4, 0.25f));
+        builder.addFloatInitializer("scale", { 4 }, std::vector<float>(4, 1.0f));
+        builder.addFloatInitializer("shift", { 4 }, std::vector<float>(4, 0.0f));
+        builder.addFloatInitializer("M", { 4, 4 }, std::vector<float>(16, 0.125f));
+        auto& gemm = builder.addNode("Gemm", { "X", "W", "C" }, { "Y" }, "gemm");
+        fixtures::ModelBuilder::addAttrInt(gemm, "transB", 1);
+        builder.addNode("LayerNormalization", { "Y", "scale", "shift" }, { "Z" }, "norm");
+        builder.addNode("MatMul", { "Z", "M" }, { "out" }, "matmul");
+        builder.addOutput("out", onnx::TensorProto::FLOAT, { 1, 4 });
+        const fs::path dir = m_models.outputDir(QStringLiteral("roles"));
+        const fs::path path = dir / "roles.onnx";
+        QVERIFY(builder.save(path.string()).has_value());
+
+        const auto analysis = slimscope::core::analysis::analyzeFile(path.string());
+        QVERIFY2(analysis.has_value(), analysis ? "" : analysis.error().message.c_str());
+        std::set<std::string> flagged;
+        for (const auto& tensor : (*analysis)->tensors)
+            if (tensor.biasOrNorm)
+                flagged.insert(tensor.name);
+        QCOMPARE(flagged, (std::set<std::string> { "C", "scale", "shift" }));
+
+        slim::Scope everything;
+        everything.minElements = 0;
+        const fs::path out = dir / "slim.onnx";
+        TRY_SLIM(s, path, slim::Recipe { { slim::Step { slim::QuantizeInt8Step {}, everything, true } } }, out);
+        std::set<std::string> untouched;
+        for (const auto& change : s->result.preview.tensors)
+            if (!change.changed)
+                untouched.insert(change.name);
+        QCOMPARE(untouched, flagged);
+    }
+
     // Every step kind on every fixture: the file loads back, is exactly the predicted size, and its analysis
     // counts what the preview promised.
     void exportRoundTrip_data()

@@ -1,0 +1,13 @@
+#include "weightroles.h"
+
+namespace slimscope::core::model {
+
+bool isBiasOrNormUse(std::string_view opType, int inputIndex)
+{
+    if ((opType == "Conv" || opType == "Gemm" || opType == "ConvTranspose") && inputIndex == 2)
+        return true;
+    return opType == "BatchNormalization" || opType == "LayerNormalization" || opType == "InstanceNormalization"
+        || opType == "GroupNormalization" || opType == "SimplifiedLayerNormalization";
+}
+
+} // namespace slimscope::core::model
