@@ -11,9 +11,11 @@
 #include "layersview.h"
 #include "reportactions.h"
 #include "samplemodel.h"
+#include "session/session.h"
 #include "slim/findingfix.h"
 #include "slimpanel.h"
 #include "treemapwidget.h"
+#include "views/viewregistry.h"
 
 #include <QCheckBox>
 
@@ -59,6 +61,7 @@ const QString kGeometryKey = QStringLiteral("window/geometry");
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent)
     , m_job(new AnalysisJob(this))
+    , m_session(new Session(this))
 {
     setWindowTitle(tr("Slimscope"));
     setAcceptDrops(true);
@@ -102,9 +105,11 @@ MainWindow::MainWindow(QWidget* parent)
         // Summary first: with no model open yet, show what the file says about itself right away; an open model
         // stays on screen until the new analysis is complete (or fails).
         if (!m_analysis) {
-            m_summary->showLoading(*file);
-            m_pages->setCurrentWidget(m_views);
-            m_views->setCurrentWidget(m_summary);
+            if (auto* summary = m_views->findChild<SummaryView*>()) {
+                summary->showLoading(*file);
+                m_pages->setCurrentWidget(m_views);
+                m_views->setCurrentWidget(summary);
+            }
         }
         m_status->setText(tr("%1: %2, %3 weight tensors — analysing…")
                               .arg(QString::fromStdString(file->path().filename().string()),
@@ -201,186 +206,41 @@ void MainWindow::buildMenus()
 QWidget* MainWindow::buildViews()
 {
     m_views = new QTabWidget(this);
+    m_views->setObjectName(QStringLiteral("views"));
     m_views->setDocumentMode(true);
-    m_summary = new SummaryView(m_views);
-    m_layers = new LayersView(m_views);
-    m_findingsModel = new FindingsModel(this);
-    auto* findingsProxy = new QSortFilterProxyModel(this);
-    findingsProxy->setSourceModel(m_findingsModel);
-    findingsProxy->setSortRole(FindingsModel::SortRole);
-    m_findings = new QTableView(m_views);
-    m_findings->setModel(findingsProxy);
-    m_findings->setSortingEnabled(true);
-    m_findings->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_findings->verticalHeader()->hide();
-    m_findings->horizontalHeader()->setStretchLastSection(true);
-    m_findings->setWordWrap(false);
-    m_findings->setToolTip(tr("Double-click a finding (or use its context menu) to add the step that fixes it"));
-    m_views->addTab(m_summary, tr("Summary"));
-    m_views->addTab(m_layers, tr("Layers"));
-    m_views->addTab(m_findings, tr("Findings"));
-    m_views->addTab(buildCharts(), tr("Charts"));
-    auto* treemapPage = new QWidget(m_views);
-    auto* treemapLayout = new QVBoxLayout(treemapPage);
-    treemapLayout->setContentsMargins(4, 4, 4, 4);
-    auto* colourBy = new QComboBox(treemapPage);
-    colourBy->addItems({ tr("Colour by dtype"), tr("Colour by sparsity") });
-    colourBy->setToolTip(tr("What the treemap's colours show"));
-    m_treemap = new TreemapWidget(treemapPage);
-    connect(colourBy, &QComboBox::currentIndexChanged, this, [this](int mode) {
-        m_treemap->setColourMode(mode == 1 ? TreemapWidget::ColourMode::Sparsity : TreemapWidget::ColourMode::Dtype);
-    });
-    m_treemapAfter = new QCheckBox(tr("Show sizes after the recipe"), treemapPage);
-    m_treemapAfter->setToolTip(tr("Areas follow the Slim view's preview instead of the model as it is"));
-    connect(m_treemapAfter, &QCheckBox::toggled, this, &MainWindow::refreshTreemap);
-    auto* treemapControls = new QHBoxLayout;
-    treemapControls->addWidget(colourBy);
-    treemapControls->addWidget(m_treemapAfter);
-    treemapControls->addStretch(1);
-    treemapLayout->addLayout(treemapControls);
-    treemapLayout->addWidget(m_treemap, 1);
-    m_views->addTab(treemapPage, tr("Treemap"));
-    connect(m_treemap, &TreemapWidget::scopeSelected, this, [this](int scope) {
-        if (m_analysis && scope >= 0 && scope < static_cast<int>(m_analysis->scopes.size())
-            && m_analysis->scopes[static_cast<std::size_t>(scope)].layer >= 0)
-            selectLayer(m_analysis->scopes[static_cast<std::size_t>(scope)].layer);
-    });
-    connect(m_treemap, &TreemapWidget::layerActivated, this, [this](int layer) {
-        selectLayer(layer);
-        m_views->setCurrentWidget(m_layers);
-    });
-    m_slim = new SlimPanel(m_views);
-    m_views->addTab(m_slim, tr("Slim"));
-    m_findings->setContextMenuPolicy(Qt::ActionsContextMenu);
-    auto* applyFixAction = new QAction(tr("Apply fix"), m_findings);
-    applyFixAction->setToolTip(tr("Add the recipe step that fixes this finding"));
-    connect(applyFixAction, &QAction::triggered, this, [this] {
-        const QModelIndex current = m_findings->currentIndex();
-        if (current.isValid() && applyFix(current.data(FindingsModel::FindingIndexRole).toInt()))
-            m_views->setCurrentWidget(m_slim);
-    });
-    m_findings->addAction(applyFixAction);
-    connect(m_findings, &QTableView::doubleClicked, applyFixAction, &QAction::trigger);
-    connect(m_slim, &SlimPanel::previewChanged, this, &MainWindow::showPreviewInCharts);
-    connect(m_layers->model(), &LayersModel::tickedLayersChanged, this, [this](const QSet<int>& layers) {
-        std::vector<std::string> tensors;
-        if (m_analysis)
-            for (const int layer : layers)
-                for (const int t : m_analysis->layers[static_cast<std::size_t>(layer)].tensors)
-                    // Biases and normalisation parameters stay out, as in the default scope.
-                    if (!m_analysis->tensors[static_cast<std::size_t>(t)].biasOrNorm)
-                        tensors.push_back(m_analysis->tensors[static_cast<std::size_t>(t)].name);
-        std::ranges::sort(tensors);
-        tensors.erase(std::unique(tensors.begin(), tensors.end()), tensors.end());
-        m_slim->setTickedTensors(std::move(tensors));
-    });
+    ViewContext context { *m_session, *this, m_views };
+    for (const ViewEntry& entry : viewEntries())
+        m_views->addTab(entry.create(context), QCoreApplication::translate("Views", entry.title));
+    m_layers = m_views->findChild<LayersView*>();
+    m_slim = m_views->findChild<SlimPanel*>();
     connect(m_slim, &SlimPanel::exported, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     connect(m_slim, &SlimPanel::exportFailed, this, [this](const QString& text) { showBanner(text); });
 
-    m_details = new DetailsView(this);
+    // The Details dock: the selected layer's tensors, and its largest weight as a histogram under them.
+    auto* details = new DetailsView(this);
     auto* detailsPane = new QWidget(this);
     auto* detailsLayout = new QVBoxLayout(detailsPane);
     detailsLayout->setContentsMargins(0, 0, 0, 0);
-    detailsLayout->addWidget(m_details, 3);
-    // The selected layer's largest weight as a histogram, under its statistics.
-    m_detailsHistogram = new HistogramChart(detailsPane);
-    m_detailsHistogram->setMinimumHeight(180);
-    detailsLayout->addWidget(m_detailsHistogram, 2);
+    detailsLayout->addWidget(details, 3);
+    auto* detailsHistogram = new HistogramChart(detailsPane);
+    detailsHistogram->setMinimumHeight(180);
+    detailsLayout->addWidget(detailsHistogram, 2);
+    connect(m_session, &Session::analysisChanged, details, [details](const AnalysisPtr& analysis) {
+        if (analysis)
+            details->setAnalysis(analysis);
+    });
+    connect(m_session, &Session::layerSelected, details, &DetailsView::showLayer);
+    connect(m_session, &Session::layerSelected, detailsHistogram, [this, detailsHistogram] {
+        if (const int tensor = m_session->selectedTensor(); tensor >= 0)
+            detailsHistogram->setTensor(m_session->analysis(), tensor);
+    });
     auto* dock = new QDockWidget(tr("Details"), this);
     dock->setObjectName(QStringLiteral("details"));
     dock->setWidget(detailsPane);
     dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
     addDockWidget(Qt::RightDockWidgetArea, dock);
     resizeDocks({ dock }, { 340 }, Qt::Horizontal);
-    connect(m_layers, &LayersView::layerSelected, this, &MainWindow::selectLayer);
     return m_views;
-}
-
-QWidget* MainWindow::buildCharts()
-{
-    m_charts = new QTabWidget(this);
-    m_charts->setTabPosition(QTabWidget::South);
-    m_pareto = new ParetoChart(m_charts);
-    m_dtypeChart = new DtypeChart(m_charts);
-    m_sparsityChart = new SparsityChart(m_charts);
-    auto* histogramPage = new QWidget(m_charts);
-    auto* histogramLayout = new QVBoxLayout(histogramPage);
-    histogramLayout->setContentsMargins(0, 0, 0, 0);
-    auto* logScale = new QCheckBox(tr("Logarithmic counts"), histogramPage);
-    m_histogram = new HistogramChart(histogramPage);
-    connect(logScale, &QCheckBox::toggled, m_histogram, &HistogramChart::setLogScale);
-    histogramLayout->addWidget(logScale);
-    histogramLayout->addWidget(m_histogram, 1);
-    m_beforeAfter = new BeforeAfterChart(m_charts);
-    m_charts->addTab(m_pareto, tr("Bytes per layer"));
-    m_charts->addTab(m_dtypeChart, tr("Bytes by dtype"));
-    m_charts->addTab(m_sparsityChart, tr("Sparsity"));
-    m_charts->addTab(histogramPage, tr("Weight histogram"));
-    m_charts->addTab(m_beforeAfter, tr("Before / after"));
-    m_charts->setTabToolTip(4, tr("Bytes per layer before and after the recipe in the Slim view"));
-    connect(m_pareto, &ParetoChart::layerSelected, this, &MainWindow::selectLayer);
-    connect(m_sparsityChart, &SparsityChart::layerSelected, this, &MainWindow::selectLayer);
-    return m_charts;
-}
-
-void MainWindow::refreshTreemap()
-{
-    if (!m_analysis)
-        return;
-    if (!m_treemapAfter->isChecked() || !m_lastPreview) {
-        m_treemap->setAnalysis(m_analysis);
-        return;
-    }
-    // The same model with each tensor's bytes replaced by what the recipe leaves of it.
-    auto after = std::make_shared<core::analysis::Analysis>(*m_analysis);
-    std::unordered_map<std::string, std::uint64_t> bytesAfter;
-    for (const auto& change : m_lastPreview->preview.tensors)
-        bytesAfter[change.graph + '\x1f' + change.name] = change.bytesAfter;
-    for (auto& tensor : after->tensors)
-        if (const auto found = bytesAfter.find(tensor.graph + '\x1f' + tensor.name); found != bytesAfter.end())
-            tensor.bytes = found->second;
-    core::analysis::assignScopes(*after);
-    m_treemap->setAnalysis(after);
-}
-
-void MainWindow::showPreviewInCharts(const std::shared_ptr<const core::slim::SlimResult>& preview)
-{
-    m_lastPreview = preview;
-    refreshTreemap();
-    QStringList names;
-    QVector<double> before, after;
-    if (preview) {
-        std::vector<const core::slim::TensorChange*> rows;
-        for (const auto& change : preview->preview.tensors)
-            rows.push_back(&change);
-        std::ranges::stable_sort(
-            rows, std::greater {}, [](const core::slim::TensorChange* c) { return c->bytesBefore; });
-        for (std::size_t i = 0; i < rows.size() && i < 40; ++i) {
-            names << QString::fromStdString(rows[i]->name);
-            before << static_cast<double>(rows[i]->bytesBefore);
-            after << static_cast<double>(rows[i]->bytesAfter);
-        }
-    }
-    m_beforeAfter->setData(names, before, after);
-}
-
-void MainWindow::selectLayer(int layerIndex)
-{
-    // Every view follows one selection; each ignores a selection it already shows.
-    m_details->showLayer(layerIndex);
-    m_layers->selectLayer(layerIndex);
-    if (m_analysis && layerIndex >= 0 && layerIndex < static_cast<int>(m_analysis->layers.size())) {
-        int largest = -1;
-        for (const int t : m_analysis->layers[static_cast<std::size_t>(layerIndex)].tensors)
-            if (largest < 0
-                || m_analysis->tensors[static_cast<std::size_t>(t)].bytes
-                    > m_analysis->tensors[static_cast<std::size_t>(largest)].bytes)
-                largest = t;
-        if (largest >= 0) {
-            m_histogram->setTensor(m_analysis, largest);
-            m_detailsHistogram->setTensor(m_analysis, largest);
-        }
-    }
 }
 
 bool MainWindow::applyFix(int findingIndex)
@@ -402,15 +262,10 @@ bool MainWindow::applyFix(int findingIndex)
 
 bool MainWindow::showView(const QString& name)
 {
-    for (int i = 0; i < m_charts->count(); ++i)
-        if (m_charts->tabText(i).compare(name, Qt::CaseInsensitive) == 0) {
-            m_views->setCurrentWidget(m_charts);
-            m_charts->setCurrentIndex(i);
-            return true;
-        }
-    for (int i = 0; i < m_views->count(); ++i)
-        if (m_views->tabText(i).compare(name, Qt::CaseInsensitive) == 0) {
-            m_views->setCurrentIndex(i);
+    const auto& entries = viewEntries();
+    for (std::size_t i = 0; i < entries.size(); ++i)
+        if (name == QLatin1String(entries[i].name)) {
+            m_views->setCurrentIndex(static_cast<int>(i));
             return true;
         }
     return false;
@@ -477,19 +332,7 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
     m_progress->hide();
     m_cancel->hide();
     m_analysis = analysis;
-    m_summary->setAnalysis(analysis);
-    m_layers->setAnalysis(analysis);
-    m_findingsModel->setAnalysis(analysis);
-    m_findings->resizeColumnsToContents();
-    m_findings->setColumnWidth(FindingsModel::Message, std::min(m_findings->columnWidth(FindingsModel::Message), 430));
-    m_details->setAnalysis(analysis);
-    m_slim->setAnalysis(analysis);
-    m_treemap->setAnalysis(analysis);
-    m_pareto->setAnalysis(analysis);
-    m_dtypeChart->setAnalysis(analysis);
-    m_sparsityChart->setAnalysis(analysis);
-    m_lastPreview.reset();
-    showPreviewInCharts(nullptr);
+    m_session->setAnalysis(analysis); // every view follows the session
     m_pages->setCurrentWidget(m_views);
     const auto& model = analysis->model;
     setWindowTitle(tr("%1 — Slimscope").arg(QFileInfo(QString::fromStdString(model.path)).fileName()));

@@ -19,6 +19,7 @@ class QToolButton;
 namespace slimscope::ui {
 
 class DetailsView;
+class Session;
 class SlimPanel;
 class TreemapWidget;
 class ParetoChart;
@@ -42,10 +43,11 @@ public:
     void openModel(const QString& path);
     AnalysisPtr analysis() const { return m_analysis; }
     QString bannerText() const;
-    /// Shows a view by name: summary, layers, findings, charts, treemap. False for an unknown name.
+    /// Shows a view by its registered name (ui/views/viewregistry.cpp). False for an unknown name.
     bool showView(const QString& name);
     LayersView* layersView() const { return m_layers; }
     SlimPanel* slimPanel() const { return m_slim; }
+    Session* session() const { return m_session; }
     /// Adds the recipe step that fixes a finding (by index into Analysis::findings); false when none applies.
     bool applyFix(int findingIndex);
 
@@ -69,33 +71,16 @@ private:
     void addRecentFile(const QString& path);
     void rebuildRecentMenu();
     QWidget* buildViews();
-    QWidget* buildCharts();
-    void showPreviewInCharts(const std::shared_ptr<const core::slim::SlimResult>& preview);
-    void selectLayer(int layerIndex);
 
     AnalysisJob* m_job = nullptr;
+    Session* m_session = nullptr;
     AnalysisPtr m_analysis;
     QString m_loadingPath;
     QStackedWidget* m_pages = nullptr;
     QWidget* m_welcome = nullptr;
     QTabWidget* m_views = nullptr;
-    SummaryView* m_summary = nullptr;
     LayersView* m_layers = nullptr;
-    FindingsModel* m_findingsModel = nullptr;
-    QTableView* m_findings = nullptr;
-    DetailsView* m_details = nullptr;
     SlimPanel* m_slim = nullptr;
-    TreemapWidget* m_treemap = nullptr;
-    QCheckBox* m_treemapAfter = nullptr;
-    std::shared_ptr<const core::slim::SlimResult> m_lastPreview;
-    void refreshTreemap();
-    QTabWidget* m_charts = nullptr;
-    ParetoChart* m_pareto = nullptr;
-    DtypeChart* m_dtypeChart = nullptr;
-    SparsityChart* m_sparsityChart = nullptr;
-    HistogramChart* m_histogram = nullptr;
-    HistogramChart* m_detailsHistogram = nullptr;
-    BeforeAfterChart* m_beforeAfter = nullptr;
     QLabel* m_banner = nullptr;
     QProgressBar* m_progress = nullptr;
     QToolButton* m_cancel = nullptr;

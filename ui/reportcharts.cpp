@@ -52,17 +52,14 @@ void layOut(ChartWidget& chart, QSize size)
 
 std::vector<std::uint64_t> layerBytesAfter(const core::analysis::Analysis& analysis, const core::slim::Preview& preview)
 {
-    std::unordered_map<std::string, const core::slim::TensorChange*> changes;
-    for (const auto& change : preview.tensors)
-        changes.emplace(change.graph + '\n' + change.name, &change);
+    const auto changes = core::slim::changesByTensor(preview, analysis.tensors.size());
     std::vector<std::uint64_t> after;
     after.reserve(analysis.layers.size());
     for (const auto& layer : analysis.layers) {
         std::uint64_t bytes = 0;
         for (const int t : layer.tensors) {
-            const auto& tensor = analysis.tensors[static_cast<std::size_t>(t)];
-            const auto found = changes.find(tensor.graph + '\n' + tensor.name);
-            bytes += found != changes.end() ? found->second->bytesAfter : tensor.bytes;
+            const auto* change = changes[static_cast<std::size_t>(t)];
+            bytes += change ? change->bytesAfter : analysis.tensors[static_cast<std::size_t>(t)].bytes;
         }
         after.push_back(bytes);
     }

@@ -282,6 +282,7 @@ void SlimPanel::setRecipe(const Recipe& recipe, bool undoable, int mergeId)
     }
     const int row = m_steps->currentRow();
     m_recipe = recipe;
+    emit recipeChanged(m_recipe);
     refreshStepList();
     m_steps->setCurrentRow(std::min(row < 0 ? 0 : row, static_cast<int>(m_recipe.steps.size()) - 1));
     showStepEditor(m_steps->currentRow());

@@ -62,6 +62,7 @@ public:
     JobRunner* verifyJob() const { return m_verifyJob; }
 
 signals:
+    void recipeChanged(const slimscope::core::slim::Recipe& recipe);
     void previewChanged(const slimscope::ui::SlimResultPtr& preview);
     void exported(const QString& summary);
     void exportFailed(const QString& message);

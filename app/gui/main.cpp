@@ -1,6 +1,7 @@
 // slimscope: the desktop application.
 #include "layersview.h"
 #include "mainwindow.h"
+#include "views/viewregistry.h"
 
 #include "samplemodel.h"
 #include "slimpanel.h"
@@ -36,7 +37,7 @@ int main(int argc, char** argv)
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Render the window to a PNG file and exit."), QStringLiteral("file"));
     const QCommandLineOption view(QStringLiteral("view"),
-        QStringLiteral("View to show: summary, layers, findings, slim, charts, treemap."), QStringLiteral("view"),
+        QStringLiteral("View to show: %1.").arg(slimscope::ui::viewNames()), QStringLiteral("view"),
         QStringLiteral("summary"));
     const QCommandLineOption recipe(QStringLiteral("recipe"),
         QStringLiteral("Load a slimming recipe (JSON) into the Slim view."), QStringLiteral("file"));
@@ -68,9 +69,8 @@ int main(int argc, char** argv)
         const auto save = [&window, viewName, grabNow] {
             window.show();
             if (!window.showView(viewName)) {
-                std::fprintf(stderr,
-                    "slimscope: unknown view '%s' (summary, layers, findings, slim, charts, treemap)\n",
-                    qPrintable(viewName));
+                std::fprintf(stderr, "slimscope: unknown view '%s' (%s)\n", qPrintable(viewName),
+                    qPrintable(slimscope::ui::viewNames()));
                 QApplication::exit(2);
                 return;
             }

@@ -63,11 +63,8 @@ std::string bytesText(std::uint64_t bytes)
 std::vector<LayerRow> layerRows(const ReportInput& input)
 {
     const Analysis& a = *input.analysis;
-    // The preview lists tensors by (graph, name); layers refer to analysis tensors by index.
-    std::map<std::pair<std::string, std::string>, const slim::TensorChange*> changes;
-    if (input.preview)
-        for (const auto& change : input.preview->tensors)
-            changes.emplace(std::pair { change.graph, change.name }, &change);
+    const auto changes = input.preview ? slim::changesByTensor(*input.preview, a.tensors.size())
+                                       : std::vector<const slim::TensorChange*>(a.tensors.size(), nullptr);
     std::vector<LayerRow> rows;
     rows.reserve(a.layers.size());
     for (const auto& layer : a.layers) {
@@ -83,14 +80,14 @@ std::vector<LayerRow> layerRows(const ReportInput& input)
             }
             if (!input.preview)
                 continue;
-            const auto it = changes.find({ t.graph, t.name });
-            if (it == changes.end()) {
+            const slim::TensorChange* change = changes[static_cast<std::size_t>(index)];
+            if (!change) {
                 row.bytesAfter += t.bytes;
                 zerosAfter += t.zeros;
                 elements += t.elements;
                 continue;
             }
-            const slim::TensorChange& c = *it->second;
+            const slim::TensorChange& c = *change;
             row.bytesAfter += c.bytesAfter;
             elements += c.removed ? 0 : c.elements;
             zerosAfter += c.removed

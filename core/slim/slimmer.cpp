@@ -436,6 +436,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
             const model::WeightTensor& weight = *weights[w];
             const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
             TensorChange& change = changes[w];
+            change.weightIndex = static_cast<int>(weightIndex);
             change.name = weight.name;
             change.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
             change.dtypeBefore = std::string(model::dataTypeName(weight.dataType));
@@ -529,6 +530,15 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
 }
 
 } // namespace
+
+std::vector<const TensorChange*> changesByTensor(const Preview& preview, std::size_t tensorCount)
+{
+    std::vector<const TensorChange*> byTensor(tensorCount, nullptr);
+    for (const TensorChange& change : preview.tensors)
+        if (change.weightIndex >= 0 && static_cast<std::size_t>(change.weightIndex) < tensorCount)
+            byTensor[static_cast<std::size_t>(change.weightIndex)] = &change;
+    return byTensor;
+}
 
 Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
     const Progress& progress, const CancelToken* cancel, const analysis::Analysis* analysis)

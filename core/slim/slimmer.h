@@ -18,6 +18,8 @@ namespace slimscope::core::slim {
 
 /// What happened to one weight tensor of the original model.
 struct TensorChange {
+    /// The original tensor: index into ModelFile::weights(), which is also its index into Analysis::tensors.
+    int weightIndex = -1;
     std::string name;
     std::string graph;
     std::string dtypeBefore;
@@ -62,6 +64,10 @@ struct Preview {
     std::vector<StepReport> steps;
     Diagnostics diagnostics;
 };
+
+/// The preview's rows by original tensor: element i is the change of weight i (Analysis::tensors[i]), or null for
+/// a tensor the preview has no row for (Constant-node values). Joins by index, never by name.
+std::vector<const TensorChange*> changesByTensor(const Preview& preview, std::size_t tensorCount);
 
 struct SlimResult {
     std::shared_ptr<WorkingModel> model;

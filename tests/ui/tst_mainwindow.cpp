@@ -1,16 +1,19 @@
 // Drives the real MainWindow offscreen: open, drop, bad file, screenshot mode.
+#include "detailsview.h"
 #include "fixtures.h"
 #include "jobs/analysisjob.h"
 #include "layersmodel.h"
 #include "layersview.h"
 #include "mainwindow.h"
 #include "model/modelfile.h"
+#include "session/session.h"
 #include "slim/stepregistry.h"
 #include "slim/steps/prune.h"
 #include "slim/steps/quantize.h"
 #include "slim/steps/sparsestorage.h"
 #include "slimpanel.h"
 #include "stepeditors/stepeditor.h"
+#include "views/viewregistry.h"
 
 #include <QAbstractItemModelTester>
 #include <QSlider>
@@ -25,6 +28,7 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QStackedWidget>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -135,6 +139,10 @@ private slots:
         QTest::newRow("unknown view") << QStringLiteral("nosuch") << QString() << QStringLiteral("a.png") << 2 << false;
         QTest::newRow("model fails to load")
             << QStringLiteral("summary") << QStringLiteral("bad.onnx") << QStringLiteral("b.png") << 1 << true;
+        for (const ui::ViewEntry& entry : ui::viewEntries())
+            QTest::addRow("view %s", entry.name)
+                << QString::fromLatin1(entry.name) << QString()
+                << QStringLiteral("%1.png").arg(QLatin1String(entry.name)) << 0 << true;
         QTest::newRow("onto /dev/null") << QStringLiteral("layers") << QString() << QStringLiteral("/dev/null") << 0
                                         << false;
     }
@@ -294,6 +302,47 @@ private slots:
         QCOMPARE(panel->recipe().steps[0].scope.tensors.front(), std::string("classifier.fc2.weight"));
         for (const auto& change : panel->preview()->preview.tensors)
             QCOMPARE(change.changed, change.name == "classifier.fc2.weight");
+    }
+
+    // The view registry is the window's tabs, and every view follows the one session: a layer picked in one view
+    // is the layer every other view shows.
+    void viewsComeFromTheRegistryAndFollowTheSession()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(m_convNet);
+        QVERIFY(ready.wait(20000));
+        auto* tabs = window.findChild<QTabWidget*>(QStringLiteral("views"));
+        QVERIFY(tabs);
+        const auto& entries = ui::viewEntries();
+        QCOMPARE(tabs->count(), static_cast<int>(entries.size()));
+        for (std::size_t i = 0; i < entries.size(); ++i) {
+            QVERIFY2(window.showView(QString::fromLatin1(entries[i].name)), entries[i].name);
+            QCOMPARE(tabs->currentIndex(), static_cast<int>(i));
+        }
+        QVERIFY(!window.showView(QStringLiteral("nosuch")));
+        ui::Session* session = window.session();
+        QCOMPARE(session->analysis(), window.analysis());
+
+        // Picked in the Layers table: the session, the Details dock and the Layers table agree.
+        const int layer = static_cast<int>(window.analysis()->layers.size()) - 1;
+        emit window.layersView()->layerSelected(layer);
+        QCOMPARE(session->selectedLayer(), layer);
+        auto* details = window.findChild<ui::DetailsView*>();
+        QVERIFY(details);
+        QCOMPARE(details->currentLayer(), layer);
+        // Picked elsewhere (the session): the Layers table selects its row.
+        session->selectLayer(0);
+        QCOMPARE(details->currentLayer(), 0);
+        const QModelIndex current = window.layersView()->table()->currentIndex();
+        QVERIFY(current.isValid());
+        QCOMPARE(current.data(ui::LayersModel::LayerIndexRole).toInt(), 0);
+
+        // A recipe edited in the Slim panel is the session's, and so is its preview.
+        window.slimPanel()->addStep("quantize:int8");
+        QCOMPARE(session->recipe(), window.slimPanel()->recipe());
+        QTRY_VERIFY_WITH_TIMEOUT(session->preview() != nullptr, 20000);
+        QCOMPARE(session->preview(), window.slimPanel()->preview());
     }
 
     // The step registry reaches the GUI: every registered step has an editor of its own and a Slim menu entry

@@ -1,0 +1,38 @@
+#include "layersmodel.h"
+#include "layersview.h"
+#include "pages.h"
+#include "session/session.h"
+#include "viewregistry.h"
+
+#include <QSet>
+
+#include <algorithm>
+
+namespace slimscope::ui::views {
+
+QWidget* layers(ViewContext& context)
+{
+    Session& session = context.session;
+    auto* view = new LayersView(context.parent);
+    QObject::connect(&session, &Session::analysisChanged, view, [view](const AnalysisPtr& analysis) {
+        if (analysis)
+            view->setAnalysis(analysis);
+    });
+    QObject::connect(&session, &Session::layerSelected, view, &LayersView::selectLayer);
+    QObject::connect(view, &LayersView::layerSelected, &session, &Session::selectLayer);
+    QObject::connect(view->model(), &LayersModel::tickedLayersChanged, &session, [&session](const QSet<int>& layers) {
+        std::vector<std::string> tensors;
+        if (const AnalysisPtr& analysis = session.analysis())
+            for (const int layer : layers)
+                for (const int t : analysis->layers[static_cast<std::size_t>(layer)].tensors)
+                    // Biases and normalisation parameters stay out, as in the default scope.
+                    if (!analysis->tensors[static_cast<std::size_t>(t)].biasOrNorm)
+                        tensors.push_back(analysis->tensors[static_cast<std::size_t>(t)].name);
+        std::ranges::sort(tensors);
+        tensors.erase(std::unique(tensors.begin(), tensors.end()), tensors.end());
+        session.setTickedTensors(std::move(tensors));
+    });
+    return view;
+}
+
+} // namespace slimscope::ui::views
