@@ -5,22 +5,22 @@
 #include "charts/histogramchart.h"
 #include "charts/paretochart.h"
 #include "charts/sparsitychart.h"
-#include "detailsview.h"
-#include "findingsmodel.h"
-#include "layersmodel.h"
-#include "layersview.h"
-#include "reportactions.h"
+#include "reports/reportactions.h"
 #include "samplemodel.h"
 #include "session/session.h"
 #include "slim/findingfix.h"
-#include "slimpanel.h"
-#include "treemapwidget.h"
+#include "slimming/slimpanel.h"
+#include "views/detailsview.h"
+#include "views/findingsmodel.h"
+#include "views/layersmodel.h"
+#include "views/layersview.h"
+#include "views/treemapwidget.h"
 #include "views/viewregistry.h"
 
 #include <QCheckBox>
 
-#include "summaryview.h"
 #include "support/format.h"
+#include "views/summaryview.h"
 #include <unordered_map>
 
 #include <QAction>

@@ -10,7 +10,7 @@
 #include "support/output.h"
 
 #ifdef SLIMSCOPE_CLI_WITH_UI
-#include "reportactions.h"
+#include "reports/reportactions.h"
 
 #include <QApplication>
 #include <QString>

@@ -1,10 +1,10 @@
 // slimscope: the desktop application.
-#include "layersview.h"
 #include "mainwindow.h"
+#include "views/layersview.h"
 #include "views/viewregistry.h"
 
 #include "samplemodel.h"
-#include "slimpanel.h"
+#include "slimming/slimpanel.h"
 #include <QTableView>
 
 #include "support/output.h"

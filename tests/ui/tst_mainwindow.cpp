@@ -1,9 +1,6 @@
 // Drives the real MainWindow offscreen: open, drop, bad file, screenshot mode.
-#include "detailsview.h"
 #include "fixtures.h"
 #include "jobs/analysisjob.h"
-#include "layersmodel.h"
-#include "layersview.h"
 #include "mainwindow.h"
 #include "model/modelfile.h"
 #include "session/session.h"
@@ -11,8 +8,11 @@
 #include "slim/steps/prune.h"
 #include "slim/steps/quantize.h"
 #include "slim/steps/sparsestorage.h"
-#include "slimpanel.h"
-#include "stepeditors/stepeditor.h"
+#include "slimming/slimpanel.h"
+#include "slimming/stepeditors/stepeditor.h"
+#include "views/detailsview.h"
+#include "views/layersmodel.h"
+#include "views/layersview.h"
 #include "views/viewregistry.h"
 
 #include <QAbstractItemModelTester>

@@ -2,9 +2,9 @@
 // writeReportFile, the PDF with a slimming preview, the "Compare" tab and the File menu's report actions.
 #include "fixtures.h"
 #include "mainwindow.h"
-#include "reportactions.h"
-#include "reportcharts.h"
-#include "reportpdf.h"
+#include "reports/reportactions.h"
+#include "reports/reportcharts.h"
+#include "reports/reportpdf.h"
 
 #include "analysis/analysis.h"
 #include "slim/exporter.h"

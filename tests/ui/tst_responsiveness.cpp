@@ -1,13 +1,13 @@
 // The GUI stays responsive on large inputs: no event-loop stall while a ~400 MB model loads, cancel stops a
 // load, every item model survives QAbstractItemModelTester across resets, and 10,000 layers sort and filter.
 // Timings are printed with qInfo() for docs/performance.md; only the stall limit is asserted (CI is noisy).
-#include "findingsmodel.h"
 #include "fixtures.h"
-#include "layersmodel.h"
-#include "layersview.h"
 #include "mainwindow.h"
-#include "reportactions.h"
-#include "slimpanel.h"
+#include "reports/reportactions.h"
+#include "slimming/slimpanel.h"
+#include "views/findingsmodel.h"
+#include "views/layersmodel.h"
+#include "views/layersview.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>

@@ -3,8 +3,8 @@
 // and screenshots in the build folder for a person to look at.
 #include "analysis/analysis.h"
 #include "fixtures.h"
-#include "treemaplayout.h"
-#include "treemapwidget.h"
+#include "views/treemaplayout.h"
+#include "views/treemapwidget.h"
 
 #include <QHelpEvent>
 #include <QSignalSpy>

@@ -1,8 +1,8 @@
-#include "findingsmodel.h"
 #include "mainwindow.h"
 #include "pages.h"
 #include "session/session.h"
 #include "viewregistry.h"
+#include "views/findingsmodel.h"
 
 #include <QAction>
 #include <QHeaderView>

@@ -1,8 +1,8 @@
-#include "layersmodel.h"
-#include "layersview.h"
 #include "pages.h"
 #include "session/session.h"
 #include "viewregistry.h"
+#include "views/layersmodel.h"
+#include "views/layersview.h"
 
 #include <QSet>
 

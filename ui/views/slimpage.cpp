@@ -1,6 +1,6 @@
 #include "pages.h"
 #include "session/session.h"
-#include "slimpanel.h"
+#include "slimming/slimpanel.h"
 #include "viewregistry.h"
 
 namespace slimscope::ui::views {

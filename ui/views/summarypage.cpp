@@ -1,7 +1,7 @@
 #include "pages.h"
 #include "session/session.h"
-#include "summaryview.h"
 #include "viewregistry.h"
+#include "views/summaryview.h"
 
 namespace slimscope::ui::views {
 

@@ -1,8 +1,8 @@
 #include "mainwindow.h"
 #include "pages.h"
 #include "session/session.h"
-#include "treemapwidget.h"
 #include "viewregistry.h"
+#include "views/treemapwidget.h"
 
 #include <QCheckBox>
 #include <QComboBox>

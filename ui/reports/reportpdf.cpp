@@ -1,9 +1,9 @@
 #include "charts/qcp.h" // first: QCustomPlot must see the foreach definitions
 
-#include "reportpdf.h"
+#include "reports/reportpdf.h"
 
 #include "charts/chartwidget.h"
-#include "reportcharts.h"
+#include "reports/reportcharts.h"
 #include "support/format.h"
 #include "support/output.h"
 

@@ -1,8 +1,8 @@
-#include "reportactions.h"
+#include "reports/reportactions.h"
 
 #include "jobs/jobrunner.h"
-#include "reportcharts.h"
-#include "reportpdf.h"
+#include "reports/reportcharts.h"
+#include "reports/reportpdf.h"
 
 #include "report/compare.h"
 #include "support/output.h"

@@ -1,4 +1,4 @@
-#include "summaryview.h"
+#include "views/summaryview.h"
 
 #include "charts/palette.h"
 

@@ -1,4 +1,4 @@
-#include "bardelegate.h"
+#include "views/bardelegate.h"
 
 #include <QPainter>
 

@@ -1,5 +1,5 @@
 // The Slim panel's work on files: recipe files, and export and verification in the background (JobRunner).
-#include "slimpanel.h"
+#include "slimming/slimpanel.h"
 
 #include "report/verifywriters.h"
 #include "runtime/verify.h"

@@ -1,9 +1,9 @@
 // The treemap answers "where do the bytes go" at a glance. The layout is squarified (near-square cells compare
 // by area far better than slice-and-dice strips) and cached: painting and hovering only read it, so a large
 // model stays smooth; it is rebuilt on resize, drill, font or analysis change only.
-#include "treemapwidget.h"
+#include "views/treemapwidget.h"
 
-#include "treemaplayout.h"
+#include "views/treemaplayout.h"
 
 #include "support/format.h"
 

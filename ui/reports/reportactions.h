@@ -3,7 +3,7 @@
 #include "jobs/jobrunner.h"
 #include "modelptrs.h"
 #include "report/report.h"
-#include "reportpdf.h"
+#include "reports/reportpdf.h"
 #include "support/error.h"
 #include "support/output.h"
 

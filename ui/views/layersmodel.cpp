@@ -1,4 +1,4 @@
-#include "layersmodel.h"
+#include "views/layersmodel.h"
 
 #include "support/format.h"
 

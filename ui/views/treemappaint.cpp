@@ -1,6 +1,6 @@
 // TreemapWidget's painting: colours, cells, breadcrumb bar and legend. Everything reads the cached layout;
 // nothing here changes it, so hovering and palette changes repaint without laying out again.
-#include "treemapwidget.h"
+#include "views/treemapwidget.h"
 
 #include "support/format.h"
 

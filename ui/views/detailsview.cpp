@@ -1,4 +1,4 @@
-#include "detailsview.h"
+#include "views/detailsview.h"
 
 #include "support/format.h"
 

@@ -3,7 +3,7 @@
 #include "jobs/jobrunner.h"
 #include "jobs/previewjob.h"
 #include "slim/recipe.h"
-#include "stepeditors/stepeditor.h"
+#include "slimming/stepeditors/stepeditor.h"
 
 #include <map>
 #include <string>

@@ -1,5 +1,5 @@
 // The treemap's geometry, apart from the widget so the algorithm is testable on plain numbers.
-#include "treemaplayout.h"
+#include "views/treemaplayout.h"
 
 #include <algorithm>
 #include <limits>

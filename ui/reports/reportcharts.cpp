@@ -1,6 +1,6 @@
 #include "charts/qcp.h" // first: QCustomPlot must see the foreach definitions
 
-#include "reportcharts.h"
+#include "reports/reportcharts.h"
 
 #include "charts/beforeafterchart.h"
 #include "charts/dtypechart.h"

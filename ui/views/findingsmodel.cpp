@@ -1,4 +1,4 @@
-#include "findingsmodel.h"
+#include "views/findingsmodel.h"
 
 #include "charts/palette.h"
 

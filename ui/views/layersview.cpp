@@ -1,7 +1,7 @@
-#include "layersview.h"
+#include "views/layersview.h"
 
-#include "bardelegate.h"
-#include "layersmodel.h"
+#include "views/bardelegate.h"
+#include "views/layersmodel.h"
 
 #include <QHeaderView>
 #include <QLineEdit>

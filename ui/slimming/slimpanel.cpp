@@ -1,7 +1,7 @@
-#include "slimpanel.h"
+#include "slimming/slimpanel.h"
 
 #include "slim/stepregistry.h"
-#include "stepeditors/stepeditors.h"
+#include "slimming/stepeditors/stepeditors.h"
 
 #include "report/verifywriters.h"
 #include "runtime/verify.h"
