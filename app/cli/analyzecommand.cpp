@@ -18,66 +18,41 @@ struct AnalyzeArgs {
     std::string format = "table";
     std::string rows = "tensors";
     std::optional<std::string> output;
-    bool hash = true;
+    bool noHash = false;
 };
 
-std::optional<std::string> parseAnalyzeArgs(const std::vector<std::string>& args, AnalyzeArgs& parsed)
+std::unique_ptr<CLI::App> analyzeCommand(AnalyzeArgs& args)
 {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& arg = args[i];
-        const auto needValue = [&](const char* option) -> std::optional<std::string> {
-            if (i + 1 >= args.size())
-                return std::nullopt;
-            (void)option;
-            return args[++i];
-        };
-        if (arg == "--format" || arg == "-f") {
-            auto v = needValue("--format");
-            if (!v)
-                return "option '" + arg + "' needs a value";
-            parsed.format = *v;
-        } else if (arg.rfind("--format=", 0) == 0) {
-            parsed.format = arg.substr(9);
-        } else if (arg == "--rows") {
-            auto v = needValue("--rows");
-            if (!v)
-                return "option '--rows' needs a value";
-            parsed.rows = *v;
-        } else if (arg == "-o" || arg == "--output") {
-            auto v = needValue("--output");
-            if (!v)
-                return "option '" + arg + "' needs a value";
-            parsed.output = *v;
-        } else if (arg == "--no-hash") {
-            parsed.hash = false;
-        } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
-            return "unknown option '" + arg + "'";
-        } else if (parsed.model.empty()) {
-            parsed.model = arg;
-        } else {
-            return "unexpected argument '" + arg + "'";
-        }
-    }
-    if (parsed.model.empty())
-        return "analyze needs a MODEL file";
-    if (parsed.format != "table" && parsed.format != "json" && parsed.format != "csv" && parsed.format != "markdown")
-        return "unknown format '" + parsed.format + "' (use table, json, csv or markdown)";
-    if (parsed.rows != "tensors" && parsed.rows != "layers" && parsed.rows != "findings")
-        return "unknown rows '" + parsed.rows + "' (use tensors, layers or findings)";
-    return std::nullopt;
+    auto app = makeCommand("analyze", "Measure where a model's bytes and compute go and list its bloat.");
+    app->add_option("MODEL", args.model, "the ONNX model")->required()->type_name("");
+    app->add_option("--format", args.format, "table (default), json, csv or markdown")
+        ->check(CLI::IsMember({ "table", "json", "csv", "markdown" }).description(""))
+        ->type_name("FORMAT");
+    app->add_option("--rows", args.rows, "rows of csv output: tensors (default), layers or findings")
+        ->check(CLI::IsMember({ "tensors", "layers", "findings" }).description(""))
+        ->type_name("ROWS");
+    addOutputOption(*app, args.output, "write to FILE instead of standard output (- is standard output)");
+    app->add_flag("--no-hash", args.noHash, "skip the SHA-256 of the model file");
+    return app;
 }
 
 } // namespace
 
+std::string analyzeHelp()
+{
+    AnalyzeArgs args;
+    return analyzeCommand(args)->help();
+}
+
 int runAnalyze(const std::vector<std::string>& args)
 {
     AnalyzeArgs parsed;
-    if (const auto error = parseAnalyzeArgs(args, parsed))
-        return usageError(*error);
+    if (auto exit = parseCommand(*analyzeCommand(parsed), args))
+        return *exit;
     if (auto refused = checkOutput(parsed.output, { { parsed.model, "the input model" } }))
         return *refused;
     analysis::AnalyzeOptions options;
-    options.computeSha256 = parsed.hash;
+    options.computeSha256 = !parsed.noHash;
     const auto result = analysis::analyzeFile(parsed.model, {}, nullptr, options);
     if (!result) {
         return modelError(result.error().message);

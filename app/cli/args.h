@@ -2,74 +2,22 @@
 
 #include "support/output.h"
 
-#include <initializer_list>
+#include <CLI/CLI.hpp>
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace slimscope::cli {
 
-/// Walks command-line arguments: options with values (`--x V` or `--x=V`), flags, positionals.
-class Args {
-public:
-    explicit Args(std::vector<std::string> args)
-        : m_args(std::move(args))
-    { }
-
-    bool done() const { return m_index >= m_args.size(); }
-    const std::string& peek() const { return m_args[m_index]; }
-
-    /// True (and consumes it) when the current argument is `name`; a value is taken into `value` when given.
-    bool option(const std::string& name, std::optional<std::string>& value, std::string& error)
-    {
-        const std::string& arg = m_args[m_index];
-        if (arg == name) {
-            if (m_index + 1 >= m_args.size()) {
-                error = "option '" + name + "' needs a value";
-                ++m_index;
-                return true;
-            }
-            value = m_args[m_index + 1];
-            m_index += 2;
-            return true;
-        }
-        if (arg.rfind(name + "=", 0) == 0) {
-            value = arg.substr(name.size() + 1);
-            ++m_index;
-            return true;
-        }
-        return false;
-    }
-
-    bool flag(const std::string& name)
-    {
-        if (m_args[m_index] != name)
-            return false;
-        ++m_index;
-        return true;
-    }
-
-    std::string next() { return m_args[m_index++]; }
-
-    /// The current argument as the next unfilled positional slot; an error for an unknown option or one
-    /// positional too many.
-    std::optional<std::string> positional(std::initializer_list<std::string*> slots)
-    {
-        const std::string& arg = m_args[m_index];
-        if (!arg.empty() && arg[0] == '-' && arg != "-")
-            return "unknown option '" + arg + "'";
-        for (std::string* slot : slots)
-            if (slot->empty()) {
-                *slot = next();
-                return std::nullopt;
-            }
-        return "unexpected argument '" + arg + "'";
-    }
-
-private:
-    std::vector<std::string> m_args;
-    std::size_t m_index = 0;
-};
+/// A command's options in CLI11 (one source for parsing and --help). `name` is "analyze"; `summary` one line.
+std::unique_ptr<CLI::App> makeCommand(const std::string& name, const std::string& summary);
+/// Adds `-o, --output FILE` (`-` is standard output).
+CLI::Option* addOutputOption(CLI::App& app, std::optional<std::string>& output, const std::string& what);
+/// Parses a command's arguments: --help prints the command's help (exit status 0), a bad or unknown option or
+/// a missing value is a usage error (2). nullopt: go on.
+std::optional<int> parseCommand(CLI::App& app, const std::vector<std::string>& args);
 
 /// Exit status, the same for every command (docs/cli.md): 0 done; 1 a model, an input file or an output could
 /// not be read or written; 2 wrong usage (a bad option or value, an output that is an input); 3 a threshold not met.
@@ -89,6 +37,13 @@ std::optional<int> checkOutput(const std::optional<std::string>& output, const s
 /// regular file atomically; a device or FIFO written through), refusing any of `inputs`; the exit status.
 int emitOutput(
     const std::optional<std::string>& output, const std::string& text, const std::vector<core::InputFile>& inputs = {});
+
+/// Each command's help, as --help prints it (for the global --help).
+std::string analyzeHelp();
+std::string slimHelp();
+std::string verifyHelp();
+std::string reportHelp();
+std::string compareHelp();
 
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);

@@ -20,37 +20,33 @@ struct CompareArgs {
     std::optional<std::string> output;
 };
 
-std::optional<std::string> parse(const std::vector<std::string>& raw, CompareArgs& parsed)
+std::unique_ptr<CLI::App> compareCommand(CompareArgs& args)
 {
-    Args args(raw);
-    std::string error;
-    while (!args.done()) {
-        std::optional<std::string> value;
-        if (args.option("-o", value, error) || args.option("--output", value, error)) {
-            parsed.output = value;
-        } else if (args.option("--format", value, error)) {
-            if (value)
-                parsed.format = *value == "markdown" ? "md" : *value;
-        } else if (auto problem = args.positional({ &parsed.a, &parsed.b })) {
-            return problem;
-        }
-        if (!error.empty())
-            return error;
-    }
-    if (parsed.a.empty() || parsed.b.empty())
-        return "compare needs two MODEL files";
-    if (parsed.format != "table" && parsed.format != "json" && parsed.format != "html" && parsed.format != "md")
-        return "unknown format '" + parsed.format + "' (use table, json, html or md)";
-    return std::nullopt;
+    auto app = makeCommand("compare", "List what differs between two models' weights and layers.");
+    app->add_option("A", args.a, "the first model")->required()->type_name("");
+    app->add_option("B", args.b, "the second model")->required()->type_name("");
+    app->add_option("--format", args.format, "table (default), json, html or md")
+        ->check(CLI::IsMember({ "table", "json", "html", "md", "markdown" }).description(""))
+        ->type_name("FORMAT");
+    addOutputOption(*app, args.output, "write to FILE instead of standard output (- is standard output)");
+    return app;
 }
 
 } // namespace
 
+std::string compareHelp()
+{
+    CompareArgs args;
+    return compareCommand(args)->help();
+}
+
 int runCompare(const std::vector<std::string>& raw)
 {
     CompareArgs args;
-    if (const auto error = parse(raw, args))
-        return usageError(*error);
+    if (auto exit = parseCommand(*compareCommand(args), raw))
+        return *exit;
+    if (args.format == "markdown")
+        args.format = "md";
     const std::vector<InputFile> inputs { { args.a, "the first model" }, { args.b, "the second model" } };
     if (auto refused = checkOutput(args.output, inputs))
         return *refused;

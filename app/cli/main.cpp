@@ -1,6 +1,5 @@
 // slimscope-cli: headless analysis, slimming and verification of ONNX models.
 #include "args.h"
-#include "stepflags.h"
 
 #include <csignal>
 #include <exception>
@@ -21,41 +20,7 @@ Commands:
   report MODEL -o FILE     Write a review report: .html, .pdf, .md (charts as PNGs beside it), .json or .csv.
   compare A B              List what differs between two models' weights and layers.
 
-Options for analyze:
-  --format FORMAT          table (default), json, csv or markdown
-  --rows ROWS              rows of csv output: tensors (default), layers or findings
-  -o, --output FILE        write to FILE instead of standard output (- is standard output)
-  --no-hash                skip the SHA-256 of the model file
-
-Options for slim (step flags build a recipe in the order listed, appended after the steps of --recipe):
-  -o, --output OUT         the slimmed model (never the input; - writes it to standard output and the
-                           summary to standard error)
-  --recipe FILE            recipe JSON (schema slimscope.recipe/1, see docs/recipes.md)
-@STEP_FLAGS@  --include REGEX          only tensors whose name or consumer's name matches (repeatable)
-  --exclude REGEX          skip tensors whose name or consumer's name matches (repeatable)
-  --min-elements N         skip tensors with fewer elements (default 1024)
-  --external-data          write weights to OUT.data next to OUT
-  --dry-run                print the preview only; write nothing
-  --verify                 also compare the written model with the input in ONNX Runtime
-  --save-recipe FILE       write the recipe that was applied
-  --format FORMAT          table (default) or json (schema slimscope.slim/1)
-
-Options for verify:
-  --inputs DIR             input tensors as DIR/<input name>.pb (TensorProto) or .npy (default: random, seed 12345)
-  --runs N                 timed runs per model for latency (default 10)
-  --dim NAME=VALUE         value of a symbolic dimension (default 1; repeatable)
-  --format FORMAT          table (default) or json (schema slimscope.verify/1)
-  -o, --output FILE        write to FILE instead of standard output
-
-Options for report:
-  -o, --output FILE        the report; its extension picks the format (- is standard output)
-  --format FORMAT          html, pdf, md, json or csv (needed with -o -; overrides the extension)
-  --recipe FILE            also preview this recipe (applied in memory; nothing is written)
-  --verify                 also run the slimmed model in ONNX Runtime against the original (needs --recipe)
-
-Options for compare:
-  --format FORMAT          table (default), json, html or md
-  -o, --output FILE        write to FILE instead of standard output (- is standard output)
+'slimscope-cli COMMAND --help' shows one command's options; all of them follow.
 
 General:
   -h, --help               show this help
@@ -68,12 +33,12 @@ Exit status: 0 done; 1 a model, an input file or an output could not be read or 
 (a bad option or value, an output that is an input); 3 a threshold not met.
 )";
 
-// The usage text, with the step flags of the step registry in their place.
+// The overview and every command's own help (CLI11's, the one source of the options).
 std::string usage()
 {
     std::string text = kUsage;
-    const std::string marker = "@STEP_FLAGS@";
-    text.replace(text.find(marker), marker.size(), StepFlags::help());
+    for (const auto& help : { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp() })
+        text += "\n" + help;
     return text;
 }
 
@@ -92,11 +57,6 @@ int run(int argc, char** argv)
         std::cout << "slimscope-cli " << SLIMSCOPE_VERSION << "\n";
         return kExitOk;
     }
-    for (const auto& arg : args)
-        if (arg == "-h" || arg == "--help") {
-            std::cout << usage();
-            return kExitOk;
-        }
     if (command == "analyze")
         return runAnalyze(args);
     if (command == "slim")

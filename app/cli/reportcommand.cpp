@@ -38,39 +38,31 @@ struct ReportArgs {
     std::string format; ///< html, pdf, md, json or csv: --format, else the output's extension
 };
 
-std::optional<std::string> parse(const std::vector<std::string>& raw, ReportArgs& parsed)
+std::unique_ptr<CLI::App> reportCommand(ReportArgs& args)
 {
-    Args args(raw);
-    std::string error;
-    while (!args.done()) {
-        std::optional<std::string> value;
-        if (args.option("-o", value, error) || args.option("--output", value, error)) {
-            if (value)
-                parsed.output = *value;
-        } else if (args.option("--recipe", value, error)) {
-            parsed.recipeFile = value;
-        } else if (args.option("--format", value, error)) {
-            if (value)
-                parsed.format = *value == "markdown" ? "md" : *value == "htm" ? "html" : *value;
-        } else if (args.flag("--verify")) {
-            parsed.verify = true;
-        } else if (auto problem = args.positional({ &parsed.model })) {
-            return problem;
-        }
-        if (!error.empty())
-            return error;
-    }
-    if (parsed.model.empty())
-        return "report needs a MODEL file";
-    if (parsed.output.empty())
-        return "report needs -o FILE (.html, .pdf, .md, .json or .csv)";
-    if (!parsed.format.empty()) {
-        if (parsed.format != "html" && parsed.format != "pdf" && parsed.format != "md" && parsed.format != "json"
-            && parsed.format != "csv")
-            return "unknown format '" + parsed.format + "' (use html, pdf, md, json or csv)";
-    } else if (parsed.output == "-") {
+    auto app
+        = makeCommand("report", "Write a review report: .html, .pdf, .md (charts as PNGs beside it), .json or .csv.");
+    app->add_option("MODEL", args.model, "the ONNX model")->required()->type_name("");
+    app->add_option("-o,--output", args.output, "the report; its extension picks the format (- is standard output)")
+        ->type_name("FILE")
+        ->required();
+    app->add_option("--format", args.format, "html, pdf, md, json or csv (needed with -o -; overrides the extension)")
+        ->check(CLI::IsMember({ "html", "htm", "pdf", "md", "markdown", "json", "csv" }).description(""))
+        ->type_name("FORMAT");
+    app->add_option("--recipe", args.recipeFile, "also preview this recipe (applied in memory; nothing is written)")
+        ->type_name("FILE");
+    app->add_flag(
+        "--verify", args.verify, "also run the slimmed model in ONNX Runtime against the original (needs --recipe)");
+    return app;
+}
+
+/// Checks what CLI11 cannot: the format from the extension, --verify with --recipe.
+std::optional<std::string> check(ReportArgs& parsed)
+{
+    parsed.format = parsed.format == "markdown" ? "md" : parsed.format == "htm" ? "html" : parsed.format;
+    if (parsed.format.empty() && parsed.output == "-")
         return "report -o - needs --format (html, pdf, md, json or csv): standard output has no extension";
-    } else {
+    if (parsed.format.empty()) {
         parsed.format = report::reportFormatFor(parsed.output);
         if (parsed.format.empty())
             return "cannot tell the report format from '" + parsed.output
@@ -155,10 +147,18 @@ Result<void> writeReport(const ReportArgs& args, const report::ReportInput& inpu
 
 } // namespace
 
+std::string reportHelp()
+{
+    ReportArgs args;
+    return reportCommand(args)->help();
+}
+
 int runReport(const std::vector<std::string>& raw)
 {
     ReportArgs args;
-    if (const auto error = parse(raw, args))
+    if (auto exit = parseCommand(*reportCommand(args), raw))
+        return *exit;
+    if (const auto error = check(args))
         return usageError(*error);
     std::vector<InputFile> inputs { { args.model, "the input model" } };
     if (args.recipeFile)

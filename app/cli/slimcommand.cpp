@@ -37,55 +37,40 @@ struct SlimArgs {
     std::string format = "table";
 };
 
-std::optional<std::string> parse(const std::vector<std::string>& raw, SlimArgs& parsed)
+std::unique_ptr<CLI::App> slimCommand(SlimArgs& args)
 {
-    Args args(raw);
-    std::string error;
-    while (!args.done()) {
-        std::optional<std::string> value;
-        if (args.option("-o", value, error) || args.option("--output", value, error)) {
-            parsed.output = value;
-        } else if (args.option("--recipe", value, error)) {
-            parsed.recipeFile = value;
-        } else if (parsed.steps.take(args, error)) {
-            // a step flag, from the step registry
-        } else if (args.option("--include", value, error)) {
-            if (value)
-                parsed.include.push_back(*value);
-        } else if (args.option("--exclude", value, error)) {
-            if (value)
-                parsed.exclude.push_back(*value);
-        } else if (args.option("--min-elements", value, error)) {
-            if (value) {
-                try {
-                    parsed.minElements = std::stoull(*value);
-                } catch (...) {
-                    return "--min-elements takes a whole number, not '" + *value + "'";
-                }
-            }
-        } else if (args.flag("--external-data")) {
-            parsed.externalData = true;
-        } else if (args.flag("--dry-run")) {
-            parsed.dryRun = true;
-        } else if (args.flag("--verify")) {
-            parsed.verify = true;
-        } else if (args.option("--save-recipe", value, error)) {
-            parsed.saveRecipe = value;
-        } else if (args.option("--format", value, error)) {
-            if (value && *value != "table" && *value != "json")
-                return "unknown format '" + *value + "' (use table or json)";
-            if (value)
-                parsed.format = *value;
-        } else if (auto problem = args.positional({ &parsed.model })) {
-            return problem;
-        }
-        if (!error.empty())
-            return error;
-    }
+    auto app = makeCommand("slim",
+        "Apply a slimming recipe and write the slimmed model. Step flags build a recipe in the order listed, "
+        "appended after the steps of --recipe.");
+    app->add_option("MODEL", args.model, "the ONNX model")->required()->type_name("");
+    addOutputOption(*app, args.output,
+        "the slimmed model (never the input; - writes it to standard output and the summary to standard error)");
+    app->add_option("--recipe", args.recipeFile, "recipe JSON (schema slimscope.recipe/1, see docs/recipes.md)")
+        ->type_name("FILE");
+    args.steps.define(*app);
+    app->add_option("--include", args.include, "only tensors whose name or consumer's name matches (repeatable)")
+        ->type_name("REGEX")
+        ->allow_extra_args(false);
+    app->add_option("--exclude", args.exclude, "skip tensors whose name or consumer's name matches (repeatable)")
+        ->type_name("REGEX")
+        ->allow_extra_args(false);
+    app->add_option("--min-elements", args.minElements, "skip tensors with fewer elements (default 1024)")
+        ->type_name("N");
+    app->add_flag("--external-data", args.externalData, "write weights to OUT.data next to OUT");
+    app->add_flag("--dry-run", args.dryRun, "print the preview only; write nothing");
+    app->add_flag("--verify", args.verify, "also compare the written model with the input in ONNX Runtime");
+    app->add_option("--save-recipe", args.saveRecipe, "write the recipe that was applied")->type_name("FILE");
+    app->add_option("--format", args.format, "table (default) or json (schema slimscope.slim/1)")
+        ->check(CLI::IsMember({ "table", "json" }).description(""))
+        ->type_name("FORMAT");
+    return app;
+}
+
+/// Checks what CLI11 cannot: the step values, where standard output goes, the patterns.
+std::optional<std::string> check(SlimArgs& parsed)
+{
     if (auto problem = parsed.steps.finish())
         return problem;
-    if (parsed.model.empty())
-        return "slim needs a MODEL file";
     if (!parsed.output && !parsed.dryRun)
         return "slim needs -o OUT (or --dry-run)";
     // Standard output holds one document: the model (-o -), the saved recipe (--save-recipe -) or the summary.
@@ -137,10 +122,18 @@ Result<slim::Recipe> buildRecipe(const SlimArgs& args)
 
 } // namespace
 
+std::string slimHelp()
+{
+    SlimArgs args;
+    return slimCommand(args)->help();
+}
+
 int runSlim(const std::vector<std::string>& raw)
 {
     SlimArgs args;
-    if (const auto error = parse(raw, args))
+    if (auto exit = parseCommand(*slimCommand(args), raw))
+        return *exit;
+    if (const auto error = check(args))
         return usageError(*error);
     std::vector<InputFile> inputs { { args.model, "the input model" } };
     if (args.recipeFile)

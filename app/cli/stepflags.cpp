@@ -1,7 +1,6 @@
 #include "stepflags.h"
 
 #include <algorithm>
-#include <sstream>
 
 namespace slimscope::cli {
 
@@ -16,33 +15,6 @@ std::string flagOf(std::string_view kind)
     return flag;
 }
 
-// The value name and the values a kind's flag takes, from its types' presets ("int8, ..., or fp16").
-struct KindFlag {
-    std::string kind;
-    std::string flag;
-    std::string valueName;
-    std::vector<std::string> values;
-    std::string help;
-};
-
-std::vector<KindFlag> kindFlags()
-{
-    std::vector<KindFlag> flags;
-    for (const auto kind : stepKinds()) {
-        KindFlag flag { std::string(kind), flagOf(kind), {}, {}, {} };
-        const auto types = stepTypesOfKind(kind);
-        for (const StepType* type : types) {
-            if (flag.valueName.empty())
-                flag.valueName = type->valueName();
-            for (const auto& preset : type->presets())
-                flag.values.push_back(preset.value);
-        }
-        flag.help = types.size() == 1 ? std::string(types.front()->help()) : std::string();
-        flags.push_back(std::move(flag));
-    }
-    return flags;
-}
-
 std::string orList(const std::vector<std::string>& items)
 {
     std::string text;
@@ -53,59 +25,61 @@ std::string orList(const std::vector<std::string>& items)
 
 } // namespace
 
-bool StepFlags::take(Args& args, std::string& error)
+void StepFlags::define(CLI::App& app)
 {
-    for (const KindFlag& flag : kindFlags()) {
-        if (flag.valueName.empty()) {
-            if (!args.flag(flag.flag))
-                continue;
-            auto params = parseStepSpec(flag.kind);
-            if (!params)
-                error = params.error().message;
-            else
-                m_steps[flag.kind] = std::move(*params);
-            return true;
+    for (const auto kind : stepKinds()) {
+        Given given { std::string(kind), flagOf(kind), {}, false, false, std::nullopt };
+        const auto types = stepTypesOfKind(kind);
+        std::string valueName;
+        std::string help = types.size() == 1 ? std::string(types.front()->help()) : std::string();
+        std::vector<std::string> described;
+        for (const StepType* type : types) {
+            if (valueName.empty())
+                valueName = type->valueName();
+            for (const auto& preset : type->presets()) {
+                given.values.push_back(preset.value);
+                described.push_back(preset.value + " (" + preset.help + ")");
+            }
         }
-        std::optional<std::string> value;
-        if (!args.option(flag.flag, value, error))
-            continue;
-        if (!value)
-            return true; // `error` says the value is missing
-        if (!flag.values.empty() && std::ranges::find(flag.values, *value) == flag.values.end()) {
-            error = flag.flag + " takes " + orList(flag.values) + ", not '" + *value + "'";
-            return true;
-        }
-        auto params = parseStepSpec(flag.kind + ":" + *value);
-        if (!params)
-            error = flag.flag + ": " + params.error().message;
+        given.takesValue = !valueName.empty();
+        if (!described.empty())
+            help += (help.empty() ? "" : "; ") + std::string("one of ") + orList(described);
+        Given& stored = m_given.emplace(std::string(kind), std::move(given)).first->second;
+        if (stored.takesValue)
+            app.add_option(stored.flag, stored.value, help)->type_name(valueName);
         else
-            m_steps[flag.kind] = std::move(*params);
-        return true;
+            app.add_flag(stored.flag, stored.set, help);
+        for (const StepType* type : types)
+            for (const StepOption& option : type->options()) {
+                auto given = std::make_unique<GivenOption>(
+                    GivenOption { std::string(kind), flagOf(kind) + "-" + option.name, option, std::nullopt });
+                app.add_option(given->flag, given->value, option.help)->type_name(option.valueName);
+                m_options.push_back(std::move(given));
+            }
     }
-    for (const StepType* type : stepTypes()) {
-        for (const StepOption& option : type->options()) {
-            const std::string name = flagOf(type->kind()) + "-" + option.name;
-            std::optional<std::string> value;
-            if (!args.option(name, value, error))
-                continue;
-            if (value)
-                m_options.push_back({ std::string(type->kind()), name, option, *value });
-            return true;
-        }
-    }
-    return false;
 }
 
 std::optional<std::string> StepFlags::finish()
 {
-    for (const PendingOption& pending : m_options) {
-        const auto step = m_steps.find(pending.kind);
+    for (const auto& [kind, given] : m_given) {
+        if (!given.set && !given.value)
+            continue;
+        if (given.value && !given.values.empty() && std::ranges::find(given.values, *given.value) == given.values.end())
+            return given.flag + " takes " + orList(given.values) + ", not '" + *given.value + "'";
+        auto params = parseStepSpec(given.value ? kind + ":" + *given.value : kind);
+        if (!params)
+            return given.flag + ": " + params.error().message;
+        m_steps[kind] = std::move(*params);
+    }
+    for (const auto& given : m_options) {
+        if (!given->value)
+            continue;
+        const auto step = m_steps.find(given->kind);
         if (step == m_steps.end())
-            return pending.flag + " needs " + flagOf(pending.kind);
-        if (auto applied = pending.option.apply(step->second, pending.value); !applied)
+            return given->flag + " needs " + flagOf(given->kind);
+        if (auto applied = given->option.apply(step->second, *given->value); !applied)
             return applied.error().message;
     }
-    m_options.clear();
     return std::nullopt;
 }
 
@@ -121,53 +95,9 @@ std::vector<Step> StepFlags::steps(const Scope& scope) const
 std::string StepFlags::flagList()
 {
     std::vector<std::string> flags;
-    for (const KindFlag& flag : kindFlags())
-        flags.push_back(flag.flag);
+    for (const auto kind : stepKinds())
+        flags.push_back(flagOf(kind));
     return orList(flags);
-}
-
-std::string StepFlags::help()
-{
-    std::ostringstream out;
-    // As the rest of the usage text: the description in column 28, wrapped before column 112.
-    constexpr std::size_t kColumn = 25;
-    constexpr std::size_t kWidth = 112 - 2 - kColumn;
-    const auto line = [&](const std::string& left, const std::string& text) {
-        out << "  " << left;
-        if (left.size() < kColumn)
-            out << std::string(kColumn - left.size(), ' ');
-        else
-            out << "\n" << std::string(2 + kColumn, ' ');
-        std::size_t used = 0;
-        std::istringstream words(text);
-        for (std::string word; words >> word;) {
-            if (used > 0 && used + 1 + word.size() > kWidth) {
-                out << "\n" << std::string(2 + kColumn, ' ');
-                used = 0;
-            } else if (used > 0) {
-                out << ' ';
-                ++used;
-            }
-            out << word;
-            used += word.size();
-        }
-        out << "\n";
-    };
-    for (const KindFlag& flag : kindFlags()) {
-        const std::string left = flag.flag + (flag.valueName.empty() ? "" : " " + flag.valueName);
-        if (!flag.help.empty() && flag.values.empty()) {
-            line(left, flag.help);
-        } else {
-            line(left, flag.help.empty() ? "one of:" : flag.help + "; one of:");
-            for (const StepType* type : stepTypesOfKind(flag.kind))
-                for (const auto& preset : type->presets())
-                    line("    " + preset.value, preset.help);
-        }
-        for (const StepType* type : stepTypesOfKind(flag.kind))
-            for (const StepOption& option : type->options())
-                line(flagOf(flag.kind) + "-" + option.name + " " + option.valueName, option.help);
-    }
-    return out.str();
 }
 
 } // namespace slimscope::cli

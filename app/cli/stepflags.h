@@ -4,9 +4,10 @@
 // --KIND-OPTION VALUE edits it (--prune 0.5 --prune-mode global). The steps go into the recipe in registry
 // order, whatever the order on the command line.
 
-#include "args.h"
 #include "slim/recipe.h"
 #include "slim/stepregistry.h"
+
+#include <CLI/CLI.hpp>
 
 #include <map>
 #include <optional>
@@ -17,9 +18,9 @@ namespace slimscope::cli {
 
 class StepFlags {
 public:
-    /// Consumes the current argument when it is a step flag or option; `error` is set for a bad value.
-    bool take(Args& args, std::string& error);
-    /// Applies the options to their steps; an error for an option whose step flag was not given.
+    /// Adds every step flag and option of the registry to `app` (with their help from the registry).
+    void define(CLI::App& app);
+    /// After parsing: turns the values into steps; an error names the flag and the values it takes.
     std::optional<std::string> finish();
 
     bool empty() const { return m_steps.empty(); }
@@ -28,18 +29,26 @@ public:
 
     /// "--cleanup, --prune, --quantize or --sparse-storage".
     static std::string flagList();
-    /// The --help lines of every step flag and option.
-    static std::string help();
 
 private:
-    struct PendingOption {
+    struct Given {
+        std::string kind;
+        std::string flag;
+        std::vector<std::string> values; ///< the presets' values, when the kind has presets
+        bool takesValue = false;
+        bool set = false; ///< a flag without a value
+        std::optional<std::string> value;
+    };
+    struct GivenOption {
         std::string kind;
         std::string flag;
         core::slim::StepOption option;
-        std::string value;
+        std::optional<std::string> value;
     };
-    std::map<std::string, core::slim::StepParams, std::less<>> m_steps; // by kind
-    std::vector<PendingOption> m_options;
+    // Lists of stable nodes: CLI11 keeps pointers to the values.
+    std::map<std::string, Given, std::less<>> m_given; // by kind
+    std::vector<std::unique_ptr<GivenOption>> m_options;
+    std::map<std::string, core::slim::StepParams, std::less<>> m_steps; // by kind, after finish()
 };
 
 } // namespace slimscope::cli

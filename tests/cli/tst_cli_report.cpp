@@ -287,7 +287,8 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<int>("code");
         QTest::addColumn<QString>("message");
-        QTest::newRow("no output") << QStringList { QStringLiteral("MODEL") } << 2 << QStringLiteral("needs -o");
+        QTest::newRow("no output") << QStringList { QStringLiteral("MODEL") } << 2
+                                   << QStringLiteral("--output is required");
         QTest::newRow("unknown extension")
             << QStringList { QStringLiteral("MODEL"), QStringLiteral("-o"), QStringLiteral("OUT/r.txt") } << 2
             << QStringLiteral("report format");

@@ -409,7 +409,7 @@ private slots:
     {
         const Run one = runCli({ QStringLiteral("verify"), m_linear });
         QCOMPARE(one.code, 2);
-        QVERIFY2(one.err.contains("ORIGINAL"), one.err.constData());
+        QVERIFY2(one.err.contains("SLIMMED is required"), one.err.constData());
         const Run runs
             = runCli({ QStringLiteral("verify"), m_linear, m_linear, QStringLiteral("--runs"), QStringLiteral("0") });
         QCOMPARE(runs.code, 2);
