@@ -10,6 +10,7 @@
 #include "slim/steps/sparsestorage.h"
 #include "slimming/slimpanel.h"
 #include "slimming/stepeditors/stepeditor.h"
+#include "testenv.h"
 #include "views/detailsview.h"
 #include "views/layersmodel.h"
 #include "views/layersview.h"
@@ -26,6 +27,7 @@
 #include <QListWidget>
 #include <QMimeData>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -343,6 +345,43 @@ private slots:
         QCOMPARE(session->recipe(), window.slimPanel()->recipe());
         QTRY_VERIFY_WITH_TIMEOUT(session->preview() != nullptr, 20000);
         QCOMPARE(session->preview(), window.slimPanel()->preview());
+    }
+
+    // The Verify button runs both models in ONNX Runtime in the background: PASS for a lossless recipe, WARN when
+    // a recipe breaks the outputs.
+    void verifyButtonGivesPassAndWarn()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(m_convNet);
+        QVERIFY(ready.wait(20000));
+        ui::SlimPanel* panel = window.slimPanel();
+        QPushButton* verifyButton = nullptr;
+        for (auto* button : panel->findChildren<QPushButton*>())
+            if (button->text() == QStringLiteral("Verify"))
+                verifyButton = button;
+        QVERIFY(verifyButton);
+        QSignalSpy verified(panel, &ui::SlimPanel::verified);
+        panel->addStep("cleanup");
+        verifyButton->click();
+        QVERIFY(panel->verifyJob()->isRunning() || !verified.isEmpty());
+        QVERIFY(verified.wait(60000));
+        if (verified.first().at(0).toString().contains(QStringLiteral("built without ONNX Runtime")))
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(verified.first().at(1).toBool(), qPrintable(verified.first().at(0).toString()));
+        QVERIFY(verified.first().at(0).toString().contains(QStringLiteral("PASS")));
+
+        core::slim::Recipe broken;
+        core::slim::Scope everything;
+        everything.minElements = 1;
+        broken.steps.push_back(
+            { core::slim::PruneStep { 0.95, core::slim::PruneStep::Mode::Global }, everything, true });
+        panel->setRecipe(broken);
+        verified.clear();
+        verifyButton->click();
+        QVERIFY(verified.wait(60000));
+        QVERIFY2(!verified.first().at(1).toBool(), qPrintable(verified.first().at(0).toString()));
+        QVERIFY(verified.first().at(0).toString().contains(QStringLiteral("WARN")));
     }
 
     // The step registry reaches the GUI: every registered step has an editor of its own and a Slim menu entry

@@ -1,0 +1,188 @@
+// verify and report --verify through the CLI, as a user runs them: inputs from .npy files, symbolic dimensions set
+// with --dim, the "warn" verdict when a recipe breaks the outputs, and the verification inside a report.
+#include "clirun.h"
+#include "modelbuilder.h"
+#include "testenv.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstring>
+
+using namespace slimscope;
+using namespace slimscope::testing;
+
+namespace {
+
+bool builtWithoutRuntime(const Run& run)
+{
+    return run.code == 1 && run.err.contains("built without ONNX Runtime");
+}
+
+QJsonObject objectOf(const QByteArray& text)
+{
+    return QJsonDocument::fromJson(text).object();
+}
+
+/// The "verification" object of verify's JSON document (schema slimscope.verify/1).
+QJsonObject verificationOf(const QByteArray& text)
+{
+    const QJsonObject root = objectOf(text);
+    return root.value(u"schema").toString() == u"slimscope.verify/1" ? root.value(u"verification").toObject()
+                                                                     : QJsonObject();
+}
+
+/// A .npy of float32 values, as numpy writes it (version 1.0, header padded to 64 bytes).
+QByteArray npyFloat32(const std::vector<int>& shape, const std::vector<float>& values)
+{
+    QByteArray dims;
+    for (const int d : shape)
+        dims += QByteArray::number(d) + ", ";
+    if (shape.size() > 1)
+        dims.chop(1);
+    QByteArray header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims.trimmed() + "), }";
+    while ((10 + header.size() + 1) % 64 != 0)
+        header += ' ';
+    header += '\n';
+    QByteArray bytes("\x93NUMPY\x01\x00", 8);
+    const auto length = static_cast<quint16>(header.size());
+    bytes += static_cast<char>(length & 0xff);
+    bytes += static_cast<char>(length >> 8);
+    bytes += header;
+    bytes.append(reinterpret_cast<const char*>(values.data()), static_cast<qsizetype>(values.size() * sizeof(float)));
+    return bytes;
+}
+
+} // namespace
+
+class TestCliVerify : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_model; ///< X [N, 64] · W [64, 32] -> Y [N, 32], N symbolic
+
+private slots:
+    void initTestCase()
+    {
+        fixtures::ModelBuilder builder(13);
+        builder.addInput("X", onnx::TensorProto::FLOAT, { fixtures::kSymbolicDim, 64 });
+        std::vector<float> w(64 * 32);
+        for (std::size_t i = 0; i < w.size(); ++i)
+            w[i] = static_cast<float>(static_cast<int>(i * 37 % 101) - 50) / 50.0f;
+        builder.addFloatInitializer("W", { 64, 32 }, w);
+        builder.addNode("MatMul", { "X", "W" }, { "Y" }, "matmul");
+        builder.addOutput("Y", onnx::TensorProto::FLOAT, { fixtures::kSymbolicDim, 32 });
+        m_model = m_dir.filePath(QStringLiteral("mlp.onnx"));
+        QVERIFY(builder.save(m_model.toStdString()).has_value());
+    }
+
+    void dimSetsASymbolicDimension()
+    {
+        for (const auto& [args, rows] : std::vector<std::pair<QStringList, int>> { { {}, 1 },
+                 { { QStringLiteral("--dim"), QStringLiteral("N=3") }, 3 }, { { QStringLiteral("--dim=N=5") }, 5 } }) {
+            const Run run = runCli(QStringList { QStringLiteral("verify"), m_model, m_model, QStringLiteral("--format"),
+                                       QStringLiteral("json"), QStringLiteral("--runs"), QStringLiteral("1") }
+                + args);
+            if (builtWithoutRuntime(run))
+                SLIMSCOPE_SKIP("built without ONNX Runtime");
+            QVERIFY2(run.code == 0, qPrintable(describe(run)));
+            const QJsonObject root = verificationOf(run.out);
+            const QJsonArray inputs = root.value(u"inputs").toArray();
+            QCOMPARE(inputs.size(), 1);
+            QCOMPARE(inputs.at(0).toObject().value(u"shape").toArray(), QJsonArray({ rows, 64 }));
+            const QJsonObject y = root.value(u"outputs").toArray().at(0).toObject();
+            QCOMPARE(y.value(u"shape").toArray(), QJsonArray({ rows, 32 }));
+        }
+        const Run bad
+            = runCli({ QStringLiteral("verify"), m_model, m_model, QStringLiteral("--dim"), QStringLiteral("N") });
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("--dim takes NAME=VALUE"), bad.err.constData());
+    }
+
+    void inputsComeFromNpyFiles()
+    {
+        const QString inputs = m_dir.filePath(QStringLiteral("inputs"));
+        QVERIFY(QDir().mkpath(inputs));
+        std::vector<float> x(2 * 64);
+        for (std::size_t i = 0; i < x.size(); ++i)
+            x[i] = static_cast<float>(i % 7) - 3.0f;
+        QFile file(inputs + QStringLiteral("/X.npy"));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(npyFloat32({ 2, 64 }, x));
+        file.close();
+        const Run run = runCli({ QStringLiteral("verify"), m_model, m_model, QStringLiteral("--inputs"), inputs,
+            QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--runs"), QStringLiteral("1") });
+        if (builtWithoutRuntime(run))
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        const QJsonObject root = verificationOf(run.out);
+        // The file's two rows were fed, not the default single random row.
+        QCOMPARE(root.value(u"inputs").toArray().at(0).toObject().value(u"shape").toArray(), QJsonArray({ 2, 64 }));
+        QCOMPARE(root.value(u"verdict").toString(), QStringLiteral("pass"));
+
+        // A broken input file is named in the error.
+        QVERIFY(file.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        file.write("not numpy");
+        file.close();
+        const Run broken = runCli({ QStringLiteral("verify"), m_model, m_model, QStringLiteral("--inputs"), inputs });
+        QCOMPARE(broken.code, 1);
+        QVERIFY2(broken.err.contains("X.npy"), broken.err.constData());
+    }
+
+    // 95 % of the weights pruned: the outputs drift far below the 0.99 cosine floor, and verify says "warn".
+    void aBrokenRecipeGetsTheWarnVerdict()
+    {
+        const QString slimmed = m_dir.filePath(QStringLiteral("mlp_pruned.onnx"));
+        const Run slim = runCli({ QStringLiteral("slim"), m_model, QStringLiteral("-o"), slimmed,
+            QStringLiteral("--prune"), QStringLiteral("0.95"), QStringLiteral("--min-elements"), QStringLiteral("1") });
+        QVERIFY2(slim.code == 0, qPrintable(describe(slim)));
+        const Run run = runCli({ QStringLiteral("verify"), m_model, slimmed, QStringLiteral("--format"),
+            QStringLiteral("json"), QStringLiteral("--runs"), QStringLiteral("1") });
+        if (builtWithoutRuntime(run))
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        const QJsonObject root = verificationOf(run.out);
+        QCOMPARE(root.value(u"verdict").toString(), QStringLiteral("warn"));
+        const QJsonObject y = root.value(u"outputs").toArray().at(0).toObject();
+        QVERIFY2(y.value(u"cosine").toDouble() < 0.99, qPrintable(QString::number(y.value(u"cosine").toDouble())));
+        QCOMPARE(y.value(u"pass").toBool(true), false);
+        const Run table
+            = runCli({ QStringLiteral("verify"), m_model, slimmed, QStringLiteral("--runs"), QStringLiteral("1") });
+        QVERIFY2(table.out.contains("warn"), table.out.constData());
+    }
+
+    // report --recipe R --verify: the report carries the verification of the recipe's model, with its verdict.
+    void reportWithRecipeAndVerify()
+    {
+        const QString recipe = m_dir.filePath(QStringLiteral("fp16.json"));
+        QFile file(recipe);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(R"({"steps": [{"kind": "quantize", "type": "fp16", "scope": {"min_elements": 1}}]})");
+        file.close();
+        const QString out = m_dir.filePath(QStringLiteral("report.json"));
+        const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("--recipe"), recipe,
+            QStringLiteral("--verify"), QStringLiteral("-o"), out });
+        if (builtWithoutRuntime(run))
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        QFile report(out);
+        QVERIFY(report.open(QIODevice::ReadOnly));
+        const QJsonObject root = objectOf(report.readAll());
+        QVERIFY(root.contains(u"verification"));
+        const QJsonObject verification = root.value(u"verification").toObject();
+        QCOMPARE(verification.value(u"verdict").toString(), QStringLiteral("pass")); // fp16 keeps cosine near 1
+        const QJsonObject y = verification.value(u"outputs").toArray().at(0).toObject();
+        QVERIFY(y.value(u"cosine").toDouble() > 0.999);
+        QVERIFY(!y.value(u"identical").toBool(true)); // but it did run the fp16 model, not the original twice
+        QVERIFY(root.contains(u"recipe"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliVerify)
+#include "tst_cli_verify.moc"

@@ -1,0 +1,133 @@
+// Rules of the analysis checked on models built for them: a finding's severity follows the share of the file it
+// recovers (high >= 10 %, medium >= 1 %, low > 0: docs/cli.md), and weights read by DequantizeLinear count as
+// zero where they equal their zero point (per tensor and per channel), counted here element by element.
+#include "analysis/analysis.h"
+#include "modelbuilder.h"
+
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <cstring>
+
+namespace an = slimscope::core::analysis;
+namespace fx = slimscope::fixtures;
+
+namespace {
+
+std::vector<std::byte> int8Bytes(const std::vector<std::int8_t>& values)
+{
+    std::vector<std::byte> bytes(values.size());
+    std::memcpy(bytes.data(), values.data(), values.size());
+    return bytes;
+}
+
+} // namespace
+
+class TestAnalysisRules : public QObject {
+    Q_OBJECT
+
+private slots:
+    void severityFollowsTheShareRecovered_data()
+    {
+        QTest::addColumn<int>("bigElements");
+        QTest::addColumn<int>("duplicateElements");
+        QTest::addColumn<int>("band"); // the band the sizes were chosen for, so that the rows cover all three
+        QTest::newRow("a third of the file") << 1000 << 1000 << int(an::Severity::High);
+        QTest::newRow("about 2 %") << 50000 << 1000 << int(an::Severity::Medium);
+        QTest::newRow("about 0.2 %") << 50000 << 100 << int(an::Severity::Low);
+    }
+
+    // A big unique weight and two byte-identical copies of a smaller one: the duplicate finding recovers one copy.
+    void severityFollowsTheShareRecovered()
+    {
+        QFETCH(int, bigElements);
+        QFETCH(int, duplicateElements);
+        QFETCH(int, band);
+        fx::ModelBuilder builder;
+        builder.addInput("x", onnx::TensorProto::FLOAT, { 1, 1 });
+        std::vector<float> big(static_cast<std::size_t>(bigElements));
+        for (std::size_t i = 0; i < big.size(); ++i)
+            big[i] = static_cast<float>(i % 97) * 0.01f;
+        std::vector<float> copy(static_cast<std::size_t>(duplicateElements));
+        for (std::size_t i = 0; i < copy.size(); ++i)
+            copy[i] = 0.5f + static_cast<float>(i % 13);
+        builder.addFloatInitializer("big", { bigElements }, big);
+        builder.addFloatInitializer("copy_a", { duplicateElements }, copy);
+        builder.addFloatInitializer("copy_b", { duplicateElements }, copy);
+        builder.addNode("Concat", { "big", "copy_a", "copy_b" }, { "y" }, "concat");
+        fx::ModelBuilder::addAttrInt(builder.graph().mutable_node()->at(0), "axis", 0);
+        builder.addOutput("y", onnx::TensorProto::FLOAT, { bigElements + 2 * duplicateElements });
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("model.onnx")).toStdString();
+        QVERIFY(builder.save(path).has_value());
+
+        const auto analysis = an::analyzeFile(path);
+        QVERIFY2(analysis.has_value(), analysis ? "" : analysis.error().message.c_str());
+        const auto& findings = (*analysis)->findings;
+        const auto duplicate = std::ranges::find(findings, std::string("duplicate_tensor"), &an::Finding::kind);
+        QVERIFY(duplicate != findings.end());
+        const std::uint64_t recovered = 4ull * static_cast<std::uint64_t>(duplicateElements);
+        QCOMPARE(duplicate->bytesRecoverable, recovered);
+        const double share
+            = static_cast<double>(recovered) / static_cast<double>(QFileInfo(QString::fromStdString(path)).size());
+        const an::Severity expected = share >= 0.10 ? an::Severity::High
+            : share >= 0.01                         ? an::Severity::Medium
+                                                    : an::Severity::Low;
+        QCOMPARE(duplicate->severity, expected);
+        QCOMPARE(int(expected), band);
+    }
+
+    void zerosCountAgainstTheZeroPoint()
+    {
+        // int8 weights [4, 6], zero points per channel along axis 0 (5, -3, 0, 7), and one tensor with a single
+        // zero point of 2; both read by DequantizeLinear.
+        const std::vector<std::int8_t> zeroPoints { 5, -3, 0, 7 };
+        std::vector<std::int8_t> weights(24);
+        for (std::size_t i = 0; i < weights.size(); ++i)
+            weights[i] = static_cast<std::int8_t>((static_cast<int>(i * 7) % 11) - 4);
+        std::vector<std::int8_t> single(30);
+        for (std::size_t i = 0; i < single.size(); ++i)
+            single[i] = static_cast<std::int8_t>(i % 3 == 0 ? 2 : static_cast<int>(i));
+
+        fx::ModelBuilder builder(13);
+        builder.addInitializer("w_q", onnx::TensorProto::INT8, { 4, 6 }, int8Bytes(weights));
+        builder.addFloatInitializer("w_scale", { 4 }, { 0.1f, 0.2f, 0.3f, 0.4f });
+        builder.addInitializer("w_zero", onnx::TensorProto::INT8, { 4 }, int8Bytes(zeroPoints));
+        auto& dq = builder.addNode("DequantizeLinear", { "w_q", "w_scale", "w_zero" }, { "w" }, "dq_w");
+        fx::ModelBuilder::addAttrInt(dq, "axis", 0);
+        builder.addInitializer("s_q", onnx::TensorProto::INT8, { 30 }, int8Bytes(single));
+        builder.addFloatInitializer("s_scale", {}, { 0.5f });
+        builder.addInitializer("s_zero", onnx::TensorProto::INT8, {}, int8Bytes({ 2 }));
+        builder.addNode("DequantizeLinear", { "s_q", "s_scale", "s_zero" }, { "s" }, "dq_s");
+        builder.addOutput("w", onnx::TensorProto::FLOAT, { 4, 6 });
+        builder.addOutput("s", onnx::TensorProto::FLOAT, { 30 });
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("quantized.onnx")).toStdString();
+        QVERIFY(builder.save(path).has_value());
+
+        std::uint64_t channelZeros = 0;
+        for (std::size_t c = 0; c < 4; ++c)
+            for (std::size_t i = 0; i < 6; ++i)
+                channelZeros += weights[c * 6 + i] == zeroPoints[c] ? 1 : 0;
+        const auto singleZeros = static_cast<std::uint64_t>(std::ranges::count(single, std::int8_t { 2 }));
+        const auto plainZeros = static_cast<std::uint64_t>(std::ranges::count(weights, std::int8_t { 0 }));
+        QVERIFY(channelZeros != plainZeros); // the fixture tells the two counts apart
+
+        const auto analysis = an::analyzeFile(path);
+        QVERIFY2(analysis.has_value(), analysis ? "" : analysis.error().message.c_str());
+        const auto tensor = [&](const std::string& name) -> const an::TensorStats& {
+            return *std::ranges::find((*analysis)->tensors, name, &an::TensorStats::name);
+        };
+        QVERIFY(tensor("w_q").zerosAgainstZeroPoint);
+        QCOMPARE(tensor("w_q").zeros, channelZeros);
+        QVERIFY(tensor("s_q").zerosAgainstZeroPoint);
+        QCOMPARE(tensor("s_q").zeros, singleZeros);
+        QVERIFY(!tensor("w_zero").zerosAgainstZeroPoint); // the zero points themselves count plain zeros
+        QCOMPARE(tensor("w_zero").zeros, std::uint64_t { 1 });
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAnalysisRules)
+#include "tst_analysisrules.moc"
