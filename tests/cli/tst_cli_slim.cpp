@@ -16,6 +16,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
+#include <cstring>
+
 using namespace slimscope;
 using namespace slimscope::testing;
 
@@ -168,6 +171,97 @@ private slots:
             }
         }
         QVERIFY(checked >= 9); // cleanup, 2 prunes, 4 quantize values, 3 sparse storage policies
+    }
+
+    // Every slim flag changes the written model the way it says, checked in the model's own bytes (linearChain:
+    // W1 [128,64] with 2457 zeros read by Gemm, W2 [128,32] read by MatMul, biases b1 and b2).
+    void everyFlagShowsItsEffect_data()
+    {
+        QTest::addColumn<QStringList>("flags");
+        QTest::addColumn<QString>("effect");
+        QTest::newRow("--prune") << QStringList { "--prune", "0.5" } << "prune layer";
+        QTest::newRow("--prune-mode global")
+            << QStringList { "--prune", "0.5", "--prune-mode", "global" } << "prune global";
+        QTest::newRow("--quantize int8") << QStringList { "--quantize", "int8" } << "int8 per channel";
+        QTest::newRow("--quantize int8-per-tensor")
+            << QStringList { "--quantize", "int8-per-tensor" } << "int8 per tensor";
+        QTest::newRow("--quantize int8-asymmetric") << QStringList { "--quantize", "int8-asymmetric" } << "uint8";
+        QTest::newRow("--quantize fp16") << QStringList { "--quantize", "fp16" } << "fp16";
+        QTest::newRow("--sparse-storage always")
+            << QStringList { "--prune", "0.9", "--sparse-storage", "always" } << "sparse";
+        QTest::newRow("--sparse-storage never")
+            << QStringList { "--prune", "0.9", "--sparse-storage", "never" } << "dense";
+        QTest::newRow("--include") << QStringList { "--quantize", "fp16", "--include", "^W1$" } << "only W1";
+        QTest::newRow("--exclude") << QStringList { "--quantize", "fp16", "--exclude", "^W1$" } << "only W2";
+        QTest::newRow("--min-elements") << QStringList { "--quantize", "fp16", "--min-elements", "5000" } << "only W1";
+    }
+
+    void everyFlagShowsItsEffect()
+    {
+        QFETCH(QStringList, flags);
+        QFETCH(QString, effect);
+        const QString out = folder() + QStringLiteral("/out.onnx");
+        const Run run = slim(QStringList { m_linear, QStringLiteral("-o"), out } + flags);
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        onnx::ModelProto proto;
+        QVERIFY(proto.ParseFromString(readFile(out).toStdString()));
+        const auto& graph = proto.graph();
+        const auto initializer = [&](const std::string& name) -> const onnx::TensorProto* {
+            for (const auto& t : graph.initializer())
+                if (t.name() == name)
+                    return &t;
+            return nullptr;
+        };
+        const auto zerosOf = [](const onnx::TensorProto& t) {
+            std::vector<float> v(t.raw_data().size() / 4);
+            std::memcpy(v.data(), t.raw_data().data(), t.raw_data().size());
+            return static_cast<std::size_t>(std::ranges::count(v, 0.0f));
+        };
+        const auto producer = [&](const std::string& output) -> const onnx::NodeProto* {
+            for (const auto& node : graph.node())
+                for (const auto& o : node.output())
+                    if (o == output)
+                        return &node;
+            return nullptr;
+        };
+        const auto isFloat32 = [&](const std::string& name) {
+            return initializer(name) && initializer(name)->data_type() == onnx::TensorProto::FLOAT;
+        };
+        if (effect == u"prune layer") { // each tensor exactly round(0.5 n), or the zeros it had
+            QCOMPARE(zerosOf(*initializer("W1")), std::size_t { 4096 });
+            QCOMPARE(zerosOf(*initializer("W2")), std::size_t { 2048 });
+        } else if (effect == u"prune global") { // one threshold: the total is exact, W1's zeros count toward it
+            QCOMPARE(zerosOf(*initializer("W1")) + zerosOf(*initializer("W2")), std::size_t { 6144 });
+            QVERIFY(zerosOf(*initializer("W1")) != 4096 || zerosOf(*initializer("W2")) != 2048);
+        } else if (effect.startsWith(u"int8") || effect == u"uint8") {
+            for (const std::string name : { "W1", "W2" }) {
+                QVERIFY(!initializer(name));
+                const onnx::NodeProto* dq = producer(name);
+                QVERIFY2(dq && dq->op_type() == "DequantizeLinear", name.c_str());
+                const onnx::TensorProto* q = initializer(dq->input(0));
+                QVERIFY(q);
+                QCOMPARE(
+                    q->data_type(), effect == u"uint8" ? int(onnx::TensorProto::UINT8) : int(onnx::TensorProto::INT8));
+                const onnx::TensorProto* scale = initializer(dq->input(1));
+                QVERIFY(scale);
+                QCOMPARE(scale->dims_size(), effect == u"int8 per tensor" ? 0 : 1);
+            }
+            QVERIFY(isFloat32("b1") && isFloat32("b2")); // biases stay
+        } else if (effect == u"fp16" || effect.startsWith(u"only")) {
+            for (const std::string name : { "W1", "W2" }) {
+                const bool wanted = effect == u"fp16" || (effect == u"only W1") == (name == "W1");
+                const onnx::NodeProto* cast = producer(name);
+                QCOMPARE(cast != nullptr && cast->op_type() == "Cast", wanted);
+                QCOMPARE(isFloat32(name), !wanted);
+                if (wanted)
+                    QCOMPARE(initializer(cast->input(0))->data_type(), int(onnx::TensorProto::FLOAT16));
+            }
+        } else if (effect == u"sparse" || effect == u"dense") {
+            QCOMPARE(graph.sparse_initializer_size(), effect == u"sparse" ? 2 : 0);
+            QCOMPARE(initializer("W1") == nullptr, effect == u"sparse");
+        } else {
+            QFAIL(qPrintable(effect));
+        }
     }
 
     void dryRunWritesNothing()

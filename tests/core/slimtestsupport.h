@@ -346,7 +346,29 @@ struct OwnComparison {
     double maxRelative = 0; ///< max |ref - out| / max |ref|
 };
 
-/// Runs both models on the same seeded inputs and compares every output here, independently of verify().
+/// The oracle's own inputs: its own generator and seed (never the product's randomInputs), uniform in [-1, 1)
+/// for float32 inputs, symbolic dimensions 1. Other input types are not needed by the fixtures.
+inline std::expected<std::vector<rt::HostTensor>, QString> oracleInputs(const std::vector<rt::TensorInfo>& inputs)
+{
+    slimscope::fixtures::Lcg rng(20261202);
+    std::vector<rt::HostTensor> feeds;
+    for (const auto& input : inputs) {
+        if (input.dtype != model::DataType::Float)
+            return std::unexpected(
+                QStringLiteral("oracle inputs: %1 is not float32").arg(QString::fromStdString(input.name)));
+        rt::HostTensor tensor { input.name, input.dtype, input.shape, {} };
+        for (auto& dim : tensor.shape)
+            dim = dim < 0 ? 1 : dim;
+        const auto values = slimscope::fixtures::randomFloats(rng, tensor.elementCount(), 1.0f);
+        tensor.data.resize(values.size() * sizeof(float));
+        std::memcpy(tensor.data.data(), values.data(), tensor.data.size());
+        feeds.push_back(std::move(tensor));
+    }
+    return feeds;
+}
+
+/// Runs both models on the oracle's own seeded inputs and compares every output here, independently of verify()
+/// and of the product's input generator.
 inline std::expected<std::vector<OwnComparison>, QString> compareInRuntime(
     const fs::path& original, const fs::path& slimmed)
 {
@@ -354,9 +376,9 @@ inline std::expected<std::vector<OwnComparison>, QString> compareInRuntime(
     auto b = rt::ModelSession::open(slimmed, 1);
     if (!a || !b)
         return std::unexpected(QString::fromStdString((!a ? a.error() : b.error()).message));
-    auto feeds = rt::randomInputs(a->inputs());
+    auto feeds = oracleInputs(a->inputs());
     if (!feeds)
-        return std::unexpected(QString::fromStdString(feeds.error().message));
+        return std::unexpected(feeds.error());
     auto refs = a->run(*feeds);
     auto outs = b->run(*feeds);
     if (!refs || !outs)
@@ -391,6 +413,38 @@ inline rt::VerifyOptions quickVerify()
     options.runs = 1;
     options.threads = 1;
     return options;
+}
+
+/// Writes oracleInputs() of `model` as `<input name>.npy` (float32, numpy's format 1.0) into `dir`, so that
+/// verify() can be fed the oracle's inputs rather than its own.
+inline std::expected<void, QString> writeOracleInputs(const fs::path& model, const fs::path& dir)
+{
+    auto session = rt::ModelSession::open(model, 1);
+    if (!session)
+        return std::unexpected(QString::fromStdString(session.error().message));
+    auto feeds = oracleInputs(session->inputs());
+    if (!feeds)
+        return std::unexpected(feeds.error());
+    fs::create_directories(dir);
+    for (const auto& tensor : *feeds) {
+        std::string shape;
+        for (const auto dim : tensor.shape)
+            shape += std::to_string(dim) + ", ";
+        std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+        while ((10 + header.size() + 1) % 64 != 0)
+            header += ' ';
+        header += '\n';
+        std::ofstream out(dir / (tensor.name + ".npy"), std::ios::binary);
+        const char magic[] = { '\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0 };
+        out.write(magic, sizeof magic);
+        const auto length = static_cast<std::uint16_t>(header.size());
+        out.put(static_cast<char>(length & 0xff)).put(static_cast<char>(length >> 8));
+        out << header;
+        out.write(reinterpret_cast<const char*>(tensor.data.data()), static_cast<std::streamsize>(tensor.data.size()));
+        if (!out)
+            return std::unexpected(QStringLiteral("cannot write the oracle's inputs"));
+    }
+    return {};
 }
 
 /// A .npy file (format 1.0) as numpy writes it.
