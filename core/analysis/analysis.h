@@ -18,7 +18,7 @@ struct TensorStats {
     std::string name;
     model::Storage storage = model::Storage::Initializer;
     std::string graph; ///< "main" or a subgraph path
-    std::string dtype; ///< "float32", "int8", ...
+    model::DataType dtype = model::DataType::Undefined; ///< model::dataTypeName() gives "float32", "int8", ...
     std::vector<std::int64_t> shape;
     std::uint64_t elements = 0; ///< dense element count
     std::uint64_t storedElements = 0; ///< values stored (non-zeros only for sparse tensors); counts as params
@@ -85,7 +85,7 @@ struct ModelSummary {
 };
 
 struct DtypeTotal {
-    std::string dtype;
+    model::DataType dtype = model::DataType::Undefined;
     std::uint64_t tensors = 0;
     std::uint64_t elements = 0;
     std::uint64_t bytes = 0;

@@ -156,7 +156,7 @@ void buildTensors(Analysis& analysis)
         tensor.name = weight.name;
         tensor.storage = weight.storage;
         tensor.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
-        tensor.dtype = std::string(model::dataTypeName(weight.dataType));
+        tensor.dtype = static_cast<model::DataType>(weight.dataType);
         tensor.shape = weight.shape;
         tensor.elements = weight.elements;
         tensor.storedElements = weight.storedElements;
@@ -269,7 +269,7 @@ void buildSummary(Analysis& analysis)
             summary.externalBytes += tensor.bytes;
         else
             inFileWeightBytes += tensor.bytes;
-        DtypeTotal& total = byDtype[tensor.dtype];
+        DtypeTotal& total = byDtype[std::string(model::dataTypeName(tensor.dtype))]; // ordered by name, as reported
         total.dtype = tensor.dtype;
         ++total.tensors;
         total.elements += tensor.storedElements;

@@ -92,9 +92,10 @@ private:
         for (std::size_t i = 0; i < m_analysis.tensors.size(); ++i) {
             const TensorStats& t = m_analysis.tensors[i];
             if (t.bytes <= kMaxIgnoredDuplicateBytes || t.storage == model::Storage::SparseInitializer
-                || t.dtype == "string")
+                || t.dtype == model::DataType::String)
                 continue;
-            groups[{ t.dtype, t.shape, t.bytes }].push_back(i);
+            // Keyed by the type's name: findings keep the order they have always been reported in.
+            groups[{ std::string(model::dataTypeName(t.dtype)), t.shape, t.bytes }].push_back(i);
         }
         for (const auto& [key, members] : groups) {
             if (members.size() < 2)
@@ -128,8 +129,9 @@ private:
                     for (const auto& consumer : m_analysis.tensors[member].consumers)
                         finding.nodes.push_back(consumer);
                 }
-                finding.message = std::to_string(set.size()) + " byte-identical copies of a " + first.dtype
-                    + " tensor of " + humanBytes(first.bytes) + " ('" + first.name + "', ...)";
+                finding.message = std::to_string(set.size()) + " byte-identical copies of a "
+                    + std::string(model::dataTypeName(first.dtype)) + " tensor of " + humanBytes(first.bytes) + " ('"
+                    + first.name + "', ...)";
                 finding.fix = "cleanup: keep one copy and rewire the consumers to it";
                 m_findings.push_back(std::move(finding));
             }
@@ -217,7 +219,7 @@ private:
         finding.kind = "float64_weights";
         std::uint64_t bytes = 0;
         for (const TensorStats& t : m_analysis.tensors)
-            if (t.dtype == "float64") {
+            if (t.dtype == model::DataType::Double) {
                 finding.tensors.push_back(t.name);
                 bytes += t.bytes;
                 finding.nodes.insert(finding.nodes.end(), t.consumers.begin(), t.consumers.end());

@@ -52,6 +52,10 @@ std::optional<DataTypeInfo> dataTypeInfo(std::int32_t onnxType);
 
 /// "float32" for 1, "dtype(99)" for unknown numbers.
 std::string_view dataTypeName(std::int32_t onnxType);
+inline std::string_view dataTypeName(DataType type)
+{
+    return dataTypeName(static_cast<std::int32_t>(type));
+}
 
 /// Bytes needed to store `elements` values of this type densely (int4: two per byte, rounded up).
 /// Returns nullopt on overflow or for strings (their size depends on content).

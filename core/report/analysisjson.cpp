@@ -47,7 +47,7 @@ void writeTensor(JsonWriter& json, const TensorStats& t)
 {
     json.beginObject();
     json.field("name", t.name).field("storage", model::storageName(t.storage)).field("graph", t.graph);
-    json.field("dtype", t.dtype).intArray("shape", t.shape);
+    json.field("dtype", model::dataTypeName(t.dtype)).intArray("shape", t.shape);
     json.field("elements", t.elements).field("stored_elements", t.storedElements).field("bytes", t.bytes);
     json.field("external", t.external).field("zeros", t.zeros).field("sparsity", t.sparsity);
     json.field("zeros_against_zero_point", t.zerosAgainstZeroPoint);

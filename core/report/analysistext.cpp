@@ -111,8 +111,8 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
         << m.graphCount << " graph(s)\n";
     out << "\nBy dtype\n";
     for (const auto& t : a.byDtype)
-        out << "  " << std::left << std::setw(14) << t.dtype << std::right << std::setw(12) << humanBytes(t.bytes)
-            << std::setw(10)
+        out << "  " << std::left << std::setw(14) << model::dataTypeName(t.dtype) << std::right << std::setw(12)
+            << humanBytes(t.bytes) << std::setw(10)
             << humanPercent(m.weightBytes ? static_cast<double>(t.bytes) / static_cast<double>(m.weightBytes) : 0.0)
             << std::setw(8) << t.tensors << " tensors\n";
 
@@ -164,7 +164,8 @@ void writeAnalysisMarkdown(std::ostream& out, const Analysis& a, int topLayers)
     out << "| MACs | " << humanCount(m.macs) << " |\n\n";
     out << "## By dtype\n\n| dtype | tensors | params | bytes |\n|---|---:|---:|---:|\n";
     for (const auto& t : a.byDtype)
-        out << "| " << t.dtype << " | " << t.tensors << " | " << t.elements << " | " << t.bytes << " |\n";
+        out << "| " << model::dataTypeName(t.dtype) << " | " << t.tensors << " | " << t.elements << " | " << t.bytes
+            << " |\n";
     out << "\n## Top layers by bytes\n\n| layer | op | bytes | params | sparsity | MACs "
            "|\n|---|---|---:|---:|---:|---:|\n";
     for (const auto* l : topLayersByBytes(a, topLayers))
@@ -190,8 +191,8 @@ void writeAnalysisCsv(std::ostream& out, const Analysis& a, Rows rows)
                "consumers\n";
         for (const auto& t : a.tensors) {
             out << csvField(t.name) << ',' << model::storageName(t.storage) << ',' << csvField(t.graph) << ','
-                << t.dtype << ',' << csvField(shapeString(t.shape)) << ',' << t.elements << ',' << t.storedElements
-                << ',' << t.bytes << ',' << (t.external ? "true" : "false") << ',' << t.zeros << ','
+                << model::dataTypeName(t.dtype) << ',' << csvField(shapeString(t.shape)) << ',' << t.elements << ','
+                << t.storedElements << ',' << t.bytes << ',' << (t.external ? "true" : "false") << ',' << t.zeros << ','
                 << shortDouble(t.sparsity) << ',';
             if (t.values.computed)
                 out << shortDouble(t.values.min) << ',' << shortDouble(t.values.max) << ','

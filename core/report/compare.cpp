@@ -214,8 +214,8 @@ TensorMatch makeMatch(const TensorStats& x, const TensorStats& y, std::string ma
     m.nameB = y.name;
     m.matchedBy = std::move(matchedBy);
     m.graph = x.graph;
-    m.dtypeA = x.dtype;
-    m.dtypeB = y.dtype;
+    m.dtypeA = std::string(model::dataTypeName(x.dtype));
+    m.dtypeB = std::string(model::dataTypeName(y.dtype));
     m.shapeA = x.shape;
     m.shapeB = y.shape;
     m.bytesA = x.bytes;
@@ -272,14 +272,16 @@ Result<Comparison> compareModels(const Analysis& a, const Analysis& b)
     for (std::size_t j = 0; j < nB; ++j)
         if (!usedB[j])
             if (const auto h = sb.hash(j, c.diagnostics))
-                restOfB.emplace(std::tuple { b.tensors[j].dtype, b.tensors[j].shape, *h }, j);
+                restOfB.emplace(
+                    std::tuple { std::string(model::dataTypeName(b.tensors[j].dtype)), b.tensors[j].shape, *h }, j);
     for (std::size_t i = 0; i < nA; ++i) {
         if (pairOfA[i] >= 0)
             continue;
         const auto h = sa.hash(i, c.diagnostics);
         if (!h)
             continue;
-        const auto it = restOfB.find(std::tuple { a.tensors[i].dtype, a.tensors[i].shape, *h });
+        const auto it
+            = restOfB.find(std::tuple { std::string(model::dataTypeName(a.tensors[i].dtype)), a.tensors[i].shape, *h });
         if (it == restOfB.end())
             continue;
         pairOfA[i] = static_cast<int>(it->second);

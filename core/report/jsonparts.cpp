@@ -21,7 +21,7 @@ void writeTotals(JsonWriter& json, const analysis::Analysis& a)
     json.key("by_dtype").beginArray();
     for (const auto& t : a.byDtype)
         json.beginObject()
-            .field("dtype", t.dtype)
+            .field("dtype", model::dataTypeName(t.dtype))
             .field("tensors", t.tensors)
             .field("params", t.elements)
             .field("bytes", t.bytes)

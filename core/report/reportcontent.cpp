@@ -75,7 +75,7 @@ std::vector<LayerRow> layerRows(const ReportInput& input)
         for (const int index : layer.tensors) {
             const TensorStats& t = a.tensors[static_cast<std::size_t>(index)];
             if (row.dtype.empty() || t.bytes > largest) {
-                row.dtype = t.dtype;
+                row.dtype = std::string(model::dataTypeName(t.dtype));
                 largest = t.bytes;
             }
             if (!input.preview)

@@ -282,7 +282,7 @@ void TestAnalysis::tensorStats()
     const an::TensorStats* actual = findTensor(analysis, expected.name);
     QVERIFY2(actual, "the analysis does not list the tensor");
 
-    QCOMPARE(QString::fromStdString(actual->dtype), analysisDtype(expected.dtype));
+    QCOMPARE(QString::fromStdString(std::string(model::dataTypeName(actual->dtype))), analysisDtype(expected.dtype));
     QCOMPARE(QList<qint64>(actual->shape.begin(), actual->shape.end()),
         QList<qint64>(expected.dims.begin(), expected.dims.end()));
     QCOMPARE(actual->storage, analysisStorage(expected.kind));

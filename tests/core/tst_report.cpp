@@ -166,7 +166,7 @@ std::shared_ptr<const an::Analysis> awkwardAnalysis(int layers)
         an::TensorStats t;
         t.name = "w" + std::to_string(i);
         t.graph = "main";
-        t.dtype = "float32";
+        t.dtype = slimscope::core::model::DataType::Float;
         t.bytes = static_cast<std::uint64_t>(4 * (i + 1));
         t.elements = t.storedElements = static_cast<std::uint64_t>(i + 1);
         a->model.weightBytes += t.bytes;

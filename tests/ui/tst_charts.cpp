@@ -156,7 +156,7 @@ private slots:
         double previous = std::numeric_limits<double>::infinity();
         for (qsizetype row = 0; row < dtypes.size(); ++row) {
             const auto total = std::find_if(analysis->byDtype.begin(), analysis->byDtype.end(),
-                [&](const auto& t) { return QString::fromStdString(t.dtype) == dtypes[row]; });
+                [&](const auto& t) { return ui::dtypeText(t.dtype) == dtypes[row]; });
             QVERIFY(total != analysis->byDtype.end());
             const std::vector<double> values = barValues(chart.bars()[row]);
             QCOMPARE(values, std::vector<double> { static_cast<double>(total->bytes) });
@@ -410,7 +410,7 @@ private slots:
         int largest = -1;
         for (int t = 0; t < static_cast<int>(sample->tensors.size()); ++t) {
             const auto& tensor = sample->tensors[static_cast<std::size_t>(t)];
-            if (tensor.values.computed && tensor.dtype == "float32"
+            if (tensor.values.computed && tensor.dtype == core::model::DataType::Float
                 && (largest < 0 || tensor.bytes > sample->tensors[static_cast<std::size_t>(largest)].bytes))
                 largest = t;
         }

@@ -39,7 +39,7 @@ QStringList DtypeChart::dtypes() const
 {
     QStringList names;
     for (int index : m_order)
-        names.append(QString::fromStdString(m_analysis->byDtype[static_cast<std::size_t>(index)].dtype));
+        names.append(dtypeText(m_analysis->byDtype[static_cast<std::size_t>(index)].dtype));
     return names;
 }
 
@@ -122,9 +122,8 @@ QString DtypeChart::toolTipAt(QPoint pos) const
     const double share = m_totalBytes ? 100.0 * static_cast<double>(total.bytes) / m_totalBytes : 0.0;
     return tr(
         "<b>%1</b><br/>%n tensor(s), %2 elements<br/>%3 (%4)<br/>share: %5", nullptr, static_cast<int>(total.tensors))
-        .arg(QString::fromStdString(total.dtype).toHtmlEscaped(),
-            QLocale().toString(static_cast<qulonglong>(total.elements)), formatExactBytes(total.bytes),
-            formatBytes(static_cast<double>(total.bytes)), formatPercent(share));
+        .arg(dtypeText(total.dtype).toHtmlEscaped(), QLocale().toString(static_cast<qulonglong>(total.elements)),
+            formatExactBytes(total.bytes), formatBytes(static_cast<double>(total.bytes)), formatPercent(share));
 }
 
 } // namespace slimscope::ui

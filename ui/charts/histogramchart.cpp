@@ -1,3 +1,4 @@
+#include "charts/palette.h"
 #include "qcp.h"
 
 #include "histogramchart.h"
@@ -112,8 +113,7 @@ void HistogramChart::rebuild()
     if (!tensor) {
         setTitle(tr("No tensor selected"), QStringLiteral(" "));
     } else {
-        const QString title
-            = tr("%1 (%2)").arg(QString::fromStdString(tensor->name), QString::fromStdString(tensor->dtype));
+        const QString title = tr("%1 (%2)").arg(QString::fromStdString(tensor->name), dtypeText(tensor->dtype));
         const auto& v = tensor->values;
         QString stats = computed ? tr("min %1 · max %2 · mean %3 · std %4 · %5 values")
                                        .arg(number(v.min), number(v.max), number(v.mean), number(v.std),

@@ -1,4 +1,5 @@
 #include "views/detailsview.h"
+#include "charts/palette.h"
 
 #include "support/format.h"
 
@@ -52,7 +53,7 @@ void DetailsView::showLayer(int layerIndex)
         row(tr("Stored as"),
             q(std::string(core::model::storageName(tensor.storage)))
                 + (tensor.external ? tr(" (external data)") : QString()));
-        row(tr("Dtype, shape"), q(tensor.dtype + " " + core::shapeString(tensor.shape)));
+        row(tr("Dtype, shape"), dtypeText(tensor.dtype) + QLatin1Char(' ') + q(core::shapeString(tensor.shape)));
         row(tr("Elements"), QString::number(tensor.elements));
         row(tr("Bytes"), QStringLiteral("%1 (%2)").arg(q(core::humanBytes(tensor.bytes))).arg(tensor.bytes));
         row(tr("Zeros"),

@@ -1,4 +1,5 @@
 #include "views/layersmodel.h"
+#include "charts/palette.h"
 
 #include "support/format.h"
 
@@ -144,7 +145,7 @@ QVariant LayersModel::data(const QModelIndex& index, int role) const
         case Sparsity:
             return layer.sparsity;
         case Dtype:
-            return tensor ? text(tensor->dtype) : QString();
+            return tensor ? dtypeText(tensor->dtype) : QString();
         case Shape:
             return tensor ? static_cast<qulonglong>(tensor->elements) : 0ull;
         case Macs:
@@ -183,7 +184,7 @@ QVariant LayersModel::data(const QModelIndex& index, int role) const
     case Sparsity:
         return layer.params ? text(core::humanPercent(layer.sparsity)) : QString();
     case Dtype:
-        return tensor ? text(tensor->dtype) : QString();
+        return tensor ? dtypeText(tensor->dtype) : QString();
     case Shape:
         return tensor ? text(core::shapeString(tensor->shape)) : QString();
     case Macs:

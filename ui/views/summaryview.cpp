@@ -98,7 +98,7 @@ QString SummaryView::render(const Analysis& a) const
         const double share
             = m.weightBytes ? static_cast<double>(total.bytes) / static_cast<double>(m.weightBytes) : 0.0;
         html += QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td align=right>%3</td><td>%4</td></tr>")
-                    .arg(q(total.dtype), q(core::humanBytes(total.bytes)), q(core::humanPercent(share)),
+                    .arg(dtypeText(total.dtype), q(core::humanBytes(total.bytes)), q(core::humanPercent(share)),
                         bar(share, accent));
     }
     html += QStringLiteral("</table>");

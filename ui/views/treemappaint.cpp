@@ -1,5 +1,6 @@
 // TreemapWidget's painting: colours, cells, breadcrumb bar and legend. Everything reads the cached layout;
 // nothing here changes it, so hovering and palette changes repaint without laying out again.
+#include "charts/palette.h"
 #include "views/treemapwidget.h"
 
 #include "support/format.h"
@@ -42,27 +43,6 @@ QColor mix(const QColor& a, const QColor& b, double t)
     return QColor::fromRgbF(static_cast<float>(a.redF() + (b.redF() - a.redF()) * t),
         static_cast<float>(a.greenF() + (b.greenF() - a.greenF()) * t),
         static_cast<float>(a.blueF() + (b.blueF() - a.blueF()) * t));
-}
-
-// A stable palette: the same dtype has the same colour in every model and in the charts' legend.
-const QColor kOtherDtype(0x8c, 0x8c, 0x8c);
-
-QColor dtypeColour(const std::string& dtype)
-{
-    static const std::unordered_map<std::string, QColor> colours = {
-        { "float32", QColor(0x4e, 0x79, 0xa7) },
-        { "float16", QColor(0x2a, 0x9d, 0x8f) },
-        { "bfloat16", QColor(0x59, 0xa1, 0x4f) },
-        { "float64", QColor(0xe1, 0x57, 0x59) },
-        { "int8", QColor(0xf2, 0x8e, 0x2b) },
-        { "uint8", QColor(0xed, 0xc9, 0x48) },
-        { "int4", QColor(0xb0, 0x7a, 0xa1) },
-        { "uint4", QColor(0xd3, 0x9e, 0xc4) },
-        { "int32", QColor(0x9c, 0x75, 0x5f) },
-        { "int64", QColor(0x7f, 0x5a, 0x45) },
-    };
-    const auto found = colours.find(dtype);
-    return found == colours.end() ? kOtherDtype : found->second;
 }
 
 } // namespace
@@ -166,16 +146,16 @@ void TreemapWidget::paintLegend(QPainter& painter) const
         std::vector<std::string> names;
         bool others = false;
         for (const DtypeTotal& total : m_analysis->byDtype) {
-            if (dtypeColour(total.dtype) == kOtherDtype)
+            if (dtypeColour(total.dtype) == otherDtypeColour())
                 others = true;
             else
-                names.push_back(total.dtype);
+                names.push_back(std::string(core::model::dataTypeName(total.dtype)));
         }
         QVector<QPair<QColor, QString>> entries;
         for (const auto& name : names)
             entries.append({ dtypeColour(name), q(name) });
         if (others)
-            entries.append({ kOtherDtype, tr("other types") });
+            entries.append({ otherDtypeColour(), tr("other types") });
         for (const auto& [colour, label] : entries) {
             painter.fillRect(QRectF(x, midY - swatch / 2, swatch, swatch), colour);
             x += swatch + 4;

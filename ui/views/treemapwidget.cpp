@@ -2,6 +2,7 @@
 // by area far better than slice-and-dice strips) and cached: painting and hovering only read it, so a large
 // model stays smooth; it is rebuilt on resize, drill, font or analysis change only.
 #include "views/treemapwidget.h"
+#include "charts/palette.h"
 
 #include "views/treemaplayout.h"
 
@@ -315,8 +316,8 @@ QString TreemapWidget::cellToolTip(const Cell& cell) const
         const LayerStats& layer = a.layers[static_cast<std::size_t>(node.layer)];
         lines.append(tr("Layer: %1 (%2)").arg(q(layer.name).toHtmlEscaped(), q(layer.opType).toHtmlEscaped()));
     }
-    if (!info.dtype.empty())
-        lines.append(tr("Largest tensor: %1").arg(q(info.dtype).toHtmlEscaped()));
+    if (info.dtype != core::model::DataType::Undefined)
+        lines.append(tr("Largest tensor: %1").arg(dtypeText(info.dtype).toHtmlEscaped()));
     if (info.elements > 0)
         lines.append(
             tr("Sparsity: %1")

@@ -78,7 +78,7 @@ private:
     };
     /// Per-scope colour inputs, aggregated over the tensors placed at and below the scope.
     struct ScopeInfo {
-        std::string dtype;
+        core::model::DataType dtype = core::model::DataType::Undefined;
         std::uint64_t largestTensor = 0;
         std::uint64_t zeros = 0;
         std::uint64_t elements = 0;
