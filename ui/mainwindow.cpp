@@ -251,8 +251,10 @@ bool MainWindow::applyFix(int findingIndex)
     const auto& finding = m_analysis->findings[static_cast<std::size_t>(findingIndex)];
     const auto recipe = withFix(m_slim->recipe(), finding);
     if (!recipe) {
-        statusBar()->showMessage(tr("No automatic fix for %1 yet: %2")
-                                     .arg(QString::fromStdString(finding.kind), QString::fromStdString(finding.fix)),
+        statusBar()->showMessage(
+            tr("No automatic fix for %1 yet: %2")
+                .arg(QString::fromStdString(std::string(core::analysis::findingKindName(finding.kind))),
+                    QString::fromStdString(finding.fix)),
             8000);
         return false;
     }

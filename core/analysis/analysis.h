@@ -113,9 +113,26 @@ struct ScopeNode {
 enum class Severity { Info, Low, Medium, High };
 std::string_view severityName(Severity severity);
 
+/// What a finding is about; findingKindName() gives its name in every output ("duplicate_tensor", ...).
+enum class FindingKind {
+    DuplicateTensor,
+    UnusedTensor,
+    DeadNode,
+    Float64Weights,
+    DenseZeros,
+    ZeroChannels,
+    InitializerAsInput,
+    LargeConstant,
+};
+std::string_view findingKindName(FindingKind kind);
+/// Every kind, in the order findingKindName() lists them (docs/cli.md's table).
+inline constexpr FindingKind kFindingKinds[] = { FindingKind::DuplicateTensor, FindingKind::UnusedTensor,
+    FindingKind::DeadNode, FindingKind::Float64Weights, FindingKind::DenseZeros, FindingKind::ZeroChannels,
+    FindingKind::InitializerAsInput, FindingKind::LargeConstant };
+
 /// A piece of measured bloat with the bytes a fix would recover.
 struct Finding {
-    std::string kind; ///< duplicate_tensor, unused_tensor, dead_node, float64_weights, dense_zeros, ...
+    FindingKind kind = FindingKind::DuplicateTensor;
     Severity severity = Severity::Info;
     std::uint64_t bytesRecoverable = 0;
     std::vector<std::string> tensors;

@@ -32,6 +32,29 @@ std::string_view severityName(Severity severity)
     return "info";
 }
 
+std::string_view findingKindName(FindingKind kind)
+{
+    switch (kind) {
+    case FindingKind::DuplicateTensor:
+        return "duplicate_tensor";
+    case FindingKind::UnusedTensor:
+        return "unused_tensor";
+    case FindingKind::DeadNode:
+        return "dead_node";
+    case FindingKind::Float64Weights:
+        return "float64_weights";
+    case FindingKind::DenseZeros:
+        return "dense_zeros";
+    case FindingKind::ZeroChannels:
+        return "zero_channels";
+    case FindingKind::InitializerAsInput:
+        return "initializer_as_input";
+    case FindingKind::LargeConstant:
+        return "large_constant";
+    }
+    return "unknown";
+}
+
 namespace detail {
 
 WeightScopes::WeightScopes(const ModelFile& file)

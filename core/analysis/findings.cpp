@@ -121,7 +121,7 @@ private:
                 if (set.size() < 2)
                     continue;
                 Finding finding;
-                finding.kind = "duplicate_tensor";
+                finding.kind = FindingKind::DuplicateTensor;
                 const TensorStats& first = m_analysis.tensors[set.front()];
                 finding.bytesRecoverable = (set.size() - 1) * first.bytes;
                 for (const std::size_t member : set) {
@@ -151,7 +151,7 @@ private:
     {
         const auto outputs = graphOutputNames();
         Finding finding;
-        finding.kind = "unused_tensor";
+        finding.kind = FindingKind::UnusedTensor;
         for (const TensorStats& t : m_analysis.tensors) {
             if (!t.consumers.empty() || outputs.contains(t.name) || t.storage == model::Storage::Constant)
                 continue;
@@ -170,7 +170,7 @@ private:
     void deadNodes()
     {
         Finding finding;
-        finding.kind = "dead_node";
+        finding.kind = FindingKind::DeadNode;
         std::unordered_set<std::string> deadLabels;
         std::size_t layerIndex = 0;
         for (const auto& info : m_file.graphs()) {
@@ -216,7 +216,7 @@ private:
     void float64Weights()
     {
         Finding finding;
-        finding.kind = "float64_weights";
+        finding.kind = FindingKind::Float64Weights;
         std::uint64_t bytes = 0;
         for (const TensorStats& t : m_analysis.tensors)
             if (t.dtype == model::DataType::Double) {
@@ -244,7 +244,7 @@ private:
             const std::uint64_t elementBytes = t.elements ? t.bytes / t.elements : 0;
             const std::uint64_t sparseBytes = nonZeros * (elementBytes + 8);
             Finding finding;
-            finding.kind = "dense_zeros";
+            finding.kind = FindingKind::DenseZeros;
             finding.tensors = { t.name };
             finding.nodes = t.consumers;
             finding.bytesRecoverable = sparseBytes < t.bytes ? t.bytes - sparseBytes : 0;
@@ -307,7 +307,7 @@ private:
         if (zeroChannels.empty())
             return;
         Finding finding;
-        finding.kind = "zero_channels";
+        finding.kind = FindingKind::ZeroChannels;
         finding.tensors = { t.name };
         finding.nodes = { layer.name };
         finding.bytesRecoverable = zeroChannels.size() * (t.bytes / channels);
@@ -329,7 +329,7 @@ private:
         for (const auto& input : graph.input())
             inputs.insert(input.name());
         Finding finding;
-        finding.kind = "initializer_as_input";
+        finding.kind = FindingKind::InitializerAsInput;
         for (const auto& tensor : graph.initializer())
             if (inputs.contains(tensor.name()))
                 finding.tensors.push_back(tensor.name());
@@ -350,7 +350,7 @@ private:
             if (t.storage != model::Storage::Constant || t.bytes <= kLargeConstantBytes)
                 continue;
             Finding finding;
-            finding.kind = "large_constant";
+            finding.kind = FindingKind::LargeConstant;
             finding.tensors = { t.name };
             finding.nodes = { nodeLabelOf(t) };
             finding.message = "Constant node '" + finding.nodes.front() + "' holds " + humanBytes(t.bytes);

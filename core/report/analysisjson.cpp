@@ -120,7 +120,7 @@ void writeAnalysisJson(std::ostream& out, const Analysis& a)
     json.endArray();
     json.key("findings").beginArray();
     for (const auto& f : a.findings) {
-        json.beginObject().field("kind", f.kind).field("severity", severityName(f.severity));
+        json.beginObject().field("kind", findingKindName(f.kind)).field("severity", severityName(f.severity));
         json.field("bytes_recoverable", f.bytesRecoverable).stringArray("tensors", f.tensors);
         json.stringArray("nodes", f.nodes).field("message", f.message).field("fix", f.fix).endObject();
     }

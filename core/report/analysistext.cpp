@@ -138,8 +138,8 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
     if (a.findings.empty())
         out << "  none\n";
     for (const auto& f : a.findings)
-        out << "  " << std::left << std::setw(7) << severityName(f.severity) << std::setw(21) << f.kind << std::right
-            << std::setw(11) << humanBytes(f.bytesRecoverable) << "  " << f.message << "\n"
+        out << "  " << std::left << std::setw(7) << severityName(f.severity) << std::setw(21) << findingKindName(f.kind)
+            << std::right << std::setw(11) << humanBytes(f.bytesRecoverable) << "  " << f.message << "\n"
             << std::string(41, ' ') << "fix: " << f.fix << "\n";
     if (!a.diagnostics.empty()) {
         out << "\nDiagnostics (" << a.diagnostics.size() << ")\n";
@@ -173,8 +173,8 @@ void writeAnalysisMarkdown(std::ostream& out, const Analysis& a, int topLayers)
             << humanPercent(l->sparsity) << " | " << (l->macs ? std::to_string(*l->macs) : std::string("-")) << " |\n";
     out << "\n## Findings\n\n| severity | kind | bytes recoverable | finding | fix |\n|---|---|---:|---|---|\n";
     for (const auto& f : a.findings)
-        out << "| " << severityName(f.severity) << " | " << f.kind << " | " << f.bytesRecoverable << " | "
-            << markdownCell(f.message) << " | " << markdownCell(f.fix) << " |\n";
+        out << "| " << severityName(f.severity) << " | " << findingKindName(f.kind) << " | " << f.bytesRecoverable
+            << " | " << markdownCell(f.message) << " | " << markdownCell(f.fix) << " |\n";
     if (!a.diagnostics.empty()) {
         out << "\n## Diagnostics\n\n";
         for (const auto& d : a.diagnostics)
@@ -213,7 +213,7 @@ void writeAnalysisCsv(std::ostream& out, const Analysis& a, Rows rows)
     case Rows::Findings:
         out << "kind,severity,bytes_recoverable,tensors,nodes,message,fix\n";
         for (const auto& f : a.findings)
-            out << f.kind << ',' << severityName(f.severity) << ',' << f.bytesRecoverable << ','
+            out << findingKindName(f.kind) << ',' << severityName(f.severity) << ',' << f.bytesRecoverable << ','
                 << csvField(joined(f.tensors)) << ',' << csvField(joined(f.nodes)) << ',' << csvField(f.message) << ','
                 << csvField(f.fix) << '\n';
         break;

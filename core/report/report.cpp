@@ -129,7 +129,7 @@ void writeReportJson(std::ostream& out, const ReportInput& input)
     writeModel(json, a);
     json.key("findings").beginArray();
     for (const auto& f : a.findings) {
-        json.beginObject().field("kind", f.kind).field("severity", severityName(f.severity));
+        json.beginObject().field("kind", analysis::findingKindName(f.kind)).field("severity", severityName(f.severity));
         json.field("bytes_recoverable", f.bytesRecoverable).stringArray("tensors", f.tensors);
         json.stringArray("nodes", f.nodes).field("message", f.message).field("fix", f.fix).endObject();
     }

@@ -192,8 +192,8 @@ Table findingsTable(const Analysis& a)
 {
     Table t { { "severity", "kind", "bytes recoverable", "finding", "fix" }, { false, false, true, false, false }, {} };
     for (const auto& f : a.findings)
-        t.rows.push_back(
-            { std::string(severityName(f.severity)), f.kind, bytesText(f.bytesRecoverable), f.message, f.fix });
+        t.rows.push_back({ std::string(severityName(f.severity)), std::string(findingKindName(f.kind)),
+            bytesText(f.bytesRecoverable), f.message, f.fix });
     return t;
 }
 

@@ -11,15 +11,17 @@ namespace slimscope::core::slim {
 
 namespace {
 
-constexpr std::array kCleanupKinds { std::string_view("duplicate_tensor"), std::string_view("unused_tensor"),
-    std::string_view("dead_node"), std::string_view("initializer_as_input") };
+using analysis::FindingKind;
+
+constexpr std::array kCleanupKinds { FindingKind::DuplicateTensor, FindingKind::UnusedTensor, FindingKind::DeadNode,
+    FindingKind::InitializerAsInput };
 
 } // namespace
 
-bool hasFix(std::string_view findingKind)
+bool hasFix(FindingKind kind)
 {
-    return std::ranges::find(kCleanupKinds, findingKind) != kCleanupKinds.end() || findingKind == "dense_zeros"
-        || findingKind == "float64_weights";
+    return std::ranges::find(kCleanupKinds, kind) != kCleanupKinds.end() || kind == FindingKind::DenseZeros
+        || kind == FindingKind::Float64Weights;
 }
 
 std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& finding)
@@ -32,9 +34,9 @@ std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& fin
         const bool present = std::ranges::any_of(fixed.steps, [](const Step& s) { return s.params.is<CleanupStep>(); });
         if (!present)
             fixed.steps.insert(fixed.steps.begin(), Step { CleanupStep {}, Scope {}, true });
-    } else if (finding.kind == "dense_zeros") {
+    } else if (finding.kind == FindingKind::DenseZeros) {
         fixed.steps.push_back({ SparseStorageStep {}, only, true });
-    } else if (finding.kind == "float64_weights") {
+    } else if (finding.kind == FindingKind::Float64Weights) {
         fixed.steps.push_back({ QuantizeInt8Step {}, only, true });
     } else {
         return std::nullopt;

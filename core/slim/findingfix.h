@@ -12,7 +12,7 @@
 namespace slimscope::core::slim {
 
 /// Whether Slimscope can fix findings of this kind by a recipe step.
-bool hasFix(std::string_view findingKind);
+bool hasFix(analysis::FindingKind kind);
 
 /// `recipe` with the step that fixes `finding`: a cleanup step at the front for duplicate, unused, dead and
 /// initializer-as-input findings (none added when the recipe already has one); sparse storage or quantization

@@ -166,7 +166,7 @@ QStringList actualFindings(const QString& kind, const an::Analysis& analysis)
 {
     QStringList lines;
     for (const an::Finding& f : analysis.findings) {
-        if (QString::fromStdString(f.kind) != kind)
+        if (QString::fromStdString(std::string(an::findingKindName(f.kind))) != kind)
             continue;
         const auto recover = static_cast<qint64>(f.bytesRecoverable);
         if (kind == u"duplicate_tensor" || kind == u"unused_tensor" || kind == u"float64_weights")

@@ -5,6 +5,7 @@
 #include "modelbuilder.h"
 
 #include <QFileInfo>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -66,7 +67,7 @@ private slots:
         const auto analysis = an::analyzeFile(path);
         QVERIFY2(analysis.has_value(), analysis ? "" : analysis.error().message.c_str());
         const auto& findings = (*analysis)->findings;
-        const auto duplicate = std::ranges::find(findings, std::string("duplicate_tensor"), &an::Finding::kind);
+        const auto duplicate = std::ranges::find(findings, an::FindingKind::DuplicateTensor, &an::Finding::kind);
         QVERIFY(duplicate != findings.end());
         const std::uint64_t recovered = 4ull * static_cast<std::uint64_t>(duplicateElements);
         QCOMPARE(duplicate->bytesRecoverable, recovered);
@@ -77,6 +78,19 @@ private slots:
                                                     : an::Severity::Low;
         QCOMPARE(duplicate->severity, expected);
         QCOMPARE(int(expected), band);
+    }
+
+    // Finding kinds are an enum in code and one name each in every output.
+    void findingKindsHaveDistinctNames()
+    {
+        QSet<QString> names;
+        for (const an::FindingKind kind : an::kFindingKinds) {
+            const QString name = QString::fromStdString(std::string(an::findingKindName(kind)));
+            QVERIFY2(!name.isEmpty() && name != u"unknown", qPrintable(name));
+            QVERIFY2(!names.contains(name), qPrintable(name));
+            names.insert(name);
+        }
+        QCOMPARE(names.size(), 8);
     }
 
     void zerosCountAgainstTheZeroPoint()

@@ -476,7 +476,8 @@ private slots:
     // Finding -> fix lives in core: which step, where, and limited to the finding's tensors.
     void findingFixes()
     {
-        slimscope::core::analysis::Finding duplicate { "duplicate_tensor", {}, 100, { "a", "b" }, {}, {}, {} };
+        using Kind = slimscope::core::analysis::FindingKind;
+        slimscope::core::analysis::Finding duplicate { Kind::DuplicateTensor, {}, 100, { "a", "b" }, {}, {}, {} };
         const slim::Recipe start = recipeOf({ step(slim::PruneStep {}) });
         const auto withCleanup = slim::withFix(start, duplicate);
         QVERIFY(withCleanup.has_value());
@@ -485,7 +486,7 @@ private slots:
         QVERIFY(withCleanup->steps.front().scope == slim::Scope {}); // cleanup works on the whole graph
         QCOMPARE(slim::withFix(*withCleanup, duplicate)->steps.size(), std::size_t { 2 }); // not twice
 
-        slimscope::core::analysis::Finding zeros { "dense_zeros", {}, 100, { "W" }, {}, {}, {} };
+        slimscope::core::analysis::Finding zeros { Kind::DenseZeros, {}, 100, { "W" }, {}, {}, {} };
         const auto sparse = slim::withFix(start, zeros);
         QVERIFY(sparse.has_value());
         QCOMPARE(sparse->steps.size(), std::size_t { 2 });
@@ -494,14 +495,15 @@ private slots:
         QCOMPARE(added.scope.tensors, std::vector<std::string> { "W" });
         QVERIFY(added.scope.onlyTensors);
 
-        slimscope::core::analysis::Finding channels { "zero_channels", {}, 100, { "W" }, {}, {}, {} };
+        slimscope::core::analysis::Finding channels { Kind::ZeroChannels, {}, 100, { "W" }, {}, {}, {} };
         QVERIFY(!slim::withFix(start, channels).has_value());
-        QVERIFY(!slim::hasFix("zero_channels"));
-        for (const char* kind : { "duplicate_tensor", "unused_tensor", "dead_node", "initializer_as_input",
-                 "dense_zeros", "float64_weights" }) {
-            QVERIFY2(slim::hasFix(kind), kind);
+        QVERIFY(!slim::hasFix(Kind::ZeroChannels));
+        for (const Kind kind : { Kind::DuplicateTensor, Kind::UnusedTensor, Kind::DeadNode, Kind::InitializerAsInput,
+                 Kind::DenseZeros, Kind::Float64Weights }) {
+            const std::string name(slimscope::core::analysis::findingKindName(kind));
+            QVERIFY2(slim::hasFix(kind), name.c_str());
             slimscope::core::analysis::Finding finding { kind, {}, 1, { "W" }, {}, {}, {} };
-            QVERIFY2(slim::withFix(start, finding).has_value(), kind);
+            QVERIFY2(slim::withFix(start, finding).has_value(), name.c_str());
         }
     }
 

@@ -180,7 +180,8 @@ std::shared_ptr<const an::Analysis> awkwardAnalysis(int layers)
         l.bytes = t.bytes;
         a->layers.push_back(l);
     }
-    a->findings.push_back({ "dead_node", an::Severity::Medium, 12, {}, { "n|1" }, "a | message <b>", "fix & go" });
+    a->findings.push_back(
+        { an::FindingKind::DeadNode, an::Severity::Medium, 12, {}, { "n|1" }, "a | message <b>", "fix & go" });
     return a;
 }
 

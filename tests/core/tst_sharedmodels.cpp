@@ -170,7 +170,8 @@ void TestSharedModels::sileroLegacyDuplicates()
     QString error;
     const auto analysis = analysisOf(path, error);
     QVERIFY2(analysis, qPrintable(error));
-    const auto duplicates = std::ranges::count(analysis->findings, std::string("duplicate_tensor"), &an::Finding::kind);
+    const auto duplicates
+        = std::ranges::count(analysis->findings, an::FindingKind::DuplicateTensor, &an::Finding::kind);
     QCOMPARE(duplicates, 13);
 }
 

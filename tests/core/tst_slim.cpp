@@ -213,8 +213,8 @@ private slots:
         for (const auto& node : t.deadNodes)
             QVERIFY2(std::ranges::find(a.layers, node, &an::LayerStats::name) == a.layers.end(), node.c_str());
         for (const auto& finding : a.findings)
-            QVERIFY2(finding.kind != "duplicate_tensor" && finding.kind != "unused_tensor"
-                    && finding.kind != "dead_node" && finding.kind != "initializer_as_input",
+            QVERIFY2(finding.kind != an::FindingKind::DuplicateTensor && finding.kind != an::FindingKind::UnusedTensor
+                    && finding.kind != an::FindingKind::DeadNode && finding.kind != an::FindingKind::InitializerAsInput,
                 finding.message.c_str());
         // The preview marks exactly the removed ones.
         int removedRows = 0;

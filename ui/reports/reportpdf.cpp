@@ -354,8 +354,9 @@ void writeFindings(PdfPages& pages, const Analysis& a)
     }
     QList<QStringList> rows;
     for (const auto& finding : a.findings)
-        rows << QStringList { qs(std::string(core::analysis::severityName(finding.severity))), qs(finding.kind),
-            bytes(finding.bytesRecoverable), qs(finding.message), qs(finding.fix) };
+        rows << QStringList { qs(std::string(core::analysis::severityName(finding.severity))),
+            qs(std::string(core::analysis::findingKindName(finding.kind))), bytes(finding.bytesRecoverable),
+            qs(finding.message), qs(finding.fix) };
     pages.table({ { QStringLiteral("Severity"), 1.1 }, { QStringLiteral("Kind"), 1.8 },
                     { QStringLiteral("Recoverable"), 1.3, Qt::AlignRight }, { QStringLiteral("Finding"), 4.5 },
                     { QStringLiteral("Fix"), 3.2 } },

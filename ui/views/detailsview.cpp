@@ -75,7 +75,8 @@ void DetailsView::showLayer(int layerIndex)
         for (const auto& finding : m_analysis->findings)
             if (std::ranges::find(finding.tensors, tensor.name) != finding.tensors.end())
                 html += QStringLiteral("<p>&#9888; <b>%1</b>: %2<br><i>%3</i></p>")
-                            .arg(q(finding.kind), q(finding.message), q(finding.fix));
+                            .arg(q(std::string(core::analysis::findingKindName(finding.kind))), q(finding.message),
+                                q(finding.fix));
     }
     if (layer.tensors.empty())
         html += tr("<p>This node stores no weights.</p>");

@@ -65,7 +65,7 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const
     case Severity:
         return QString::fromUtf8(core::analysis::severityName(finding.severity).data());
     case Kind:
-        return QString::fromStdString(finding.kind);
+        return QString::fromStdString(std::string(core::analysis::findingKindName(finding.kind)));
     case Recoverable:
         return QString::fromStdString(core::humanBytes(finding.bytesRecoverable));
     case Message:

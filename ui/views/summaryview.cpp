@@ -131,7 +131,8 @@ QString SummaryView::render(const Analysis& a) const
     for (const auto& finding : a.findings)
         html += QStringLiteral("<tr><td><font color='%1'>&#9679;</font> %2</td><td align=right>%3</td><td>%4<br>"
                                "<span style='color:gray'>%5</span></td></tr>")
-                    .arg(severityColour(finding.severity).name(), q(finding.kind),
+                    .arg(severityColour(finding.severity).name(),
+                        q(std::string(core::analysis::findingKindName(finding.kind))),
                         q(core::humanBytes(finding.bytesRecoverable)), q(finding.message), q(finding.fix));
     html += QStringLiteral("</table>");
     if (!a.diagnostics.empty()) {
