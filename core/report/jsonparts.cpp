@@ -65,8 +65,13 @@ void writeTensorChanges(JsonWriter& json, std::string_view key, const std::vecto
 {
     json.key(key).beginArray();
     for (const auto& t : changes) {
-        json.beginObject().field("tensor", t.name).field("graph", t.graph).field("dtype_before", t.dtypeBefore);
-        json.field("dtype_after", t.dtypeAfter).field("storage_after", t.storageAfter).field("elements", t.elements);
+        json.beginObject()
+            .field("tensor", t.name)
+            .field("graph", t.graph)
+            .field("dtype_before", slim::dtypeAfterName(t.dtypeBefore));
+        json.field("dtype_after", slim::dtypeAfterName(t.dtypeAfter))
+            .field("storage_after", slim::storageAfterName(t.storageAfter))
+            .field("elements", t.elements);
         json.field("bytes_before", t.bytesBefore).field("bytes_after", t.bytesAfter);
         json.field("sparsity_before", t.sparsityBefore).field("sparsity_after", t.sparsityAfter);
         json.field("changed", t.changed).field("removed", t.removed);

@@ -257,9 +257,11 @@ Table tensorChangesTable(const slim::Preview& p)
                   "max abs" },
         { false, false, false, false, true, true, true, true, true }, {} };
     for (const auto* c : changed)
-        t.rows.push_back({ c->name, c->graph, c->dtypeBefore + " -> " + c->dtypeAfter, c->storageAfter,
-            humanBytes(c->bytesBefore), humanBytes(c->bytesAfter), humanPercent(c->sparsityAfter),
-            c->hasError ? sqnrText(c->sqnrDb) : std::string("-"),
+        t.rows.push_back({ c->name, c->graph,
+            std::string(slim::dtypeAfterName(c->dtypeBefore)) + " -> "
+                + std::string(slim::dtypeAfterName(c->dtypeAfter)),
+            std::string(slim::storageAfterName(c->storageAfter)), humanBytes(c->bytesBefore), humanBytes(c->bytesAfter),
+            humanPercent(c->sparsityAfter), c->hasError ? sqnrText(c->sqnrDb) : std::string("-"),
             c->hasError ? significant(c->maxAbs) : std::string("-") });
     return t;
 }

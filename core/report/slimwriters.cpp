@@ -106,7 +106,9 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
                 std::snprintf(sqnr, sizeof sqnr, "%.1f", t.sqnrDb);
             std::snprintf(rel, sizeof rel, "%.2e", t.relativeL2);
         }
-        out << "  " << std::left << std::setw(40) << name << std::setw(20) << (t.storageAfter + " " + t.dtypeAfter)
+        out << "  " << std::left << std::setw(40) << name << std::setw(20)
+            << (std::string(slim::storageAfterName(t.storageAfter)) + " "
+                   + std::string(slim::dtypeAfterName(t.dtypeAfter)))
             << std::right << std::setw(11) << humanBytes(t.bytesBefore) << std::setw(11) << humanBytes(t.bytesAfter)
             << std::setw(10) << humanPercent(t.sparsityAfter) << std::setw(10) << sqnr << std::setw(10) << rel << "\n";
     }

@@ -19,6 +19,19 @@ using model::DataType;
 
 namespace {
 
+StorageAfter storageAfterOf(model::Storage storage)
+{
+    switch (storage) {
+    case model::Storage::Initializer:
+        return StorageAfter::Initializer;
+    case model::Storage::SparseInitializer:
+        return StorageAfter::SparseInitializer;
+    case model::Storage::Constant:
+        return StorageAfter::Constant;
+    }
+    return StorageAfter::Initializer;
+}
+
 bool isFloatType(std::int32_t type)
 {
     const auto t = static_cast<DataType>(type);
@@ -60,8 +73,8 @@ struct QuantizedView {
 
 struct Effective {
     bool found = false;
-    std::string dtype;
-    std::string storage;
+    DataType dtype = DataType::Undefined;
+    StorageAfter storage = StorageAfter::Initializer;
     std::uint64_t bytes = 0;
     FloatValues floats; // dense values as the consumers see them (unless `quantized` describes them)
     std::optional<QuantizedView> quantized;
@@ -92,8 +105,8 @@ public:
         if (const auto it = m_initializers.find(name); it != m_initializers.end()) {
             const onnx::TensorProto& t = *it->second;
             e.found = true;
-            e.dtype = std::string(model::dataTypeName(t.data_type()));
-            e.storage = "initializer";
+            e.dtype = static_cast<DataType>(t.data_type());
+            e.storage = StorageAfter::Initializer;
             e.bytes = m_model.payloadBytes(t);
             e.source = m_model.source(t);
             if (wantValues)
@@ -103,8 +116,8 @@ public:
         if (const auto it = m_sparse.find(name); it != m_sparse.end()) {
             const onnx::SparseTensorProto& s = *it->second;
             e.found = true;
-            e.dtype = std::string(model::dataTypeName(s.values().data_type()));
-            e.storage = "sparse_initializer";
+            e.dtype = static_cast<DataType>(s.values().data_type());
+            e.storage = StorageAfter::SparseInitializer;
             e.bytes = m_model.payloadBytes(s.values()) + m_model.payloadBytes(s.indices());
             if (wantValues) {
                 std::uint64_t dense = 1;
@@ -132,7 +145,7 @@ public:
                 return e;
             e.found = true;
             e.dtype = x.dtype;
-            e.storage = "quantized";
+            e.storage = StorageAfter::Quantized;
             e.bytes = x.bytes + scale.bytes + zero.bytes;
             if (wantValues) {
                 e.quantized = quantizedView(node, scale, zero);
@@ -147,7 +160,7 @@ public:
                 return e; // a Cast after a DequantizeLinear: not a storage form we produce
             if (!source.found)
                 return e;
-            source.storage = source.dtype == "float16" ? "float16" : source.storage;
+            source.storage = source.dtype == DataType::Float16 ? StorageAfter::Float16 : source.storage;
             return source;
         }
         return e;
@@ -439,7 +452,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
             change.weightIndex = static_cast<int>(weightIndex);
             change.name = weight.name;
             change.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
-            change.dtypeBefore = std::string(model::dataTypeName(weight.dataType));
+            change.dtypeBefore = static_cast<DataType>(weight.dataType);
             change.elements = weight.elements;
             change.bytesBefore = weight.storedBytes;
             const bool numeric = model::isNumeric(static_cast<DataType>(weight.dataType));
@@ -448,7 +461,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
                 && unchangedProbe.source->weight == &weight && !unchangedProbe.source->indices;
             if (unchanged) {
                 change.dtypeAfter = change.dtypeBefore;
-                change.storageAfter = std::string(model::storageName(weight.storage));
+                change.storageAfter = storageAfterOf(weight.storage);
                 change.bytesAfter = unchangedProbe.bytes;
                 if (analysis && weightIndex < analysis->tensors.size())
                     change.sparsityBefore = analysis->tensors[weightIndex].sparsity;
@@ -495,8 +508,8 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
             if (!after.found) {
                 change.removed = true;
                 change.changed = true;
-                change.dtypeAfter = "-";
-                change.storageAfter = "removed";
+                change.dtypeAfter = DataType::Undefined;
+                change.storageAfter = StorageAfter::Removed;
                 return;
             }
             change.dtypeAfter = after.dtype;
@@ -518,8 +531,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
                 change.sparsityAfter
                     = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
             change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
-                || change.storageAfter != std::string(model::storageName(weight.storage))
-                || (change.hasError && change.maxAbs > 0.0);
+                || change.storageAfter != storageAfterOf(weight.storage) || (change.hasError && change.maxAbs > 0.0);
         },
         cancel);
     for (std::size_t w = 0; w < changes.size(); ++w)
@@ -530,6 +542,30 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
 }
 
 } // namespace
+
+std::string_view storageAfterName(StorageAfter storage)
+{
+    switch (storage) {
+    case StorageAfter::Initializer:
+        return "initializer";
+    case StorageAfter::SparseInitializer:
+        return "sparse_initializer";
+    case StorageAfter::Constant:
+        return "constant";
+    case StorageAfter::Quantized:
+        return "quantized";
+    case StorageAfter::Float16:
+        return "float16";
+    case StorageAfter::Removed:
+        return "removed";
+    }
+    return "initializer";
+}
+
+std::string_view dtypeAfterName(model::DataType dtype)
+{
+    return dtype == model::DataType::Undefined ? std::string_view("-") : model::dataTypeName(dtype);
+}
 
 std::vector<const TensorChange*> changesByTensor(const Preview& preview, std::size_t tensorCount)
 {

@@ -16,15 +16,21 @@ struct Analysis;
 
 namespace slimscope::core::slim {
 
+/// How a weight is stored after slimming.
+enum class StorageAfter { Initializer, SparseInitializer, Constant, Quantized, Float16, Removed };
+/// "initializer", "sparse_initializer", "constant", "quantized", "float16", "removed".
+std::string_view storageAfterName(StorageAfter storage);
+
 /// What happened to one weight tensor of the original model.
 struct TensorChange {
     /// The original tensor: index into ModelFile::weights(), which is also its index into Analysis::tensors.
     int weightIndex = -1;
     std::string name;
     std::string graph;
-    std::string dtypeBefore;
-    std::string dtypeAfter; ///< "int8" for QDQ, "float16" for Cast storage, "-" when removed
-    std::string storageAfter; ///< "initializer", "sparse_initializer", "quantized", "float16", "removed"
+    model::DataType dtypeBefore = model::DataType::Undefined;
+    model::DataType dtypeAfter
+        = model::DataType::Undefined; ///< Int8 for QDQ, Float16 for Cast storage; Undefined when removed
+    StorageAfter storageAfter = StorageAfter::Initializer;
     std::uint64_t elements = 0;
     std::uint64_t bytesBefore = 0;
     std::uint64_t bytesAfter = 0; ///< everything that now stores it (values, scales, zero points, indices)
@@ -37,6 +43,9 @@ struct TensorChange {
     double sqnrDb = 0.0; ///< 10 log10(Σw² / Σ(w' - w)²); +inf when exact
     double maxAbs = 0.0;
 };
+
+/// The dtype as the slim reports spell it: the type's name, "-" for a removed tensor (Undefined).
+std::string_view dtypeAfterName(model::DataType dtype);
 
 struct StepReport {
     std::string kind;

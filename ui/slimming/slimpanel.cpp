@@ -480,7 +480,8 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
                 item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
             m_changes->setItem(row, column, item);
         };
-        cell(0, q(t.name), q(t.storageAfter + " " + t.dtypeAfter));
+        cell(0, q(t.name),
+            q(std::string(storageAfterName(t.storageAfter)) + " " + std::string(dtypeAfterName(t.dtypeAfter))));
         cell(1, q(core::humanBytes(t.bytesBefore)), tr("%1 bytes").arg(t.bytesBefore));
         cell(2, t.removed ? tr("removed") : q(core::humanBytes(t.bytesAfter)), tr("%1 bytes").arg(t.bytesAfter));
         cell(3, !t.hasError ? QString() : std::isinf(t.sqnrDb) ? tr("exact") : QString::number(t.sqnrDb, 'f', 1));
