@@ -1,6 +1,7 @@
 #pragma once
 
-// Internal to the report writers: the content every format renders (tables built once), and the small renderers
+// Internal to the report writers (core's, and the PDF in ui/reports): the content every format renders (tables built
+// once), and the small renderers
 // and escapes the Markdown, HTML and text writers share.
 
 #include "report.h"

@@ -167,6 +167,15 @@ private slots:
         QVERIFY(text.out.contains("convnet_fixture.onnx"));
         QVERIFY(text.out.contains("Findings"));
         QVERIFY(text.out.contains("conv2"));
+        // The PDF renders core's report content, as the HTML does: its sections and its tables' columns.
+        const Run html = runCli({ QStringLiteral("report"), m_model, QStringLiteral("--format"), QStringLiteral("html"),
+            QStringLiteral("-o"), QStringLiteral("-") });
+        QVERIFY2(html.code == 0, describe(html));
+        for (const char* shared :
+            { "Top 15 layers by bytes", "Layers", "Findings", "SHA-256", "Params", "sparsity", "MACs" }) {
+            QVERIFY2(html.out.contains(shared), shared);
+            QVERIFY2(text.out.contains(shared), shared);
+        }
 
         const Run info = runProgram(QStringLiteral("pdfinfo"), { out });
         QVERIFY2(info.code == 0, describe(info));

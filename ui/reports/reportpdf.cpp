@@ -3,6 +3,8 @@
 #include "reports/reportpdf.h"
 
 #include "charts/chartwidget.h"
+#include "report/reportcontent.h"
+#include "report/verifywriters.h"
 #include "reports/reportcharts.h"
 #include "support/format.h"
 #include "support/output.h"
@@ -15,12 +17,14 @@
 
 #include <algorithm>
 #include <numeric>
+#include <sstream>
 
 namespace slimscope::ui {
 
 namespace {
 
 using core::analysis::Analysis;
+using namespace core::report::detail;
 
 constexpr int kResolution = 300; // dots per inch of the page coordinates
 constexpr double kMargin = 150; // ~12.7 mm
@@ -289,174 +293,39 @@ private:
     QFont m_body, m_small, m_bold, m_mono;
 };
 
-void writeIdentity(PdfPages& pages, const Analysis& a, const core::report::ReportInput& input)
+/// A table of core's report content (the one the HTML, Markdown and text reports render): key/value tables (no
+/// headers) as aligned pairs, the others with their headers; column widths follow the cells' lengths.
+void coreTable(PdfPages& pages, const Table& table)
 {
-    const auto& m = a.model;
-    QStringList opsets;
-    for (const auto& opset : m.opsets)
-        opsets << QStringLiteral("%1 %2")
-                      .arg(opset.domain.empty() ? QStringLiteral("ai.onnx") : qs(opset.domain))
-                      .arg(opset.version);
-    const auto values = [](const std::vector<core::analysis::ValueInfo>& infos) {
-        QStringList list;
-        for (const auto& info : infos) {
-            QStringList dims;
-            for (const auto& dim : info.shape)
-                dims << qs(dim);
-            list << QStringLiteral("%1: %2[%3]").arg(qs(info.name), qs(info.dtype), dims.join(QLatin1Char(',')));
-        }
-        return list.join(QStringLiteral("; "));
-    };
-    pages.heading(QStringLiteral("Model"));
-    pages.keyValues({
-        { QStringLiteral("File"), qs(m.path) },
-        { QStringLiteral("Size"), bytes(m.fileBytes) },
-        { QStringLiteral("SHA-256"), m.sha256.empty() ? QStringLiteral("(not computed)") : qs(m.sha256) },
-        { QStringLiteral("IR version"), QString::number(m.irVersion) },
-        { QStringLiteral("Opsets"), opsets.join(QStringLiteral(", ")) },
-        { QStringLiteral("Producer"), (qs(m.producerName) + QLatin1Char(' ') + qs(m.producerVersion)).trimmed() },
-        { QStringLiteral("Inputs"), values(m.inputs) },
-        { QStringLiteral("Outputs"), values(m.outputs) },
-        { QStringLiteral("Generated"), qs(input.generatedAt) },
-    });
-}
-
-void writeSummary(PdfPages& pages, const Analysis& a)
-{
-    const auto& m = a.model;
-    std::uint64_t recoverable = 0;
-    for (const auto& finding : a.findings)
-        recoverable += finding.bytesRecoverable;
-    pages.heading(QStringLiteral("Summary"));
-    pages.keyValues({
-        { QStringLiteral("Parameters"), count(m.params) },
-        { QStringLiteral("Weight bytes"),
-            bytes(m.weightBytes)
-                + (m.externalBytes ? QStringLiteral(" (%1 external)").arg(bytes(m.externalBytes)) : QString()) },
-        { QStringLiteral("Graph bytes"), bytes(m.graphBytes) },
-        { QStringLiteral("Zeros"),
-            QStringLiteral("%1 (%2 of the parameters)")
-                .arg(count(m.zeros), percent(m.params ? double(m.zeros) / double(m.params) : 0.0)) },
-        { QStringLiteral("MACs"), count(m.macs) },
-        { QStringLiteral("Tensors / nodes / graphs"),
-            QStringLiteral("%1 / %2 / %3").arg(m.tensorCount).arg(m.nodeCount).arg(m.graphCount) },
-        { QStringLiteral("Findings"),
-            QStringLiteral("%1, %2 recoverable").arg(a.findings.size()).arg(bytes(recoverable)) },
-    });
-}
-
-void writeFindings(PdfPages& pages, const Analysis& a)
-{
-    pages.heading(QStringLiteral("Findings"));
-    if (a.findings.empty()) {
-        pages.paragraph(QStringLiteral("No bloat found."));
+    const bool keyValue = std::ranges::all_of(table.headers, [](const std::string& h) { return h.empty(); })
+        && table.headers.size() == 2;
+    if (keyValue) {
+        QList<QPair<QString, QString>> pairs;
+        for (const auto& row : table.rows)
+            pairs << qMakePair(qs(row.at(0)), qs(row.at(1)));
+        pages.keyValues(pairs);
         return;
     }
-    QList<QStringList> rows;
-    for (const auto& finding : a.findings)
-        rows << QStringList { qs(std::string(core::analysis::severityName(finding.severity))),
-            qs(std::string(core::analysis::findingKindName(finding.kind))), bytes(finding.bytesRecoverable),
-            qs(finding.message), qs(finding.fix) };
-    pages.table({ { QStringLiteral("Severity"), 1.1 }, { QStringLiteral("Kind"), 1.8 },
-                    { QStringLiteral("Recoverable"), 1.3, Qt::AlignRight }, { QStringLiteral("Finding"), 4.5 },
-                    { QStringLiteral("Fix"), 3.2 } },
-        rows);
-}
-
-QStringList layerRow(const Analysis& a, std::size_t i, const std::vector<std::uint64_t>* after)
-{
-    const auto& layer = a.layers[i];
-    QStringList row { QString::number(i + 1), qs(layer.name), qs(layer.opType), count(layer.params),
-        bytes(layer.bytes) };
-    if (after)
-        row << bytes((*after)[i]);
-    row << (layer.params ? percent(layer.sparsity) : QStringLiteral("–"))
-        << (layer.macs ? count(*layer.macs) : QStringLiteral("?"))
-        << qs(layer.outputShapes.empty() ? std::string() : layer.outputShapes.front());
-    return row;
-}
-
-QList<Column> layerColumns(bool withAfter)
-{
-    QList<Column> columns { { QStringLiteral("#"), 0.6, Qt::AlignRight }, { QStringLiteral("Layer"), 5 },
-        { QStringLiteral("Op"), 1.4 }, { QStringLiteral("Params"), 1.2, Qt::AlignRight },
-        { QStringLiteral("Bytes"), 1.3, Qt::AlignRight } };
-    if (withAfter)
-        columns << Column { QStringLiteral("After"), 1.3, Qt::AlignRight };
-    columns << Column { QStringLiteral("Sparsity"), 1.1, Qt::AlignRight }
-            << Column { QStringLiteral("MACs"), 1.2, Qt::AlignRight } << Column { QStringLiteral("Output"), 2.2 };
-    return columns;
-}
-
-void writeLayers(PdfPages& pages, const Analysis& a, const std::vector<std::uint64_t>* after)
-{
-    std::vector<std::size_t> order(a.layers.size());
-    std::iota(order.begin(), order.end(), std::size_t { 0 });
-    std::ranges::stable_sort(order, std::greater {}, [&](std::size_t i) { return a.layers[i].bytes; });
-    QList<QStringList> top;
-    for (std::size_t k = 0; k < order.size() && k < std::size_t(core::report::kReportTopLayers); ++k)
-        if (a.layers[order[k]].bytes > 0)
-            top << layerRow(a, order[k], after);
-    pages.heading(QStringLiteral("Top layers by weight bytes"));
-    pages.table(layerColumns(after != nullptr), top);
-
-    QList<QStringList> all;
-    for (std::size_t i = 0; i < a.layers.size(); ++i)
-        all << layerRow(a, i, after);
-    pages.heading(QStringLiteral("All layers (%1, in graph order)").arg(a.layers.size()));
-    pages.table(layerColumns(after != nullptr), all);
-}
-
-void writeSlimming(PdfPages& pages, const core::report::ReportInput& input)
-{
-    const auto& p = *input.preview;
-    const auto change = [](std::uint64_t before, std::uint64_t after, bool inBytes) {
-        const double saved = before ? 1.0 - double(after) / double(before) : 0.0;
-        return QStringLiteral("%1 → %2 (%3 saved)")
-            .arg(inBytes ? bytes(before) : count(before), inBytes ? bytes(after) : count(after), percent(saved));
-    };
-    pages.heading(QStringLiteral("Slimming preview"));
-    QList<QPair<QString, QString>> pairs { { QStringLiteral("File size"),
-                                               change(p.fileBytesBefore, p.predictedFileBytes, true) },
-        { QStringLiteral("Weight bytes"), change(p.weightBytesBefore, p.weightBytesAfter, true) },
-        { QStringLiteral("Parameters"), change(p.paramsBefore, p.paramsAfter, false) } };
-    if (input.written)
-        pairs << qMakePair(QStringLiteral("Written to"), qs(input.written->path.string()));
-    pages.keyValues(pairs);
-    QList<QStringList> steps;
-    for (const auto& step : p.steps)
-        steps << QStringList { qs(step.kind), qs(step.description),
-            step.enabled ? qs(step.summary) : QStringLiteral("(disabled)") };
-    if (!steps.isEmpty())
-        pages.table(
-            { { QStringLiteral("Step"), 1.2 }, { QStringLiteral("Settings"), 3 }, { QStringLiteral("Result"), 4 } },
-            steps);
-    if (input.recipe) {
-        pages.heading(QStringLiteral("Recipe"));
-        pages.lines(qs(core::slim::recipeToJson(*input.recipe)));
+    QList<Column> columns;
+    for (std::size_t c = 0; c < table.headers.size(); ++c) {
+        // As wide as its longest cell (names capped, they wrap) or the longest word of its header.
+        double length = 3;
+        std::istringstream words(table.headers[c]);
+        for (std::string word; words >> word;)
+            length = std::max(length, static_cast<double>(word.size()) * 1.3); // the header is bold
+        for (std::size_t r = 0; r < table.rows.size() && r < 500; ++r)
+            length = std::max(length, static_cast<double>(std::min<std::size_t>(table.rows[r][c].size(), 36)));
+        const bool numeric = c < table.numeric.size() && table.numeric[c];
+        columns << Column { qs(table.headers[c]), length + 1.5, numeric ? Qt::AlignRight : Qt::AlignLeft };
     }
-}
-
-void writeVerification(PdfPages& pages, const core::runtime::Verification& v)
-{
-    pages.heading(QStringLiteral("Verification in ONNX Runtime"));
-    pages.keyValues({ { QStringLiteral("Inputs"), qs(v.inputSource) },
-        { QStringLiteral("Latency (median)"),
-            QStringLiteral("%1 ms → %2 ms over %3 runs")
-                .arg(v.originalLatencyMs, 0, 'f', 3)
-                .arg(v.slimmedLatencyMs, 0, 'f', 3)
-                .arg(v.runs) },
-        { QStringLiteral("ONNX Runtime"), qs(v.runtimeVersion) } });
     QList<QStringList> rows;
-    for (const auto& output : v.outputs)
-        rows << QStringList { qs(output.name), qs(core::shortDouble(output.maxAbs)),
-            qs(core::shortDouble(output.cosine)), QStringLiteral("%1 dB").arg(output.sqnrDb, 0, 'f', 1),
-            output.top1Agreement ? percent(*output.top1Agreement) : QStringLiteral("–"),
-            output.identical ? QStringLiteral("yes") : QStringLiteral("no") };
-    pages.table({ { QStringLiteral("Output"), 3 }, { QStringLiteral("Max |Δ|"), 1.5, Qt::AlignRight },
-                    { QStringLiteral("Cosine"), 1.5, Qt::AlignRight }, { QStringLiteral("SQNR"), 1.5, Qt::AlignRight },
-                    { QStringLiteral("Top-1"), 1.2, Qt::AlignRight }, { QStringLiteral("Identical"), 1.2 } },
-        rows);
+    for (const auto& row : table.rows) {
+        QStringList cells;
+        for (const auto& cell : row)
+            cells << qs(cell);
+        rows << cells;
+    }
+    pages.table(columns, rows);
 }
 
 } // namespace
@@ -514,24 +383,54 @@ core::Result<QByteArray> renderReportPdf(const core::report::ReportInput& input,
         painter.setRenderHint(QPainter::Antialiasing);
         painter.setRenderHint(QPainter::TextAntialiasing);
         PdfPages pages(writer, painter, QStringLiteral("Slimscope report · %1").arg(modelName));
+        // The sections and their order are the HTML report's (core/report/reportdocs.cpp), on A4 pages.
+        const auto rows = layerRows(input);
         pages.title(QStringLiteral("Slimscope report: %1").arg(modelName),
             QStringLiteral("Generated %1").arg(qs(input.generatedAt)));
-        writeIdentity(pages, a, input);
-        writeSummary(pages, a);
-        if (input.preview)
-            writeSlimming(pages, input);
-        if (input.verification)
-            writeVerification(pages, *input.verification);
-        writeFindings(pages, a);
+        coreTable(pages, identityTable(input));
+        pages.heading(QStringLiteral("Summary"));
+        coreTable(pages, summaryTable(a));
         if (!charts.empty()) {
             pages.heading(QStringLiteral("Charts"), pages.chartHeight());
             for (const PdfChart& chart : charts)
                 pages.chart(chart);
         }
-        std::vector<std::uint64_t> after;
-        if (input.preview)
-            after = layerBytesAfter(a, *input.preview);
-        writeLayers(pages, a, input.preview ? &after : nullptr);
+        pages.heading(QStringLiteral("Findings"));
+        if (a.findings.empty())
+            pages.paragraph(QStringLiteral("No findings."));
+        else
+            coreTable(pages, findingsTable(a));
+        pages.heading(QStringLiteral("Top %1 layers by bytes").arg(core::report::kReportTopLayers));
+        coreTable(pages, layersTable(rows, topByBytes(rows, core::report::kReportTopLayers)));
+        if (input.preview) {
+            pages.heading(QStringLiteral("Slimming preview"));
+            coreTable(pages, beforeAfterTable(input));
+            coreTable(pages, stepsTable(*input.preview));
+            pages.heading(QStringLiteral("Changed tensors"));
+            coreTable(pages, tensorChangesTable(*input.preview));
+        }
+        if (input.recipe) {
+            pages.heading(QStringLiteral("Recipe"));
+            pages.lines(qs(core::slim::recipeToJson(*input.recipe)));
+        }
+        if (input.verification) {
+            const bool pass = core::report::passes(*input.verification);
+            pages.heading(
+                QStringLiteral("Verification: %1").arg(pass ? QStringLiteral("PASS") : QStringLiteral("WARN")));
+            pages.paragraph(QStringLiteral("ONNX Runtime %1, inputs %2.")
+                                .arg(qs(input.verification->runtimeVersion), qs(input.verification->inputSource)));
+            coreTable(pages, verificationTable(*input.verification));
+        }
+        std::vector<std::size_t> all(rows.size());
+        std::iota(all.begin(), all.end(), std::size_t { 0 });
+        pages.heading(QStringLiteral("Layers (all %1, in graph order)").arg(rows.size()));
+        coreTable(pages, layersTable(rows, all));
+        if (!a.diagnostics.empty()) {
+            pages.heading(QStringLiteral("Diagnostics"));
+            for (const auto& d : a.diagnostics)
+                pages.paragraph(qs(std::string(core::severityName(d.severity)) + ": "
+                    + (d.subject.empty() ? d.message : d.subject + ": " + d.message)));
+        }
         pages.finish();
         if (!painter.end())
             return core::fail(core::ErrorCode::Internal, "cannot finish the PDF");
