@@ -12,11 +12,13 @@
 #include "slimming/stepeditors/stepeditor.h"
 #include "testenv.h"
 #include "views/detailsview.h"
+#include "views/layercolumns.h"
 #include "views/layersmodel.h"
 #include "views/layersview.h"
 #include "views/viewregistry.h"
 
 #include <QAbstractItemModelTester>
+#include <QSet>
 #include <QSlider>
 #include <QSortFilterProxyModel>
 #include <QTableView>
@@ -304,6 +306,29 @@ private slots:
         QCOMPARE(panel->recipe().steps[0].scope.tensors.front(), std::string("classifier.fc2.weight"));
         for (const auto& change : panel->preview()->preview.tensors)
             QCOMPARE(change.changed, change.name == "classifier.fc2.weight");
+    }
+
+    // The Layers table's columns come from their registry; the named indices still point at their columns.
+    void layerColumnsComeFromTheRegistry()
+    {
+        const auto& columns = ui::layerColumns();
+        ui::LayersModel model;
+        QCOMPARE(model.columnCount(), static_cast<int>(columns.size()));
+        const std::pair<int, const char*> named[] = { { ui::LayersModel::Name, "name" }, { ui::LayersModel::Op, "op" },
+            { ui::LayersModel::Params, "params" }, { ui::LayersModel::Bytes, "bytes" },
+            { ui::LayersModel::Share, "share" }, { ui::LayersModel::Sparsity, "sparsity" },
+            { ui::LayersModel::Dtype, "dtype" }, { ui::LayersModel::Shape, "weight_shape" },
+            { ui::LayersModel::Macs, "macs" }, { ui::LayersModel::OutputShape, "output_shape" } };
+        for (const auto& [index, id] : named)
+            QCOMPARE(QLatin1String(columns.at(static_cast<std::size_t>(index)).id), QLatin1String(id));
+        QSet<QString> ids;
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            ids.insert(QLatin1String(columns[c].id));
+            QVERIFY2(columns[c].display, columns[c].id);
+            QCOMPARE(model.headerData(static_cast<int>(c), Qt::Horizontal).toString(),
+                QCoreApplication::translate("LayersModel", columns[c].header));
+        }
+        QCOMPARE(ids.size(), static_cast<qsizetype>(columns.size()));
     }
 
     // The view registry is the window's tabs, and every view follows the one session: a layer picked in one view

@@ -1,18 +1,14 @@
 #include "views/layersmodel.h"
-#include "charts/palette.h"
+
+#include "views/layercolumns.h"
+
+#include <QCoreApplication>
 
 #include "support/format.h"
 
 #include <algorithm>
 
 namespace slimscope::ui {
-
-namespace {
-QString text(const std::string& value)
-{
-    return QString::fromStdString(value);
-}
-}
 
 LayersModel::LayersModel(QObject* parent)
     : QAbstractTableModel(parent)
@@ -93,12 +89,13 @@ int LayersModel::rowCount(const QModelIndex& parent) const
 
 int LayersModel::columnCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : ColumnCount;
+    return parent.isValid() ? 0 : static_cast<int>(layerColumns().size());
 }
 
 QVariant LayersModel::data(const QModelIndex& index, int role) const
 {
-    if (!index.isValid() || index.row() >= static_cast<int>(m_rows.size()))
+    if (!index.isValid() || index.row() >= static_cast<int>(m_rows.size())
+        || index.column() >= static_cast<int>(layerColumns().size()))
         return {};
     const Row& row = m_rows[static_cast<std::size_t>(index.row())];
     const auto& layer = m_analysis->layers[static_cast<std::size_t>(row.layer)];
@@ -107,94 +104,20 @@ QVariant LayersModel::data(const QModelIndex& index, int role) const
         return row.layer;
     if (role == Qt::CheckStateRole && index.column() == Name && (flags(index) & Qt::ItemIsUserCheckable))
         return m_ticked.contains(row.layer) ? Qt::Checked : Qt::Unchecked;
-    if (role == BarRole) {
-        switch (index.column()) {
-        case Bytes:
-            return row.byteBar;
-        case Share:
-            return row.share;
-        case Sparsity:
-            return layer.sparsity;
-        default:
-            return {};
-        }
-    }
-    if (role == Qt::TextAlignmentRole) {
-        switch (index.column()) {
-        case Params:
-        case Bytes:
-        case Share:
-        case Sparsity:
-        case Macs:
-            return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
-        default:
-            return {};
-        }
-    }
-    if (role == SortRole) {
-        switch (index.column()) {
-        case Name:
-            return text(layer.name);
-        case Op:
-            return text(layer.opType);
-        case Params:
-            return static_cast<qulonglong>(layer.params);
-        case Bytes:
-        case Share:
-            return static_cast<qulonglong>(layer.bytes);
-        case Sparsity:
-            return layer.sparsity;
-        case Dtype:
-            return tensor ? dtypeText(tensor->dtype) : QString();
-        case Shape:
-            return tensor ? static_cast<qulonglong>(tensor->elements) : 0ull;
-        case Macs:
-            return layer.macs ? static_cast<qulonglong>(*layer.macs) : 0ull;
-        case OutputShape:
-            return layer.outputShapes.empty() ? QString() : text(layer.outputShapes.front());
-        default:
-            return {};
-        }
-    }
-    if (role == Qt::ToolTipRole) {
-        switch (index.column()) {
-        case Params:
-            return QString::number(layer.params);
-        case Bytes:
-            return tr("%1 bytes").arg(layer.bytes);
-        case Macs:
-            return layer.macs ? QString::number(*layer.macs) : tr("not known for this op");
-        default:
-            return text(layer.name + " (" + layer.opType + ")");
-        }
-    }
-    if (role != Qt::DisplayRole)
-        return {};
-    switch (index.column()) {
-    case Name:
-        return text(layer.name);
-    case Op:
-        return text(layer.domain.empty() ? layer.opType : layer.domain + "::" + layer.opType);
-    case Params:
-        return layer.params ? text(core::humanCount(layer.params)) : QString();
-    case Bytes:
-        return layer.bytes ? text(core::humanBytes(layer.bytes)) : QString();
-    case Share:
-        return layer.bytes ? text(core::humanPercent(row.share)) : QString();
-    case Sparsity:
-        return layer.params ? text(core::humanPercent(layer.sparsity)) : QString();
-    case Dtype:
-        return tensor ? dtypeText(tensor->dtype) : QString();
-    case Shape:
-        return tensor ? text(core::shapeString(tensor->shape)) : QString();
-    case Macs:
-        return layer.macs ? text(core::humanCount(*layer.macs)) : QString();
-    case OutputShape: {
-        QStringList shapes;
-        for (const auto& shape : layer.outputShapes)
-            shapes << text(shape);
-        return shapes.join(QStringLiteral(" "));
-    }
+    const LayerColumn& column = layerColumns()[static_cast<std::size_t>(index.column())];
+    const LayerRowData data { *m_analysis, layer, tensor, row.share, row.byteBar };
+    switch (role) {
+    case Qt::DisplayRole:
+        return column.display(data);
+    case SortRole:
+        return column.sort ? column.sort(data) : column.display(data);
+    case BarRole:
+        return column.bar ? column.bar(data) : QVariant();
+    case Qt::TextAlignmentRole:
+        return column.numeric ? QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter) : QVariant();
+    case Qt::ToolTipRole:
+        return column.tooltip ? column.tooltip(data)
+                              : QVariant(QString::fromStdString(layer.name + " (" + layer.opType + ")"));
     default:
         return {};
     }
@@ -202,32 +125,10 @@ QVariant LayersModel::data(const QModelIndex& index, int role) const
 
 QVariant LayersModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole || section < 0
+        || section >= static_cast<int>(layerColumns().size()))
         return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case Name:
-        return tr("Layer");
-    case Op:
-        return tr("Op");
-    case Params:
-        return tr("Params");
-    case Bytes:
-        return tr("Bytes");
-    case Share:
-        return tr("% of model");
-    case Sparsity:
-        return tr("Sparsity");
-    case Dtype:
-        return tr("Dtype");
-    case Shape:
-        return tr("Weight shape");
-    case Macs:
-        return tr("MACs");
-    case OutputShape:
-        return tr("Output shape");
-    default:
-        return {};
-    }
+    return QCoreApplication::translate("LayersModel", layerColumns()[static_cast<std::size_t>(section)].header);
 }
 
 } // namespace slimscope::ui

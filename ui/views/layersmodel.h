@@ -12,6 +12,7 @@ namespace slimscope::ui {
 class LayersModel : public QAbstractTableModel {
     Q_OBJECT
 public:
+    /// Indices of the first columns of layerColumns() (views/layercolumns.cpp), which holds every column.
     enum Column { Name, Op, Params, Bytes, Share, Sparsity, Dtype, Shape, Macs, OutputShape, ColumnCount };
     enum Role {
         SortRole = Qt::UserRole, ///< raw value for sorting

@@ -1,0 +1,95 @@
+#include "views/layercolumns.h"
+
+#include "charts/palette.h"
+#include "support/format.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
+namespace slimscope::ui {
+
+namespace {
+
+QString text(const std::string& value)
+{
+    return QString::fromStdString(value);
+}
+
+QVariant count(std::uint64_t value)
+{
+    return static_cast<qulonglong>(value);
+}
+
+} // namespace
+
+// The one list of the Layers table's columns.
+const std::vector<LayerColumn>& layerColumns()
+{
+    static const std::vector<LayerColumn> columns {
+        { "name", QT_TRANSLATE_NOOP("LayersModel", "Layer"), false,
+            [](const LayerRowData& r) -> QVariant { return text(r.layer.name); } },
+        { "op", QT_TRANSLATE_NOOP("LayersModel", "Op"), false,
+            [](const LayerRowData& r) -> QVariant {
+                return text(r.layer.domain.empty() ? r.layer.opType : r.layer.domain + "::" + r.layer.opType);
+            },
+            [](const LayerRowData& r) -> QVariant { return text(r.layer.opType); } },
+        { "params", QT_TRANSLATE_NOOP("LayersModel", "Params"), true,
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.params ? text(core::humanCount(r.layer.params)) : QString();
+            },
+            [](const LayerRowData& r) { return count(r.layer.params); }, {},
+            [](const LayerRowData& r) -> QVariant { return QString::number(r.layer.params); } },
+        { "bytes", QT_TRANSLATE_NOOP("LayersModel", "Bytes"), true,
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.bytes ? text(core::humanBytes(r.layer.bytes)) : QString();
+            },
+            [](const LayerRowData& r) { return count(r.layer.bytes); },
+            [](const LayerRowData& r) -> QVariant { return r.byteBar; },
+            [](const LayerRowData& r) -> QVariant {
+                return QCoreApplication::translate("LayersModel", "%1 bytes").arg(r.layer.bytes);
+            } },
+        { "share", QT_TRANSLATE_NOOP("LayersModel", "% of model"), true,
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.bytes ? text(core::humanPercent(r.share)) : QString();
+            },
+            [](const LayerRowData& r) { return count(r.layer.bytes); },
+            [](const LayerRowData& r) -> QVariant { return r.share; } },
+        { "sparsity", QT_TRANSLATE_NOOP("LayersModel", "Sparsity"), true,
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.params ? text(core::humanPercent(r.layer.sparsity)) : QString();
+            },
+            [](const LayerRowData& r) -> QVariant { return r.layer.sparsity; },
+            [](const LayerRowData& r) -> QVariant { return r.layer.sparsity; } },
+        { "dtype", QT_TRANSLATE_NOOP("LayersModel", "Dtype"), false,
+            [](const LayerRowData& r) -> QVariant {
+                return r.mainTensor ? dtypeText(r.mainTensor->dtype) : QString();
+            } },
+        { "weight_shape", QT_TRANSLATE_NOOP("LayersModel", "Weight shape"), false,
+            [](const LayerRowData& r) -> QVariant {
+                return r.mainTensor ? text(core::shapeString(r.mainTensor->shape)) : QString();
+            },
+            [](const LayerRowData& r) { return count(r.mainTensor ? r.mainTensor->elements : 0); } },
+        { "macs", QT_TRANSLATE_NOOP("LayersModel", "MACs"), true,
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.macs ? text(core::humanCount(*r.layer.macs)) : QString();
+            },
+            [](const LayerRowData& r) { return count(r.layer.macs.value_or(0)); }, {},
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.macs ? QString::number(*r.layer.macs)
+                                    : QCoreApplication::translate("LayersModel", "not known for this op");
+            } },
+        { "output_shape", QT_TRANSLATE_NOOP("LayersModel", "Output shape"), false,
+            [](const LayerRowData& r) -> QVariant {
+                QStringList shapes;
+                for (const auto& shape : r.layer.outputShapes)
+                    shapes << text(shape);
+                return shapes.join(QStringLiteral(" "));
+            },
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.outputShapes.empty() ? QString() : text(r.layer.outputShapes.front());
+            } },
+    };
+    return columns;
+}
+
+} // namespace slimscope::ui
