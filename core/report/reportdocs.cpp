@@ -1,8 +1,10 @@
-// The review report as Markdown (for a pull request) and as one self-contained HTML file; both render the tables
-// of reportcontent.h, so they show the same content as the JSON and CSV.
+// The review report as Markdown (for a pull request) and as one self-contained HTML file; both render the sections
+// of reportsections.h (built from the tables of reportcontent.h), so they show the same content as the PDF, the
+// JSON and the CSV.
 #include "report.h"
 
 #include "reportcontent.h"
+#include "reportsections.h"
 #include "support/format.h"
 #include "verifywriters.h"
 
@@ -10,74 +12,43 @@ namespace slimscope::core::report {
 
 using namespace detail;
 
-namespace {
-
-std::string layersNote(std::size_t shown, std::size_t total)
-{
-    if (shown == total)
-        return "All " + std::to_string(total) + " layers, largest first.";
-    return "Showing the " + std::to_string(shown) + " largest of " + std::to_string(total)
-        + " layers by bytes; the JSON, CSV and HTML reports list every layer.";
-}
-
-std::vector<std::size_t> allLayers(const std::vector<LayerRow>& rows)
-{
-    std::vector<std::size_t> all(rows.size());
-    for (std::size_t i = 0; i < all.size(); ++i)
-        all[i] = i;
-    return all;
-}
-
-} // namespace
-
 void writeReportMarkdown(std::ostream& out, const ReportInput& input, const std::vector<ChartImage>& charts)
 {
     const analysis::Analysis& a = *input.analysis;
-    const auto rows = layerRows(input);
-    out << "# Slimscope report: " << markdownCell(fileName(a.model.path)) << "\n\n";
-    renderMarkdownTable(out, identityTable(input));
-    out << "\n## Summary\n\n";
-    renderMarkdownTable(out, summaryTable(a));
-    if (!charts.empty()) {
-        out << "\n## Charts\n\n";
-        for (const auto& chart : charts)
-            out << "![" << markdownCell(chart.title) << "](" << chart.fileName << ")\n\n";
-    }
-    out << "\n## Findings\n\n";
-    if (a.findings.empty())
-        out << "No findings.\n";
-    else
-        renderMarkdownTable(out, findingsTable(a));
-    out << "\n## Top " << kReportTopLayers << " layers by bytes\n\n";
-    renderMarkdownTable(out, layersTable(rows, topByBytes(rows, kReportTopLayers)));
-    if (input.preview) {
-        out << "\n## Slimming\n\n";
-        renderMarkdownTable(out, beforeAfterTable(input));
-        out << "\n### Steps\n\n";
-        renderMarkdownTable(out, stepsTable(*input.preview));
-        if (input.recipe)
-            out << "\n### Recipe\n\nReproduce with `slimscope-cli slim --recipe recipe.json`:\n\n```json\n"
-                << slim::recipeToJson(*input.recipe) << (slim::recipeToJson(*input.recipe).ends_with('\n') ? "" : "\n")
-                << "```\n";
-        out << "\n### Changed tensors\n\n";
-        renderMarkdownTable(out, tensorChangesTable(*input.preview));
-    } else if (input.recipe) {
-        out << "\n## Recipe\n\n```json\n" << slim::recipeToJson(*input.recipe) << "\n```\n";
-    }
-    if (input.verification) {
-        out << "\n## Verification: " << (passes(*input.verification) ? "PASS" : "WARN") << "\n\n";
-        out << "ONNX Runtime " << markdownCell(input.verification->runtimeVersion) << ", inputs "
-            << markdownCell(input.verification->inputSource) << ".\n\n";
-        renderMarkdownTable(out, verificationTable(*input.verification));
-    }
-    const auto shown = topByBytes(rows, kReportMarkdownLayerRows, true);
-    out << "\n## Layers\n\n" << layersNote(shown.size(), rows.size()) << "\n\n";
-    renderMarkdownTable(out, layersTable(rows, shown));
-    if (!a.diagnostics.empty()) {
-        out << "\n## Diagnostics\n\n";
-        for (const auto& d : a.diagnostics)
-            out << "- " << severityName(d.severity) << ": "
-                << markdownCell(d.subject.empty() ? d.message : d.subject + ": " + d.message) << "\n";
+    out << "# Slimscope report: " << markdownCell(fileName(a.model.path)) << "\n";
+    for (const Section& section : reportSections(input, Medium::Markdown)) {
+        if (section.id == "charts" && charts.empty())
+            continue;
+        if (!section.title.empty())
+            out << "\n"
+                << std::string(static_cast<std::size_t>(section.level), '#') << " " << markdownCell(section.title)
+                << "\n";
+        for (const Block& block : section.blocks) {
+            out << "\n";
+            switch (block.kind) {
+            case Block::Kind::Table:
+                renderMarkdownTable(out, block.table);
+                break;
+            case Block::Kind::Paragraph:
+                out << markdownCell(block.text) << "\n";
+                break;
+            case Block::Kind::Code:
+                out << "```json\n" << block.text << (block.text.ends_with('\n') ? "" : "\n") << "```\n";
+                break;
+            case Block::Kind::Charts:
+                for (const auto& chart : charts)
+                    out << "![" << markdownCell(chart.title) << "](" << chart.fileName << ")\n\n";
+                break;
+            case Block::Kind::Details:
+                out << markdownCell(block.text) << "\n\n";
+                renderMarkdownTable(out, block.table);
+                break;
+            case Block::Kind::List:
+                for (const auto& item : block.items)
+                    out << "- " << markdownCell(item) << "\n";
+                break;
+            }
+        }
     }
     out << "\n---\nGenerated by slimscope " << SLIMSCOPE_VERSION
         << (input.generatedAt.empty() ? std::string() : " on " + input.generatedAt) << ".\n";
@@ -86,52 +57,46 @@ void writeReportMarkdown(std::ostream& out, const ReportInput& input, const std:
 void writeReportHtml(std::ostream& out, const ReportInput& input, const std::vector<ChartImage>& charts)
 {
     const analysis::Analysis& a = *input.analysis;
-    const auto rows = layerRows(input);
     const std::string title = "Slimscope report: " + fileName(a.model.path);
     htmlBegin(out, title);
     out << "<h1>" << xmlEscape(title) << "</h1>\n";
-    renderHtmlTable(out, identityTable(input));
-    out << "<h2>Summary</h2>\n";
-    renderHtmlTable(out, summaryTable(a));
-    if (!charts.empty()) {
-        out << "<h2>Charts</h2>\n";
-        for (const auto& chart : charts)
-            htmlChart(out, chart);
-    }
-    out << "<h2>Findings</h2>\n";
-    if (a.findings.empty())
-        out << "<p>No findings.</p>\n";
-    else
-        renderHtmlTable(out, findingsTable(a));
-    out << "<h2>Top " << kReportTopLayers << " layers by bytes</h2>\n";
-    renderHtmlTable(out, layersTable(rows, topByBytes(rows, kReportTopLayers)));
-    if (input.preview) {
-        out << "<h2>Slimming</h2>\n";
-        renderHtmlTable(out, beforeAfterTable(input));
-        out << "<h3>Steps</h3>\n";
-        renderHtmlTable(out, stepsTable(*input.preview));
-        out << "<h3>Changed tensors</h3>\n";
-        renderHtmlTable(out, tensorChangesTable(*input.preview));
-    }
-    if (input.recipe)
-        out << "<h3>Recipe</h3>\n<p>Reproduce with <code>slimscope-cli slim --recipe recipe.json</code>:</p>\n<pre>"
-            << xmlEscape(slim::recipeToJson(*input.recipe)) << "</pre>\n";
-    if (input.verification) {
-        const bool pass = passes(*input.verification);
-        out << "<h2>Verification: <span class=\"" << (pass ? "pass\">PASS" : "warn\">WARN") << "</span></h2>\n";
-        out << "<p>ONNX Runtime " << xmlEscape(input.verification->runtimeVersion) << ", inputs "
-            << xmlEscape(input.verification->inputSource) << ".</p>\n";
-        renderHtmlTable(out, verificationTable(*input.verification));
-    }
-    out << "<h2>Layers</h2>\n<details>\n<summary>All " << rows.size() << " layers</summary>\n";
-    renderHtmlTable(out, layersTable(rows, allLayers(rows)));
-    out << "</details>\n";
-    if (!a.diagnostics.empty()) {
-        out << "<h2>Diagnostics</h2>\n<ul>\n";
-        for (const auto& d : a.diagnostics)
-            out << "<li>" << severityName(d.severity) << ": "
-                << xmlEscape(d.subject.empty() ? d.message : d.subject + ": " + d.message) << "</li>\n";
-        out << "</ul>\n";
+    for (const Section& section : reportSections(input, Medium::Html)) {
+        if (section.id == "charts" && charts.empty())
+            continue;
+        if (section.id == "verification") { // the verdict in colour
+            const bool pass = passes(*input.verification);
+            out << "<h2>Verification: <span class=\"" << (pass ? "pass\">PASS" : "warn\">WARN") << "</span></h2>\n";
+        } else if (!section.title.empty()) {
+            out << "<h" << section.level << ">" << xmlEscape(section.title) << "</h" << section.level << ">\n";
+        }
+        for (const Block& block : section.blocks) {
+            switch (block.kind) {
+            case Block::Kind::Table:
+                renderHtmlTable(out, block.table);
+                break;
+            case Block::Kind::Paragraph:
+                out << "<p>" << xmlEscape(block.text) << "</p>\n";
+                break;
+            case Block::Kind::Code:
+                out << "<pre>" << xmlEscape(block.text) << "</pre>\n";
+                break;
+            case Block::Kind::Charts:
+                for (const auto& chart : charts)
+                    htmlChart(out, chart);
+                break;
+            case Block::Kind::Details:
+                out << "<details>\n<summary>" << xmlEscape(block.text) << "</summary>\n";
+                renderHtmlTable(out, block.table);
+                out << "</details>\n";
+                break;
+            case Block::Kind::List:
+                out << "<ul>\n";
+                for (const auto& item : block.items)
+                    out << "<li>" << xmlEscape(item) << "</li>\n";
+                out << "</ul>\n";
+                break;
+            }
+        }
     }
     out << "<p><small>Generated by slimscope " << SLIMSCOPE_VERSION
         << xmlEscape(input.generatedAt.empty() ? std::string() : " on " + input.generatedAt) << ".</small></p>\n";

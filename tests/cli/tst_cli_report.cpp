@@ -1,7 +1,9 @@
 // slimscope-cli report and compare, run as a user would: every report format checked by an independent reader
 // (an XML parser for HTML, poppler's pdftotext/pdfinfo/pdftoppm for PDF, Qt's JSON parser), exit codes, and the
 // comparison of a model with its int8 copy.
+#include "analysis/analysis.h"
 #include "fixtures.h"
+#include "report/reportsections.h"
 #include "testenv.h"
 
 #include <QDir>
@@ -197,6 +199,37 @@ private slots:
                 for (int x = 0; x < image.width() && colours.size() < 2; x += 2)
                     colours.insert(image.pixel(x, y));
             QVERIFY2(colours.size() > 1, qPrintable(png + QStringLiteral(" is blank")));
+        }
+    }
+
+    // HTML, Markdown and PDF render the same registered sections (core/report/reportsections.cpp): every
+    // section title of this model's report is in all three.
+    void everyFormatShowsTheRegisteredSections()
+    {
+        const auto analysis = core::analysis::analyzeFile(m_model.toStdString());
+        QVERIFY(analysis.has_value());
+        core::report::ReportInput input;
+        input.analysis = *analysis;
+        QStringList titles;
+        for (const auto& section : core::report::detail::reportSections(input, core::report::detail::Medium::Html))
+            if (!section.title.empty())
+                titles << QString::fromStdString(section.title);
+        QVERIFY(titles.size() >= 5);
+        const QString dir = folder();
+        for (const QString& format : { QStringLiteral("html"), QStringLiteral("md"), QStringLiteral("pdf") }) {
+            const QString out = dir + QStringLiteral("/r.") + format;
+            const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
+            if (builtWithoutGui(run))
+                SLIMSCOPE_SKIP("slimscope-cli was built without the GUI");
+            QVERIFY2(run.code == 0, describe(run));
+            QByteArray text = readFile(out);
+            if (format == u"pdf") {
+                const Run pdf = runProgram(QStringLiteral("pdftotext"), { out, QStringLiteral("-") });
+                QVERIFY2(pdf.code == 0, describe(pdf));
+                text = pdf.out;
+            }
+            for (const QString& title : titles)
+                QVERIFY2(text.contains(title.toUtf8()), qPrintable(format + QStringLiteral(": ") + title));
         }
     }
 

@@ -4,6 +4,7 @@
 
 #include "charts/chartwidget.h"
 #include "report/reportcontent.h"
+#include "report/reportsections.h"
 #include "report/verifywriters.h"
 #include "reports/reportcharts.h"
 #include "support/format.h"
@@ -49,18 +50,6 @@ QFont reportFont(const QString& family, double pointSize, bool bold = false)
 QString qs(const std::string& text)
 {
     return QString::fromStdString(text);
-}
-QString bytes(std::uint64_t value)
-{
-    return qs(core::humanBytes(value));
-}
-QString count(std::uint64_t value)
-{
-    return qs(core::humanCount(value));
-}
-QString percent(double fraction)
-{
-    return qs(core::humanPercent(fraction));
 }
 
 struct Column {
@@ -316,7 +305,7 @@ void coreTable(PdfPages& pages, const Table& table)
         for (std::size_t r = 0; r < table.rows.size() && r < 500; ++r)
             length = std::max(length, static_cast<double>(std::min<std::size_t>(table.rows[r][c].size(), 36)));
         const bool numeric = c < table.numeric.size() && table.numeric[c];
-        columns << Column { qs(table.headers[c]), length + 1.5, numeric ? Qt::AlignRight : Qt::AlignLeft };
+        columns << Column { qs(table.headers[c]), length + 2.5, numeric ? Qt::AlignRight : Qt::AlignLeft };
     }
     QList<QStringList> rows;
     for (const auto& row : table.rows) {
@@ -383,53 +372,39 @@ core::Result<QByteArray> renderReportPdf(const core::report::ReportInput& input,
         painter.setRenderHint(QPainter::Antialiasing);
         painter.setRenderHint(QPainter::TextAntialiasing);
         PdfPages pages(writer, painter, QStringLiteral("Slimscope report · %1").arg(modelName));
-        // The sections and their order are the HTML report's (core/report/reportdocs.cpp), on A4 pages.
-        const auto rows = layerRows(input);
+        // The sections and their order are core's (core/report/reportsections.cpp), as in the HTML report.
         pages.title(QStringLiteral("Slimscope report: %1").arg(modelName),
             QStringLiteral("Generated %1").arg(qs(input.generatedAt)));
-        coreTable(pages, identityTable(input));
-        pages.heading(QStringLiteral("Summary"));
-        coreTable(pages, summaryTable(a));
-        if (!charts.empty()) {
-            pages.heading(QStringLiteral("Charts"), pages.chartHeight());
-            for (const PdfChart& chart : charts)
-                pages.chart(chart);
-        }
-        pages.heading(QStringLiteral("Findings"));
-        if (a.findings.empty())
-            pages.paragraph(QStringLiteral("No findings."));
-        else
-            coreTable(pages, findingsTable(a));
-        pages.heading(QStringLiteral("Top %1 layers by bytes").arg(core::report::kReportTopLayers));
-        coreTable(pages, layersTable(rows, topByBytes(rows, core::report::kReportTopLayers)));
-        if (input.preview) {
-            pages.heading(QStringLiteral("Slimming preview"));
-            coreTable(pages, beforeAfterTable(input));
-            coreTable(pages, stepsTable(*input.preview));
-            pages.heading(QStringLiteral("Changed tensors"));
-            coreTable(pages, tensorChangesTable(*input.preview));
-        }
-        if (input.recipe) {
-            pages.heading(QStringLiteral("Recipe"));
-            pages.lines(qs(core::slim::recipeToJson(*input.recipe)));
-        }
-        if (input.verification) {
-            const bool pass = core::report::passes(*input.verification);
-            pages.heading(
-                QStringLiteral("Verification: %1").arg(pass ? QStringLiteral("PASS") : QStringLiteral("WARN")));
-            pages.paragraph(QStringLiteral("ONNX Runtime %1, inputs %2.")
-                                .arg(qs(input.verification->runtimeVersion), qs(input.verification->inputSource)));
-            coreTable(pages, verificationTable(*input.verification));
-        }
-        std::vector<std::size_t> all(rows.size());
-        std::iota(all.begin(), all.end(), std::size_t { 0 });
-        pages.heading(QStringLiteral("Layers (all %1, in graph order)").arg(rows.size()));
-        coreTable(pages, layersTable(rows, all));
-        if (!a.diagnostics.empty()) {
-            pages.heading(QStringLiteral("Diagnostics"));
-            for (const auto& d : a.diagnostics)
-                pages.paragraph(qs(std::string(core::severityName(d.severity)) + ": "
-                    + (d.subject.empty() ? d.message : d.subject + ": " + d.message)));
+        for (const Section& section : reportSections(input, Medium::Pdf)) {
+            if (section.id == "charts" && charts.empty())
+                continue;
+            if (!section.title.empty())
+                pages.heading(qs(section.title), section.id == "charts" ? pages.chartHeight() : 0);
+            for (const Block& block : section.blocks) {
+                switch (block.kind) {
+                case Block::Kind::Table:
+                    coreTable(pages, block.table);
+                    break;
+                case Block::Kind::Paragraph:
+                    pages.paragraph(qs(block.text));
+                    break;
+                case Block::Kind::Code:
+                    pages.lines(qs(block.text));
+                    break;
+                case Block::Kind::Charts:
+                    for (const PdfChart& chart : charts)
+                        pages.chart(chart);
+                    break;
+                case Block::Kind::Details:
+                    pages.paragraph(qs(block.text));
+                    coreTable(pages, block.table);
+                    break;
+                case Block::Kind::List:
+                    for (const auto& item : block.items)
+                        pages.paragraph(qs("• " + item));
+                    break;
+                }
+            }
         }
         pages.finish();
         if (!painter.end())
