@@ -30,7 +30,8 @@ struct TensorStats {
     double sparsity = 0.0; ///< zeros / elements
     bool zerosAgainstZeroPoint = false; ///< read by DequantizeLinear: "zero" means equal to its zero point
     ValueStats values; ///< min, max, mean, std, histogram of the stored values
-    std::vector<std::string> consumers; ///< names (or op types) of the nodes that read it
+    std::vector<std::string> consumers; ///< names (or op types) of the nodes that read it, for people
+    std::vector<int> consumerLayers; ///< the same nodes as indices into Analysis::layers: join by these
     int weightIndex = -1; ///< index into ModelFile::weights()
 };
 

@@ -215,6 +215,7 @@ void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const S
                 if (t >= 0) {
                     TensorStats& tensor = analysis.tensors[static_cast<std::size_t>(t)];
                     tensor.consumers.push_back(layer.name);
+                    tensor.consumerLayers.push_back(static_cast<int>(analysis.layers.size()));
                     tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(node.op_type(), position);
                 }
             }

@@ -128,17 +128,11 @@ private:
 
 void buildScopeTree(Analysis& analysis)
 {
-    std::unordered_map<std::string, int> layerByName;
-    for (int i = 0; i < static_cast<int>(analysis.layers.size()); ++i)
-        layerByName.emplace(analysis.layers[static_cast<std::size_t>(i)].name, i);
     TreeBuilder tree;
     std::vector<int> leaves;
     leaves.reserve(analysis.tensors.size());
     for (const TensorStats& tensor : analysis.tensors) {
-        int layer = -1;
-        if (!tensor.consumers.empty())
-            if (const auto found = layerByName.find(tensor.consumers.front()); found != layerByName.end())
-                layer = found->second;
+        const int layer = tensor.consumerLayers.empty() ? -1 : tensor.consumerLayers.front();
         std::vector<std::string> parts;
         if (tensor.graph != "main")
             parts = splitScope(tensor.graph.substr(5)); // below "main/"

@@ -480,6 +480,12 @@ void TestAnalysis::scopeRootHoldsAllWeights()
     }
     for (std::size_t node = 0; node < analysis.scopes.size(); ++node)
         QVERIFY2(summed[node] == analysis.scopes[node].bytes, analysis.scopes[node].path.c_str());
+    // Readers are kept as layer indices too, which name the same layers as the names.
+    for (const auto& tensor : analysis.tensors) {
+        QCOMPARE(tensor.consumerLayers.size(), tensor.consumers.size());
+        for (std::size_t c = 0; c < tensor.consumers.size(); ++c)
+            QCOMPARE(analysis.layers.at(static_cast<std::size_t>(tensor.consumerLayers[c])).name, tensor.consumers[c]);
+    }
 }
 
 void TestAnalysis::jsonReport()

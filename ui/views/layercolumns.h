@@ -27,10 +27,10 @@ struct LayerColumn {
     const char* id; ///< stable name: "bytes"
     const char* header; ///< translated in the "LayersModel" context
     bool numeric = false; ///< right-aligned
-    std::function<QVariant(const LayerRowData&)> display;
-    std::function<QVariant(const LayerRowData&)> sort; ///< raw value; display when not set
-    std::function<QVariant(const LayerRowData&)> bar; ///< fraction in [0, 1] drawn in the cell, or not set
-    std::function<QVariant(const LayerRowData&)> tooltip; ///< the layer's name and op when not set
+    std::function<QVariant(const LayerRowData&)> display = {};
+    std::function<QVariant(const LayerRowData&)> sort = {}; ///< raw value; display when not set
+    std::function<QVariant(const LayerRowData&)> bar = {}; ///< fraction in [0, 1] drawn in the cell, or not set
+    std::function<QVariant(const LayerRowData&)> tooltip = {}; ///< the layer's name and op when not set
 };
 
 /// Every column, in table order. The first ones keep the indices of LayersModel::Column.
