@@ -90,7 +90,7 @@ std::optional<std::string> check(SlimArgs& parsed)
     for (const auto* patterns : { &parsed.include, &parsed.exclude })
         for (const auto& pattern : *patterns) {
             try {
-                std::regex check(pattern);
+                [[maybe_unused]] const std::regex check(pattern); // throws when invalid
             } catch (const std::regex_error&) {
                 return "invalid regular expression '" + pattern + "'";
             }
@@ -140,6 +140,8 @@ int runSlim(const std::vector<std::string>& raw)
         inputs.push_back({ *args.recipeFile, "the recipe" });
     std::optional<Output> output;
     if (!args.dryRun) {
+        if (!args.output)
+            return usageError("slim needs -o OUT (or --dry-run)");
         auto opened = Output::open(*args.output, inputs);
         if (!opened)
             return errorExit(opened.error());
@@ -168,7 +170,7 @@ int runSlim(const std::vector<std::string>& raw)
     if (!args.dryRun) {
         slim::ExportOptions options;
         options.externalData = args.externalData;
-        auto exported = slim::exportModel(*result->model, *args.output, options);
+        auto exported = slim::exportModel(*result->model, args.output.value(), options);
         if (!exported)
             return errorExit(exported.error());
         written = std::move(*exported);
@@ -179,7 +181,7 @@ int runSlim(const std::vector<std::string>& raw)
         std::vector<InputFile> notThese = (*file)->inputFiles();
         if (args.recipeFile)
             notThese.push_back({ *args.recipeFile, "the recipe" });
-        if (written && output->isRegularFile())
+        if (written && output && output->isRegularFile())
             notThese.push_back({ written->path, "the slimmed model" });
         if (auto saved = writeOutput(*args.saveRecipe, slim::recipeToJson(*recipe), notThese); !saved)
             return errorExit(saved.error());

@@ -72,12 +72,14 @@ std::optional<std::string> StepFlags::finish()
         m_steps[kind] = std::move(*params);
     }
     for (const auto& given : m_options) {
-        if (!given->value)
+        const GivenOption& option = *given;
+        if (!option.value)
             continue;
-        const auto step = m_steps.find(given->kind);
+        const std::string& value = *option.value;
+        const auto step = m_steps.find(option.kind);
         if (step == m_steps.end())
-            return given->flag + " needs " + flagOf(given->kind);
-        if (auto applied = given->option.apply(step->second, *given->value); !applied)
+            return option.flag + " needs " + flagOf(option.kind);
+        if (auto applied = option.option.apply(step->second, value); !applied)
             return applied.error().message;
     }
     return std::nullopt;

@@ -62,6 +62,7 @@ Result<const StepType*> readStepType(JsonObjectReader& reader)
     if (types.size() == 1 && types.front()->variant().empty())
         return types.front();
     std::vector<std::string> variants;
+    variants.reserve(types.size());
     for (const StepType* type : types)
         variants.emplace_back(type->variant());
     std::string variant = variants.front();
@@ -120,11 +121,13 @@ Result<void> validateRecipe(const Recipe& recipe)
         for (const auto* patterns : { &step.scope.include, &step.scope.exclude }) {
             for (const auto& pattern : *patterns) {
                 try {
-                    std::regex compiled(pattern, std::regex::ECMAScript);
+                    [[maybe_unused]] const std::regex compiled(pattern, std::regex::ECMAScript); // throws when invalid
                 } catch (const std::regex_error& error) {
-                    return fail(ErrorCode::InvalidArgument,
-                        context + " scope: key '" + (patterns == &step.scope.include ? "include" : "exclude")
-                            + "' has an invalid pattern '" + pattern + "': " + error.what());
+                    std::string message = context;
+                    message += " scope: key '";
+                    message += patterns == &step.scope.include ? "include" : "exclude";
+                    message += "' has an invalid pattern '" + pattern + "': " + error.what();
+                    return fail(ErrorCode::InvalidArgument, message);
                 }
             }
         }

@@ -12,12 +12,15 @@ namespace slimscope::core::slim {
 /// A parameter struct is a regular value type with `static constexpr std::string_view kName` (the step's
 /// registered name, such as "prune" or "quantize:int8") and operator==.
 template <class T>
-concept StepParameters = std::is_copy_constructible_v<T> && std::equality_comparable<T> && requires
+concept HasStepName = requires
 {
-    {
-        T::kName
-        } -> std::convertible_to<std::string_view>;
-};
+    T::kName;
+}
+&&std::convertible_to<decltype(T::kName), std::string_view>;
+/// kName is checked first: for StepParams itself the check stops there, before asking whether StepParams is
+/// copyable (which would ask this constructor again).
+template <class T>
+concept StepParameters = HasStepName<T> && std::is_copy_constructible_v<T> && std::equality_comparable<T>;
 
 /// A copyable, comparable value holding one step's parameters.
 class StepParams {
