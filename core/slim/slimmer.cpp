@@ -330,6 +330,7 @@ Totals measure(WorkingModel& model)
 std::vector<DtypeBytes> sortedDtypes(const std::map<std::string, std::uint64_t>& byDtype)
 {
     std::vector<DtypeBytes> out;
+    out.reserve(byDtype.size());
     for (const auto& [dtype, bytes] : byDtype)
         out.push_back({ dtype, bytes });
     std::ranges::sort(out, std::greater {}, &DtypeBytes::bytes);

@@ -96,6 +96,8 @@ core::Result<void> writePreparedReport(
             return std::unexpected(written.error());
         return {};
     };
+    if (!prepared.output)
+        return core::fail(core::ErrorCode::Internal, "the report's output is not open");
     core::Output& output = *prepared.output;
     if (prepared.format == "pdf") {
         auto pdf = renderReportPdf(input, prepared.pdfCharts);
