@@ -1,5 +1,6 @@
 #pragma once
 
+#include "ids.h"
 #include "model/modelfile.h"
 #include "support/error.h"
 #include "support/progress.h"
@@ -23,7 +24,7 @@ struct TensorStats {
     std::uint64_t elements = 0; ///< dense element count
     std::uint64_t storedElements = 0; ///< values stored (non-zeros only for sparse tensors); counts as params
     std::uint64_t bytes = 0; ///< bytes as stored (values, plus indices for sparse tensors)
-    int scope = -1; ///< index into Analysis::scopes of the node that holds its bytes
+    ScopeIndex scope; ///< the node of Analysis::scopes that holds its bytes
     bool biasOrNorm = false; ///< a bias or normalisation parameter (model/weightroles.h): out of the default scope
     bool external = false;
     std::uint64_t zeros = 0; ///< zeros of the dense tensor (for sparse tensors: omitted entries + stored zeros)
@@ -31,7 +32,7 @@ struct TensorStats {
     bool zerosAgainstZeroPoint = false; ///< read by DequantizeLinear: "zero" means equal to its zero point
     ValueStats values; ///< min, max, mean, std, histogram of the stored values
     std::vector<std::string> consumers; ///< names (or op types) of the nodes that read it, for people
-    std::vector<int> consumerLayers; ///< the same nodes as indices into Analysis::layers: join by these
+    std::vector<LayerIndex> consumerLayers; ///< the same nodes as layers: join by these
     int weightIndex = -1; ///< index into ModelFile::weights()
 };
 
@@ -41,7 +42,7 @@ struct LayerStats {
     std::string opType;
     std::string domain;
     std::string graph;
-    std::vector<int> tensors; ///< indices into Analysis::tensors that the node reads (or holds, for Constant)
+    std::vector<TensorIndex> tensors; ///< the tensors the node reads (or holds, for Constant)
     std::uint64_t params = 0;
     std::uint64_t bytes = 0;
     std::uint64_t zeros = 0;
@@ -153,6 +154,9 @@ struct Analysis {
     std::vector<OpTypeTotal> byOpType;
     std::vector<ScopeNode> scopes; ///< scopes[0] is the root
     Diagnostics diagnostics;
+
+    const TensorStats& tensor(TensorIndex index) const { return tensors[index.get()]; }
+    const LayerStats& layer(LayerIndex index) const { return layers[index.get()]; }
 };
 
 struct AnalyzeOptions {

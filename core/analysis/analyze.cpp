@@ -204,9 +204,11 @@ void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const S
             layer.domain = node.domain();
             layer.graph = graphInfo.path;
             const auto addTensor = [&](int t) {
-                if (t < 0 || std::find(layer.tensors.begin(), layer.tensors.end(), t) != layer.tensors.end())
+                if (t < 0
+                    || std::ranges::find(layer.tensors, TensorIndex(static_cast<std::size_t>(t)))
+                        != layer.tensors.end())
                     return;
-                layer.tensors.push_back(t);
+                layer.tensors.emplace_back(static_cast<std::size_t>(t));
             };
             for (int position = 0; position < node.input_size(); ++position) {
                 const auto& input = node.input(position);
@@ -215,15 +217,15 @@ void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const S
                 if (t >= 0) {
                     TensorStats& tensor = analysis.tensors[static_cast<std::size_t>(t)];
                     tensor.consumers.push_back(layer.name);
-                    tensor.consumerLayers.push_back(static_cast<int>(analysis.layers.size()));
+                    tensor.consumerLayers.emplace_back(analysis.layers.size());
                     tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(node.op_type(), position);
                 }
             }
             if (node.op_type() == "Constant" && node.output_size() > 0)
                 addTensor(scopes.resolve(g, node.output(0)));
             std::uint64_t elements = 0;
-            for (const int t : layer.tensors) {
-                const TensorStats& tensor = analysis.tensors[static_cast<std::size_t>(t)];
+            for (const TensorIndex t : layer.tensors) {
+                const TensorStats& tensor = analysis.tensor(t);
                 layer.params += tensor.storedElements;
                 layer.bytes += tensor.bytes;
                 layer.zeros += tensor.zeros;

@@ -132,17 +132,17 @@ void buildScopeTree(Analysis& analysis)
     std::vector<int> leaves;
     leaves.reserve(analysis.tensors.size());
     for (const TensorStats& tensor : analysis.tensors) {
-        const int layer = tensor.consumerLayers.empty() ? -1 : tensor.consumerLayers.front();
+        const LayerIndex layer = tensor.consumerLayers.empty() ? LayerIndex() : tensor.consumerLayers.front();
         std::vector<std::string> parts;
         if (tensor.graph != "main")
             parts = splitScope(tensor.graph.substr(5)); // below "main/"
-        const auto own = splitScope(layer >= 0 ? analysis.layers[static_cast<std::size_t>(layer)].name : tensor.name);
+        const auto own = splitScope(layer.valid() ? analysis.layer(layer).name : tensor.name);
         parts.insert(parts.end(), own.begin(), own.end());
-        leaves.push_back(tree.add(parts, tensor.bytes, tensor.storedElements, layer));
+        leaves.push_back(tree.add(parts, tensor.bytes, tensor.storedElements, layer.raw()));
     }
     analysis.scopes = tree.take();
     for (std::size_t t = 0; t < analysis.tensors.size(); ++t)
-        analysis.tensors[t].scope = tree.foldedInto(leaves[t]);
+        analysis.tensors[t].scope = ScopeIndex(static_cast<std::size_t>(tree.foldedInto(leaves[t])));
 }
 
 } // namespace slimscope::core::analysis::detail

@@ -70,8 +70,8 @@ void writeLayer(JsonWriter& json, const Analysis& a, const LayerStats& l)
     json.beginObject();
     json.field("name", l.name).field("op_type", l.opType).field("domain", l.domain).field("graph", l.graph);
     std::vector<std::string> tensorNames;
-    for (const int t : l.tensors)
-        tensorNames.push_back(a.tensors[static_cast<std::size_t>(t)].name);
+    for (const TensorIndex t : l.tensors)
+        tensorNames.push_back(a.tensor(t).name);
     json.stringArray("tensors", tensorNames);
     json.field("params", l.params).field("bytes", l.bytes).field("zeros", l.zeros).field("sparsity", l.sparsity);
     json.stringArray("output_shapes", l.outputShapes);

@@ -54,8 +54,8 @@ void writeLayer(JsonWriter& json, const Analysis& a, const LayerRow& row)
     json.beginObject();
     json.field("name", l.name).field("op_type", l.opType).field("domain", l.domain).field("graph", l.graph);
     std::vector<std::string> tensorNames;
-    for (const int t : l.tensors)
-        tensorNames.push_back(a.tensors[static_cast<std::size_t>(t)].name);
+    for (const TensorIndex t : l.tensors)
+        tensorNames.push_back(a.tensor(t).name);
     json.stringArray("tensors", tensorNames).field("dtype", row.dtype);
     json.field("params", l.params).field("bytes", l.bytes).field("share", row.share);
     json.field("zeros", l.zeros).field("sparsity", l.sparsity);

@@ -72,15 +72,15 @@ std::vector<LayerRow> layerRows(const ReportInput& input)
         row.layer = &layer;
         row.share = fraction(layer.bytes, a.model.weightBytes);
         std::uint64_t largest = 0, zerosAfter = 0, elements = 0;
-        for (const int index : layer.tensors) {
-            const TensorStats& t = a.tensors[static_cast<std::size_t>(index)];
+        for (const TensorIndex index : layer.tensors) {
+            const TensorStats& t = a.tensor(index);
             if (row.dtype.empty() || t.bytes > largest) {
                 row.dtype = std::string(model::dataTypeName(t.dtype));
                 largest = t.bytes;
             }
             if (!input.preview)
                 continue;
-            const slim::TensorChange* change = changes[static_cast<std::size_t>(index)];
+            const slim::TensorChange* change = changes[index.get()];
             if (!change) {
                 row.bytesAfter += t.bytes;
                 zerosAfter += t.zeros;

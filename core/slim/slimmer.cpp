@@ -450,7 +450,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
             const model::WeightTensor& weight = *weights[w];
             const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
             TensorChange& change = changes[w];
-            change.weightIndex = static_cast<int>(weightIndex);
+            change.weightIndex = analysis::TensorIndex(weightIndex);
             change.name = weight.name;
             change.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
             change.dtypeBefore = static_cast<DataType>(weight.dataType);
@@ -572,8 +572,8 @@ std::vector<const TensorChange*> changesByTensor(const Preview& preview, std::si
 {
     std::vector<const TensorChange*> byTensor(tensorCount, nullptr);
     for (const TensorChange& change : preview.tensors)
-        if (change.weightIndex >= 0 && static_cast<std::size_t>(change.weightIndex) < tensorCount)
-            byTensor[static_cast<std::size_t>(change.weightIndex)] = &change;
+        if (change.weightIndex.valid() && change.weightIndex.get() < tensorCount)
+            byTensor[change.weightIndex.get()] = &change;
     return byTensor;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/ids.h"
 #include "model/modelfile.h"
 #include "recipe.h"
 #include "support/error.h"
@@ -23,8 +24,8 @@ std::string_view storageAfterName(StorageAfter storage);
 
 /// What happened to one weight tensor of the original model.
 struct TensorChange {
-    /// The original tensor: index into ModelFile::weights(), which is also its index into Analysis::tensors.
-    int weightIndex = -1;
+    /// The original tensor: its index into ModelFile::weights(), which is also its index into Analysis::tensors.
+    analysis::TensorIndex weightIndex;
     std::string name;
     std::string graph;
     model::DataType dtypeBefore = model::DataType::Undefined;

@@ -474,8 +474,8 @@ void TestAnalysis::scopeRootHoldsAllWeights()
     // every node's bytes, so the views that colour scopes by their tensors agree with the tree.
     std::vector<std::uint64_t> summed(analysis.scopes.size(), 0);
     for (const auto& tensor : analysis.tensors) {
-        QVERIFY2(tensor.scope >= 0 && tensor.scope < static_cast<int>(analysis.scopes.size()), tensor.name.c_str());
-        for (int node = tensor.scope; node >= 0; node = analysis.scopes[static_cast<std::size_t>(node)].parent)
+        QVERIFY2(tensor.scope.valid() && tensor.scope.get() < analysis.scopes.size(), tensor.name.c_str());
+        for (int node = tensor.scope.raw(); node >= 0; node = analysis.scopes[static_cast<std::size_t>(node)].parent)
             summed[static_cast<std::size_t>(node)] += tensor.bytes;
     }
     for (std::size_t node = 0; node < analysis.scopes.size(); ++node)
@@ -484,7 +484,7 @@ void TestAnalysis::scopeRootHoldsAllWeights()
     for (const auto& tensor : analysis.tensors) {
         QCOMPARE(tensor.consumerLayers.size(), tensor.consumers.size());
         for (std::size_t c = 0; c < tensor.consumers.size(); ++c)
-            QCOMPARE(analysis.layers.at(static_cast<std::size_t>(tensor.consumerLayers[c])).name, tensor.consumers[c]);
+            QCOMPARE(analysis.layers.at(tensor.consumerLayers[c].get()).name, tensor.consumers[c]);
     }
 }
 

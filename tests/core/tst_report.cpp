@@ -175,7 +175,7 @@ std::shared_ptr<const an::Analysis> awkwardAnalysis(int layers)
         l.name = "layer|" + std::to_string(i) + " <a&b>, \"q\"";
         l.opType = "MatMul";
         l.graph = "main";
-        l.tensors = { i };
+        l.tensors = { an::TensorIndex(static_cast<std::size_t>(i)) };
         l.params = t.elements;
         l.bytes = t.bytes;
         a->layers.push_back(l);

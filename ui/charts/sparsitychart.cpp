@@ -66,8 +66,8 @@ QString SparsityChart::toolTipAt(QPoint pos) const
         return {};
     const auto& layer = m_analysis->layers[static_cast<std::size_t>(m_layers[index])];
     std::uint64_t elements = 0; // dense, as the zeros are counted
-    for (int tensor : layer.tensors)
-        elements += m_analysis->tensors[static_cast<std::size_t>(tensor)].elements;
+    for (const core::analysis::TensorIndex tensor : layer.tensors)
+        elements += m_analysis->tensor(tensor).elements;
     const QLocale locale;
     return tr("<b>%1</b><br/>op: %2<br/>sparsity: %3<br/>%4 of %5 weights are zero")
         .arg(QString::fromStdString(layer.name).toHtmlEscaped(), QString::fromStdString(layer.opType),

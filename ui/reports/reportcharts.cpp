@@ -57,9 +57,9 @@ std::vector<std::uint64_t> layerBytesAfter(const core::analysis::Analysis& analy
     after.reserve(analysis.layers.size());
     for (const auto& layer : analysis.layers) {
         std::uint64_t bytes = 0;
-        for (const int t : layer.tensors) {
-            const auto* change = changes[static_cast<std::size_t>(t)];
-            bytes += change ? change->bytesAfter : analysis.tensors[static_cast<std::size_t>(t)].bytes;
+        for (const core::analysis::TensorIndex t : layer.tensors) {
+            const auto* change = changes[t.get()];
+            bytes += change ? change->bytesAfter : analysis.tensor(t).bytes;
         }
         after.push_back(bytes);
     }

@@ -6,13 +6,11 @@ int Session::selectedTensor() const
 {
     if (!m_analysis || m_selectedLayer < 0 || m_selectedLayer >= static_cast<int>(m_analysis->layers.size()))
         return -1;
-    int largest = -1;
-    for (const int t : m_analysis->layers[static_cast<std::size_t>(m_selectedLayer)].tensors)
-        if (largest < 0
-            || m_analysis->tensors[static_cast<std::size_t>(t)].bytes
-                > m_analysis->tensors[static_cast<std::size_t>(largest)].bytes)
+    core::analysis::TensorIndex largest;
+    for (const auto t : m_analysis->layers[static_cast<std::size_t>(m_selectedLayer)].tensors)
+        if (!largest.valid() || m_analysis->tensor(t).bytes > m_analysis->tensor(largest).bytes)
             largest = t;
-    return largest;
+    return largest.raw();
 }
 
 void Session::setAnalysis(const AnalysisPtr& analysis)

@@ -44,8 +44,8 @@ void DetailsView::showLayer(int layerIndex)
                   layer.macs ? q(core::humanCount(*layer.macs)) : tr("unknown"));
     if (!layer.shapeError.empty())
         html += QStringLiteral("<p style='color:#b55'>%1</p>").arg(q(layer.shapeError));
-    for (const int t : layer.tensors) {
-        const auto& tensor = m_analysis->tensors[static_cast<std::size_t>(t)];
+    for (const auto t : layer.tensors) {
+        const auto& tensor = m_analysis->tensor(t);
         html += QStringLiteral("<h4>%1</h4><table cellspacing=2>").arg(q(tensor.name));
         const auto row = [&](const QString& label, const QString& value) {
             html += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(label, value);

@@ -31,10 +31,10 @@ void LayersModel::setAnalysis(const AnalysisPtr& analysis)
             Row row;
             row.layer = i;
             std::uint64_t best = 0;
-            for (const int t : layer.tensors) {
-                const auto& tensor = analysis->tensors[static_cast<std::size_t>(t)];
+            for (const auto t : layer.tensors) {
+                const auto& tensor = analysis->tensor(t);
                 if (row.mainTensor < 0 || tensor.bytes > best) {
-                    row.mainTensor = t;
+                    row.mainTensor = t.raw();
                     best = tensor.bytes;
                 }
             }

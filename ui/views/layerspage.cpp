@@ -24,10 +24,10 @@ QWidget* layers(ViewContext& context)
         std::vector<std::string> tensors;
         if (const AnalysisPtr& analysis = session.analysis())
             for (const int layer : layers)
-                for (const int t : analysis->layers[static_cast<std::size_t>(layer)].tensors)
+                for (const auto t : analysis->layers[static_cast<std::size_t>(layer)].tensors)
                     // Biases and normalisation parameters stay out, as in the default scope.
-                    if (!analysis->tensors[static_cast<std::size_t>(t)].biasOrNorm)
-                        tensors.push_back(analysis->tensors[static_cast<std::size_t>(t)].name);
+                    if (!analysis->tensor(t).biasOrNorm)
+                        tensors.push_back(analysis->tensor(t).name);
         std::ranges::sort(tensors);
         tensors.erase(std::unique(tensors.begin(), tensors.end()), tensors.end());
         session.setTickedTensors(std::move(tensors));

@@ -100,7 +100,7 @@ void TreemapWidget::computeScopeInfo()
     m_info.assign(a.scopes.size(), {});
     // Every tensor sits where core's scope tree placed its bytes (TensorStats::scope).
     for (const TensorStats& tensor : a.tensors) {
-        const int scope = tensor.scope >= 0 && tensor.scope < static_cast<int>(a.scopes.size()) ? tensor.scope : 0;
+        const int scope = tensor.scope.valid() && tensor.scope.get() < a.scopes.size() ? tensor.scope.raw() : 0;
         ScopeInfo& info = m_info[static_cast<std::size_t>(scope)];
         info.zeros += tensor.zeros;
         info.elements += tensor.elements;
