@@ -104,7 +104,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_job, &AnalysisJob::modelLoaded, this, [this](const std::shared_ptr<const core::model::ModelFile>& file) {
         // Summary first: with no model open yet, show what the file says about itself right away; an open model
         // stays on screen until the new analysis is complete (or fails).
-        if (!m_analysis) {
+        if (!analysis()) {
             if (auto* summary = m_views->findChild<SummaryView*>()) {
                 summary->showLoading(*file);
                 m_pages->setCurrentWidget(m_views);
@@ -122,6 +122,11 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+AnalysisPtr MainWindow::analysis() const
+{
+    return m_session->analysis(); // the session holds the open model's analysis; the window keeps no copy
+}
 
 void MainWindow::buildMenus()
 {
@@ -151,14 +156,14 @@ void MainWindow::buildMenus()
     saveRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     file->addSeparator();
     QAction* exportReport = file->addAction(tr("Export Re&port…"), this, [this] {
-        const ReportSources sources { m_analysis, std::make_shared<const core::slim::Recipe>(m_slim->recipe()),
+        const ReportSources sources { analysis(), std::make_shared<const core::slim::Recipe>(m_slim->recipe()),
             m_slim->preview() };
         exportReportWithDialog(
             this, sources, [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     });
     exportReport->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
     exportReport->setToolTip(tr("Write a review report (HTML, PDF, Markdown, JSON or CSV) of the open model"));
-    QAction* compare = file->addAction(tr("&Compare With…"), this, [this] { compareWithDialog(m_views, m_analysis); });
+    QAction* compare = file->addAction(tr("&Compare With…"), this, [this] { compareWithDialog(m_views, analysis()); });
     compare->setToolTip(tr("Analyse a second model and list what differs from the open one"));
     for (QAction* action : { exportReport, compare }) {
         action->setEnabled(false);
@@ -188,7 +193,7 @@ void MainWindow::buildMenus()
     QAction* verifyAction = slimMenu->addAction(tr("&Verify in ONNX Runtime"), this, [this] { m_slim->verify(); });
     verifyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     QAction* exportAction = slimMenu->addAction(tr("&Export Slimmed Model…"), this, [this] {
-        if (!m_analysis)
+        if (!analysis())
             return;
         const QString path
             = QFileDialog::getSaveFileName(this, tr("Export slimmed model"), QString(), tr("ONNX models (*.onnx)"));
@@ -246,9 +251,9 @@ QWidget* MainWindow::buildViews()
 bool MainWindow::applyFix(int findingIndex)
 {
     using namespace core::slim;
-    if (!m_analysis || findingIndex < 0 || findingIndex >= static_cast<int>(m_analysis->findings.size()))
+    if (!analysis() || findingIndex < 0 || findingIndex >= static_cast<int>(analysis()->findings.size()))
         return false;
-    const auto& finding = m_analysis->findings[static_cast<std::size_t>(findingIndex)];
+    const auto& finding = analysis()->findings[static_cast<std::size_t>(findingIndex)];
     const auto recipe = withFix(m_slim->recipe(), finding);
     if (!recipe) {
         statusBar()->showMessage(
@@ -333,7 +338,6 @@ void MainWindow::onAnalysisFinished(const AnalysisPtr& analysis)
 {
     m_progress->hide();
     m_cancel->hide();
-    m_analysis = analysis;
     m_session->setAnalysis(analysis); // every view follows the session
     m_pages->setCurrentWidget(m_views);
     const auto& model = analysis->model;
@@ -351,13 +355,13 @@ void MainWindow::onAnalysisFailed(const QString& message, bool cancelled)
 {
     m_progress->hide();
     m_cancel->hide();
-    if (!m_analysis) // the first stage may have shown a model that did not finish loading
+    if (!analysis()) // the first stage may have shown a model that did not finish loading
         m_pages->setCurrentWidget(m_welcome);
     if (cancelled) // the user asked for it: no error banner
         statusBar()->showMessage(tr("Loading cancelled."), 5000);
     else
         showBanner(message);
-    m_status->setText(m_analysis ? QString::fromStdString(m_analysis->model.path) : QString());
+    m_status->setText(analysis() ? QString::fromStdString(analysis()->model.path) : QString());
     emit loadFailed(message);
 }
 

@@ -41,7 +41,7 @@ public:
 
     /// Starts loading `path`; the result arrives through analysisReady() or loadFailed().
     void openModel(const QString& path);
-    AnalysisPtr analysis() const { return m_analysis; }
+    AnalysisPtr analysis() const;
     QString bannerText() const;
     /// Shows a view by its registered name (ui/views/viewregistry.cpp). False for an unknown name.
     bool showView(const QString& name);
@@ -74,7 +74,6 @@ private:
 
     AnalysisJob* m_job = nullptr;
     Session* m_session = nullptr;
-    AnalysisPtr m_analysis;
     QString m_loadingPath;
     QStackedWidget* m_pages = nullptr;
     QWidget* m_welcome = nullptr;

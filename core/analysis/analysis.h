@@ -157,6 +157,15 @@ struct Analysis {
 
     const TensorStats& tensor(TensorIndex index) const { return tensors[index.get()]; }
     const LayerStats& layer(LayerIndex index) const { return layers[index.get()]; }
+    /// The layer's largest weight tensor (the first of equals): what views and reports show for the layer.
+    TensorIndex largestTensor(const LayerStats& of) const
+    {
+        TensorIndex largest;
+        for (const TensorIndex t : of.tensors)
+            if (!largest.valid() || tensor(t).bytes > tensor(largest).bytes)
+                largest = t;
+        return largest;
+    }
 };
 
 struct AnalyzeOptions {

@@ -71,13 +71,11 @@ std::vector<LayerRow> layerRows(const ReportInput& input)
         LayerRow row;
         row.layer = &layer;
         row.share = fraction(layer.bytes, a.model.weightBytes);
-        std::uint64_t largest = 0, zerosAfter = 0, elements = 0;
+        std::uint64_t zerosAfter = 0, elements = 0;
+        if (const TensorIndex largest = a.largestTensor(layer); largest.valid())
+            row.dtype = std::string(model::dataTypeName(a.tensor(largest).dtype));
         for (const TensorIndex index : layer.tensors) {
             const TensorStats& t = a.tensor(index);
-            if (row.dtype.empty() || t.bytes > largest) {
-                row.dtype = std::string(model::dataTypeName(t.dtype));
-                largest = t.bytes;
-            }
             if (!input.preview)
                 continue;
             const slim::TensorChange* change = changes[index.get()];

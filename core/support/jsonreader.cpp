@@ -80,6 +80,12 @@ bool JsonObjectReader::has(std::string_view key) const
     return find(key) != nullptr;
 }
 
+const void* JsonObjectReader::take(std::string_view key)
+{
+    skip(key);
+    return find(key);
+}
+
 void JsonObjectReader::skip(std::string_view key)
 {
     m_used.emplace(key);
@@ -87,11 +93,10 @@ void JsonObjectReader::skip(std::string_view key)
 
 Result<void> JsonObjectReader::boolean(std::string_view key, bool& out)
 {
-    skip(key);
-    const void* found = find(key);
+    const Json* found = static_cast<const Json*>(take(key));
     if (!found)
         return {};
-    const Json& value = json(found);
+    const Json& value = *found;
     if (!value.is_boolean())
         return std::unexpected(error(key, "must be true or false, not " + typeName(value)));
     out = value.get<bool>();
@@ -100,11 +105,10 @@ Result<void> JsonObjectReader::boolean(std::string_view key, bool& out)
 
 Result<void> JsonObjectReader::number(std::string_view key, double& out, double low, double high)
 {
-    skip(key);
-    const void* found = find(key);
+    const Json* found = static_cast<const Json*>(take(key));
     if (!found)
         return {};
-    const Json& value = json(found);
+    const Json& value = *found;
     if (!value.is_number())
         return std::unexpected(error(key, "must be a number, not " + typeName(value)));
     const double v = value.get<double>();
@@ -119,11 +123,10 @@ Result<void> JsonObjectReader::number(std::string_view key, double& out, double 
 
 Result<void> JsonObjectReader::count(std::string_view key, std::uint64_t& out, std::uint64_t low, std::uint64_t high)
 {
-    skip(key);
-    const void* found = find(key);
+    const Json* found = static_cast<const Json*>(take(key));
     if (!found)
         return {};
-    const Json& value = json(found);
+    const Json& value = *found;
     if (!value.is_number())
         return std::unexpected(error(key, "must be a whole number, not " + typeName(value)));
     std::uint64_t v = 0;
@@ -144,11 +147,10 @@ Result<void> JsonObjectReader::count(std::string_view key, std::uint64_t& out, s
 
 Result<void> JsonObjectReader::choice(std::string_view key, std::string& out, const std::vector<std::string>& allowed)
 {
-    skip(key);
-    const void* found = find(key);
+    const Json* found = static_cast<const Json*>(take(key));
     if (!found)
         return {};
-    const Json& value = json(found);
+    const Json& value = *found;
     if (!value.is_string())
         return std::unexpected(error(key, "must be a string, not " + typeName(value)));
     const auto& text = value.get_ref<const std::string&>();
@@ -170,11 +172,10 @@ Result<void> JsonObjectReader::text(
 
 Result<void> JsonObjectReader::strings(std::string_view key, std::vector<std::string>& out)
 {
-    skip(key);
-    const void* found = find(key);
+    const Json* found = static_cast<const Json*>(take(key));
     if (!found)
         return {};
-    const Json& value = json(found);
+    const Json& value = *found;
     if (!value.is_array())
         return std::unexpected(error(key, "must be an array of strings, not " + typeName(value)));
     out.clear();
@@ -188,8 +189,7 @@ Result<void> JsonObjectReader::strings(std::string_view key, std::vector<std::st
 
 Result<JsonObjectReader> JsonObjectReader::object(std::string_view key, std::string childContext)
 {
-    skip(key);
-    const void* found = find(key);
+    const void* found = take(key);
     if (!found)
         return std::unexpected(error(key, "is missing"));
     if (!json(found).is_object())
@@ -201,9 +201,8 @@ Result<JsonObjectReader> JsonObjectReader::object(std::string_view key, std::str
 Result<std::vector<JsonObjectReader>> JsonObjectReader::objects(
     std::string_view key, const std::string& itemName, bool required)
 {
-    skip(key);
     std::vector<JsonObjectReader> out;
-    const void* found = find(key);
+    const void* found = take(key);
     if (!found) {
         if (required)
             return std::unexpected(error(key, "is missing"));

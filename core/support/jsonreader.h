@@ -50,6 +50,8 @@ public:
 private:
     JsonObjectReader(std::shared_ptr<const void> document, const void* object, std::string context);
     const void* find(std::string_view key) const;
+    /// Marks `key` as read and returns its value, or nullptr when it is absent.
+    const void* take(std::string_view key);
 
     std::shared_ptr<const void> m_document; // keeps the parsed document alive
     const void* m_object; // an nlohmann::json object inside it

@@ -30,7 +30,7 @@ inline Run runProgram(const QString& program, const QStringList& args, int timeo
         process.waitForFinished();
     }
     run.status = process.exitStatus();
-    run.code = process.exitCode();
+    run.code = run.status == QProcess::NormalExit ? process.exitCode() : -1; // a crash is never "exit 0"
     run.out = process.readAllStandardOutput();
     run.err = process.readAllStandardError();
     return run;

@@ -2,6 +2,7 @@
 // (an XML parser for HTML, poppler's pdftotext/pdfinfo/pdftoppm for PDF, Qt's JSON parser), exit codes, and the
 // comparison of a model with its int8 copy.
 #include "analysis/analysis.h"
+#include "clirun.h"
 #include "fixtures.h"
 #include "report/reportsections.h"
 #include "testenv.h"
@@ -22,51 +23,9 @@
 #include <QXmlStreamReader>
 
 using namespace slimscope;
+using namespace slimscope::testing;
 
 namespace {
-
-struct Run {
-    bool finished = false;
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runProgram(const QString& program, const QStringList& args, int timeoutMs = 180000)
-{
-    QProcess process;
-    process.start(program, args);
-    Run run;
-    run.finished = process.waitForFinished(timeoutMs);
-    if (!run.finished) {
-        process.kill();
-        process.waitForFinished();
-    }
-    run.code = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
-
-Run runCli(const QStringList& args)
-{
-    return runProgram(QStringLiteral(SLIMSCOPE_CLI), args);
-}
-
-QByteArray describe(const Run& run)
-{
-    return QStringLiteral("finished %1, code %2, stderr: %3")
-        .arg(run.finished)
-        .arg(run.code)
-        .arg(QString::fromUtf8(run.err.left(600)))
-        .toUtf8();
-}
-
-QByteArray readFile(const QString& path)
-{
-    QFile file(path);
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
-}
 
 bool builtWithoutGui(const Run& run)
 {
@@ -115,14 +74,14 @@ private slots:
         m_slimmed = m_dir.filePath(QStringLiteral("convnet_int8.onnx"));
         const Run slim = runCli({ QStringLiteral("slim"), m_model, QStringLiteral("--quantize"), QStringLiteral("int8"),
             QStringLiteral("--min-elements"), QStringLiteral("1"), QStringLiteral("-o"), m_slimmed });
-        QVERIFY2(slim.code == 0, describe(slim));
+        QVERIFY2(slim.code == 0, qPrintable(describe(slim)));
     }
 
     void html()
     {
         const QString out = folder() + QStringLiteral("/report.html");
         const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
-        QVERIFY2(run.code == 0, describe(run));
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
         const QByteArray text = readFile(out);
         QVERIFY(text.contains("convnet_fixture.onnx"));
         QXmlStreamReader xml(text);
@@ -161,18 +120,18 @@ private slots:
         const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
         if (builtWithoutGui(run))
             SLIMSCOPE_SKIP("slimscope-cli was built without the GUI");
-        QVERIFY2(run.code == 0, describe(run));
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
         if (QStandardPaths::findExecutable(QStringLiteral("pdftotext")).isEmpty())
             SLIMSCOPE_SKIP("poppler-utils (pdftotext, pdfinfo, pdftoppm) are not installed");
         const Run text = runProgram(QStringLiteral("pdftotext"), { out, QStringLiteral("-") });
-        QVERIFY2(text.code == 0, describe(text));
+        QVERIFY2(text.code == 0, qPrintable(describe(text)));
         QVERIFY(text.out.contains("convnet_fixture.onnx"));
         QVERIFY(text.out.contains("Findings"));
         QVERIFY(text.out.contains("conv2"));
         // The PDF renders core's report content, as the HTML does: its sections and its tables' columns.
         const Run html = runCli({ QStringLiteral("report"), m_model, QStringLiteral("--format"), QStringLiteral("html"),
             QStringLiteral("-o"), QStringLiteral("-") });
-        QVERIFY2(html.code == 0, describe(html));
+        QVERIFY2(html.code == 0, qPrintable(describe(html)));
         for (const char* shared :
             { "Top 15 layers by bytes", "Layers", "Findings", "SHA-256", "Params", "sparsity", "MACs" }) {
             QVERIFY2(html.out.contains(shared), shared);
@@ -180,7 +139,7 @@ private slots:
         }
 
         const Run info = runProgram(QStringLiteral("pdfinfo"), { out });
-        QVERIFY2(info.code == 0, describe(info));
+        QVERIFY2(info.code == 0, qPrintable(describe(info)));
         const auto match = QRegularExpression(QStringLiteral("Pages:\\s+(\\d+)")).match(QString::fromUtf8(info.out));
         QVERIFY(match.hasMatch());
         const int pages = match.captured(1).toInt();
@@ -188,7 +147,7 @@ private slots:
 
         const Run render = runProgram(QStringLiteral("pdftoppm"),
             { QStringLiteral("-r"), QStringLiteral("40"), QStringLiteral("-png"), out, dir + QStringLiteral("/page") });
-        QVERIFY2(render.code == 0, describe(render));
+        QVERIFY2(render.code == 0, qPrintable(describe(render)));
         const QStringList pngs = QDir(dir).entryList({ QStringLiteral("page*.png") }, QDir::Files, QDir::Name);
         QCOMPARE(pngs.size(), pages);
         for (const QString& png : pngs) {
@@ -221,11 +180,11 @@ private slots:
             const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
             if (builtWithoutGui(run))
                 SLIMSCOPE_SKIP("slimscope-cli was built without the GUI");
-            QVERIFY2(run.code == 0, describe(run));
+            QVERIFY2(run.code == 0, qPrintable(describe(run)));
             QByteArray text = readFile(out);
             if (format == u"pdf") {
                 const Run pdf = runProgram(QStringLiteral("pdftotext"), { out, QStringLiteral("-") });
-                QVERIFY2(pdf.code == 0, describe(pdf));
+                QVERIFY2(pdf.code == 0, qPrintable(describe(pdf)));
                 text = pdf.out;
             }
             for (const QString& title : titles)
@@ -238,7 +197,7 @@ private slots:
         const QString dir = folder();
         const QString out = dir + QStringLiteral("/review.md");
         const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
-        QVERIFY2(run.code == 0, describe(run));
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
         const QStringList lines = QString::fromUtf8(readFile(out)).split(QLatin1Char('\n'));
         QVERIFY(lines.size() > 10);
         int tableCells = -1;
@@ -274,7 +233,7 @@ private slots:
     {
         const QString out = folder() + QStringLiteral("/report.json");
         const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
-        QVERIFY2(run.code == 0, describe(run));
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
         QJsonParseError error;
         const QJsonObject root = QJsonDocument::fromJson(readFile(out), &error).object();
         QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
@@ -287,7 +246,7 @@ private slots:
     {
         const QString out = folder() + QStringLiteral("/layers.csv");
         const Run run = runCli({ QStringLiteral("report"), m_model, QStringLiteral("-o"), out });
-        QVERIFY2(run.code == 0, describe(run));
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
         QStringList lines = QString::fromUtf8(readFile(out)).split(QLatin1Char('\n'));
         while (!lines.isEmpty() && lines.last().trimmed().isEmpty())
             lines.removeLast();
@@ -301,11 +260,11 @@ private slots:
         const QString recipe = dir + QStringLiteral("/recipe.json");
         const Run save = runCli({ QStringLiteral("slim"), m_model, QStringLiteral("--quantize"), QStringLiteral("int8"),
             QStringLiteral("--dry-run"), QStringLiteral("--save-recipe"), recipe });
-        QVERIFY2(save.code == 0, describe(save));
+        QVERIFY2(save.code == 0, qPrintable(describe(save)));
         const QString out = dir + QStringLiteral("/report.json");
         const Run run = runCli(
             { QStringLiteral("report"), m_model, QStringLiteral("--recipe"), recipe, QStringLiteral("-o"), out });
-        QVERIFY2(run.code == 0, describe(run));
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
         const QJsonObject root = QJsonDocument::fromJson(readFile(out)).object();
         QCOMPARE(root.value(u"recipe").toObject().value(u"schema").toString(), QStringLiteral("slimscope.recipe/1"));
         QVERIFY(QFileInfo::exists(m_model));
@@ -315,7 +274,7 @@ private slots:
         const Run pdfRun = runCli(
             { QStringLiteral("report"), m_model, QStringLiteral("--recipe"), recipe, QStringLiteral("-o"), pdf });
         if (!builtWithoutGui(pdfRun)) {
-            QVERIFY2(pdfRun.code == 0, describe(pdfRun));
+            QVERIFY2(pdfRun.code == 0, qPrintable(describe(pdfRun)));
             if (!QStandardPaths::findExecutable(QStringLiteral("pdftotext")).isEmpty()) {
                 const Run text = runProgram(QStringLiteral("pdftotext"), { pdf, QStringLiteral("-") });
                 QVERIFY(text.out.contains("Slimming preview"));
@@ -357,7 +316,7 @@ private slots:
         for (QString& arg : args)
             arg.replace(QLatin1String("MODEL"), m_model).replace(QLatin1String("OUT"), dir);
         const Run run = runCli(QStringList { QStringLiteral("report") } + args);
-        QVERIFY2(run.code == code, describe(run));
+        QVERIFY2(run.code == code, qPrintable(describe(run)));
         QVERIFY2(run.err.contains(message.toUtf8()), run.err);
         QVERIFY(QDir(dir).entryList(QDir::Files).isEmpty());
     }
@@ -365,14 +324,14 @@ private slots:
     void compareSlimmed()
     {
         const Run table = runCli({ QStringLiteral("compare"), m_model, m_slimmed });
-        QVERIFY2(table.code == 0, describe(table));
+        QVERIFY2(table.code == 0, qPrintable(describe(table)));
         for (const char* tensor : { "conv1.weight", "conv2.weight", "fc.weight" })
             QVERIFY2(table.out.contains(tensor), tensor);
 
         const QString out = folder() + QStringLiteral("/compare.json");
         const Run json = runCli({ QStringLiteral("compare"), m_model, m_slimmed, QStringLiteral("--format"),
             QStringLiteral("json"), QStringLiteral("-o"), out });
-        QVERIFY2(json.code == 0, describe(json));
+        QVERIFY2(json.code == 0, qPrintable(describe(json)));
         QVERIFY(json.out.isEmpty());
         const QJsonObject root = QJsonDocument::fromJson(readFile(out)).object();
         QCOMPARE(root.value(u"schema").toString(), QStringLiteral("slimscope.compare/1"));
@@ -384,7 +343,7 @@ private slots:
         for (const QString& format : { QStringLiteral("html"), QStringLiteral("md") }) {
             const Run run
                 = runCli({ QStringLiteral("compare"), m_model, m_slimmed, QStringLiteral("--format"), format });
-            QVERIFY2(run.code == 0, describe(run));
+            QVERIFY2(run.code == 0, qPrintable(describe(run)));
             QVERIFY(run.out.contains("conv1.weight"));
         }
     }
@@ -393,7 +352,7 @@ private slots:
     {
         const Run run = runCli(
             { QStringLiteral("compare"), m_model, m_model, QStringLiteral("--format"), QStringLiteral("json") });
-        QVERIFY2(run.code == 0, describe(run));
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
         const QJsonObject root = QJsonDocument::fromJson(run.out).object();
         QCOMPARE(root.value(u"schema").toString(), QStringLiteral("slimscope.compare/1"));
     }
@@ -421,7 +380,7 @@ private slots:
         for (QString& arg : args)
             arg.replace(QLatin1String("MODEL"), m_model).replace(QLatin1String("OUT"), dir);
         const Run run = runCli(QStringList { QStringLiteral("compare") } + args);
-        QVERIFY2(run.code == code, describe(run));
+        QVERIFY2(run.code == code, qPrintable(describe(run)));
         QVERIFY(!run.err.isEmpty());
     }
 };

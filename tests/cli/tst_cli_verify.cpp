@@ -2,6 +2,7 @@
 // with --dim, the "warn" verdict when a recipe breaks the outputs, and the verification inside a report.
 #include "clirun.h"
 #include "modelbuilder.h"
+#include "npy.h"
 #include "testenv.h"
 
 #include <QDir>
@@ -35,27 +36,6 @@ QJsonObject verificationOf(const QByteArray& text)
     const QJsonObject root = objectOf(text);
     return root.value(u"schema").toString() == u"slimscope.verify/1" ? root.value(u"verification").toObject()
                                                                      : QJsonObject();
-}
-
-/// A .npy of float32 values, as numpy writes it (version 1.0, header padded to 64 bytes).
-QByteArray npyFloat32(const std::vector<int>& shape, const std::vector<float>& values)
-{
-    QByteArray dims;
-    for (const int d : shape)
-        dims += QByteArray::number(d) + ", ";
-    if (shape.size() > 1)
-        dims.chop(1);
-    QByteArray header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + dims.trimmed() + "), }";
-    while ((10 + header.size() + 1) % 64 != 0)
-        header += ' ';
-    header += '\n';
-    QByteArray bytes("\x93NUMPY\x01\x00", 8);
-    const auto length = static_cast<quint16>(header.size());
-    bytes += static_cast<char>(length & 0xff);
-    bytes += static_cast<char>(length >> 8);
-    bytes += header;
-    bytes.append(reinterpret_cast<const char*>(values.data()), static_cast<qsizetype>(values.size() * sizeof(float)));
-    return bytes;
 }
 
 } // namespace
@@ -114,7 +94,7 @@ private slots:
             x[i] = static_cast<float>(i % 7) - 3.0f;
         QFile file(inputs + QStringLiteral("/X.npy"));
         QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(npyFloat32({ 2, 64 }, x));
+        file.write(QByteArray::fromStdString(fixtures::npyOf("<f4", { 2, 64 }, x)));
         file.close();
         const Run run = runCli({ QStringLiteral("verify"), m_model, m_model, QStringLiteral("--inputs"), inputs,
             QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("--runs"), QStringLiteral("1") });

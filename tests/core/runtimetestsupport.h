@@ -2,6 +2,7 @@
 // Shared by the ONNX Runtime tests (tst_runtime, tst_runtimeinputs): includes, .npy writers, a Gemm model and its
 // double-precision forward pass. Each test executable includes it once.
 #include "fixtures.h"
+#include "npy.h"
 #include "runtime/inputs.h"
 #include "runtime/verify.h"
 
@@ -57,36 +58,8 @@ inline void writeBytes(const std::filesystem::path& file, const std::string& byt
     std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
-/// A .npy file as numpy writes it: magic, version, little-endian header length, a dict padded with spaces to a
-/// multiple of 64 bytes and ended by '\n', then the data.
-inline std::string npyBytes(
-    const std::string& descr, const std::vector<int64_t>& shape, const void* data, size_t size, int version = 1)
-{
-    std::string shapeText = "(";
-    for (size_t i = 0; i < shape.size(); ++i)
-        shapeText += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
-    shapeText += ")";
-    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + ", }";
-    const size_t prefix = version == 1 ? 10 : 12;
-    while ((prefix + header.size() + 1) % 64 != 0)
-        header += ' ';
-    header += '\n';
-    std::string bytes = "\x93NUMPY";
-    bytes += static_cast<char>(version);
-    bytes += '\0';
-    const auto length = static_cast<uint32_t>(header.size());
-    for (size_t i = 0; i < prefix - 8; ++i)
-        bytes += static_cast<char>((length >> (8 * i)) & 0xff);
-    bytes += header;
-    bytes.append(static_cast<const char*>(data), size);
-    return bytes;
-}
-
-template <class T>
-std::string npyOf(const std::string& descr, const std::vector<int64_t>& shape, const std::vector<T>& v)
-{
-    return npyBytes(descr, shape, v.data(), v.size() * sizeof(T));
-}
+using slimscope::fixtures::npyBytes;
+using slimscope::fixtures::npyOf;
 
 /// x[rows, k] -> Gemm(W[c, k], b[c], transB=1) -> y[rows, c]. A rows of fx::kSymbolicDim makes it "N".
 inline fx::ModelBuilder gemmModel(

@@ -4,6 +4,7 @@
 // (never through the loader under test), plus the test's own rules for which tensors a default scope selects.
 
 #include "fixtures.h"
+#include "npy.h"
 #include "runtime/inputs.h"
 #include "runtime/session.h"
 #include "runtime/verify.h"
@@ -427,42 +428,14 @@ inline std::expected<void, QString> writeOracleInputs(const fs::path& model, con
         return std::unexpected(feeds.error());
     fs::create_directories(dir);
     for (const auto& tensor : *feeds) {
-        std::string shape;
-        for (const auto dim : tensor.shape)
-            shape += std::to_string(dim) + ", ";
-        std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
-        while ((10 + header.size() + 1) % 64 != 0)
-            header += ' ';
-        header += '\n';
+        const std::string bytes
+            = slimscope::fixtures::npyBytes("<f4", tensor.shape, tensor.data.data(), tensor.data.size());
         std::ofstream out(dir / (tensor.name + ".npy"), std::ios::binary);
-        const char magic[] = { '\x93', 'N', 'U', 'M', 'P', 'Y', 1, 0 };
-        out.write(magic, sizeof magic);
-        const auto length = static_cast<std::uint16_t>(header.size());
-        out.put(static_cast<char>(length & 0xff)).put(static_cast<char>(length >> 8));
-        out << header;
-        out.write(reinterpret_cast<const char*>(tensor.data.data()), static_cast<std::streamsize>(tensor.data.size()));
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         if (!out)
             return std::unexpected(QStringLiteral("cannot write the oracle's inputs"));
     }
     return {};
-}
-
-/// A .npy file (format 1.0) as numpy writes it.
-inline std::string npy(
-    const std::string& descr, const std::vector<std::int64_t>& shape, const void* data, std::size_t size)
-{
-    std::string shapeText = "(";
-    for (std::size_t i = 0; i < shape.size(); ++i)
-        shapeText += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
-    std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shapeText + "), }";
-    while ((10 + header.size() + 1) % 64 != 0)
-        header += ' ';
-    header += '\n';
-    std::string bytes = "\x93NUMPY\x01";
-    bytes += '\0';
-    bytes += static_cast<char>(header.size() & 0xff);
-    bytes += static_cast<char>(header.size() >> 8);
-    return bytes + header + std::string(static_cast<const char*>(data), size);
 }
 
 /// Every fixture and test-built model saved in a temporary folder, plus fresh output folders per test row.

@@ -31,7 +31,6 @@ namespace fs = std::filesystem;
 namespace {
 
 enum class Format { Int8, Fp16 };
-
 slim::Recipe quantizeRecipe(Format format, slim::Scope scope)
 {
     return { { { format == Format::Int8 ? slim::StepParams(slim::QuantizeInt8Step {}) : slim::QuantizeFp16Step {},

@@ -287,10 +287,13 @@ private slots:
             v = rng.nextSigned() * 0.3f;
         const std::vector<float> state(2 * 64, 0.0f);
         const std::int64_t rate = 16000;
-        std::ofstream(inputs / "input.npy", std::ios::binary) << npy("<f4", { 1, 512 }, audio.data(), audio.size() * 4);
-        std::ofstream(inputs / "sr.npy", std::ios::binary) << npy("<i8", {}, &rate, 8);
-        std::ofstream(inputs / "h.npy", std::ios::binary) << npy("<f4", { 2, 1, 64 }, state.data(), state.size() * 4);
-        std::ofstream(inputs / "c.npy", std::ios::binary) << npy("<f4", { 2, 1, 64 }, state.data(), state.size() * 4);
+        std::ofstream(inputs / "input.npy", std::ios::binary)
+            << slimscope::fixtures::npyBytes("<f4", { 1, 512 }, audio.data(), audio.size() * 4);
+        std::ofstream(inputs / "sr.npy", std::ios::binary) << slimscope::fixtures::npyBytes("<i8", {}, &rate, 8);
+        std::ofstream(inputs / "h.npy", std::ios::binary)
+            << slimscope::fixtures::npyBytes("<f4", { 2, 1, 64 }, state.data(), state.size() * 4);
+        std::ofstream(inputs / "c.npy", std::ios::binary)
+            << slimscope::fixtures::npyBytes("<f4", { 2, 1, 64 }, state.data(), state.size() * 4);
         rt::VerifyOptions options = quickVerify();
         options.inputsDir = inputs;
         auto v = rt::verify(model, folder / "slim.onnx", options);

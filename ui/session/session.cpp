@@ -6,11 +6,7 @@ int Session::selectedTensor() const
 {
     if (!m_analysis || m_selectedLayer < 0 || m_selectedLayer >= static_cast<int>(m_analysis->layers.size()))
         return -1;
-    core::analysis::TensorIndex largest;
-    for (const auto t : m_analysis->layers[static_cast<std::size_t>(m_selectedLayer)].tensors)
-        if (!largest.valid() || m_analysis->tensor(t).bytes > m_analysis->tensor(largest).bytes)
-            largest = t;
-    return largest.raw();
+    return m_analysis->largestTensor(m_analysis->layers[static_cast<std::size_t>(m_selectedLayer)]).raw();
 }
 
 void Session::setAnalysis(const AnalysisPtr& analysis)

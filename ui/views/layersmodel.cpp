@@ -30,14 +30,7 @@ void LayersModel::setAnalysis(const AnalysisPtr& analysis)
             const auto& layer = analysis->layers[static_cast<std::size_t>(i)];
             Row row;
             row.layer = i;
-            std::uint64_t best = 0;
-            for (const auto t : layer.tensors) {
-                const auto& tensor = analysis->tensor(t);
-                if (row.mainTensor < 0 || tensor.bytes > best) {
-                    row.mainTensor = t.raw();
-                    best = tensor.bytes;
-                }
-            }
+            row.mainTensor = analysis->largestTensor(layer).raw();
             row.share = static_cast<double>(layer.bytes) / total;
             row.byteBar = static_cast<double>(layer.bytes) / static_cast<double>(largest);
             m_rows.push_back(row);
