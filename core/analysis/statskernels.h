@@ -1,8 +1,9 @@
 #pragma once
 
-// Statistics kernels, compiled twice: for the baseline x86-64 and for AVX2 + FMA (statskernels_avx2.cpp).
-// Everything here has internal linkage so that the two compilations never mix; computeStats picks one at
-// run time. Include this header only from the two kernel translation units.
+// Statistics kernels, compiled once per instruction set: baseline x86-64 (statskernels_generic.cpp), AVX2
+// (statskernels_avx2.cpp) and AVX-512 (statskernels_avx512.cpp). Everything here has internal linkage so
+// that the compilations never mix; computeStats picks one set at run time (kernelset.h). Include this
+// header only from the kernel translation units. All sets give the same bits (statspartial.h).
 
 #include "model/elementdecode.h"
 #include "statspartial.h"
@@ -59,22 +60,35 @@ template <class Fn> void withLoader(DataType type, const std::byte* data, Fn&& f
     }
 }
 
-// Moments without a finiteness test per value, in independent lanes so the loop vectorizes. Callers check
-// the result and fall back to accumulateChecked when a NaN or infinity slipped in.
+// Weights sit at any byte offset in the file: scalar reads go through memcpy (the vector loads are unaligned).
+[[maybe_unused]] float loadFloat(const float* data, std::uint64_t i)
+{
+    return loadRaw<float>(reinterpret_cast<const std::byte*>(data), i);
+}
+
+[[maybe_unused]] bool allFinite(const Partial& partial)
+{
+    return std::isfinite(partial.sum) && std::isfinite(partial.sumSquares) && std::isfinite(partial.min)
+        && std::isfinite(partial.max);
+}
+
+// Moments without a finiteness test per value, in kSumLanes independent lanes so the loop vectorizes. The
+// lanes and their reduction follow the canonical order of statspartial.h, which the hand-written kernels
+// follow too, so that every instruction set gives the same bits. Callers check the result and fall back to
+// accumulateChecked when a NaN or infinity slipped in.
 template <class Load> Partial accumulateFast(Load load, std::uint64_t begin, std::uint64_t end)
 {
     using V = decltype(load(0));
-    constexpr int kLanes = 8;
-    V low[kLanes], high[kLanes];
-    double sum[kLanes] = {}, squares[kLanes] = {};
-    std::uint64_t zeros[kLanes] = {};
-    for (int l = 0; l < kLanes; ++l) {
+    V low[kSumLanes], high[kSumLanes];
+    double sum[kSumLanes] = {}, squares[kSumLanes] = {};
+    std::uint64_t zeros[kSumLanes] = {};
+    for (int l = 0; l < kSumLanes; ++l) {
         low[l] = std::numeric_limits<V>::infinity();
         high[l] = -std::numeric_limits<V>::infinity();
     }
     std::uint64_t i = begin;
-    for (; i + kLanes <= end; i += kLanes) {
-        for (int l = 0; l < kLanes; ++l) {
+    for (; i + kSumLanes <= end; i += kSumLanes) {
+        for (int l = 0; l < kSumLanes; ++l) {
             const V v = load(i + static_cast<std::uint64_t>(l));
             low[l] = v < low[l] ? v : low[l];
             high[l] = v > high[l] ? v : high[l];
@@ -84,23 +98,16 @@ template <class Load> Partial accumulateFast(Load load, std::uint64_t begin, std
             zeros[l] += v == V(0) ? 1 : 0;
         }
     }
-    for (; i < end; ++i) {
-        const V v = load(i);
-        low[0] = v < low[0] ? v : low[0];
-        high[0] = v > high[0] ? v : high[0];
-        sum[0] += v;
-        squares[0] += static_cast<double>(v) * v;
-        zeros[0] += v == V(0) ? 1 : 0;
-    }
     Partial partial;
     partial.count = end - begin;
-    for (int l = 0; l < kLanes; ++l) {
+    partial.sum = reduceLanes(sum);
+    partial.sumSquares = reduceLanes(squares);
+    for (int l = 0; l < kSumLanes; ++l) {
         partial.min = std::min<double>(partial.min, low[l]);
         partial.max = std::max<double>(partial.max, high[l]);
-        partial.sum += sum[l];
-        partial.sumSquares += squares[l];
         partial.zeros += zeros[l];
     }
+    addTail(partial, load, i, end);
     return partial;
 }
 
@@ -135,8 +142,7 @@ Partial accumulateChecked(Load load, std::uint64_t begin, std::uint64_t end, con
     withLoader(job.type, job.bytes.data(), [&](auto load) {
         if (!job.zeroPoint) {
             partial = accumulateFast(load, begin, end);
-            if (std::isfinite(partial.sum) && std::isfinite(partial.sumSquares) && std::isfinite(partial.min)
-                && std::isfinite(partial.max))
+            if (allFinite(partial))
                 return;
         }
         partial = accumulateChecked(load, begin, end, job.zeroPoint);
@@ -150,23 +156,24 @@ void fillHistogram(Load load, std::uint64_t begin, std::uint64_t end, double low
 {
     using V = decltype(load(0));
     const V lowV = static_cast<V>(low), scaleV = static_cast<V>(scale);
-    // Two count arrays alternate so that runs of equal values do not serialize on one counter.
-    std::array<std::uint64_t, kHistogramBins> second {};
+    // Four count tables take consecutive values in turn, so that runs of equal values (the zeros of a pruned
+    // tensor) do not wait on one counter.
+    std::uint32_t tables[4][kHistogramBins] = {};
     for (std::uint64_t i = begin; i < end; ++i) {
         const V v = load(i);
         if (checkFinite && !std::isfinite(v))
             continue;
-        int bin = static_cast<int>((v - lowV) * scaleV);
-        bin = bin < 0 ? 0 : (bin >= kHistogramBins ? kHistogramBins - 1 : bin);
-        ++((i & 1) ? second : counts)[static_cast<std::size_t>(bin)];
+        ++tables[i & 3][histogramBin(v, lowV, scaleV)];
     }
     for (int b = 0; b < kHistogramBins; ++b)
-        counts[static_cast<std::size_t>(b)] += second[static_cast<std::size_t>(b)];
+        counts[static_cast<std::size_t>(b)]
+            += std::uint64_t { tables[0][b] } + tables[1][b] + tables[2][b] + tables[3][b];
 }
 
 } // namespace
 
 namespace SLIMSCOPE_KERNEL_NAMESPACE {
+namespace {
 
 Partial accumulateChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end)
 {
@@ -180,5 +187,33 @@ void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end,
         [&](auto load) { fillHistogram(load, begin, end, low, scale, checkFinite, counts); });
 }
 
+// A vector kernel set: hand-written float32 loops (float32 is most of the bytes of most models), the
+// shared templates for every other type and for float32 with NaN, infinity or a zero point.
+template <Partial (*AccumulateFloat32)(const float*, std::uint64_t, std::uint64_t),
+    void (*HistogramFloat32)(const float*, std::uint64_t, std::uint64_t, double, double,
+        std::array<std::uint64_t, kHistogramBins>&)>
+struct WithFloat32Loops {
+    static Partial accumulateChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end)
+    {
+        if (job.type == DataType::Float && !job.zeroPoint) {
+            const Partial partial = AccumulateFloat32(floatData(job), begin, end);
+            if (allFinite(partial))
+                return partial;
+        }
+        return SLIMSCOPE_KERNEL_NAMESPACE::accumulateChunk(job, begin, end);
+    }
+
+    static void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end, double low,
+        double scale, bool checkFinite, std::array<std::uint64_t, kHistogramBins>& counts)
+    {
+        if (job.type == DataType::Float && !checkFinite)
+            return HistogramFloat32(floatData(job), begin, end, low, scale, counts);
+        SLIMSCOPE_KERNEL_NAMESPACE::histogramChunk(job, begin, end, low, scale, checkFinite, counts);
+    }
+
+    static const float* floatData(const StatsJob& job) { return reinterpret_cast<const float*>(job.bytes.data()); }
+};
+
+} // namespace
 } // namespace SLIMSCOPE_KERNEL_NAMESPACE
 } // namespace slimscope::core::analysis

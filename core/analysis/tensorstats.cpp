@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -25,6 +24,19 @@ struct Chunk {
     std::uint64_t end;
 };
 
+const StatsKernels& kernelsFor(KernelSet set)
+{
+    switch (set) {
+    case KernelSet::Avx512:
+        return kernels_avx512::kernels;
+    case KernelSet::Avx2:
+        return kernels_avx2::kernels;
+    case KernelSet::Generic:
+        break;
+    }
+    return kernels_generic::kernels;
+}
+
 void mergeInto(ValueStats& stats, const Partial& partial, double& sum, double& sumSquares)
 {
     stats.count += partial.count;
@@ -39,7 +51,7 @@ void mergeInto(ValueStats& stats, const Partial& partial, double& sum, double& s
 } // namespace
 
 std::vector<ValueStats> computeStats(
-    std::span<const StatsJob> jobs, const Progress& progress, const CancelToken* cancel)
+    std::span<const StatsJob> jobs, const Progress& progress, const CancelToken* cancel, KernelSet kernelSet)
 {
     std::vector<Chunk> chunks;
     std::uint64_t totalElements = 0;
@@ -62,16 +74,13 @@ std::vector<ValueStats> computeStats(
                 "statistics", passOffset + 0.5 * static_cast<double>(now) / static_cast<double>(totalElements));
     };
 
-    // The same kernels built for AVX2 run about twice as fast; the baseline build serves older CPUs.
-    static const bool useAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
-        && std::getenv("SLIMSCOPE_NO_AVX2") == nullptr;
+    const StatsKernels& kernels = kernelsFor(kernelSet);
     std::vector<Partial> partials(chunks.size());
     parallelFor(
         chunks.size(),
         [&](std::size_t c) {
             const Chunk& chunk = chunks[c];
-            partials[c] = useAvx2 ? kernels_avx2::accumulateChunk(jobs[chunk.job], chunk.begin, chunk.end)
-                                  : kernels_generic::accumulateChunk(jobs[chunk.job], chunk.begin, chunk.end);
+            partials[c] = kernels.accumulateChunk(jobs[chunk.job], chunk.begin, chunk.end);
             advance(chunk.end - chunk.begin, 0.0);
         },
         cancel);
@@ -109,12 +118,7 @@ std::vector<ValueStats> computeStats(
             const ValueStats& s = stats[chunk.job];
             const double range = s.max - s.min;
             const double scale = range > 0.0 ? kHistogramBins / range : 0.0;
-            if (useAvx2)
-                kernels_avx2::histogramChunk(
-                    jobs[chunk.job], chunk.begin, chunk.end, s.min, scale, s.nonFinite > 0, counts[c]);
-            else
-                kernels_generic::histogramChunk(
-                    jobs[chunk.job], chunk.begin, chunk.end, s.min, scale, s.nonFinite > 0, counts[c]);
+            kernels.histogramChunk(jobs[chunk.job], chunk.begin, chunk.end, s.min, scale, s.nonFinite > 0, counts[c]);
             advance(chunk.end - chunk.begin, 0.5);
         },
         cancel);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "kernelset.h"
 #include "model/datatype.h"
 #include "support/progress.h"
 
@@ -50,8 +51,9 @@ struct StatsJob {
 
 /// Computes statistics of many tensors in parallel: tensors are cut into chunks of about a million values,
 /// so that one huge tensor still keeps every core busy. Two passes: moments first, then the histogram over
-/// the now known range. Returns one ValueStats per job (not computed when cancelled).
-std::vector<ValueStats> computeStats(
-    std::span<const StatsJob> jobs, const Progress& progress, const CancelToken* cancel = nullptr);
+/// the now known range. Returns one ValueStats per job (not computed when cancelled). `kernelSet` must be one
+/// the CPU supports (cpuSupports); every set gives the same results.
+std::vector<ValueStats> computeStats(std::span<const StatsJob> jobs, const Progress& progress,
+    const CancelToken* cancel = nullptr, KernelSet kernelSet = defaultKernelSet());
 
 } // namespace slimscope::core::analysis

@@ -1,6 +1,9 @@
-// The statistics kernels against a naive double-precision computation written here, on sizes around the
-// chunk and vector boundaries, with NaN, infinity, negative zero and per-channel zero points.
+// The statistics kernels of every instruction set against a naive double-precision computation written
+// here, on sizes around the chunk and vector boundaries, with NaN, infinity, negative zero and per-channel
+// zero points; and the sets against each other, bit for bit, on every element type.
 #include "analysis/tensorstats.h"
+#include "model/elementdecode.h"
+#include "testenv.h"
 
 #include <QtTest>
 
@@ -8,6 +11,9 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#include <tuple>
+
+Q_DECLARE_METATYPE(slimscope::core::analysis::KernelSet)
 
 using namespace slimscope::core;
 using namespace slimscope::core::analysis;
@@ -62,14 +68,92 @@ std::vector<float> randomValues(std::size_t count, unsigned seed, double zeroSha
     return values;
 }
 
-ValueStats run(const std::vector<float>& values, const ZeroPoint* zeroPoint = nullptr)
+ValueStats run(const std::vector<float>& values, KernelSet kernels)
 {
     StatsJob job;
     job.type = model::DataType::Float;
     job.bytes = std::as_bytes(std::span(values));
     job.elements = values.size();
-    job.zeroPoint = zeroPoint;
-    return computeStats(std::span(&job, 1), {}).front();
+    return computeStats(std::span(&job, 1), {}, nullptr, kernels).front();
+}
+
+void requireCpuSupport(KernelSet kernels)
+{
+    if (!cpuSupports(kernels))
+        SLIMSCOPE_SKIP(qPrintable(QStringLiteral("this CPU does not run the %1 kernels")
+                                      .arg(QString::fromUtf8(kernelSetName(kernels).data()))));
+}
+
+// Values of one element type stored as bytes, with the quirks that take the kernels off their fast paths.
+struct TypedValues {
+    model::DataType type;
+    std::vector<std::byte> bytes;
+    std::uint64_t elements = 0;
+};
+
+template <class T> TypedValues typed(model::DataType type, const std::vector<T>& values)
+{
+    TypedValues result { type, std::vector<std::byte>(values.size() * sizeof(T)), values.size() };
+    std::memcpy(result.bytes.data(), values.data(), result.bytes.size());
+    return result;
+}
+
+TypedValues typedValues(const QString& kind, int count)
+{
+    std::mt19937 engine(static_cast<unsigned>(count) * 7919u + static_cast<unsigned>(kind.size()));
+    std::normal_distribution<float> normal(0.0f, 0.02f);
+    std::vector<float> floats(static_cast<std::size_t>(count));
+    for (std::size_t i = 0; i < floats.size(); ++i)
+        floats[i] = (engine() % 10) < 3 ? 0.0f : normal(engine);
+    if (kind == QStringLiteral("float32"))
+        return typed(model::DataType::Float, floats);
+    if (kind == QStringLiteral("float32 one value")) // every value in one bin: the scatter conflict case
+        return typed(model::DataType::Float, std::vector<float>(floats.size(), 0.25f));
+    if (kind == QStringLiteral("float32 two values"))
+        for (std::size_t i = 0; i < floats.size(); ++i)
+            floats[i] = (i % 5) == 0 ? 1.0f : -1.0f;
+    if (kind == QStringLiteral("float32 wide range")) // sums that round: any change of order shows
+        for (std::size_t i = 0; i < floats.size(); ++i)
+            floats[i] = std::ldexp(normal(engine), static_cast<int>(engine() % 60) - 30);
+    if (kind == QStringLiteral("float32 nan"))
+        floats[floats.size() / 3] = std::numeric_limits<float>::quiet_NaN();
+    if (kind == QStringLiteral("float32 denormal range"))
+        for (std::size_t i = 0; i < floats.size(); ++i)
+            floats[i] = static_cast<float>(i % 3) * std::numeric_limits<float>::denorm_min();
+    if (kind.startsWith(QStringLiteral("float32")))
+        return typed(model::DataType::Float, floats);
+    if (kind == QStringLiteral("float16") || kind == QStringLiteral("bfloat16")) {
+        std::vector<std::uint16_t> halves(floats.size());
+        for (std::size_t i = 0; i < floats.size(); ++i)
+            halves[i] = kind == QStringLiteral("float16") ? model::floatToHalf(floats[i])
+                                                          : model::floatToBfloat16(floats[i]);
+        return typed(kind == QStringLiteral("float16") ? model::DataType::Float16 : model::DataType::Bfloat16, halves);
+    }
+    if (kind == QStringLiteral("float64")) {
+        std::vector<double> doubles(floats.begin(), floats.end());
+        for (std::size_t i = 0; i < doubles.size(); i += 7)
+            doubles[i] = std::ldexp(doubles[i] * (1.0 + 1e-12), static_cast<int>(i % 40) - 20); // not floats
+        return typed(model::DataType::Double, doubles);
+    }
+    std::vector<std::int8_t> bytes(floats.size());
+    for (std::size_t i = 0; i < floats.size(); ++i)
+        bytes[i] = static_cast<std::int8_t>(std::clamp(floats[i] * 3000.0f, -128.0f, 127.0f));
+    return typed(model::DataType::Int8, bytes);
+}
+
+ValueStats runTyped(const TypedValues& values, KernelSet kernels)
+{
+    StatsJob job;
+    job.type = values.type;
+    job.bytes = values.bytes;
+    job.elements = values.elements;
+    return computeStats(std::span(&job, 1), {}, nullptr, kernels).front();
+}
+
+// Bit for bit: doubles through their representation, so that NaN equals NaN and -0 differs from 0.
+bool sameBits(double a, double b)
+{
+    return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
 } // namespace
@@ -80,23 +164,30 @@ class TestTensorStats : public QObject {
 private slots:
     void matchesNaive_data()
     {
+        QTest::addColumn<KernelSet>("kernels");
         QTest::addColumn<int>("count");
         QTest::addColumn<double>("zeroShare");
         QTest::addColumn<QString>("special");
-        for (const int count : { 1, 7, 8, 9, 15, 17, 1000, (1 << 20) - 1, (1 << 20) + 3, 3 * (1 << 20) + 5 }) {
-            QTest::addRow("n=%d", count) << count << 0.3 << QString();
-            QTest::addRow("n=%d nan", count) << count << 0.3 << QStringLiteral("nan");
-            QTest::addRow("n=%d inf", count) << count << 0.0 << QStringLiteral("inf");
+        for (const KernelSet kernels : kKernelSets) {
+            const char* set = kernelSetName(kernels).data();
+            for (const int count :
+                { 1, 7, 8, 9, 15, 17, 63, 64, 65, 127, 128, 129, 1000, (1 << 20) - 1, (1 << 20) + 3, 3 * (1 << 20) + 5 }) {
+                QTest::addRow("%s n=%d", set, count) << kernels << count << 0.3 << QString();
+                QTest::addRow("%s n=%d nan", set, count) << kernels << count << 0.3 << QStringLiteral("nan");
+                QTest::addRow("%s n=%d inf", set, count) << kernels << count << 0.0 << QStringLiteral("inf");
+            }
+            QTest::addRow("%s negative zero", set) << kernels << 100 << 0.0 << QStringLiteral("-0");
+            QTest::addRow("%s all zero", set) << kernels << 4096 << 1.0 << QString();
         }
-        QTest::addRow("negative zero") << 100 << 0.0 << QStringLiteral("-0");
-        QTest::addRow("all zero") << 4096 << 1.0 << QString();
     }
 
     void matchesNaive()
     {
+        QFETCH(KernelSet, kernels);
         QFETCH(int, count);
         QFETCH(double, zeroShare);
         QFETCH(QString, special);
+        requireCpuSupport(kernels);
         auto values = randomValues(static_cast<std::size_t>(count), static_cast<unsigned>(count), zeroShare);
         if (special == QStringLiteral("nan"))
             values[values.size() / 2] = std::numeric_limits<float>::quiet_NaN();
@@ -106,7 +197,7 @@ private slots:
             for (std::size_t i = 0; i < values.size(); i += 3)
                 values[i] = -0.0f;
         const Naive expected = naive(values);
-        const ValueStats stats = run(values);
+        const ValueStats stats = run(values, kernels);
         QVERIFY(stats.computed);
         QCOMPARE(stats.count, values.size());
         QCOMPARE(stats.zeros, expected.zeros);
@@ -129,6 +220,46 @@ private slots:
         }
         QCOMPARE(total, values.size() - expected.nonFinite);
         QVERIFY2(moved <= 2 + values.size() / 100000, qPrintable(QString::number(moved)));
+    }
+
+    // Every set gives the generic set's bits: moments summed in the canonical order, the same bins.
+    void kernelSetsAgree_data()
+    {
+        QTest::addColumn<KernelSet>("kernels");
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<int>("count");
+        for (const KernelSet kernels : { KernelSet::Avx2, KernelSet::Avx512 })
+            for (const char* kind : { "float32", "float32 one value", "float32 two values", "float32 wide range", "float32 nan",
+                     "float32 denormal range", "float16", "bfloat16", "float64", "int8" })
+                for (const int count : { 5, 16, 130, 100003, (1 << 20) + 129 })
+                    QTest::addRow("%s %s n=%d", kernelSetName(kernels).data(), kind, count)
+                        << kernels << QString::fromLatin1(kind) << count;
+    }
+
+    void kernelSetsAgree()
+    {
+        QFETCH(KernelSet, kernels);
+        QFETCH(QString, kind);
+        QFETCH(int, count);
+        requireCpuSupport(kernels);
+        const TypedValues values = typedValues(kind, count);
+        const ValueStats expected = runTyped(values, KernelSet::Generic);
+        const ValueStats actual = runTyped(values, kernels);
+        QVERIFY(expected.computed && actual.computed);
+        QCOMPARE(actual.count, expected.count);
+        QCOMPARE(actual.zeros, expected.zeros);
+        QCOMPARE(actual.nonFinite, expected.nonFinite);
+        for (const auto& [name, a, e] : { std::tuple { "min", actual.min, expected.min },
+                 std::tuple { "max", actual.max, expected.max }, std::tuple { "mean", actual.mean, expected.mean },
+                 std::tuple { "std", actual.std, expected.std } })
+            QVERIFY2(sameBits(a, e), qPrintable(QStringLiteral("%1: %2 vs %3").arg(QLatin1String(name)).arg(a, 0, 'g', 17).arg(e, 0, 'g', 17)));
+        QVERIFY(actual.histogram.counts == expected.histogram.counts);
+        // The generic set itself is checked against the naive computation in matchesNaive; here its
+        // histogram must at least hold every finite value.
+        std::uint64_t total = 0;
+        for (const std::uint64_t c : expected.histogram.counts)
+            total += c;
+        QCOMPARE(total, expected.count - expected.nonFinite);
     }
 
     void zeroPointPerChannel()
