@@ -11,6 +11,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 
 namespace slimscope::core::slim {
@@ -429,6 +430,48 @@ void setErrors(TensorChange& change, const ErrorSums& sums)
     change.sparsityAfter = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
 }
 
+// The share of zeros of an original weight: from the analysis when there is one, else counted.
+double originalSparsity(
+    const model::ModelFile& file, const model::WeightTensor& weight, const analysis::Analysis* analysis)
+{
+    const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
+    if (analysis && weightIndex < analysis->tensors.size())
+        return analysis->tensors[weightIndex].sparsity;
+    if (!model::isNumeric(static_cast<DataType>(weight.dataType)))
+        return 0.0;
+    auto bytes = file.read(weight);
+    if (!bytes)
+        return 0.0;
+    // (sparse originals count their omitted entries in the analysis; this fallback sees stored values only)
+    if (isFloatType(weight.dataType))
+        return sparsityOf(viewFloats(*bytes, weight.dataType).values);
+    return sparsityOf(asFloats(*bytes, weight.dataType, weight.storedElements));
+}
+
+// A tensor whose error the step that changed it measured (against the original values): its row without
+// reading its new values, which may not even be computed yet (DeferredBytes).
+void useMeasurement(
+    TensorChange& change, const MeasuredError& error, const Effective& after, const model::WeightTensor& weight)
+{
+    if (!after.found) {
+        change.removed = change.changed = true;
+        change.dtypeAfter = DataType::Undefined;
+        change.storageAfter = StorageAfter::Removed;
+        return;
+    }
+    change.dtypeAfter = after.dtype;
+    change.storageAfter = after.storage;
+    change.bytesAfter = after.bytes;
+    change.hasError = true;
+    change.relativeL2 = error.relativeL2;
+    change.sqnrDb = error.sqnrDb;
+    change.maxAbs = error.maxAbs;
+    change.errorSampled = error.sampled;
+    change.sparsityAfter = error.sparsityAfter.value_or(change.sparsityBefore);
+    change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
+        || change.storageAfter != storageAfterOf(weight.storage) || change.maxAbs > 0.0;
+}
+
 // One row per original initializer (and sparse initializer) of every graph. Tensors still read from their
 // original bytes are unchanged and cost nothing; the others are decoded and compared, in parallel.
 // `measured` holds the errors steps measured themselves for tensors whose shape they changed; a changed shape
@@ -464,18 +507,13 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
                 change.dtypeAfter = change.dtypeBefore;
                 change.storageAfter = storageAfterOf(weight.storage);
                 change.bytesAfter = unchangedProbe.bytes;
-                if (analysis && weightIndex < analysis->tensors.size())
-                    change.sparsityBefore = analysis->tensors[weightIndex].sparsity;
-                else if (numeric)
-                    if (auto bytes = file.read(weight)) {
-                        const FloatValues view
-                            = isFloatType(weight.dataType) ? viewFloats(*bytes, weight.dataType) : FloatValues {};
-                        change.sparsityBefore = isFloatType(weight.dataType)
-                            ? sparsityOf(view.values)
-                            : sparsityOf(asFloats(*bytes, weight.dataType, weight.storedElements));
-                    }
-                // (sparse originals count their omitted entries in the analysis; this fallback sees stored values only)
+                change.sparsityBefore = originalSparsity(file, weight, analysis);
                 change.sparsityAfter = change.sparsityBefore;
+                return;
+            }
+            if (const auto it = measured.find(weight.name); it != measured.end()) {
+                change.sparsityBefore = originalSparsity(file, weight, analysis);
+                useMeasurement(change, it->second, reconstructor.find(weight.name, false), weight);
                 return;
             }
             FloatValues before;
@@ -520,14 +558,7 @@ std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingM
             if (isFloatType(weight.dataType) && sums.valid) {
                 setErrors(change, sums);
             } else if (isFloatType(weight.dataType)) {
-                if (const auto it = measured.find(weight.name); it != measured.end()) {
-                    change.hasError = true;
-                    change.relativeL2 = it->second.relativeL2;
-                    change.sqnrDb = it->second.sqnrDb;
-                    change.maxAbs = it->second.maxAbs;
-                } else {
-                    unmeasured[w] = 1;
-                }
+                unmeasured[w] = 1;
             } else if (sums.valid)
                 change.sparsityAfter
                     = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
@@ -560,6 +591,7 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
 
     StepContext context { *result.model, preview.diagnostics, cancel };
     std::map<std::string, MeasuredError> measured;
+    std::set<std::string> touched;
     for (std::size_t i = 0; i < recipe.steps.size(); ++i) {
         const Step& step = recipe.steps[i];
         progress.report(describeStep(step), static_cast<double>(i) / static_cast<double>(recipe.steps.size() + 1));
@@ -575,8 +607,16 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
             return std::unexpected(
                 outcome.error().withContext("step " + std::to_string(i + 1) + " (" + report.kind + ")"));
         report.summary = outcome->summary;
-        for (auto& [name, error] : outcome->errors)
-            measured[name] = error; // a later step's measurement covers the earlier ones
+        // A measurement is against the step's input: it holds for the original only if no earlier step
+        // changed the tensor, and only until a later step changes it again. Otherwise the tensor is compared.
+        for (const auto& name : outcome->tensors) {
+            const auto error = outcome->errors.find(name);
+            if (error != outcome->errors.end() && !touched.contains(name))
+                measured[name] = error->second;
+            else
+                measured.erase(name);
+            touched.insert(name);
+        }
         preview.steps.push_back(std::move(report));
     }
     if (cancel && cancel->isCancelled())

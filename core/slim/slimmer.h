@@ -43,6 +43,7 @@ struct TensorChange {
     double relativeL2 = 0.0; ///< ||w' - w|| / ||w||
     double sqnrDb = 0.0; ///< 10 log10(Σw² / Σ(w' - w)²); +inf when exact
     double maxAbs = 0.0;
+    bool errorSampled = false; ///< the error numbers come from a sample of the values (a preview following a slider)
 };
 
 /// The dtype as the slim reports spell it: the type's name, "-" for a removed tensor (Undefined).

@@ -5,6 +5,7 @@
 #include "steps/quantize.h"
 #include "steps/sparsestorage.h"
 
+#include <cmath>
 #include <algorithm>
 
 namespace slimscope::core::slim {
@@ -136,6 +137,19 @@ Result<StepParams> parseStepSpec(std::string_view spec)
     for (const auto& form : stepSpecForms())
         forms += (forms.empty() ? "" : ", ") + form;
     return fail(ErrorCode::InvalidArgument, "unknown step '" + std::string(spec) + "'; expected one of " + forms);
+}
+
+} // namespace slimscope::core::slim
+
+namespace slimscope::core::slim {
+
+MeasuredError errorFromSums(double signal, double noise, double maxAbs)
+{
+    MeasuredError error;
+    error.maxAbs = maxAbs;
+    error.relativeL2 = signal > 0.0 ? std::sqrt(noise / signal) : (noise > 0.0 ? INFINITY : 0.0);
+    error.sqnrDb = noise > 0.0 ? 10.0 * std::log10(signal / noise) : INFINITY;
+    return error;
 }
 
 } // namespace slimscope::core::slim

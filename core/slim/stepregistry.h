@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,19 +24,29 @@ class JsonWriter;
 
 namespace slimscope::core::slim {
 
+class StepCache;
+
 struct StepContext {
     WorkingModel& model;
     Diagnostics& diagnostics;
     const CancelToken* cancel = nullptr;
+    StepCache* cache = nullptr; ///< work kept between previews of the same model; null for one-off runs
+    bool sampleErrors = false; ///< errors may be measured on a sample of each tensor (MeasuredError::sampled)
 };
 
-/// Weight error a step measured itself, for a tensor whose shape it changed (the slimmer compares element by
-/// element only tensors that keep their shape).
+/// Weight error a step measured itself against its input: for a tensor whose shape it changed (the slimmer
+/// compares element by element only tensors that keep their shape), or whose bytes it deferred (comparing
+/// would compute them). The slimmer uses it only when the step's input was the original tensor.
 struct MeasuredError {
     double relativeL2 = 0.0;
     double sqnrDb = 0.0;
     double maxAbs = 0.0;
+    std::optional<double> sparsityAfter; ///< share of values that are exactly zero afterwards, where known
+    bool sampled = false; ///< measured on a sample of the values, not all of them
 };
+
+/// Fills relative L2, SQNR and max abs from Σw², Σ(w' - w)² and max|w' - w|.
+MeasuredError errorFromSums(double signal, double noise, double maxAbs);
 
 /// What one step did, for the preview and the CLI.
 struct StepOutcome {

@@ -135,17 +135,75 @@ WorkingModel::WorkingModel(std::shared_ptr<const model::ModelFile> file)
         });
 }
 
+Result<TensorBytes> TensorSource::read() const
+{
+    if (owned)
+        return TensorBytes { std::span<const std::byte>(*owned), owned };
+    if (deferred) {
+        auto bytes = deferred->materialize();
+        if (!bytes)
+            return std::unexpected(bytes.error());
+        auto holder = std::make_shared<const std::vector<std::byte>>(std::move(*bytes));
+        return TensorBytes { std::span<const std::byte>(*holder), holder };
+    }
+    if (weight)
+        return indices ? file->readIndices(*weight) : file->read(*weight);
+    return TensorBytes {};
+}
+
+const void* TensorSource::identity() const
+{
+    if (owned)
+        return owned.get();
+    if (deferred)
+        return deferred.get();
+    // The weight record lives as long as the file; its values and its indices are different bytes.
+    return weight ? static_cast<const void*>(reinterpret_cast<const char*>(weight) + (indices ? 1 : 0)) : nullptr;
+}
+
+std::shared_ptr<const void> TensorSource::keepAlive() const
+{
+    if (owned)
+        return owned;
+    if (deferred)
+        return deferred;
+    return file;
+}
+
 Result<TensorBytes> WorkingModel::data(const onnx::TensorProto& tensor) const
 {
     const auto found = m_sources.find(&tensor);
     if (found == m_sources.end())
         return TensorBytes {};
-    const TensorSource& source = found->second;
-    if (source.owned)
-        return TensorBytes { std::span<const std::byte>(*source.owned), source.owned };
-    if (source.weight)
-        return source.indices ? source.file->readIndices(*source.weight) : source.file->read(*source.weight);
-    return TensorBytes {};
+    return found->second.read();
+}
+
+std::unique_ptr<WorkingModel> WorkingModel::clone() const
+{
+    auto copy = std::unique_ptr<WorkingModel>(new WorkingModel(*this, CloneTag {}));
+    // Both skeletons hold the same tensors in the same order: pair them up to move the sources over.
+    std::vector<const onnx::TensorProto*> originals;
+    forEachTensor([&](const onnx::TensorProto& tensor) { originals.push_back(&tensor); });
+    std::size_t next = 0;
+    copy->forEachTensor([&](onnx::TensorProto& tensor) {
+        const onnx::TensorProto* original = originals[next++];
+        if (const auto found = m_sources.find(original); found != m_sources.end())
+            copy->m_sources.emplace(&tensor, found->second);
+    });
+    return copy;
+}
+
+WorkingModel::WorkingModel(const WorkingModel& other, CloneTag)
+    : m_file(other.m_file)
+    , m_proto(std::make_unique<onnx::ModelProto>(*other.m_proto))
+{ }
+
+void WorkingModel::setDeferred(onnx::TensorProto& tensor, std::shared_ptr<const DeferredBytes> bytes)
+{
+    setData(tensor, {});
+    TensorSource source;
+    source.deferred = std::move(bytes);
+    m_sources[&tensor] = std::move(source);
 }
 
 void WorkingModel::setData(onnx::TensorProto& tensor, std::vector<std::byte> bytes)
@@ -242,6 +300,8 @@ std::uint64_t WorkingModel::payloadBytes(const onnx::TensorProto& tensor) const
         return 0;
     if (found->second.owned)
         return found->second.owned->size();
+    if (found->second.deferred)
+        return found->second.deferred->byteSize();
     const auto bytes = data(tensor);
     return bytes ? bytes->bytes.size() : 0;
 }

@@ -12,13 +12,31 @@
 
 namespace slimscope::core::slim {
 
+/// Bytes a step will produce when they are needed: a preview needs only their size (and the error the step
+/// measured on the way), an export or a later step asks for the bytes. Immutable and shareable across threads.
+class DeferredBytes {
+public:
+    virtual ~DeferredBytes() = default;
+    /// Exact size of the bytes materialize() returns.
+    virtual std::uint64_t byteSize() const = 0;
+    /// Computes the bytes (raw_data layout). Called again on every use: nothing is kept in memory.
+    virtual Result<std::vector<std::byte>> materialize() const = 0;
+};
+
 /// Where a working tensor's bytes come from: a range of the original model (mapping, external file or typed
-/// fields decoded on demand), or bytes a step produced.
+/// fields decoded on demand), bytes a step produced, or bytes a step will produce.
 struct TensorSource {
     std::shared_ptr<const model::ModelFile> file; ///< set for original data
     const model::WeightTensor* weight = nullptr; ///< original values
     bool indices = false; ///< the original's sparse indices rather than values
     std::shared_ptr<const std::vector<std::byte>> owned; ///< set for new data
+    std::shared_ptr<const DeferredBytes> deferred; ///< set for data not computed yet
+
+    /// The bytes, whatever their origin.
+    Result<model::TensorBytes> read() const;
+    /// What identifies these bytes while `keepAlive` is held: caches key per-tensor work on it.
+    const void* identity() const;
+    std::shared_ptr<const void> keepAlive() const;
 };
 
 /// A graph of the working model with its place in the hierarchy.
@@ -34,6 +52,8 @@ struct WorkingGraph {
 class WorkingModel {
 public:
     explicit WorkingModel(std::shared_ptr<const model::ModelFile> file);
+    /// A copy that shares every source's bytes (steps replace sources, they never change bytes in place).
+    std::unique_ptr<WorkingModel> clone() const;
 
     onnx::ModelProto& proto() { return *m_proto; }
     const onnx::ModelProto& proto() const { return *m_proto; }
@@ -50,6 +70,8 @@ public:
     }
     /// Gives the tensor new bytes (raw_data layout): clears typed fields and external data, keeps name and dims.
     void setData(onnx::TensorProto& tensor, std::vector<std::byte> bytes);
+    /// Gives the tensor bytes computed on demand (see setData).
+    void setDeferred(onnx::TensorProto& tensor, std::shared_ptr<const DeferredBytes> bytes);
     /// Shares another tensor's source (a renamed or moved copy).
     void shareSource(const onnx::TensorProto& from, onnx::TensorProto& to);
     /// Must be called before a tensor is deleted from the skeleton, so its address cannot be mistaken later.
@@ -72,6 +94,9 @@ public:
     void forEachTensor(const std::function<void(const onnx::TensorProto&)>& fn) const;
 
 private:
+    struct CloneTag { };
+    WorkingModel(const WorkingModel& other, CloneTag);
+
     std::shared_ptr<const model::ModelFile> m_file;
     std::unique_ptr<onnx::ModelProto> m_proto;
     std::unordered_map<const onnx::TensorProto*, TensorSource> m_sources;

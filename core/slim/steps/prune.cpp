@@ -2,6 +2,8 @@
 // sparsity is met exactly (up to rounding to whole elements), counting zeros already present.
 #include "prune.h"
 
+#include "pruneselect.h"
+#include "slim/stepcache.h"
 #include "slim/stepsupport.h"
 #include "support/jsonreader.h"
 #include "support/jsonwriter.h"
@@ -10,8 +12,6 @@
 #include "support/parallel.h"
 
 #include <algorithm>
-#include <atomic>
-#include <bit>
 #include <cmath>
 #include <optional>
 
@@ -19,74 +19,58 @@ namespace slimscope::core::slim {
 
 namespace {
 
-struct Target {
-    onnx::TensorProto* tensor;
-    std::vector<float> values;
+// The pruned bytes of one tensor, computed when an export or a later step asks for them: a preview needs
+// only their size, which pruning does not change.
+class PrunedBytes final : public DeferredBytes {
+public:
+    PrunedBytes(TensorSource input, std::int32_t dataType, prune::TensorCut cut, std::uint64_t size)
+        : m_input(std::move(input))
+        , m_dataType(dataType)
+        , m_cut(cut)
+        , m_size(size)
+    { }
+    std::uint64_t byteSize() const override { return m_size; }
+    Result<std::vector<std::byte>> materialize() const override
+    {
+        auto bytes = m_input.read();
+        if (!bytes)
+            return std::unexpected(bytes.error());
+        std::vector<float> values = decodeFloats(*bytes, m_dataType);
+        prune::applyCut(values, m_cut);
+        return encodeFloats(values, m_dataType);
+    }
+
+private:
+    TensorSource m_input;
+    std::int32_t m_dataType;
+    prune::TensorCut m_cut;
+    std::uint64_t m_size;
 };
 
-std::uint32_t magnitudeBits(float v)
-{
-    return std::bit_cast<std::uint32_t>(v) & 0x7FFFFFFFu;
-}
+struct Target {
+    onnx::TensorProto* tensor = nullptr;
+    TensorSource input;
+    std::uint64_t bytes = 0;
+    FloatValues values;
+    std::shared_ptr<const prune::MagnitudeProfile> profile;
+    std::optional<prune::TensorCut> cut;
+};
 
-// The k-th smallest magnitude (0-based) over several tensors, by radix selection: non-negative floats order
-// like their bit patterns, so a histogram of the high 16 bits finds the bucket, and one of the low 16 bits
-// inside that bucket the value. Two passes over the data, no copy.
-float kthMagnitude(const std::vector<const std::vector<float>*>& tensors, std::uint64_t k)
+// Reads a target's values and its magnitude profile (from the cache when an earlier preview made it).
+Result<void> prepare(Target& target, const WorkingModel& model, StepCache* cache)
 {
-    std::vector<std::uint64_t> counts(65536, 0);
-    for (const auto* values : tensors)
-        for (const float v : *values)
-            ++counts[magnitudeBits(v) >> 16];
-    std::uint32_t high = 0;
-    for (; high < 65536; ++high) {
-        if (k < counts[high])
-            break;
-        k -= counts[high];
-    }
-    std::ranges::fill(counts, 0);
-    for (const auto* values : tensors)
-        for (const float v : *values) {
-            const std::uint32_t bits = magnitudeBits(v);
-            if ((bits >> 16) == high)
-                ++counts[bits & 0xFFFFu];
-        }
-    std::uint32_t low = 0;
-    for (; low < 65536; ++low) {
-        if (k < counts[low])
-            break;
-        k -= counts[low];
-    }
-    return std::bit_cast<float>((high << 16) | low);
-}
-
-// Zeros every value whose magnitude is below `threshold` (a branch-free pass the compiler vectorizes), then
-// `ties` more of the values equal to it, in element order, so that the zero count is exact.
-void zeroBelow(std::vector<float>& values, float threshold, std::uint64_t ties)
-{
-    for (float& v : values)
-        v = std::fabs(v) < threshold ? 0.0f : v;
-    for (std::size_t i = 0; i < values.size() && ties > 0; ++i)
-        if (values[i] != 0.0f && std::fabs(values[i]) == threshold) {
-            values[i] = 0.0f;
-            --ties;
-        }
-}
-
-std::uint64_t countBelow(const std::vector<float>& values, float threshold)
-{
-    std::uint64_t count = 0;
-    for (const float v : values)
-        count += std::fabs(v) < threshold ? 1 : 0;
-    return count;
-}
-
-std::uint64_t countZeros(const std::vector<float>& values)
-{
-    std::uint64_t count = 0;
-    for (const float v : values)
-        count += v == 0.0f ? 1 : 0;
-    return count;
+    if (const TensorSource* source = model.source(*target.tensor))
+        target.input = *source;
+    auto bytes = target.input.read();
+    if (!bytes)
+        return std::unexpected(bytes.error());
+    target.bytes = bytes->bytes.size();
+    target.values = viewFloats(*bytes, target.tensor->data_type());
+    const auto compute = [&] { return prune::profileOf(target.values.values); };
+    target.profile = cache && target.input.identity()
+        ? cache->get<prune::MagnitudeProfile>(target.input, "prune.magnitudes", compute)
+        : std::make_shared<const prune::MagnitudeProfile>(compute());
+    return {};
 }
 
 Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepContext& context)
@@ -97,16 +81,29 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
     std::vector<Target> targets;
     for (const auto& initializer : index.initializers())
         if (matcher.matches(initializer, index))
-            targets.push_back({ initializer.tensor, {} });
+            targets.emplace_back().tensor = initializer.tensor;
+    StepOutcome outcome;
+    if (targets.empty()) {
+        outcome.summary = "no tensor in scope";
+        return outcome;
+    }
     std::vector<std::optional<Error>> errors(targets.size());
+    const auto kOf = [&](std::uint64_t elements) {
+        return static_cast<std::uint64_t>(std::llround(step.sparsity * static_cast<double>(elements)));
+    };
+    // Per layer, each tensor is cut on its own as soon as it is read (its values are still in cache).
+    const bool perLayer = step.mode == PruneStep::Mode::Layer;
     parallelFor(
         targets.size(),
         [&](std::size_t t) {
-            auto bytes = model.data(*targets[t].tensor);
-            if (!bytes)
-                errors[t] = bytes.error();
-            else
-                targets[t].values = decodeFloats(*bytes, targets[t].tensor->data_type());
+            Target& target = targets[t];
+            if (auto prepared = prepare(target, model, context.cache); !prepared) {
+                errors[t] = prepared.error();
+                return;
+            }
+            const std::uint64_t k = kOf(target.values.values.size());
+            if (perLayer && k > target.profile->zeros)
+                target.cut = prune::cutSmallest({ target.values.values }, { target.profile.get() }, k).front();
         },
         context.cancel);
     if (context.cancel && context.cancel->isCancelled())
@@ -114,69 +111,44 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
     for (const auto& error : errors)
         if (error)
             return std::unexpected(*error);
-    StepOutcome outcome;
-    if (targets.empty()) {
-        outcome.summary = "no tensor in scope";
-        return outcome;
-    }
-    std::atomic<std::uint64_t> zeroed { 0 };
-    if (step.mode == PruneStep::Mode::Layer) {
-        parallelFor(
-            targets.size(),
-            [&](std::size_t t) {
-                auto& target = targets[t];
-                const std::size_t n = target.values.size();
-                const auto k = static_cast<std::uint64_t>(std::llround(step.sparsity * static_cast<double>(n)));
-                if (k == 0)
-                    return;
-                const std::uint64_t zerosBefore = countZeros(target.values);
-                if (zerosBefore >= k)
-                    return;
-                const float threshold = kthMagnitude({ &target.values }, k - 1);
-                // Everything strictly below the k-th magnitude goes, then ties at it until k zeros.
-                zeroBelow(target.values, threshold, k - countBelow(target.values, threshold));
-                zeroed += k - zerosBefore;
-            },
-            context.cancel);
-    } else {
-        std::vector<const std::vector<float>*> all;
-        std::uint64_t total = 0;
+
+    std::uint64_t zeroed = 0;
+    if (!perLayer) {
+        std::vector<std::span<const float>> values;
+        std::vector<const prune::MagnitudeProfile*> profiles;
+        std::uint64_t total = 0, zerosBefore = 0;
         for (const auto& target : targets) {
-            all.push_back(&target.values);
-            total += target.values.size();
+            values.push_back(target.values.values);
+            profiles.push_back(target.profile.get());
+            total += target.values.values.size();
+            zerosBefore += target.profile->zeros;
         }
-        const auto k = static_cast<std::uint64_t>(std::llround(step.sparsity * static_cast<double>(total)));
+        const std::uint64_t k = kOf(total);
         if (k > 0) {
-            const float threshold = kthMagnitude(all, k - 1);
-            std::uint64_t below = 0;
-            for (const auto& target : targets)
-                below += countBelow(target.values, threshold);
-            std::uint64_t zerosBefore = 0;
-            for (const auto& target : targets)
-                zerosBefore += countZeros(target.values);
-            // Ties at the threshold are spent in tensor order; each tensor takes what is left of the budget.
-            std::uint64_t ties = k - below;
-            for (auto& target : targets) {
-                const std::uint64_t equal = static_cast<std::uint64_t>(std::ranges::count_if(
-                    target.values, [&](float v) { return v != 0.0f && std::fabs(v) == threshold; }));
-                const std::uint64_t spent = std::min(ties, equal);
-                zeroBelow(target.values, threshold, spent);
-                ties -= spent;
-            }
+            auto cuts = prune::cutSmallest(values, profiles, k);
+            for (std::size_t t = 0; t < targets.size(); ++t)
+                targets[t].cut = cuts[t];
             zeroed = k > zerosBefore ? k - zerosBefore : 0;
         }
     }
-    std::vector<std::vector<std::byte>> encoded(targets.size());
-    parallelFor(targets.size(),
-        [&](std::size_t t) { encoded[t] = encodeFloats(targets[t].values, targets[t].tensor->data_type()); });
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-        model.setData(*targets[t].tensor, std::move(encoded[t]));
-        outcome.tensors.push_back(targets[t].tensor->name());
+    for (Target& target : targets) {
+        if (!target.cut)
+            continue;
+        const prune::TensorCut& cut = *target.cut;
+        const auto elements = static_cast<double>(target.values.values.size());
+        if (perLayer)
+            zeroed += cut.zerosAfter - target.profile->zeros;
+        MeasuredError error = errorFromSums(target.profile->signal, cut.noise, cut.maxAbs);
+        error.sparsityAfter = elements > 0 ? static_cast<double>(cut.zerosAfter) / elements : 0.0;
+        outcome.errors[target.tensor->name()] = error;
+        outcome.tensors.push_back(target.tensor->name());
+        model.setDeferred(*target.tensor,
+            std::make_shared<PrunedBytes>(target.input, target.tensor->data_type(), cut, target.bytes));
     }
     char text[160];
     std::snprintf(text, sizeof text, "pruned %zu tensor(s) to %.1f %% zeros (%s), %llu values zeroed", targets.size(),
         step.sparsity * 100.0, step.mode == PruneStep::Mode::Global ? "global threshold" : "per layer",
-        static_cast<unsigned long long>(zeroed.load()));
+        static_cast<unsigned long long>(zeroed));
     outcome.summary = text;
     return outcome;
 }
