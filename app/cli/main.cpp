@@ -1,4 +1,5 @@
 // slimscope-cli: headless analysis, slimming and verification of ONNX models.
+#include "analysis/kernelset.h"
 #include "args.h"
 
 #include <csignal>
@@ -54,7 +55,8 @@ int run(int argc, char** argv)
         return kExitOk;
     }
     if (command == "--version" || command == "version") {
-        std::cout << "slimscope-cli " << SLIMSCOPE_VERSION << "\n";
+        std::cout << "slimscope-cli " << SLIMSCOPE_VERSION << "\n"
+                  << "statistics kernels: " << core::analysis::kernelSetName(core::analysis::defaultKernelSet()) << "\n";
         return kExitOk;
     }
     if (command == "analyze")

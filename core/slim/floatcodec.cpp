@@ -61,15 +61,29 @@ std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t da
 FloatValues viewFloats(const model::TensorBytes& bytes, std::int32_t dataType)
 {
     FloatValues view;
-    if (static_cast<DataType>(dataType) == DataType::Float
-        && reinterpret_cast<std::uintptr_t>(bytes.bytes.data()) % alignof(float) == 0) {
-        view.values = { reinterpret_cast<const float*>(bytes.bytes.data()), bytes.bytes.size() / sizeof(float) };
+    if (static_cast<DataType>(dataType) == DataType::Float) {
+        view.values = FloatView(bytes.bytes);
         view.owner = bytes.owner;
         return view;
     }
     view.owned = decodeFloats(bytes, dataType);
-    view.values = view.owned;
+    view.values = std::span<const float>(view.owned);
     return view;
+}
+
+Result<FloatValues> readFloatValues(const TensorSource& source, std::int32_t dataType)
+{
+    if (source.deferred) {
+        auto view = source.deferred->floatValues();
+        if (!view)
+            return std::unexpected(view.error());
+        if (*view)
+            return std::move(**view);
+    }
+    auto bytes = source.read();
+    if (!bytes)
+        return std::unexpected(bytes.error());
+    return viewFloats(*bytes, dataType);
 }
 
 std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32_t dataType)

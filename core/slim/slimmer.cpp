@@ -1,605 +1,46 @@
 #include "slimmer.h"
 
 #include "analysis/analysis.h"
-#include "graphindex.h"
-#include "model/elementdecode.h"
-#include "stepsupport.h"
-#include "support/parallel.h"
+#include "previewmeasure.h"
+#include "stepcache.h"
+#include "stepregistry.h"
 
-#include <cmath>
-#include <cstring>
-#include <limits>
-#include <map>
-#include <optional>
+#include <mutex>
 #include <set>
-#include <span>
 
 namespace slimscope::core::slim {
 
-using model::DataType;
-
 namespace {
 
-StorageAfter storageAfterOf(model::Storage storage)
-{
-    switch (storage) {
-    case model::Storage::Initializer:
-        return StorageAfter::Initializer;
-    case model::Storage::SparseInitializer:
-        return StorageAfter::SparseInitializer;
-    case model::Storage::Constant:
-        return StorageAfter::Constant;
-    }
-    return StorageAfter::Initializer;
-}
+// A working model after some steps, before it is measured.
+struct Applied {
+    std::shared_ptr<WorkingModel> model;
+    std::vector<StepReport> reports;
+    Diagnostics diagnostics;
+    std::map<std::string, MeasuredError> measured; ///< errors against the original values
+    std::set<std::string> touched; ///< tensors some step changed
 
-bool isFloatType(std::int32_t type)
-{
-    const auto t = static_cast<DataType>(type);
-    return t == DataType::Float || t == DataType::Float16 || t == DataType::Double || t == DataType::Bfloat16;
-}
-
-// Reads a tensor of any numeric type as float32 (tight loops for the common types; previews must be quick).
-std::vector<float> asFloats(const model::TensorBytes& bytes, std::int32_t type, std::uint64_t count)
-{
-    const auto t = static_cast<DataType>(type);
-    if (t == DataType::Float || t == DataType::Float16 || t == DataType::Bfloat16 || t == DataType::Double) {
-        auto values = decodeFloats(bytes, type);
-        values.resize(count);
-        return values;
+    Applied copy() const
+    {
+        Applied result = *this;
+        result.model = model->clone();
+        return result;
     }
-    std::vector<float> values(count);
-    const std::byte* data = bytes.bytes.data();
-    if (t == DataType::Int8) {
-        for (std::uint64_t i = 0; i < count; ++i)
-            values[i] = static_cast<float>(static_cast<std::int8_t>(data[i]));
-    } else if (t == DataType::Uint8) {
-        for (std::uint64_t i = 0; i < count; ++i)
-            values[i] = static_cast<float>(static_cast<std::uint8_t>(data[i]));
-    } else {
-        for (std::uint64_t i = 0; i < count; ++i)
-            values[i] = static_cast<float>(model::elementAsDouble(t, data, i));
-    }
-    return values;
-}
-
-// DequantizeLinear over an int8/uint8 initializer, compared without materializing the float values.
-struct QuantizedView {
-    model::TensorBytes x;
-    bool isSigned = true;
-    std::vector<float> scales;
-    std::vector<float> zeros;
-    std::uint64_t inner = 1;
 };
 
-struct Effective {
-    bool found = false;
-    DataType dtype = DataType::Undefined;
-    StorageAfter storage = StorageAfter::Initializer;
-    std::uint64_t bytes = 0;
-    FloatValues floats; // dense values as the consumers see them (unless `quantized` describes them)
-    std::optional<QuantizedView> quantized;
-    const TensorSource* source = nullptr; // for an initializer: where its bytes come from
-};
-
-class Reconstructor {
-public:
-    explicit Reconstructor(WorkingModel& model)
-        : m_model(model)
-        , m_index(model)
-    {
-        for (std::size_t g = 0; g < m_index.graphs().size(); ++g) {
-            onnx::GraphProto& graph = *m_index.graphs()[g].graph;
-            for (auto& tensor : *graph.mutable_initializer())
-                m_initializers[tensor.name()] = &tensor;
-            for (auto& sparse : *graph.mutable_sparse_initializer())
-                m_sparse[sparse.values().name()] = &sparse;
-            for (auto& node : *graph.mutable_node())
-                for (const auto& output : node.output())
-                    m_producers[output] = &node;
-        }
-    }
-
-    Effective find(const std::string& name, bool wantValues) const
-    {
-        Effective e;
-        if (const auto it = m_initializers.find(name); it != m_initializers.end()) {
-            const onnx::TensorProto& t = *it->second;
-            e.found = true;
-            e.dtype = static_cast<DataType>(t.data_type());
-            e.storage = StorageAfter::Initializer;
-            e.bytes = m_model.payloadBytes(t);
-            e.source = m_model.source(t);
-            if (wantValues)
-                e.floats = readFloats(t);
-            return e;
-        }
-        if (const auto it = m_sparse.find(name); it != m_sparse.end()) {
-            const onnx::SparseTensorProto& s = *it->second;
-            e.found = true;
-            e.dtype = static_cast<DataType>(s.values().data_type());
-            e.storage = StorageAfter::SparseInitializer;
-            e.bytes = m_model.payloadBytes(s.values()) + m_model.payloadBytes(s.indices());
-            if (wantValues) {
-                std::uint64_t dense = 1;
-                for (const auto d : s.dims())
-                    dense *= static_cast<std::uint64_t>(d);
-                e.floats.owned.assign(dense, 0.0f);
-                const auto values = readFloats(s.values());
-                const auto indices = readIndices(s.indices());
-                for (std::size_t i = 0; i < values.values.size() && i < indices.size(); ++i)
-                    if (indices[i] < dense)
-                        e.floats.owned[static_cast<std::size_t>(indices[i])] = values.values[i];
-                e.floats.values = e.floats.owned;
-            }
-            return e;
-        }
-        const auto producer = m_producers.find(name);
-        if (producer == m_producers.end())
-            return e;
-        const onnx::NodeProto& node = *producer->second;
-        if (node.op_type() == "DequantizeLinear" && node.input_size() >= 2) {
-            const Effective x = find(node.input(0), false);
-            const Effective scale = find(node.input(1), true);
-            const Effective zero = node.input_size() > 2 ? find(node.input(2), true) : Effective {};
-            if (!x.found || !scale.found)
-                return e;
-            e.found = true;
-            e.dtype = x.dtype;
-            e.storage = StorageAfter::Quantized;
-            e.bytes = x.bytes + scale.bytes + zero.bytes;
-            if (wantValues) {
-                e.quantized = quantizedView(node, scale, zero);
-                if (!e.quantized)
-                    e.floats = dequantizeDense(node, find(node.input(0), true), scale, zero);
-            }
-            return e;
-        }
-        if (node.op_type() == "Cast" && node.input_size() == 1) {
-            Effective source = find(node.input(0), wantValues);
-            if (source.quantized)
-                return e; // a Cast after a DequantizeLinear: not a storage form we produce
-            if (!source.found)
-                return e;
-            source.storage = source.dtype == DataType::Float16 ? StorageAfter::Float16 : source.storage;
-            return source;
-        }
-        return e;
-    }
-
-private:
-    // Linear indices (int64 or int32), as ONNX sparse tensors and Slimscope write them.
-    std::vector<std::uint64_t> readIndices(const onnx::TensorProto& tensor) const
-    {
-        std::vector<std::uint64_t> out;
-        auto bytes = m_model.data(tensor);
-        if (!bytes)
-            return out;
-        const auto type = static_cast<DataType>(tensor.data_type());
-        const std::uint64_t count = elementCount(tensor);
-        out.resize(count);
-        for (std::uint64_t i = 0; i < count; ++i)
-            out[i] = static_cast<std::uint64_t>(model::elementAsDouble(type, bytes->bytes.data(), i));
-        return out;
-    }
-
-    FloatValues readFloats(const onnx::TensorProto& tensor) const
-    {
-        FloatValues out;
-        auto bytes = m_model.data(tensor);
-        if (!bytes)
-            return out;
-        if (isFloatType(tensor.data_type())) {
-            return viewFloats(*bytes, tensor.data_type());
-        }
-        out.owned = asFloats(*bytes, tensor.data_type(), elementCount(tensor));
-        out.values = out.owned;
-        return out;
-    }
-
-    // DequantizeLinear over values that are not a plain initializer (stored sparse): dense float values.
-    FloatValues dequantizeDense(
-        const onnx::NodeProto& node, const Effective& x, const Effective& scale, const Effective& zero) const
-    {
-        FloatValues out;
-        const auto& values = x.floats.values;
-        const auto& scales = scale.floats.values;
-        if (values.empty() || scales.empty())
-            return out;
-        std::uint64_t inner = 1;
-        if (scales.size() > 1) {
-            std::int64_t axis = 1;
-            for (const auto& attribute : node.attribute())
-                if (attribute.name() == "axis")
-                    axis = attribute.i();
-            const auto sparse = m_sparse.find(node.input(0));
-            if (sparse != m_sparse.end()) {
-                const auto& dims = sparse->second->dims();
-                if (axis < 0)
-                    axis += dims.size();
-                for (int d = static_cast<int>(axis) + 1; d < dims.size(); ++d)
-                    inner *= static_cast<std::uint64_t>(dims[d]);
-            }
-        }
-        out.owned.resize(values.size());
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            const std::size_t c = scales.size() > 1 ? (i / inner) % scales.size() : 0;
-            const float z
-                = zero.floats.values.empty() ? 0.0f : zero.floats.values[std::min(c, zero.floats.values.size() - 1)];
-            out.owned[i] = (values[i] - z) * scales[c];
-        }
-        out.values = out.owned;
-        return out;
-    }
-
-    std::optional<QuantizedView> quantizedView(
-        const onnx::NodeProto& node, const Effective& scale, const Effective& zero) const
-    {
-        const auto x = m_initializers.find(node.input(0));
-        if (x == m_initializers.end())
-            return std::nullopt; // quantized values stored sparse: compared through the dense fallback below
-        const onnx::TensorProto& tensor = *x->second;
-        auto bytes = m_model.data(tensor);
-        const auto type = static_cast<DataType>(tensor.data_type());
-        if (!bytes || (type != DataType::Int8 && type != DataType::Uint8) || scale.floats.values.empty())
-            return std::nullopt;
-        QuantizedView view;
-        view.x = std::move(*bytes);
-        view.isSigned = type == DataType::Int8;
-        view.scales.assign(scale.floats.values.begin(), scale.floats.values.end());
-        view.zeros.assign(zero.floats.values.begin(), zero.floats.values.end());
-        if (view.scales.size() > 1) {
-            std::int64_t axis = 1;
-            for (const auto& attribute : node.attribute())
-                if (attribute.name() == "axis")
-                    axis = attribute.i();
-            if (axis < 0)
-                axis += tensor.dims_size();
-            for (int d = static_cast<int>(axis) + 1; d < tensor.dims_size(); ++d)
-                view.inner *= static_cast<std::uint64_t>(tensor.dims(d));
-        }
-        return view;
-    }
-
-    const WorkingModel& m_model;
-    GraphIndex m_index;
-    std::unordered_map<std::string, onnx::TensorProto*> m_initializers;
-    std::unordered_map<std::string, onnx::SparseTensorProto*> m_sparse;
-    std::unordered_map<std::string, onnx::NodeProto*> m_producers;
-};
-
-struct Totals {
-    std::uint64_t params = 0;
-    std::uint64_t bytes = 0;
-    std::map<std::string, std::uint64_t> byDtype;
-};
-
-// Params and weight bytes of a working model, counted as the analysis counts them: initializers, sparse
-// initializers (stored values) and Constant values in every graph.
-Totals measure(WorkingModel& model)
+// Runs steps [first, first + count) of the recipe on `state`.
+Result<void> applySteps(Applied& state, const Recipe& recipe, std::size_t first, std::size_t count,
+    const ApplyOptions& options, const Progress& progress, const CancelToken* cancel)
 {
-    Totals totals;
-    const auto add = [&](std::int32_t type, std::uint64_t elements, std::uint64_t bytes) {
-        totals.params += elements;
-        totals.bytes += bytes;
-        totals.byDtype[std::string(model::dataTypeName(type))] += bytes;
-    };
-    for (const auto& info : model.graphs()) {
-        for (const auto& tensor : info.graph->initializer()) {
-            std::uint64_t bytes = model.payloadBytes(tensor);
-            if (tensor.data_type() == onnx::TensorProto::STRING) // as the analysis counts strings: their lengths
-                for (const auto& text : tensor.string_data())
-                    bytes += text.size();
-            add(tensor.data_type(), elementCount(tensor), bytes);
-        }
-        for (const auto& sparse : info.graph->sparse_initializer()) {
-            add(sparse.values().data_type(), elementCount(sparse.values()),
-                model.payloadBytes(sparse.values()) + model.payloadBytes(sparse.indices()));
-        }
-        for (const auto& node : info.graph->node()) {
-            if (node.op_type() != "Constant")
-                continue;
-            for (const auto& attribute : node.attribute()) {
-                if (attribute.name() == "value" && attribute.has_t()) {
-                    const auto info2 = model::dataTypeInfo(attribute.t().data_type());
-                    const std::uint64_t elements = elementCount(attribute.t());
-                    const std::uint64_t bytes = model.hasSource(attribute.t())
-                        ? model.payloadBytes(attribute.t())
-                        : (info2 ? model::denseByteSize(*info2, elements).value_or(0) : 0);
-                    add(attribute.t().data_type(), elements, bytes);
-                } else if (attribute.name() == "sparse_value" && attribute.has_sparse_tensor()) {
-                    const auto& sparse = attribute.sparse_tensor();
-                    add(sparse.values().data_type(), elementCount(sparse.values()),
-                        model.payloadBytes(sparse.values()) + model.payloadBytes(sparse.indices()));
-                } else if (attribute.name() == "value_floats") {
-                    add(onnx::TensorProto::FLOAT, static_cast<std::uint64_t>(attribute.floats_size()),
-                        4ull * attribute.floats_size());
-                } else if (attribute.name() == "value_ints") {
-                    add(onnx::TensorProto::INT64, static_cast<std::uint64_t>(attribute.ints_size()),
-                        8ull * attribute.ints_size());
-                } else if (attribute.name() == "value_float") {
-                    add(onnx::TensorProto::FLOAT, 1, 4);
-                } else if (attribute.name() == "value_int") {
-                    add(onnx::TensorProto::INT64, 1, 8);
-                }
-            }
-        }
-    }
-    return totals;
-}
-
-std::vector<DtypeBytes> sortedDtypes(const std::map<std::string, std::uint64_t>& byDtype)
-{
-    std::vector<DtypeBytes> out;
-    out.reserve(byDtype.size());
-    for (const auto& [dtype, bytes] : byDtype)
-        out.push_back({ dtype, bytes });
-    std::ranges::sort(out, std::greater {}, &DtypeBytes::bytes);
-    return out;
-}
-
-double sparsityOf(std::span<const float> values)
-{
-    if (values.empty())
-        return 0.0;
-    return static_cast<double>(std::ranges::count(values, 0.0f)) / static_cast<double>(values.size());
-}
-
-struct ErrorSums {
-    bool valid = false;
-    double signal = 0.0;
-    double noise = 0.0;
-    float maxAbs = 0.0f;
-    std::uint64_t zerosAfter = 0;
-    std::uint64_t count = 0;
-};
-
-// Fixed-size blocks accumulate in float lanes (vectorizable) and are summed in double.
-template <class After> ErrorSums accumulateErrors(std::span<const float> before, After after)
-{
-    ErrorSums sums;
-    sums.valid = true;
-    sums.count = before.size();
-    constexpr std::size_t kBlock = 4096;
-    for (std::size_t begin = 0; begin < before.size(); begin += kBlock) {
-        const std::size_t end = std::min(before.size(), begin + kBlock);
-        float signal = 0.0f, noise = 0.0f, maxAbs = sums.maxAbs;
-        std::uint64_t zeros = 0;
-        for (std::size_t i = begin; i < end; ++i) {
-            const float a = after(i);
-            const float d = a - before[i];
-            signal += before[i] * before[i];
-            noise += d * d;
-            maxAbs = std::max(maxAbs, std::fabs(d));
-            zeros += a == 0.0f ? 1 : 0;
-        }
-        sums.signal += signal;
-        sums.noise += noise;
-        sums.maxAbs = maxAbs;
-        sums.zerosAfter += zeros;
-    }
-    return sums;
-}
-
-ErrorSums compareWith(std::span<const float> before, const Effective& after)
-{
-    if (after.quantized) {
-        const QuantizedView& q = *after.quantized;
-        if (q.x.bytes.size() != before.size())
-            return {};
-        const std::size_t channels = q.scales.size();
-        // Dequantize per block of `inner` values that share a channel.
-        std::vector<float> block;
-        ErrorSums total;
-        total.valid = true;
-        const std::uint64_t inner = std::max<std::uint64_t>(1, channels > 1 ? q.inner : before.size());
-        for (std::uint64_t start = 0, b = 0; start < before.size(); start += inner, ++b) {
-            const std::size_t c = channels > 1 ? b % channels : 0;
-            const float scale = q.scales[c];
-            const float zero = q.zeros.empty() ? 0.0f : q.zeros[std::min(c, q.zeros.size() - 1)];
-            const std::byte* x = q.x.bytes.data() + start;
-            const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(inner, before.size() - start));
-            const auto part = q.isSigned
-                ? accumulateErrors(before.subspan(start, length),
-                    [&](std::size_t i) { return (static_cast<float>(static_cast<std::int8_t>(x[i])) - zero) * scale; })
-                : accumulateErrors(before.subspan(start, length), [&](std::size_t i) {
-                      return (static_cast<float>(static_cast<std::uint8_t>(x[i])) - zero) * scale;
-                  });
-            total.signal += part.signal;
-            total.noise += part.noise;
-            total.maxAbs = std::max(total.maxAbs, part.maxAbs);
-            total.zerosAfter += part.zerosAfter;
-            total.count += part.count;
-        }
-        return total;
-    }
-    const auto& values = after.floats.values;
-    if (values.size() != before.size())
-        return {};
-    return accumulateErrors(before, [&](std::size_t i) { return values[i]; });
-}
-
-void setErrors(TensorChange& change, const ErrorSums& sums)
-{
-    if (!sums.valid)
-        return;
-    change.hasError = true;
-    change.maxAbs = sums.maxAbs;
-    change.relativeL2 = sums.signal > 0.0 ? std::sqrt(sums.noise / sums.signal) : (sums.noise > 0.0 ? INFINITY : 0.0);
-    change.sqnrDb = sums.noise > 0.0 ? 10.0 * std::log10(sums.signal / sums.noise) : INFINITY;
-    change.sparsityAfter = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
-}
-
-// The share of zeros of an original weight: from the analysis when there is one, else counted.
-double originalSparsity(
-    const model::ModelFile& file, const model::WeightTensor& weight, const analysis::Analysis* analysis)
-{
-    const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
-    if (analysis && weightIndex < analysis->tensors.size())
-        return analysis->tensors[weightIndex].sparsity;
-    if (!model::isNumeric(static_cast<DataType>(weight.dataType)))
-        return 0.0;
-    auto bytes = file.read(weight);
-    if (!bytes)
-        return 0.0;
-    // (sparse originals count their omitted entries in the analysis; this fallback sees stored values only)
-    if (isFloatType(weight.dataType))
-        return sparsityOf(viewFloats(*bytes, weight.dataType).values);
-    return sparsityOf(asFloats(*bytes, weight.dataType, weight.storedElements));
-}
-
-// A tensor whose error the step that changed it measured (against the original values): its row without
-// reading its new values, which may not even be computed yet (DeferredBytes).
-void useMeasurement(
-    TensorChange& change, const MeasuredError& error, const Effective& after, const model::WeightTensor& weight)
-{
-    if (!after.found) {
-        change.removed = change.changed = true;
-        change.dtypeAfter = DataType::Undefined;
-        change.storageAfter = StorageAfter::Removed;
-        return;
-    }
-    change.dtypeAfter = after.dtype;
-    change.storageAfter = after.storage;
-    change.bytesAfter = after.bytes;
-    change.hasError = true;
-    change.relativeL2 = error.relativeL2;
-    change.sqnrDb = error.sqnrDb;
-    change.maxAbs = error.maxAbs;
-    change.errorSampled = error.sampled;
-    change.sparsityAfter = error.sparsityAfter.value_or(change.sparsityBefore);
-    change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
-        || change.storageAfter != storageAfterOf(weight.storage) || change.maxAbs > 0.0;
-}
-
-// One row per original initializer (and sparse initializer) of every graph. Tensors still read from their
-// original bytes are unchanged and cost nothing; the others are decoded and compared, in parallel.
-// `measured` holds the errors steps measured themselves for tensors whose shape they changed; a changed shape
-// with no measured error is reported as a diagnostic rather than left blank without a word.
-std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
-    const analysis::Analysis* analysis, const std::map<std::string, MeasuredError>& measured, Diagnostics& diagnostics,
-    const CancelToken* cancel)
-{
-    const Reconstructor reconstructor(model);
-    std::vector<const model::WeightTensor*> weights;
-    for (const auto& weight : file.weights())
-        if (weight.storage != model::Storage::Constant)
-            weights.push_back(&weight);
-    std::vector<TensorChange> changes(weights.size());
-    std::vector<char> unmeasured(weights.size(), 0);
-    parallelFor(
-        weights.size(),
-        [&](std::size_t w) {
-            const model::WeightTensor& weight = *weights[w];
-            const auto weightIndex = static_cast<std::size_t>(&weight - file.weights().data());
-            TensorChange& change = changes[w];
-            change.weightIndex = analysis::TensorIndex(weightIndex);
-            change.name = weight.name;
-            change.graph = file.graphs()[static_cast<std::size_t>(weight.graphIndex)].path;
-            change.dtypeBefore = static_cast<DataType>(weight.dataType);
-            change.elements = weight.elements;
-            change.bytesBefore = weight.storedBytes;
-            const bool numeric = model::isNumeric(static_cast<DataType>(weight.dataType));
-            const Effective unchangedProbe = reconstructor.find(weight.name, false);
-            const bool unchanged = unchangedProbe.found && unchangedProbe.source
-                && unchangedProbe.source->weight == &weight && !unchangedProbe.source->indices;
-            if (unchanged) {
-                change.dtypeAfter = change.dtypeBefore;
-                change.storageAfter = storageAfterOf(weight.storage);
-                change.bytesAfter = unchangedProbe.bytes;
-                change.sparsityBefore = originalSparsity(file, weight, analysis);
-                change.sparsityAfter = change.sparsityBefore;
-                return;
-            }
-            if (const auto it = measured.find(weight.name); it != measured.end()) {
-                change.sparsityBefore = originalSparsity(file, weight, analysis);
-                useMeasurement(change, it->second, reconstructor.find(weight.name, false), weight);
-                return;
-            }
-            FloatValues before;
-            if (numeric) {
-                if (auto bytes = file.read(weight)) {
-                    if (isFloatType(weight.dataType)) {
-                        before = viewFloats(*bytes, weight.dataType);
-                    } else {
-                        before.owned = asFloats(*bytes, weight.dataType, weight.storedElements);
-                        before.values = before.owned;
-                    }
-                    if (weight.storage == model::Storage::SparseInitializer) {
-                        // Densify through the indices for a like-for-like comparison.
-                        std::vector<float> dense(weight.elements, 0.0f);
-                        auto indexBytes = file.readIndices(weight);
-                        if (indexBytes && weight.sparseIndices)
-                            for (std::uint64_t i = 0; i < before.values.size(); ++i) {
-                                const auto index = static_cast<std::uint64_t>(
-                                    model::elementAsDouble(static_cast<DataType>(weight.sparseIndices->data_type()),
-                                        indexBytes->bytes.data(), i));
-                                if (index < dense.size())
-                                    dense[index] = before.values[i];
-                            }
-                        before.owned = std::move(dense);
-                        before.values = before.owned;
-                    }
-                }
-            }
-            change.sparsityBefore = sparsityOf(before.values);
-            const Effective after = reconstructor.find(weight.name, numeric);
-            if (!after.found) {
-                change.removed = true;
-                change.changed = true;
-                change.dtypeAfter = DataType::Undefined;
-                change.storageAfter = StorageAfter::Removed;
-                return;
-            }
-            change.dtypeAfter = after.dtype;
-            change.storageAfter = after.storage;
-            change.bytesAfter = after.bytes;
-            const ErrorSums sums = compareWith(before.values, after);
-            if (isFloatType(weight.dataType) && sums.valid) {
-                setErrors(change, sums);
-            } else if (isFloatType(weight.dataType)) {
-                unmeasured[w] = 1;
-            } else if (sums.valid)
-                change.sparsityAfter
-                    = sums.count ? static_cast<double>(sums.zerosAfter) / static_cast<double>(sums.count) : 0.0;
-            change.changed = change.bytesAfter != change.bytesBefore || change.dtypeAfter != change.dtypeBefore
-                || change.storageAfter != storageAfterOf(weight.storage) || (change.hasError && change.maxAbs > 0.0);
-        },
-        cancel);
-    for (std::size_t w = 0; w < changes.size(); ++w)
-        if (unmeasured[w])
-            diagnostics.push_back({ Diagnostic::Severity::Warning, changes[w].name,
-                changes[w].name + ": no error numbers (its shape changed and no step measured the error)" });
-    return changes;
-}
-
-} // namespace
-
-Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
-    const Progress& progress, const CancelToken* cancel, const analysis::Analysis* analysis)
-{
-    if (auto valid = validateRecipe(recipe); !valid)
-        return std::unexpected(valid.error());
-    SlimResult result;
-    result.model = std::make_shared<WorkingModel>(file);
-    Preview& preview = result.preview;
-    preview.fileBytesBefore = file->fileSize();
-    const Totals before = measure(*result.model);
-    preview.paramsBefore = before.params;
-    preview.weightBytesBefore = before.bytes;
-    preview.weightBytesByDtypeBefore = sortedDtypes(before.byDtype);
-
-    StepContext context { *result.model, preview.diagnostics, cancel };
-    std::map<std::string, MeasuredError> measured;
-    std::set<std::string> touched;
-    for (std::size_t i = 0; i < recipe.steps.size(); ++i) {
+    StepContext context { *state.model, state.diagnostics, cancel, options.cache, options.sampleErrors };
+    for (std::size_t i = first; i < first + count; ++i) {
         const Step& step = recipe.steps[i];
         progress.report(describeStep(step), static_cast<double>(i) / static_cast<double>(recipe.steps.size() + 1));
         const StepType& type = **stepTypeOf(step.params); // validateRecipe checked every step is registered
         StepReport report { std::string(type.kind()), describeStep(step), {}, step.enabled };
         if (!step.enabled) {
             report.summary = "disabled";
-            preview.steps.push_back(std::move(report));
+            state.reports.push_back(std::move(report));
             continue;
         }
         Result<StepOutcome> outcome = type.apply(step.params, step.scope, context);
@@ -611,16 +52,31 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
         // changed the tensor, and only until a later step changes it again. Otherwise the tensor is compared.
         for (const auto& name : outcome->tensors) {
             const auto error = outcome->errors.find(name);
-            if (error != outcome->errors.end() && !touched.contains(name))
-                measured[name] = error->second;
+            if (error != outcome->errors.end() && (error->second.againstOriginal || !state.touched.contains(name)))
+                state.measured[name] = error->second;
             else
-                measured.erase(name);
-            touched.insert(name);
+                state.measured.erase(name);
+            state.touched.insert(name);
         }
-        preview.steps.push_back(std::move(report));
+        state.reports.push_back(std::move(report));
     }
     if (cancel && cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");
+    return {};
+}
+
+Result<SlimResult> measured(Applied state, const model::ModelFile& file, const Totals& before, const Recipe& recipe,
+    const ApplyOptions& options, const Progress& progress, const CancelToken* cancel)
+{
+    SlimResult result;
+    result.model = state.model;
+    Preview& preview = result.preview;
+    preview.fileBytesBefore = file.fileSize();
+    preview.paramsBefore = before.params;
+    preview.weightBytesBefore = before.bytes;
+    preview.weightBytesByDtypeBefore = sortedDtypes(before.byDtype);
+    preview.steps = std::move(state.reports);
+    preview.diagnostics = std::move(state.diagnostics);
     progress.report(
         "measuring", static_cast<double>(recipe.steps.size()) / static_cast<double>(recipe.steps.size() + 1));
     const Totals after = measure(*result.model);
@@ -628,9 +84,101 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
     preview.weightBytesAfter = after.bytes;
     preview.weightBytesByDtypeAfter = sortedDtypes(after.byDtype);
     preview.predictedFileBytes = result.model->serializedSize();
-    preview.tensors = describeChanges(*file, *result.model, analysis, measured, preview.diagnostics, cancel);
+    preview.tensors = describeChanges(file, *result.model, state.measured, options, preview.diagnostics, cancel);
+    if (cancel && cancel->isCancelled())
+        return fail(ErrorCode::Cancelled, "cancelled");
     progress.report("done", 1.0);
     return result;
+}
+
+} // namespace
+
+Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
+    const Progress& progress, const CancelToken* cancel, const analysis::Analysis* analysis)
+{
+    ApplyOptions options;
+    options.analysis = analysis;
+    return applyRecipe(std::move(file), recipe, options, progress, cancel);
+}
+
+Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
+    const ApplyOptions& options, const Progress& progress, const CancelToken* cancel)
+{
+    if (auto valid = validateRecipe(recipe); !valid)
+        return std::unexpected(valid.error());
+    Applied state;
+    state.model = std::make_shared<WorkingModel>(file);
+    const Totals before = measure(*state.model);
+    if (auto applied = applySteps(state, recipe, 0, recipe.steps.size(), options, progress, cancel); !applied)
+        return std::unexpected(applied.error());
+    return measured(std::move(state), *file, before, recipe, options, progress, cancel);
+}
+
+struct PreviewSession::State {
+    std::mutex mutex;
+    StepCache cache;
+    std::optional<Totals> before;
+    // The result of the first steps of the last recipe (all but its last step), as they were applied.
+    std::vector<Step> prefixSteps;
+    bool prefixSampled = false;
+    std::optional<Applied> prefix;
+    std::size_t reused = 0;
+};
+
+PreviewSession::PreviewSession(
+    std::shared_ptr<const model::ModelFile> file, std::shared_ptr<const analysis::Analysis> analysis)
+    : m_file(std::move(file))
+    , m_analysis(std::move(analysis))
+    , m_state(std::make_unique<State>())
+{ }
+
+PreviewSession::~PreviewSession() = default;
+
+std::size_t PreviewSession::reusedSteps() const
+{
+    const std::lock_guard lock(m_state->mutex);
+    return m_state->reused;
+}
+
+Result<SlimResult> PreviewSession::preview(
+    const Recipe& recipe, bool sampleErrors, const Progress& progress, const CancelToken* cancel)
+{
+    if (auto valid = validateRecipe(recipe); !valid)
+        return std::unexpected(valid.error());
+    State& s = *m_state;
+    const std::lock_guard lock(s.mutex);
+    s.cache.beginRun();
+    ApplyOptions options;
+    options.analysis = m_analysis.get();
+    options.cache = &s.cache;
+    options.sampleErrors = sampleErrors;
+    Applied initial;
+    initial.model = std::make_shared<WorkingModel>(m_file);
+    if (!s.before)
+        s.before = measure(*initial.model);
+    s.reused = 0;
+    if (recipe.steps.empty())
+        return measured(std::move(initial), *m_file, *s.before, recipe, options, progress, cancel);
+
+    const std::size_t prefixLength = recipe.steps.size() - 1;
+    const std::vector<Step> prefixSteps(recipe.steps.begin(), recipe.steps.begin() + static_cast<std::ptrdiff_t>(prefixLength));
+    // A sampled prefix does not serve an exact preview; an exact one serves both.
+    const bool prefixUsable = s.prefix && s.prefixSteps == prefixSteps && (sampleErrors || !s.prefixSampled);
+    if (!prefixUsable) {
+        s.prefix.reset();
+        Applied prefix = std::move(initial);
+        if (auto applied = applySteps(prefix, recipe, 0, prefixLength, options, progress, cancel); !applied)
+            return std::unexpected(applied.error());
+        s.prefix = std::move(prefix);
+        s.prefixSteps = prefixSteps;
+        s.prefixSampled = sampleErrors;
+    } else {
+        s.reused = prefixLength;
+    }
+    Applied state = s.prefix->copy();
+    if (auto applied = applySteps(state, recipe, prefixLength, 1, options, progress, cancel); !applied)
+        return std::unexpected(applied.error());
+    return measured(std::move(state), *m_file, *s.before, recipe, options, progress, cancel);
 }
 
 } // namespace slimscope::core::slim

@@ -85,9 +85,47 @@ struct SlimResult {
     Preview preview;
 };
 
+class StepCache;
+
+/// How applyRecipe works.
+struct ApplyOptions {
+    /// The model's analysis: unchanged tensors are not read again.
+    const analysis::Analysis* analysis = nullptr;
+    /// Per-tensor work kept between previews of the same model (PreviewSession holds one).
+    StepCache* cache = nullptr;
+    /// Measure errors on a sample of each tensor (TensorChange::errorSampled): for previews that follow a
+    /// slider. Sizes, params and sparsity stay exact.
+    bool sampleErrors = false;
+};
+
 /// Applies a recipe to a loaded model in memory and measures the result. The input is never modified; write
 /// the result with exportModel(). With the model's analysis at hand, unchanged tensors are not read again.
 Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
     const Progress& progress = {}, const CancelToken* cancel = nullptr, const analysis::Analysis* analysis = nullptr);
+Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
+    const ApplyOptions& options, const Progress& progress = {}, const CancelToken* cancel = nullptr);
+
+/// Previews of one model that follow a user's edits: when only the last step of the recipe changed, the
+/// earlier steps' result is kept, and every step reuses the per-tensor work that its settings do not change
+/// (StepCache). Results are the same as applyRecipe's. Thread-safe: one preview runs at a time, a newer
+/// call waits for the running one (cancel it first).
+class PreviewSession {
+public:
+    PreviewSession(std::shared_ptr<const model::ModelFile> file, std::shared_ptr<const analysis::Analysis> analysis);
+    ~PreviewSession();
+    PreviewSession(const PreviewSession&) = delete;
+    PreviewSession& operator=(const PreviewSession&) = delete;
+
+    Result<SlimResult> preview(const Recipe& recipe, bool sampleErrors = false, const Progress& progress = {},
+        const CancelToken* cancel = nullptr);
+    /// How many of the recipe's steps the last preview took from the previous one (0 when it ran them all).
+    std::size_t reusedSteps() const;
+
+private:
+    struct State;
+    std::shared_ptr<const model::ModelFile> m_file;
+    std::shared_ptr<const analysis::Analysis> m_analysis;
+    std::unique_ptr<State> m_state;
+};
 
 } // namespace slimscope::core::slim

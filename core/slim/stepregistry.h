@@ -36,13 +36,17 @@ struct StepContext {
 
 /// Weight error a step measured itself against its input: for a tensor whose shape it changed (the slimmer
 /// compares element by element only tensors that keep their shape), or whose bytes it deferred (comparing
-/// would compute them). The slimmer uses it only when the step's input was the original tensor.
+/// would compute them). The slimmer uses it when the step's input was the original tensor or when it says it
+/// measured against the original values.
 struct MeasuredError {
     double relativeL2 = 0.0;
     double sqnrDb = 0.0;
     double maxAbs = 0.0;
     std::optional<double> sparsityAfter; ///< share of values that are exactly zero afterwards, where known
     bool sampled = false; ///< measured on a sample of the values, not all of them
+    /// Measured against the original weight's values even though the step's input was an earlier step's
+    /// result (TensorSource::originalWeight): it stays valid after earlier steps changed the tensor.
+    bool againstOriginal = false;
 };
 
 /// Fills relative L2, SQNR and max abs from Σw², Σ(w' - w)² and max|w' - w|.

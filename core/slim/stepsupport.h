@@ -5,8 +5,11 @@
 #include "graphindex.h"
 #include "stepregistry.h"
 #include "support/progress.h"
+#include "floatview.h"
 #include "workingmodel.h"
 
+#include <cmath>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
@@ -14,14 +17,10 @@
 
 namespace slimscope::core::slim {
 
-/// Float values of a tensor without a copy when the bytes are float32 and 4-byte aligned (the usual case for
-/// weights read from a mapping); decoded into `owned` otherwise.
-struct FloatValues {
-    std::span<const float> values;
-    std::vector<float> owned;
-    std::shared_ptr<const void> owner; ///< keeps viewed bytes alive
-};
 FloatValues viewFloats(const model::TensorBytes& bytes, std::int32_t dataType);
+/// A source's values as float32: read in place when the source can be (original float32 bytes, a deferred
+/// prune), decoded otherwise.
+Result<FloatValues> readFloatValues(const TensorSource& source, std::int32_t dataType);
 
 /// Round to nearest even for |value| < 2^22, without a libm call (the values quantized here are within ±256).
 inline float roundSmall(float value)

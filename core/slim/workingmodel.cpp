@@ -151,6 +151,16 @@ Result<TensorBytes> TensorSource::read() const
     return TensorBytes {};
 }
 
+const TensorSource* TensorSource::originalWeight() const
+{
+    if (weight && !indices)
+        return this;
+    if (deferred)
+        if (const TensorSource* from = deferred->origin())
+            return from->originalWeight();
+    return nullptr;
+}
+
 const void* TensorSource::identity() const
 {
     if (owned)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "floatview.h"
 #include "model/modelfile.h"
 #include "support/error.h"
 
@@ -7,10 +8,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <vector>
 
 namespace slimscope::core::slim {
+
+struct TensorSource;
 
 /// Bytes a step will produce when they are needed: a preview needs only their size (and the error the step
 /// measured on the way), an export or a later step asks for the bytes. Immutable and shareable across threads.
@@ -21,6 +25,12 @@ public:
     virtual std::uint64_t byteSize() const = 0;
     /// Computes the bytes (raw_data layout). Called again on every use: nothing is kept in memory.
     virtual Result<std::vector<std::byte>> materialize() const = 0;
+    /// The bytes these are computed from element by element (same element count and order), if any: a later
+    /// step follows it to the original weight to measure its error against the original values.
+    virtual const TensorSource* origin() const { return nullptr; }
+    /// The values as float32 read in place without computing the bytes, where that is possible (a prune reads
+    /// its input cut); nullopt otherwise.
+    virtual Result<std::optional<FloatValues>> floatValues() const { return std::optional<FloatValues> {}; }
 };
 
 /// Where a working tensor's bytes come from: a range of the original model (mapping, external file or typed
@@ -34,6 +44,9 @@ struct TensorSource {
 
     /// The bytes, whatever their origin.
     Result<model::TensorBytes> read() const;
+    /// The original weight these bytes derive from element by element (itself for an original weight's
+    /// values), following DeferredBytes::origin(); null when there is none.
+    const TensorSource* originalWeight() const;
     /// What identifies these bytes while `keepAlive` is held: caches key per-tensor work on it.
     const void* identity() const;
     std::shared_ptr<const void> keepAlive() const;

@@ -35,10 +35,31 @@ public:
         auto bytes = m_input.read();
         if (!bytes)
             return std::unexpected(bytes.error());
+        if (m_dataType == onnx::TensorProto::FLOAT) { // one pass, one copy
+            const CutFloatView cut(FloatView(bytes->bytes), { m_cut.threshold, m_cut.tieEnd });
+            std::vector<std::byte> out(bytes->bytes.size());
+            for (std::size_t i = 0; i < cut.size(); ++i) {
+                const float v = cut[i];
+                std::memcpy(out.data() + i * sizeof(float), &v, sizeof(float));
+            }
+            return out;
+        }
         std::vector<float> values = decodeFloats(*bytes, m_dataType);
         prune::applyCut(values, m_cut);
         return encodeFloats(values, m_dataType);
     }
+    Result<std::optional<FloatValues>> floatValues() const override
+    {
+        if (m_dataType != onnx::TensorProto::FLOAT)
+            return std::optional<FloatValues> {};
+        auto input = readFloatValues(m_input, m_dataType);
+        if (!input)
+            return std::unexpected(input.error());
+        FloatValues values = std::move(*input).plain(); // a prune of a prune: the first one is computed
+        values.cut = MagnitudeCut { m_cut.threshold, m_cut.tieEnd };
+        return std::optional<FloatValues>(std::move(values));
+    }
+    const TensorSource* origin() const override { return &m_input; }
 
 private:
     TensorSource m_input;
@@ -61,11 +82,11 @@ Result<void> prepare(Target& target, const WorkingModel& model, StepCache* cache
 {
     if (const TensorSource* source = model.source(*target.tensor))
         target.input = *source;
-    auto bytes = target.input.read();
-    if (!bytes)
-        return std::unexpected(bytes.error());
-    target.bytes = bytes->bytes.size();
-    target.values = viewFloats(*bytes, target.tensor->data_type());
+    auto values = readFloatValues(target.input, target.tensor->data_type());
+    if (!values)
+        return std::unexpected(values.error());
+    target.bytes = model.payloadBytes(*target.tensor);
+    target.values = std::move(*values).plain();
     const auto compute = [&] { return prune::profileOf(target.values.values); };
     target.profile = cache && target.input.identity()
         ? cache->get<prune::MagnitudeProfile>(target.input, "prune.magnitudes", compute)
@@ -114,7 +135,7 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
 
     std::uint64_t zeroed = 0;
     if (!perLayer) {
-        std::vector<std::span<const float>> values;
+        std::vector<FloatView> values;
         std::vector<const prune::MagnitudeProfile*> profiles;
         std::uint64_t total = 0, zerosBefore = 0;
         for (const auto& target : targets) {
@@ -139,6 +160,8 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         if (perLayer)
             zeroed += cut.zerosAfter - target.profile->zeros;
         MeasuredError error = errorFromSums(target.profile->signal, cut.noise, cut.maxAbs);
+        const TensorSource* original = target.input.originalWeight();
+        error.againstOriginal = original == &target.input && original->weight->name == target.tensor->name();
         error.sparsityAfter = elements > 0 ? static_cast<double>(cut.zerosAfter) / elements : 0.0;
         outcome.errors[target.tensor->name()] = error;
         outcome.tensors.push_back(target.tensor->name());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 namespace slimscope::core::slim::prune {
 
@@ -22,11 +23,12 @@ std::size_t bucketOf(std::uint32_t bits)
 
 } // namespace
 
-MagnitudeProfile profileOf(std::span<const float> values)
+MagnitudeProfile profileOf(FloatView values)
 {
     MagnitudeProfile profile;
     profile.elements = values.size();
-    for (const float v : values) {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const float v = values[i];
         const std::uint32_t bits = magnitudeBits(v);
         const std::size_t bucket = bucketOf(bits);
         ++profile.counts[bucket];
@@ -43,7 +45,7 @@ MagnitudeProfile profileOf(std::span<const float> values)
 }
 
 std::vector<TensorCut> cutSmallest(
-    const std::vector<std::span<const float>>& tensors, const std::vector<const MagnitudeProfile*>& profiles, std::uint64_t k)
+    const std::vector<FloatView>& tensors, const std::vector<const MagnitudeProfile*>& profiles, std::uint64_t k)
 {
     std::vector<TensorCut> cuts(tensors.size());
     if (k == 0 || tensors.empty())
@@ -68,12 +70,16 @@ std::vector<TensorCut> cutSmallest(
             break;
         rank -= count;
     }
-    // The non-zero magnitudes of that bucket, per tensor: one read-only scan.
+    // The non-zero magnitudes of that bucket and where they are, per tensor: one read-only scan.
     std::vector<std::vector<std::uint32_t>> inBucket(tensors.size());
+    std::vector<std::vector<std::uint64_t>> positions(tensors.size());
     parallelFor(tensors.size(), [&](std::size_t t) {
-        for (const float v : tensors[t])
-            if (const std::uint32_t bits = magnitudeBits(v); bucketOf(bits) == bucket && bits != 0)
+        const FloatView values = tensors[t];
+        for (std::size_t i = 0; i < values.size(); ++i)
+            if (const std::uint32_t bits = magnitudeBits(values[i]); bucketOf(bits) == bucket && bits != 0) {
                 inBucket[t].push_back(bits);
+                positions[t].push_back(i);
+            }
     });
     std::vector<std::uint32_t> all;
     for (const auto& bits : inBucket)
@@ -116,6 +122,9 @@ std::vector<TensorCut> cutSmallest(
         TensorCut& cut = cuts[t];
         cut.ties = std::min(ties, equalPerTensor[t]);
         ties -= cut.ties;
+        for (std::size_t i = 0, seen = 0; i < inBucket[t].size() && seen < cut.ties; ++i)
+            if (inBucket[t][i] == thresholdBits && ++seen == cut.ties)
+                cut.tieEnd = positions[t][i] + 1;
         if (cut.ties > 0) {
             cut.noise += static_cast<double>(threshold) * threshold * static_cast<double>(cut.ties);
             cut.maxAbs = threshold;
@@ -127,15 +136,9 @@ std::vector<TensorCut> cutSmallest(
 
 void applyCut(std::span<float> values, const TensorCut& cut)
 {
-    // A branch-free pass the compiler vectorizes, then the ties in element order.
-    for (float& v : values)
-        v = std::fabs(v) < cut.threshold ? 0.0f : v;
-    std::uint64_t ties = cut.ties;
-    for (std::size_t i = 0; i < values.size() && ties > 0; ++i)
-        if (values[i] != 0.0f && std::fabs(values[i]) == cut.threshold) {
-            values[i] = 0.0f;
-            --ties;
-        }
+    const CutFloatView cutView(FloatView(std::span<const float>(values)), { cut.threshold, cut.tieEnd });
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = cutView[i];
 }
 
 } // namespace slimscope::core::slim::prune

@@ -4,6 +4,8 @@
 // many, found with a cached per-tensor profile and one scan, with the error of zeroing them computed on
 // the way. Internal to the prune step.
 
+#include "slim/stepsupport.h"
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -26,13 +28,14 @@ struct MagnitudeProfile {
     double signal = 0.0; ///< Σ v²
 };
 
-MagnitudeProfile profileOf(std::span<const float> values);
+MagnitudeProfile profileOf(FloatView values);
 
 /// What zeroing the smallest magnitudes does to one tensor: everything strictly below `threshold` becomes
-/// zero, then the first `ties` values equal to it in element order.
+/// zero, then the first `ties` values equal to it in element order: those before `tieEnd`.
 struct TensorCut {
     float threshold = 0.0f;
     std::uint64_t ties = 0;
+    std::uint64_t tieEnd = 0;
     std::uint64_t zerosAfter = 0;
     double noise = 0.0; ///< Σ of the squares of the values zeroed
     float maxAbs = 0.0f; ///< largest magnitude zeroed
@@ -41,9 +44,9 @@ struct TensorCut {
 /// One threshold for all tensors, so that exactly k values (counting zeros already there) are zero; ties
 /// at the threshold are spent in tensor order. For one tensor this is per-layer pruning.
 std::vector<TensorCut> cutSmallest(
-    const std::vector<std::span<const float>>& tensors, const std::vector<const MagnitudeProfile*>& profiles, std::uint64_t k);
+    const std::vector<FloatView>& tensors, const std::vector<const MagnitudeProfile*>& profiles, std::uint64_t k);
 
-/// Applies a cut to the values (what the pruned tensor's bytes are).
+/// Applies a cut to the values (FloatView::withCut reads them cut without changing them).
 void applyCut(std::span<float> values, const TensorCut& cut);
 
 } // namespace slimscope::core::slim::prune

@@ -3,6 +3,8 @@
 // the original name, now produced by the new node, so graph inputs and outputs keep their types.
 #include "quantize.h"
 
+#include "quantizecodec.h"
+#include "slim/stepcache.h"
 #include "slim/stepsupport.h"
 #include "support/jsonreader.h"
 #include "support/jsonwriter.h"
@@ -61,71 +63,6 @@ std::vector<ValueUse> effectiveUses(const GraphIndex& index, const std::string& 
             result.push_back(use);
     }
     return result;
-}
-
-struct Quantized {
-    std::vector<std::byte> values; // int8 or uint8
-    std::vector<float> scales;
-    std::vector<std::byte> zeroPoints;
-};
-
-// Splits the tensor into `channels` groups along `axis` and quantizes each with its own scale.
-Quantized quantize(std::span<const float> values, const std::vector<std::int64_t>& dims, int axis, bool symmetric)
-{
-    std::uint64_t channels = 1, inner = 1;
-    if (values.empty())
-        return {};
-    if (axis >= 0) {
-        channels = static_cast<std::uint64_t>(dims[static_cast<std::size_t>(axis)]);
-        for (std::size_t d = static_cast<std::size_t>(axis) + 1; d < dims.size(); ++d)
-            inner *= static_cast<std::uint64_t>(dims[d]);
-        if (channels == 0 || inner == 0)
-            return {};
-    }
-    std::vector<float> low(channels, 0.0f), high(channels, 0.0f); // ranges always include 0
-    for (std::uint64_t block = 0; block < values.size() / inner; ++block) {
-        const std::uint64_t c = block % channels;
-        float lo = low[c], hi = high[c];
-        for (std::uint64_t j = block * inner; j < (block + 1) * inner; ++j) {
-            lo = std::min(lo, values[j]);
-            hi = std::max(hi, values[j]);
-        }
-        low[c] = lo;
-        high[c] = hi;
-    }
-    Quantized q;
-    q.values.resize(values.size());
-    q.scales.resize(channels);
-    q.zeroPoints.resize(channels);
-    std::vector<int> zeroPoint(channels, 0);
-    for (std::uint64_t c = 0; c < channels; ++c) {
-        float scale;
-        if (symmetric) {
-            scale = std::max(std::fabs(low[c]), std::fabs(high[c])) / 127.0f;
-        } else {
-            scale = (high[c] - low[c]) / 255.0f;
-            if (scale > 0.0f)
-                zeroPoint[c] = std::clamp(static_cast<int>(std::lround(-low[c] / scale)), 0, 255);
-        }
-        q.scales[c] = scale > 0.0f ? scale : 1.0f; // an all-zero channel: any scale, every value is the zero point
-        q.zeroPoints[c] = symmetric ? std::byte { 0 } : static_cast<std::byte>(zeroPoint[c]);
-    }
-    // Blocks of `inner` values share a channel. Multiply by the reciprocal and round half to even
-    // (nearbyint), as ONNX's QuantizeLinear does.
-    const float lowest = symmetric ? -127.0f : 0.0f, highest = symmetric ? 127.0f : 255.0f;
-    const std::uint64_t blocks = values.size() / inner;
-    for (std::uint64_t block = 0; block < blocks; ++block) {
-        const std::uint64_t c = block % channels;
-        const float inverse = 1.0f / q.scales[c];
-        const auto zero = static_cast<float>(zeroPoint[c]);
-        const std::uint64_t begin = block * inner;
-        for (std::uint64_t j = begin; j < begin + inner; ++j) {
-            const float level = std::clamp(roundSmall(values[j] * inverse) + zero, lowest, highest);
-            q.values[j] = symmetric ? static_cast<std::byte>(static_cast<std::int8_t>(level))
-                                    : static_cast<std::byte>(static_cast<std::uint8_t>(level));
-        }
-    }
-    return q;
 }
 
 std::vector<std::byte> floatBytes(const std::vector<float>& values)
@@ -203,15 +140,18 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
     std::vector<std::vector<onnx::NodeProto>> newNodes(index.graphs().size());
     std::vector<std::pair<int, std::string>> replaced; // (graph, original initializer name)
     std::uint64_t before = 0, after = 0;
-    // Decide what to do sequentially, convert in parallel (the heavy part), then edit the graph sequentially.
+    // Decide what to do sequentially, measure in parallel (the heavy part), then edit the graph sequentially.
     struct Job {
         InitializerRef initializer;
         int axis = -1;
         std::vector<std::int64_t> dims;
-        Quantized quantized;
-        std::vector<std::byte> half;
+        TensorSource input;
+        std::uint64_t elements = 0;
         std::uint64_t bytesBefore = 0;
-        std::optional<Error> error;
+        quant::ChannelLayout layout;
+        quant::Int8Params params;
+        MeasuredError error;
+        std::optional<Error> failure;
     };
     std::vector<Job> jobs;
     for (const auto& initializer : index.initializers()) {
@@ -230,40 +170,87 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
                 job.axis = u == 0 ? wanted : (job.axis == wanted ? job.axis : -1);
             }
         }
+        if (const TensorSource* source = model.source(tensor))
+            job.input = *source;
+        job.elements = elementCount(tensor);
+        job.bytesBefore = model.payloadBytes(tensor);
         jobs.push_back(std::move(job));
     }
+    const std::string variant = int8 ? "int8:axis=" : "fp16";
     parallelFor(
         jobs.size(),
         [&](std::size_t j) {
             Job& job = jobs[j];
             const onnx::TensorProto& tensor = *job.initializer.tensor;
-            auto bytes = model.data(tensor);
-            if (!bytes) {
-                job.error = bytes.error();
-                return;
-            }
-            job.bytesBefore = bytes->bytes.size();
-            const FloatValues view = viewFloats(*bytes, tensor.data_type());
-            const std::span<const float> values = view.values;
+            // The values are read only when a cache misses: a repeated preview reads nothing. Errors are
+            // measured against the original weight when the input derives from it (an earlier prune).
+            std::optional<FloatValues> values, originals;
+            const TensorSource* original = job.input.originalWeight();
+            if (original && original->weight->name != tensor.name())
+                original = nullptr;
+            const auto readSource = [&](const TensorSource& source, std::optional<FloatValues>& into) -> const FloatValues& {
+                if (!into) {
+                    auto read = readFloatValues(source, tensor.data_type());
+                    if (!read) {
+                        job.failure = read.error();
+                        into.emplace();
+                    } else {
+                        into = std::move(*read);
+                    }
+                }
+                return *into;
+            };
+            const auto read = [&] { return readSource(job.input, values); };
+            const auto reference = [&] {
+                return original && original != &job.input ? readSource(*original, originals) : read();
+            };
+            const auto cached = [&]<class T>(const std::string& kind, const std::function<T()>& compute) {
+                return context.cache && job.input.identity()
+                    ? context.cache->get<T>(job.input, kind, compute)
+                    : std::make_shared<const T>(compute());
+            };
+            const bool sample = context.sampleErrors && job.elements > kSampledValues;
+            const std::string errorKind = (int8 ? variant + std::to_string(job.axis) + (step.symmetric ? ":symmetric" : ":asymmetric") : variant)
+                + (sample ? ":errors sampled" : ":errors");
             if (int8) {
-                job.quantized = quantize(values, job.dims, job.axis, step.symmetric);
+                const auto layout = quant::layoutOf(job.dims, job.axis, job.elements);
+                if (!layout)
+                    return; // an empty tensor: nothing to store, nothing to measure
+                job.layout = *layout;
+                const auto ranges = cached(variant + std::to_string(job.axis) + ":ranges",
+                    std::function<quant::ChannelRanges()>(
+                        [&] { return read().visit([&](auto view) { return quant::rangesOf(view, job.layout); }); }));
+                job.params = quant::int8ParamsOf(*ranges, step.symmetric);
+                job.error = *cached(errorKind, std::function<MeasuredError()>([&] {
+                    const FloatValues& before = reference();
+                    return before.visit([&](auto original) {
+                        return read().visit([&](auto view) {
+                            return quant::int8Errors(original, view, job.layout, job.params, sample);
+                        });
+                    }).measured(sample);
+                }));
             } else {
-                job.half.resize(values.size() * 2);
-                floatsToHalf(values, job.half.data());
+                job.error = *cached(errorKind, std::function<MeasuredError()>([&] {
+                    const FloatValues& before = reference();
+                    return before.visit([&](auto original) {
+                        return read().visit([&](auto view) { return quant::float16Errors(original, view, sample); });
+                    }).measured(sample);
+                }));
             }
+            job.error.againstOriginal = original != nullptr;
         },
         context.cancel);
     if (context.cancel && context.cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");
     for (Job& job : jobs) {
-        if (job.error)
-            return std::unexpected(*job.error);
+        if (job.failure)
+            return std::unexpected(*job.failure);
         const std::string name = job.initializer.tensor->name();
         onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(job.initializer.graph)].graph;
         onnx::NodeProto node;
         before += job.bytesBefore;
         if (int8) {
-            Quantized& q = job.quantized;
+            const quant::Int8Params& params = job.params;
             const std::int32_t quantType = step.symmetric ? kInt8 : kUint8;
             const std::vector<std::int64_t> channelDims = job.axis >= 0
                 ? std::vector<std::int64_t> { job.dims[static_cast<std::size_t>(job.axis)] }
@@ -271,10 +258,16 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
             const std::string quantName = index.uniqueName(name + "_quantized");
             const std::string scaleName = index.uniqueName(name + "_scale");
             const std::string zeroName = index.uniqueName(name + "_zero_point");
-            after += q.values.size() + q.scales.size() * 4 + q.zeroPoints.size();
-            addInitializer(model, graph, quantName, quantType, job.dims, std::move(q.values));
-            addInitializer(model, graph, scaleName, kFloat, channelDims, floatBytes(q.scales));
-            addInitializer(model, graph, zeroName, quantType, channelDims, std::move(q.zeroPoints));
+            std::vector<std::byte> zeroPoints(params.zeroPoints.size());
+            for (std::size_t c = 0; c < zeroPoints.size(); ++c)
+                zeroPoints[c] = static_cast<std::byte>(params.zeroPoints[c]);
+            after += job.elements + params.scales.size() * 4 + zeroPoints.size();
+            onnx::TensorProto& quantized = addInitializer(model, graph, quantName, quantType, job.dims, {});
+            if (job.elements > 0)
+                model.setDeferred(quantized,
+                    std::make_shared<quant::QuantizedBytes>(job.input, job.initializer.tensor->data_type(), job.layout, params, job.elements));
+            addInitializer(model, graph, scaleName, kFloat, channelDims, floatBytes(params.scales));
+            addInitializer(model, graph, zeroName, quantType, channelDims, std::move(zeroPoints));
             node.set_op_type("DequantizeLinear");
             node.set_name(index.uniqueName(name + "_DequantizeLinear"));
             node.add_input(quantName);
@@ -288,8 +281,9 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
             }
         } else {
             const std::string halfName = index.uniqueName(name + "_fp16");
-            after += job.half.size();
-            addInitializer(model, graph, halfName, kFloat16, job.dims, std::move(job.half));
+            after += job.elements * 2;
+            onnx::TensorProto& half = addInitializer(model, graph, halfName, kFloat16, job.dims, {});
+            model.setDeferred(half, std::make_shared<quant::HalfBytes>(job.input, job.elements));
             node.set_op_type("Cast");
             node.set_name(index.uniqueName(name + "_Cast"));
             node.add_input(halfName);
@@ -302,6 +296,8 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         newNodes[static_cast<std::size_t>(job.initializer.graph)].push_back(std::move(node));
         replaced.emplace_back(job.initializer.graph, name);
         outcome.tensors.push_back(name);
+        if (job.elements > 0)
+            outcome.errors[name] = job.error;
     }
     // Remove the float originals (pointers from the index are not used past this point).
     for (std::size_t g = 0; g < index.graphs().size(); ++g) {
