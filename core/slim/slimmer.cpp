@@ -140,6 +140,11 @@ std::size_t PreviewSession::reusedSteps() const
     return m_state->reused;
 }
 
+std::size_t PreviewSession::cachedEntries() const
+{
+    return m_state->cache.size();
+}
+
 Result<SlimResult> PreviewSession::preview(
     const Recipe& recipe, bool sampleErrors, const Progress& progress, const CancelToken* cancel)
 {

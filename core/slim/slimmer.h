@@ -120,6 +120,8 @@ public:
         const CancelToken* cancel = nullptr);
     /// How many of the recipe's steps the last preview took from the previous one (0 when it ran them all).
     std::size_t reusedSteps() const;
+    /// Entries of per-tensor work held for the next previews.
+    std::size_t cachedEntries() const;
 
 private:
     struct State;
