@@ -283,6 +283,43 @@ private slots:
         QCOMPARE(original.readAll(), bytes);
     }
 
+    // While the slider is held, later steps measure their errors on a sample and the panel says so; letting
+    // go brings exact numbers.
+    void draggedSliderSamplesThenReleaseIsExact()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(QStringLiteral(SLIMSCOPE_SAMPLE_MODEL));
+        QVERIFY(ready.wait(20000));
+        ui::SlimPanel* panel = window.slimPanel();
+        panel->addStep(core::slim::PruneStep {});
+        panel->addStep(core::slim::QuantizeInt8Step {});
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview() != nullptr && panel->recipe().steps.size() == 2
+                && !panel->summaryText().contains(QStringLiteral("updating")),
+            20000);
+        const auto sampledRows = [panel] {
+            return std::ranges::count_if(panel->preview()->preview.tensors,
+                [](const core::slim::TensorChange& t) { return t.errorSampled; });
+        };
+        QCOMPARE(sampledRows(), 0);
+        auto* steps = panel->findChild<QListWidget*>();
+        QVERIFY(steps);
+        steps->setCurrentRow(0);
+        panel->pruneSlider()->setSliderDown(true);
+        panel->pruneSlider()->setValue(35);
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview()->preview.steps.front().description.find("35.0") != std::string::npos
+                && !panel->summaryText().contains(QStringLiteral("updating")),
+            20000);
+        QVERIFY(sampledRows() > 0);
+        QVERIFY2(panel->summaryText().contains(QStringLiteral("from a sample")), qPrintable(panel->summaryText()));
+        const auto sampledBytes = panel->preview()->preview.predictedFileBytes;
+        panel->pruneSlider()->setSliderDown(false); // released: the same recipe, measured exactly
+        QTRY_VERIFY_WITH_TIMEOUT(sampledRows() == 0 && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+        QVERIFY(!panel->summaryText().contains(QStringLiteral("from a sample")));
+        QCOMPARE(panel->preview()->preview.predictedFileBytes, sampledBytes);
+        QCOMPARE(panel->undoStack()->count(), 3); // two steps added, one drag
+    }
+
     void tickedLayersScopeAStep()
     {
         ui::MainWindow window;

@@ -3,19 +3,25 @@
 #include "jobrunner.h"
 #include "modelptrs.h"
 #include "slim/recipe.h"
+#include "slim/slimmer.h"
 
 #include <QObject>
+
+#include <memory>
 
 namespace slimscope::ui {
 
 /// Computes the slimming preview of a recipe through a JobRunner. A newer request cancels the running one and
-/// the results of older requests are dropped, so the panel can follow a slider.
+/// the results of older requests are dropped, so the panel can follow a slider. Previews of one analysis go
+/// through one core::slim::PreviewSession: an edit of the last step reruns only that step, and every step
+/// reuses the per-tensor work its settings do not change.
 class PreviewJob : public QObject {
     Q_OBJECT
 public:
     explicit PreviewJob(QObject* parent = nullptr);
 
-    void start(const AnalysisPtr& analysis, const core::slim::Recipe& recipe);
+    /// `sampleErrors`: measure errors on a sample of each large tensor (while a slider is being dragged).
+    void start(const AnalysisPtr& analysis, const core::slim::Recipe& recipe, bool sampleErrors = false);
     void cancel() { m_runner->cancel(); }
     bool isRunning() const { return m_runner->isRunning(); }
 
@@ -25,6 +31,8 @@ signals:
 
 private:
     JobRunner* m_runner;
+    AnalysisPtr m_sessionAnalysis;
+    std::shared_ptr<core::slim::PreviewSession> m_session;
 };
 
 } // namespace slimscope::ui

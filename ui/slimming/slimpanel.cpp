@@ -84,7 +84,7 @@ SlimPanel::SlimPanel(QWidget* parent)
     m_debounce->setInterval(120); // follows a slider without queueing a preview per pixel
     connect(m_debounce, &QTimer::timeout, this, [this] {
         if (m_analysis)
-            m_job->start(m_analysis, m_recipe);
+            m_job->start(m_analysis, m_recipe, m_dragging);
     });
     connect(m_job, &PreviewJob::finished, this, &SlimPanel::onPreview);
     connect(m_job, &PreviewJob::failed, this, [this](const QString& message) {
@@ -312,7 +312,15 @@ void SlimPanel::buildEditors()
         StepEditor* editor = entry ? entry->create(m_editors) : editors::missing(m_editors, type->name());
         m_editorFor.emplace(std::string(type->name()), editor);
         m_editors->addWidget(editor);
+        connect(editor, &StepEditor::dragFinished, this, [this] {
+            // The last preview may have sampled its errors: measure them exactly now.
+            if (m_dragging) {
+                m_dragging = false;
+                schedulePreview();
+            }
+        });
         connect(editor, &StepEditor::edited, this, [this](const StepEditor::Edit& edit, int mergeId) {
+            m_dragging = mergeId != -1;
             editCurrentStep([&edit](Step& step) { edit(step.params); }, mergeId);
         });
     }
@@ -463,6 +471,11 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
                     .arg(q(step.description).toHtmlEscaped(), q(step.summary).toHtmlEscaped());
     for (const auto& d : p.diagnostics)
         text += QStringLiteral("<br><span style='color:#b80'>%1</span>").arg(q(d.message).toHtmlEscaped());
+    const auto sampled = std::ranges::count_if(p.tensors, [](const TensorChange& t) { return t.errorSampled; });
+    if (sampled > 0)
+        text += tr("<br><i>≈ errors of %n large tensor(s) from a sample while the slider moves; exact when it is "
+                   "released</i>",
+            nullptr, static_cast<int>(sampled));
     m_summary->setText(text);
 
     std::vector<const TensorChange*> changed;
@@ -484,9 +497,13 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
             q(std::string(storageAfterName(t.storageAfter)) + " " + std::string(dtypeAfterName(t.dtypeAfter))));
         cell(1, q(core::humanBytes(t.bytesBefore)), tr("%1 bytes").arg(t.bytesBefore));
         cell(2, t.removed ? tr("removed") : q(core::humanBytes(t.bytesAfter)), tr("%1 bytes").arg(t.bytesAfter));
-        cell(3, !t.hasError ? QString() : std::isinf(t.sqnrDb) ? tr("exact") : QString::number(t.sqnrDb, 'f', 1));
-        cell(4, t.hasError ? QString::number(t.relativeL2, 'e', 2) : QString(),
-            t.hasError ? tr("max abs %1").arg(t.maxAbs) : QString());
+        // "≈": measured on a sample of the tensor (while a slider moves).
+        const QString approx = t.errorSampled ? QStringLiteral("≈ ") : QString();
+        const QString sampledTip = t.errorSampled ? tr(" (from a sample of the values)") : QString();
+        cell(3, !t.hasError ? QString() : std::isinf(t.sqnrDb) ? tr("exact") : approx + QString::number(t.sqnrDb, 'f', 1),
+            t.hasError ? tr("SQNR %1 dB%2").arg(t.sqnrDb, 0, 'f', 2).arg(sampledTip) : QString());
+        cell(4, t.hasError ? approx + QString::number(t.relativeL2, 'e', 2) : QString(),
+            t.hasError ? tr("max abs %1%2").arg(t.maxAbs).arg(sampledTip) : QString());
     }
     emit previewChanged(result);
 }

@@ -85,6 +85,7 @@ private:
     JobRunner* m_exportJob;
     JobRunner* m_verifyJob;
     QTimer* m_debounce;
+    bool m_dragging = false; ///< a slider is held: previews sample their errors until it is released
     QUndoStack* m_undo;
     bool m_updatingEditors = false;
 

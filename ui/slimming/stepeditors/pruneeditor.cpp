@@ -47,6 +47,7 @@ public:
                 },
                 m_slider->isSliderDown() ? kMergeSparsity : -1);
         });
+        connect(m_slider, &QSlider::sliderReleased, this, &StepEditor::dragFinished);
         connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int mode) {
             report([mode](core::slim::StepParams& params) {
                 if (auto* step = params.as<PruneStep>())

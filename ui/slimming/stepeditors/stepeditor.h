@@ -26,7 +26,10 @@ public:
 
 signals:
     /// An edit of the step; edits with the same merge id (a dragged slider) become one undo step, -1 its own.
+    /// Edits with a merge id are previewed with sampled errors until dragFinished().
     void edited(const slimscope::ui::StepEditor::Edit& edit, int mergeId);
+    /// The user let go of a control whose edits were merged (a slider): time for exact numbers.
+    void dragFinished();
 
 protected:
     virtual void load(const core::slim::StepParams& params) = 0;
