@@ -82,7 +82,8 @@ int main(int argc, char** argv)
             predicted = result->preview.predictedFileBytes;
             best = std::min(best, elapsed);
         }
-        std::printf("  %-32s %8.3f s   predicted %llu bytes\n", c.name, best, static_cast<unsigned long long>(predicted));
+        std::printf(
+            "  %-32s %8.3f s   predicted %llu bytes\n", c.name, best, static_cast<unsigned long long>(predicted));
     }
 
     // Edits as a user makes them: the first preview of a sequence fills the session's cache, the others are

@@ -56,7 +56,8 @@ int run(int argc, char** argv)
     }
     if (command == "--version" || command == "version") {
         std::cout << "slimscope-cli " << SLIMSCOPE_VERSION << "\n"
-                  << "statistics kernels: " << core::analysis::kernelSetName(core::analysis::defaultKernelSet()) << "\n";
+                  << "statistics kernels: " << core::analysis::kernelSetName(core::analysis::defaultKernelSet())
+                  << "\n";
         return kExitOk;
     }
     if (command == "analyze")

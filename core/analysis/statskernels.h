@@ -190,8 +190,8 @@ void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end,
 // A vector kernel set: hand-written float32 loops (float32 is most of the bytes of most models), the
 // shared templates for every other type and for float32 with NaN, infinity or a zero point.
 template <Partial (*AccumulateFloat32)(const float*, std::uint64_t, std::uint64_t),
-    void (*HistogramFloat32)(const float*, std::uint64_t, std::uint64_t, double, double,
-        std::array<std::uint64_t, kHistogramBins>&)>
+    void (*HistogramFloat32)(
+        const float*, std::uint64_t, std::uint64_t, double, double, std::array<std::uint64_t, kHistogramBins>&)>
 struct WithFloat32Loops {
     static Partial accumulateChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end)
     {
@@ -203,8 +203,8 @@ struct WithFloat32Loops {
         return SLIMSCOPE_KERNEL_NAMESPACE::accumulateChunk(job, begin, end);
     }
 
-    static void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end, double low,
-        double scale, bool checkFinite, std::array<std::uint64_t, kHistogramBins>& counts)
+    static void histogramChunk(const StatsJob& job, std::uint64_t begin, std::uint64_t end, double low, double scale,
+        bool checkFinite, std::array<std::uint64_t, kHistogramBins>& counts)
     {
         if (job.type == DataType::Float && !checkFinite)
             return HistogramFloat32(floatData(job), begin, end, low, scale, counts);

@@ -57,12 +57,11 @@ Partial accumulateFloat32(const float* data, std::uint64_t begin, std::uint64_t 
             low = _mm256_min_ps(low, v);
             high = _mm256_max_ps(high, v);
             zeros = _mm256_sub_epi32(zeros, _mm256_castps_si256(_mm256_cmp_ps(v, zero, _CMP_EQ_OQ)));
-            const __m256d values[2] = { _mm256_cvtps_pd(_mm256_castps256_ps128(v)),
-                _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)) };
+            const __m256d values[2]
+                = { _mm256_cvtps_pd(_mm256_castps256_ps128(v)), _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)) };
             for (int q = 0; q < 2; ++q) {
                 sum[2 * half + q] = _mm256_add_pd(sum[2 * half + q], values[q]);
-                squares[2 * half + q]
-                    = _mm256_add_pd(squares[2 * half + q], _mm256_mul_pd(values[q], values[q]));
+                squares[2 * half + q] = _mm256_add_pd(squares[2 * half + q], _mm256_mul_pd(values[q], values[q]));
             }
         }
     }
@@ -76,7 +75,8 @@ Partial accumulateFloat32(const float* data, std::uint64_t begin, std::uint64_t 
     _mm256_store_si256(reinterpret_cast<__m256i*>(zeroLanes), zeros);
     for (const std::uint32_t lane : zeroLanes)
         partial.zeros += lane;
-    addTail(partial, [data](std::uint64_t k) { return loadFloat(data, k); }, i, end);
+    addTail(
+        partial, [data](std::uint64_t k) { return loadFloat(data, k); }, i, end);
     // min_ps/max_ps drop a NaN in one operand; make sure the caller notices it through the sum.
     if (std::isnan(partial.sum))
         partial.min = std::numeric_limits<double>::quiet_NaN();

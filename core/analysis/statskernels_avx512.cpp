@@ -60,7 +60,8 @@ Partial accumulateFloat32(const float* data, std::uint64_t begin, std::uint64_t 
     _mm512_store_si512(zeroLanes, zeros);
     for (const std::uint32_t lane : zeroLanes)
         partial.zeros += lane;
-    addTail(partial, [data](std::uint64_t k) { return loadFloat(data, k); }, i, end);
+    addTail(
+        partial, [data](std::uint64_t k) { return loadFloat(data, k); }, i, end);
     if (std::isnan(partial.sum))
         partial.min = std::numeric_limits<double>::quiet_NaN();
     return partial;

@@ -57,7 +57,7 @@ template <class V> int histogramBin(V v, V low, V scale)
     // Out of int range (scale overflowed on a denormal range) behaves like cvttps2dq: the "integer
     // indefinite" value, clamped to bin 0.
     const int bin = position >= V(-2147483648.0) && position < V(2147483648.0) ? static_cast<int>(position)
-                                                                                 : std::numeric_limits<int>::min();
+                                                                               : std::numeric_limits<int>::min();
     return bin < 0 ? 0 : (bin >= kHistogramBins ? kHistogramBins - 1 : bin);
 }
 

@@ -4,8 +4,8 @@
 // by the steps that measure their own error without writing their result (quantize, fp16). Both must add in
 // the same order so that a measured error equals the compared one, bit for bit.
 
-#include "stepregistry.h"
 #include "floatview.h"
+#include "stepregistry.h"
 
 #include <algorithm>
 #include <cmath>

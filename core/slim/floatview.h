@@ -1,9 +1,9 @@
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <span>

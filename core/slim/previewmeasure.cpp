@@ -1,9 +1,9 @@
 #include "previewmeasure.h"
 
 #include "analysis/analysis.h"
+#include "errorsums.h"
 #include "graphindex.h"
 #include "model/elementdecode.h"
-#include "errorsums.h"
 #include "stepsupport.h"
 #include "support/parallel.h"
 
@@ -439,8 +439,8 @@ void useMeasurement(
 // `measured` holds the errors steps measured themselves for tensors whose shape they changed; a changed shape
 // with no measured error is reported as a diagnostic rather than left blank without a word.
 std::vector<TensorChange> describeAll(const model::ModelFile& file, WorkingModel& model,
-    const analysis::Analysis* analysis, const std::map<std::string, MeasuredError>& measured, const ApplyOptions& options,
-    Diagnostics& diagnostics, const CancelToken* cancel)
+    const analysis::Analysis* analysis, const std::map<std::string, MeasuredError>& measured,
+    const ApplyOptions& options, Diagnostics& diagnostics, const CancelToken* cancel)
 {
     const Reconstructor reconstructor(model);
     std::vector<const model::WeightTensor*> weights;

@@ -166,7 +166,8 @@ Result<SlimResult> PreviewSession::preview(
         return measured(std::move(initial), *m_file, *s.before, recipe, options, progress, cancel);
 
     const std::size_t prefixLength = recipe.steps.size() - 1;
-    const std::vector<Step> prefixSteps(recipe.steps.begin(), recipe.steps.begin() + static_cast<std::ptrdiff_t>(prefixLength));
+    const std::vector<Step> prefixSteps(
+        recipe.steps.begin(), recipe.steps.begin() + static_cast<std::ptrdiff_t>(prefixLength));
     // A sampled prefix does not serve an exact preview; an exact one serves both.
     const bool prefixUsable = s.prefix && s.prefixSteps == prefixSteps && (sampleErrors || !s.prefixSampled);
     if (!prefixUsable) {

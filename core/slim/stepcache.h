@@ -49,7 +49,8 @@ private:
         std::uint64_t lastRun = 0;
     };
     std::shared_ptr<const void> lookup(const Key& key);
-    std::shared_ptr<const void> insert(const Key& key, std::shared_ptr<const void> value, std::shared_ptr<const void> keepAlive);
+    std::shared_ptr<const void> insert(
+        const Key& key, std::shared_ptr<const void> value, std::shared_ptr<const void> keepAlive);
 
     mutable std::mutex m_mutex;
     std::map<Key, Entry> m_entries;

@@ -5,8 +5,8 @@
 #include "steps/quantize.h"
 #include "steps/sparsestorage.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 
 namespace slimscope::core::slim {
 

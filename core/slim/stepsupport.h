@@ -2,10 +2,10 @@
 
 // Helpers the slimming steps share (float codecs, initializer edits). Internal to core/slim.
 
+#include "floatview.h"
 #include "graphindex.h"
 #include "stepregistry.h"
 #include "support/progress.h"
-#include "floatview.h"
 #include "workingmodel.h"
 
 #include <cmath>

@@ -7,8 +7,8 @@
 //   and read back;
 // - sampled previews keep sizes exact and say which errors are sampled.
 #include "modelbuilder.h"
-#include "slimtestsupport.h"
 #include "slim/errorsums.h"
+#include "slimtestsupport.h"
 
 #include <QTest>
 
@@ -47,7 +47,8 @@ fx::ModelBuilder tiedWeights()
 // output of a DequantizeLinear or of a Cast from float16 over initializers. Decoded here, not by Slimscope.
 std::optional<std::vector<double>> effectiveValues(const onnx::GraphProto& g, const std::string& name)
 {
-    const auto asDoubles = [](const std::vector<float>& values) { return std::vector<double>(values.begin(), values.end()); };
+    const auto asDoubles
+        = [](const std::vector<float>& values) { return std::vector<double>(values.begin(), values.end()); };
     if (const auto* tensor = findInitializer(g, name)) {
         if (tensor->data_type() == onnx::TensorProto::FLOAT)
             return asDoubles(valuesOf<float>(*tensor));
@@ -56,8 +57,8 @@ std::optional<std::vector<double>> effectiveValues(const onnx::GraphProto& g, co
             for (const std::uint16_t bits : valuesOf<std::uint16_t>(*tensor)) {
                 // float16 by hand: sign, 5 exponent bits, 10 mantissa bits
                 const int exponent = (bits >> 10) & 0x1F, mantissa = bits & 0x3FF;
-                const double magnitude = exponent == 0 ? std::ldexp(mantissa, -24)
-                                                       : std::ldexp(1024 + mantissa, exponent - 25);
+                const double magnitude
+                    = exponent == 0 ? std::ldexp(mantissa, -24) : std::ldexp(1024 + mantissa, exponent - 25);
                 out.push_back((bits & 0x8000) ? -magnitude : magnitude);
             }
             return out;
@@ -88,7 +89,8 @@ std::optional<std::vector<double>> effectiveValues(const onnx::GraphProto& g, co
     std::vector<double> out(levels.size());
     for (std::size_t i = 0; i < levels.size(); ++i) {
         const std::size_t c = scales.size() > 1 ? static_cast<std::size_t>(std::int64_t(i) / inner) % scales.size() : 0;
-        const int level = isSigned ? int(static_cast<std::int8_t>(levels[i])) : int(static_cast<std::uint8_t>(levels[i]));
+        const int level
+            = isSigned ? int(static_cast<std::int8_t>(levels[i])) : int(static_cast<std::uint8_t>(levels[i]));
         const int zp = isSigned ? int(static_cast<std::int8_t>(zeros[c])) : int(static_cast<std::uint8_t>(zeros[c]));
         out[i] = double(level - zp) * double(scales[c]);
     }
@@ -274,8 +276,9 @@ private slots:
     {
         auto file = model::ModelFile::load(m_model);
         QVERIFY(file);
-        for (const auto& recipe : { recipeOf({ slim::QuantizeInt8Step { true, true } }), recipeOf({ slim::QuantizeFp16Step {} }),
-                 recipeOf({ prune(0.5), slim::QuantizeInt8Step { false, false } }) }) {
+        for (const auto& recipe :
+            { recipeOf({ slim::QuantizeInt8Step { true, true } }), recipeOf({ slim::QuantizeFp16Step {} }),
+                recipeOf({ prune(0.5), slim::QuantizeInt8Step { false, false } }) }) {
             slim::PreviewSession session(*file, nullptr);
             auto sampled = session.preview(recipe, true);
             QVERIFY2(sampled, qPrintable(errorOf(sampled)));

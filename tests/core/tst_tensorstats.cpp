@@ -125,8 +125,8 @@ TypedValues typedValues(const QString& kind, int count)
     if (kind == QStringLiteral("float16") || kind == QStringLiteral("bfloat16")) {
         std::vector<std::uint16_t> halves(floats.size());
         for (std::size_t i = 0; i < floats.size(); ++i)
-            halves[i] = kind == QStringLiteral("float16") ? model::floatToHalf(floats[i])
-                                                          : model::floatToBfloat16(floats[i]);
+            halves[i]
+                = kind == QStringLiteral("float16") ? model::floatToHalf(floats[i]) : model::floatToBfloat16(floats[i]);
         return typed(kind == QStringLiteral("float16") ? model::DataType::Float16 : model::DataType::Bfloat16, halves);
     }
     if (kind == QStringLiteral("float64")) {
@@ -170,8 +170,8 @@ private slots:
         QTest::addColumn<QString>("special");
         for (const KernelSet kernels : kKernelSets) {
             const char* set = kernelSetName(kernels).data();
-            for (const int count :
-                { 1, 7, 8, 9, 15, 17, 63, 64, 65, 127, 128, 129, 1000, (1 << 20) - 1, (1 << 20) + 3, 3 * (1 << 20) + 5 }) {
+            for (const int count : { 1, 7, 8, 9, 15, 17, 63, 64, 65, 127, 128, 129, 1000, (1 << 20) - 1, (1 << 20) + 3,
+                     3 * (1 << 20) + 5 }) {
                 QTest::addRow("%s n=%d", set, count) << kernels << count << 0.3 << QString();
                 QTest::addRow("%s n=%d nan", set, count) << kernels << count << 0.3 << QStringLiteral("nan");
                 QTest::addRow("%s n=%d inf", set, count) << kernels << count << 0.0 << QStringLiteral("inf");
@@ -229,8 +229,8 @@ private slots:
         QTest::addColumn<QString>("kind");
         QTest::addColumn<int>("count");
         for (const KernelSet kernels : { KernelSet::Avx2, KernelSet::Avx512 })
-            for (const char* kind : { "float32", "float32 one value", "float32 two values", "float32 wide range", "float32 nan",
-                     "float32 denormal range", "float16", "bfloat16", "float64", "int8" })
+            for (const char* kind : { "float32", "float32 one value", "float32 two values", "float32 wide range",
+                     "float32 nan", "float32 denormal range", "float16", "bfloat16", "float64", "int8" })
                 for (const int count : { 5, 16, 130, 100003, (1 << 20) + 129 })
                     QTest::addRow("%s %s n=%d", kernelSetName(kernels).data(), kind, count)
                         << kernels << QString::fromLatin1(kind) << count;
@@ -249,10 +249,12 @@ private slots:
         QCOMPARE(actual.count, expected.count);
         QCOMPARE(actual.zeros, expected.zeros);
         QCOMPARE(actual.nonFinite, expected.nonFinite);
-        for (const auto& [name, a, e] : { std::tuple { "min", actual.min, expected.min },
-                 std::tuple { "max", actual.max, expected.max }, std::tuple { "mean", actual.mean, expected.mean },
-                 std::tuple { "std", actual.std, expected.std } })
-            QVERIFY2(sameBits(a, e), qPrintable(QStringLiteral("%1: %2 vs %3").arg(QLatin1String(name)).arg(a, 0, 'g', 17).arg(e, 0, 'g', 17)));
+        for (const auto& [name, a, e] :
+            { std::tuple { "min", actual.min, expected.min }, std::tuple { "max", actual.max, expected.max },
+                std::tuple { "mean", actual.mean, expected.mean }, std::tuple { "std", actual.std, expected.std } })
+            QVERIFY2(sameBits(a, e),
+                qPrintable(
+                    QStringLiteral("%1: %2 vs %3").arg(QLatin1String(name)).arg(a, 0, 'g', 17).arg(e, 0, 'g', 17)));
         QVERIFY(actual.histogram.counts == expected.histogram.counts);
         // The generic set itself is checked against the naive computation in matchesNaive; here its
         // histogram must at least hold every finite value.

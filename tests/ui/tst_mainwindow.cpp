@@ -298,8 +298,8 @@ private slots:
                 && !panel->summaryText().contains(QStringLiteral("updating")),
             20000);
         const auto sampledRows = [panel] {
-            return std::ranges::count_if(panel->preview()->preview.tensors,
-                [](const core::slim::TensorChange& t) { return t.errorSampled; });
+            return std::ranges::count_if(
+                panel->preview()->preview.tensors, [](const core::slim::TensorChange& t) { return t.errorSampled; });
         };
         QCOMPARE(sampledRows(), 0);
         auto* steps = panel->findChild<QListWidget*>();
@@ -314,7 +314,8 @@ private slots:
         QVERIFY2(panel->summaryText().contains(QStringLiteral("from a sample")), qPrintable(panel->summaryText()));
         const auto sampledBytes = panel->preview()->preview.predictedFileBytes;
         panel->pruneSlider()->setSliderDown(false); // released: the same recipe, measured exactly
-        QTRY_VERIFY_WITH_TIMEOUT(sampledRows() == 0 && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            sampledRows() == 0 && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
         QVERIFY(!panel->summaryText().contains(QStringLiteral("from a sample")));
         QCOMPARE(panel->preview()->preview.predictedFileBytes, sampledBytes);
         QCOMPARE(panel->undoStack()->count(), 3); // two steps added, one drag

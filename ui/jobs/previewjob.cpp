@@ -27,6 +27,7 @@ void PreviewJob::start(const AnalysisPtr& analysis, const core::slim::Recipe& re
                 emit finished(*result);
             else if (result.error().code != core::ErrorCode::Cancelled)
                 emit failed(QString::fromStdString(result.error().message));
+            emit settled();
         });
 }
 

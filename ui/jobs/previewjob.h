@@ -28,6 +28,8 @@ public:
 signals:
     void finished(const slimscope::ui::SlimResultPtr& result);
     void failed(const QString& message);
+    /// The current preview ended, whichever way (after finished or failed; also when cancelled).
+    void settled();
 
 private:
     JobRunner* m_runner;

@@ -25,7 +25,6 @@
 #include <QStackedWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
-#include <QTimer>
 #include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -77,16 +76,17 @@ SlimPanel::SlimPanel(QWidget* parent)
     , m_job(new PreviewJob(this))
     , m_exportJob(new JobRunner(this))
     , m_verifyJob(new JobRunner(this))
-    , m_debounce(new QTimer(this))
     , m_undo(new QUndoStack(this))
 {
-    m_debounce->setSingleShot(true);
-    m_debounce->setInterval(120); // follows a slider without queueing a preview per pixel
-    connect(m_debounce, &QTimer::timeout, this, [this] {
-        if (m_analysis)
-            m_job->start(m_analysis, m_recipe, m_dragging);
-    });
     connect(m_job, &PreviewJob::finished, this, &SlimPanel::onPreview);
+    // Edits made while a slider's preview ran are coalesced into one preview of the latest recipe, started as
+    // soon as that one ends: previews follow a drag back to back, never one per pixel.
+    connect(m_job, &PreviewJob::settled, this, [this] {
+        if (m_previewPending && m_analysis) {
+            m_previewPending = false;
+            m_job->start(m_analysis, m_recipe, m_dragging);
+        }
+    });
     connect(m_job, &PreviewJob::failed, this, [this](const QString& message) {
         m_summary->setText(tr("<span style='color:#c33'>Preview failed: %1</span>").arg(message.toHtmlEscaped()));
     });
@@ -431,8 +431,16 @@ void SlimPanel::schedulePreview()
         emit previewChanged(nullptr);
         return;
     }
-    m_summary->setText(m_summary->text() + tr(" <i>(updating…)</i>"));
-    m_debounce->start();
+    if (!m_summary->text().endsWith(tr(" <i>(updating…)</i>")))
+        m_summary->setText(m_summary->text() + tr(" <i>(updating…)</i>"));
+    // While a slider is dragged, the running preview finishes (it shows where the drag was) and the latest
+    // position follows it; any other edit makes the running preview obsolete at once.
+    if (m_job->isRunning() && m_dragging) {
+        m_previewPending = true;
+        return;
+    }
+    m_previewPending = false;
+    m_job->start(m_analysis, m_recipe, m_dragging);
 }
 
 QString SlimPanel::summaryText() const
@@ -476,6 +484,8 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
         text += tr("<br><i>≈ errors of %n large tensor(s) from a sample while the slider moves; exact when it is "
                    "released</i>",
             nullptr, static_cast<int>(sampled));
+    if (m_previewPending) // a newer edit is waiting: this result is already behind the recipe
+        text += tr(" <i>(updating…)</i>");
     m_summary->setText(text);
 
     std::vector<const TensorChange*> changed;
@@ -500,7 +510,10 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
         // "≈": measured on a sample of the tensor (while a slider moves).
         const QString approx = t.errorSampled ? QStringLiteral("≈ ") : QString();
         const QString sampledTip = t.errorSampled ? tr(" (from a sample of the values)") : QString();
-        cell(3, !t.hasError ? QString() : std::isinf(t.sqnrDb) ? tr("exact") : approx + QString::number(t.sqnrDb, 'f', 1),
+        cell(3,
+            !t.hasError                ? QString()
+                : std::isinf(t.sqnrDb) ? tr("exact")
+                                       : approx + QString::number(t.sqnrDb, 'f', 1),
             t.hasError ? tr("SQNR %1 dB%2").arg(t.sqnrDb, 0, 'f', 2).arg(sampledTip) : QString());
         cell(4, t.hasError ? approx + QString::number(t.relativeL2, 'e', 2) : QString(),
             t.hasError ? tr("max abs %1%2").arg(t.maxAbs).arg(sampledTip) : QString());

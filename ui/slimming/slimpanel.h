@@ -20,7 +20,6 @@ class QPushButton;
 class QSlider;
 class QStackedWidget;
 class QTableWidget;
-class QTimer;
 class QUndoStack;
 
 namespace slimscope::ui {
@@ -84,8 +83,8 @@ private:
     PreviewJob* m_job;
     JobRunner* m_exportJob;
     JobRunner* m_verifyJob;
-    QTimer* m_debounce;
     bool m_dragging = false; ///< a slider is held: previews sample their errors until it is released
+    bool m_previewPending = false; ///< an edit waits for the running preview to end
     QUndoStack* m_undo;
     bool m_updatingEditors = false;
 

@@ -165,8 +165,8 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
         error.sparsityAfter = elements > 0 ? static_cast<double>(cut.zerosAfter) / elements : 0.0;
         outcome.errors[target.tensor->name()] = error;
         outcome.tensors.push_back(target.tensor->name());
-        model.setDeferred(*target.tensor,
-            std::make_shared<PrunedBytes>(target.input, target.tensor->data_type(), cut, target.bytes));
+        model.setDeferred(
+            *target.tensor, std::make_shared<PrunedBytes>(target.input, target.tensor->data_type(), cut, target.bytes));
     }
     char text[160];
     std::snprintf(text, sizeof text, "pruned %zu tensor(s) to %.1f %% zeros (%s), %llu values zeroed", targets.size(),

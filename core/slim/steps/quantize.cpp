@@ -188,7 +188,8 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
             const TensorSource* original = job.input.originalWeight();
             if (original && original->weight->name != tensor.name())
                 original = nullptr;
-            const auto readSource = [&](const TensorSource& source, std::optional<FloatValues>& into) -> const FloatValues& {
+            const auto readSource
+                = [&](const TensorSource& source, std::optional<FloatValues>& into) -> const FloatValues& {
                 if (!into) {
                     auto read = readFloatValues(source, tensor.data_type());
                     if (!read) {
@@ -201,16 +202,16 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
                 return *into;
             };
             const auto read = [&] { return readSource(job.input, values); };
-            const auto reference = [&] {
-                return original && original != &job.input ? readSource(*original, originals) : read();
-            };
+            const auto reference
+                = [&] { return original && original != &job.input ? readSource(*original, originals) : read(); };
             const auto cached = [&]<class T>(const std::string& kind, const std::function<T()>& compute) {
-                return context.cache && job.input.identity()
-                    ? context.cache->get<T>(job.input, kind, compute)
-                    : std::make_shared<const T>(compute());
+                return context.cache && job.input.identity() ? context.cache->get<T>(job.input, kind, compute)
+                                                             : std::make_shared<const T>(compute());
             };
             const bool sample = context.sampleErrors && job.elements > kSampledValues;
-            const std::string errorKind = (int8 ? variant + std::to_string(job.axis) + (step.symmetric ? ":symmetric" : ":asymmetric") : variant)
+            const std::string errorKind
+                = (int8 ? variant + std::to_string(job.axis) + (step.symmetric ? ":symmetric" : ":asymmetric")
+                        : variant)
                 + (sample ? ":errors sampled" : ":errors");
             if (int8) {
                 const auto layout = quant::layoutOf(job.dims, job.axis, job.elements);
@@ -223,18 +224,23 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
                 job.params = quant::int8ParamsOf(*ranges, step.symmetric);
                 job.error = *cached(errorKind, std::function<MeasuredError()>([&] {
                     const FloatValues& before = reference();
-                    return before.visit([&](auto original) {
-                        return read().visit([&](auto view) {
-                            return quant::int8Errors(original, view, job.layout, job.params, sample);
-                        });
-                    }).measured(sample);
+                    return before
+                        .visit([&](auto original) {
+                            return read().visit([&](auto view) {
+                                return quant::int8Errors(original, view, job.layout, job.params, sample);
+                            });
+                        })
+                        .measured(sample);
                 }));
             } else {
                 job.error = *cached(errorKind, std::function<MeasuredError()>([&] {
                     const FloatValues& before = reference();
-                    return before.visit([&](auto original) {
-                        return read().visit([&](auto view) { return quant::float16Errors(original, view, sample); });
-                    }).measured(sample);
+                    return before
+                        .visit([&](auto original) {
+                            return read().visit(
+                                [&](auto view) { return quant::float16Errors(original, view, sample); });
+                        })
+                        .measured(sample);
                 }));
             }
             job.error.againstOriginal = original != nullptr;
@@ -265,7 +271,8 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
             onnx::TensorProto& quantized = addInitializer(model, graph, quantName, quantType, job.dims, {});
             if (job.elements > 0)
                 model.setDeferred(quantized,
-                    std::make_shared<quant::QuantizedBytes>(job.input, job.initializer.tensor->data_type(), job.layout, params, job.elements));
+                    std::make_shared<quant::QuantizedBytes>(
+                        job.input, job.initializer.tensor->data_type(), job.layout, params, job.elements));
             addInitializer(model, graph, scaleName, kFloat, channelDims, floatBytes(params.scales));
             addInitializer(model, graph, zeroName, quantType, channelDims, std::move(zeroPoints));
             node.set_op_type("DequantizeLinear");

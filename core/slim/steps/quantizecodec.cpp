@@ -36,7 +36,8 @@ template <class View> ChannelRanges rangesOf(View values, const ChannelLayout& l
         const std::uint64_t c = block % layout.channels;
         float low[kLanes] = {}, high[kLanes] = {};
         for (std::uint64_t begin = block * layout.inner; begin < (block + 1) * layout.inner; begin += kErrorBlock) {
-            const auto count = static_cast<std::size_t>(std::min<std::uint64_t>(kErrorBlock, (block + 1) * layout.inner - begin));
+            const auto count
+                = static_cast<std::size_t>(std::min<std::uint64_t>(kErrorBlock, (block + 1) * layout.inner - begin));
             const FloatView part = values.block(begin, count, scratch.data());
             std::size_t j = 0;
             for (; j + kLanes <= count; j += kLanes)
@@ -84,7 +85,8 @@ namespace {
 
 // Calls fn(block start, block end, inverse scale, zero point as float, channel) per run of values that share
 // a channel.
-template <class Fn> void forEachChannelBlock(std::uint64_t count, const ChannelLayout& layout, const Int8Params& params, Fn&& fn)
+template <class Fn>
+void forEachChannelBlock(std::uint64_t count, const ChannelLayout& layout, const Int8Params& params, Fn&& fn)
 {
     for (std::uint64_t block = 0; block < count / layout.inner; ++block) {
         const std::uint64_t c = block % layout.channels;
@@ -110,18 +112,20 @@ std::vector<std::byte> quantizeValues(View values, const ChannelLayout& layout, 
 {
     std::vector<std::byte> out(values.size());
     const float lowest = lowestLevel(params), highest = highestLevel(params);
-    forEachChannelBlock(values.size(), layout, params, [&](std::uint64_t begin, std::uint64_t end, float inverse, float zero, std::uint64_t) {
-        for (std::uint64_t j = begin; j < end; ++j) {
-            const float level = std::clamp(roundSmall(values[j] * inverse) + zero, lowest, highest);
-            out[j] = params.symmetric ? static_cast<std::byte>(static_cast<std::int8_t>(level))
-                                      : static_cast<std::byte>(static_cast<std::uint8_t>(level));
-        }
-    });
+    forEachChannelBlock(values.size(), layout, params,
+        [&](std::uint64_t begin, std::uint64_t end, float inverse, float zero, std::uint64_t) {
+            for (std::uint64_t j = begin; j < end; ++j) {
+                const float level = std::clamp(roundSmall(values[j] * inverse) + zero, lowest, highest);
+                out[j] = params.symmetric ? static_cast<std::byte>(static_cast<std::int8_t>(level))
+                                          : static_cast<std::byte>(static_cast<std::uint8_t>(level));
+            }
+        });
     return out;
 }
 
 template <class Reference, class View>
-ErrorSums int8Errors(Reference reference, View values, const ChannelLayout& layout, const Int8Params& params, bool sample)
+ErrorSums int8Errors(
+    Reference reference, View values, const ChannelLayout& layout, const Int8Params& params, bool sample)
 {
     std::vector<float> inverses(params.scales.size());
     for (std::size_t c = 0; c < inverses.size(); ++c)
@@ -132,7 +136,8 @@ ErrorSums int8Errors(Reference reference, View values, const ChannelLayout& layo
     return channelErrors(reference, channels, layout.inner, sample,
         [&](std::uint64_t c, std::uint64_t begin, std::size_t count, float* out) {
             const FloatView input = values.block(begin, count, out); // `out` doubles as the input's scratch
-            const float zero = static_cast<float>(params.zeroPoints[c]), inverse = inverses[c], scale = params.scales[c];
+            const float zero = static_cast<float>(params.zeroPoints[c]), inverse = inverses[c],
+                        scale = params.scales[c];
             for (std::size_t i = 0; i < count; ++i) {
                 const float level = std::clamp(roundSmall(input[i] * inverse) + zero, lowest, highest);
                 out[i] = (level - zero) * scale;

@@ -46,7 +46,8 @@ std::vector<std::byte> quantizeValues(View values, const ChannelLayout& layout, 
 /// original values: `values` themselves, or what an earlier step derived them from): the same sums the
 /// slimmer's comparison of the stored bytes makes.
 template <class Reference, class View>
-ErrorSums int8Errors(Reference reference, View values, const ChannelLayout& layout, const Int8Params& params, bool sample);
+ErrorSums int8Errors(
+    Reference reference, View values, const ChannelLayout& layout, const Int8Params& params, bool sample);
 /// The error of storing float32 `values` as float16, against `reference`.
 template <class Reference, class View> ErrorSums float16Errors(Reference reference, View values, bool sample);
 // (Views: FloatView or CutFloatView; instantiated for both in quantizecodec.cpp.)
@@ -54,8 +55,13 @@ template <class Reference, class View> ErrorSums float16Errors(Reference referen
 /// The quantized bytes of a float tensor, computed from its input when asked for.
 class QuantizedBytes final : public DeferredBytes {
 public:
-    QuantizedBytes(TensorSource input, std::int32_t dataType, ChannelLayout layout, Int8Params params, std::uint64_t elements)
-        : m_input(std::move(input)), m_dataType(dataType), m_layout(layout), m_params(std::move(params)), m_elements(elements)
+    QuantizedBytes(
+        TensorSource input, std::int32_t dataType, ChannelLayout layout, Int8Params params, std::uint64_t elements)
+        : m_input(std::move(input))
+        , m_dataType(dataType)
+        , m_layout(layout)
+        , m_params(std::move(params))
+        , m_elements(elements)
     { }
     std::uint64_t byteSize() const override { return m_elements; }
     Result<std::vector<std::byte>> materialize() const override;
@@ -73,7 +79,8 @@ private:
 class HalfBytes final : public DeferredBytes {
 public:
     HalfBytes(TensorSource input, std::uint64_t elements)
-        : m_input(std::move(input)), m_elements(elements)
+        : m_input(std::move(input))
+        , m_elements(elements)
     { }
     std::uint64_t byteSize() const override { return m_elements * 2; }
     Result<std::vector<std::byte>> materialize() const override;
