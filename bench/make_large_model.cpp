@@ -1,10 +1,12 @@
 // Writes the benchmark model: a chain of Gemm layers with large float32 weights, about 30 % exact zeros.
+// Above 1.5 GB the weights go to OUT.onnx.data (external data): a single protobuf cannot exceed 2 GB.
 // usage: make_large_model OUT.onnx [SIZE_MB=500]
 #include "lcg.h"
 #include "modelbuilder.h"
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 int main(int argc, char** argv)
@@ -25,7 +27,9 @@ int main(int argc, char** argv)
         for (float& value : weights)
             value = random.below(10) < 3 ? 0.0f : random.nextSigned() * 0.05f;
         const std::string name = "layer" + std::to_string(layer);
-        builder.addFloatInitializer(name + ".weight", { width, width }, weights);
+        auto& weight = builder.addFloatInitializer(name + ".weight", { width, width }, weights);
+        if (sizeMb > 1536.0)
+            builder.makeExternal(weight, std::string(std::filesystem::path(argv[1]).filename()) + ".data");
         builder.addFloatInitializer(name + ".bias", { width }, std::vector<float>(width, 0.01f));
         auto& gemm = builder.addNode(
             "Gemm", { previous, name + ".weight", name + ".bias" }, { name + ".out" }, name + "/Gemm");
