@@ -412,18 +412,27 @@ double originalSparsity(
 
 // A tensor whose error the step that changed it measured (against the original values): its row without
 // reading its new values, which may not even be computed yet (DeferredBytes).
-void useMeasurement(
-    TensorChange& change, const MeasuredError& error, const Effective& after, const model::WeightTensor& weight)
+// The "after" columns of a row from what consumers now read; a tensor nothing provides any more is removed.
+// Returns whether it still exists.
+bool setAfter(TensorChange& change, const Effective& after)
 {
     if (!after.found) {
         change.removed = change.changed = true;
         change.dtypeAfter = DataType::Undefined;
         change.storageAfter = StorageAfter::Removed;
-        return;
+        return false;
     }
     change.dtypeAfter = after.dtype;
     change.storageAfter = after.storage;
     change.bytesAfter = after.bytes;
+    return true;
+}
+
+void useMeasurement(
+    TensorChange& change, const MeasuredError& error, const Effective& after, const model::WeightTensor& weight)
+{
+    if (!setAfter(change, after))
+        return;
     change.hasError = true;
     change.relativeL2 = error.relativeL2;
     change.sqnrDb = error.sqnrDb;
@@ -506,16 +515,8 @@ std::vector<TensorChange> describeAll(const model::ModelFile& file, WorkingModel
             }
             change.sparsityBefore = sparsityOf(before.values);
             const Effective after = reconstructor.find(weight.name, numeric);
-            if (!after.found) {
-                change.removed = true;
-                change.changed = true;
-                change.dtypeAfter = DataType::Undefined;
-                change.storageAfter = StorageAfter::Removed;
+            if (!setAfter(change, after))
                 return;
-            }
-            change.dtypeAfter = after.dtype;
-            change.storageAfter = after.storage;
-            change.bytesAfter = after.bytes;
             const bool sample = options.sampleErrors && isFloatType(weight.dataType);
             const ErrorSums sums = compareWith(before.values, after, sample);
             if (isFloatType(weight.dataType) && sums.valid) {
