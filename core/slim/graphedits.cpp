@@ -48,4 +48,24 @@ void renameUses(onnx::GraphProto& graph, const std::string& from, const std::str
         }
     }
 }
+model::WeightTracer weightTracer(const WorkingModel& model, const GraphIndex& index)
+{
+    std::vector<model::TraceGraph> graphs;
+    for (const auto& graph : index.graphs())
+        graphs.push_back({ graph.graph, graph.parent });
+    const WorkingModel& working = model;
+    return model::WeightTracer(std::move(graphs), [&working](const onnx::TensorProto& tensor) {
+        if (!working.hasSource(tensor))
+            return model::WeightTracer::intsInProto(tensor);
+        auto bytes = working.data(tensor);
+        if (!bytes)
+            return std::optional<std::vector<std::int64_t>> {};
+        onnx::TensorProto withBytes;
+        withBytes.set_data_type(tensor.data_type());
+        *withBytes.mutable_dims() = tensor.dims();
+        withBytes.set_raw_data(bytes->bytes.data(), bytes->bytes.size());
+        return model::WeightTracer::intsInProto(withBytes);
+    });
+}
+
 } // namespace slimscope::core::slim

@@ -4,6 +4,7 @@
 
 #include "floatview.h"
 #include "graphindex.h"
+#include "model/weighttrace.h"
 #include "stepregistry.h"
 #include "support/progress.h"
 #include "workingmodel.h"
@@ -36,6 +37,10 @@ std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t da
 std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32_t dataType);
 /// float32 -> float16 for a whole array (F16C when the CPU has it), same results as model::floatToHalf.
 void floatsToHalf(std::span<const float> in, std::byte* out);
+
+/// The weight tracer over the working model's graphs, reading constant shapes and axes through the model's
+/// sources (its skeleton holds no payloads).
+model::WeightTracer weightTracer(const WorkingModel& model, const GraphIndex& index);
 
 /// Removes graph.initializer entries for which `remove` is true, forgetting their sources first.
 void eraseInitializers(

@@ -27,44 +27,6 @@ constexpr std::int32_t kInt8 = onnx::TensorProto::INT8;
 constexpr std::int32_t kUint8 = onnx::TensorProto::UINT8;
 constexpr std::int32_t kFloat16 = onnx::TensorProto::FLOAT16;
 
-// The output-channel axis each consumer wants, or -1 when it has none (per tensor).
-int channelAxis(const ValueUse& use, int rank)
-{
-    const std::string& op = use.node->op_type();
-    if (op == "Conv" && use.input == 1)
-        return 0;
-    if (op == "ConvTranspose" && use.input == 1)
-        return rank > 1 ? 1 : -1;
-    if (op == "Gemm" && use.input == 1) {
-        for (const auto& attribute : use.node->attribute())
-            if (attribute.name() == "transB" && attribute.i() != 0)
-                return 0;
-        return 1;
-    }
-    if (op == "MatMul" && use.input == 1 && rank >= 2)
-        return rank - 1;
-    if (op == "Gather" && use.input == 0)
-        return 0;
-    if ((op == "LSTM" || op == "GRU" || op == "RNN") && (use.input == 1 || use.input == 2) && rank == 3)
-        return 1;
-    return -1;
-}
-
-// The nodes that really consume a value: exporters sometimes route one initializer through Identity nodes to
-// several layers (MobileNet's merged weights), so look through Identity chains.
-std::vector<ValueUse> effectiveUses(const GraphIndex& index, const std::string& name, int depth = 0)
-{
-    std::vector<ValueUse> result;
-    for (const auto& use : index.uses(name)) {
-        if (use.node->op_type() == "Identity" && use.node->output_size() == 1 && depth < 16)
-            for (const auto& inner : effectiveUses(index, use.node->output(0), depth + 1))
-                result.push_back(inner);
-        else
-            result.push_back(use);
-    }
-    return result;
-}
-
 std::vector<std::byte> floatBytes(const std::vector<float>& values)
 {
     std::vector<std::byte> bytes(values.size() * 4);
@@ -154,6 +116,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         std::optional<Error> failure;
     };
     std::vector<Job> jobs;
+    const model::WeightTracer tracer = weightTracer(model, index);
     for (const auto& initializer : index.initializers()) {
         const onnx::TensorProto& tensor = *initializer.tensor;
         if (!matcher.matches(initializer, index))
@@ -163,13 +126,10 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         Job job;
         job.initializer = initializer;
         job.dims.assign(tensor.dims().begin(), tensor.dims().end());
-        if (int8 && perChannel) {
-            const auto uses = effectiveUses(index, tensor.name());
-            for (std::size_t u = 0; u < uses.size(); ++u) {
-                const int wanted = channelAxis(uses[u], static_cast<int>(job.dims.size()));
-                job.axis = u == 0 ? wanted : (job.axis == wanted ? job.axis : -1);
-            }
-        }
+        // Per channel along the axis every real consumer agrees on, found through the ops that only move or
+        // cut the weight (Identity, Reshape, Transpose, Slice, ...); per tensor otherwise.
+        if (int8 && perChannel)
+            job.axis = tracer.agreedChannelAxis(tensor.name(), job.dims);
         if (const TensorSource* source = model.source(tensor))
             job.input = *source;
         job.elements = elementCount(tensor);
