@@ -164,8 +164,7 @@ void WeightTracer::follow(const std::string& name, std::vector<std::optional<int
     for (const Use& use : found->second) {
         const onnx::NodeProto& node = *use.node;
         const std::string& op = node.op_type();
-        const bool gatherByConstant
-            = op != "Gather" || (node.input_size() > 1 && constant(node.input(1)) != nullptr);
+        const bool gatherByConstant = op != "Gather" || (node.input_size() > 1 && constant(node.input(1)) != nullptr);
         if (!isPassThrough(node, use.input) || !gatherByConstant || node.output_size() == 0) {
             TracedUse traced { use.graph, &node, use.input, path, std::nullopt, whole };
             const int axis = consumerChannelAxis(node, use.input, static_cast<int>(axisOf.size()));

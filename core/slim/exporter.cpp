@@ -107,6 +107,10 @@ struct ExternalEntry {
 
 Result<std::string> serializeToString(WorkingModel& model)
 {
+    if (model.unchanged() && model.original()->externalFiles().empty()) { // as exportModel writes it
+        const auto bytes = model.original()->fileBytes();
+        return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    }
     Materializer materializer(model);
     if (auto filled = materializer.fill(nullptr); !filled)
         return std::unexpected(filled.error());
@@ -127,6 +131,19 @@ Result<ExportResult> exportModel(
 
     ExportResult result;
     result.path = target;
+    // A recipe that changed nothing writes the input's own bytes, not a re-serialization of them (which can
+    // differ: field order, packing, a few bytes more or less).
+    if (model.unchanged() && original.externalFiles().empty() && !options.externalData) {
+        const auto bytes = original.fileBytes();
+        auto written
+            = output->write([&](OutputSink& sink) -> Result<void> { return sink.write(bytes.data(), bytes.size()); });
+        if (!written)
+            return std::unexpected(written.error());
+        result.fileBytes = *written;
+        result.diagnostics.push_back(
+            { Diagnostic::Severity::Info, {}, "no step changed the model: its bytes were written unchanged" });
+        return result;
+    }
     const bool tooLarge = model.serializedSize() > model::ModelFile::kMaxProtobufBytes;
     const bool external = options.externalData || tooLarge;
     if (external && !output->isRegularFile())

@@ -84,6 +84,12 @@ Result<SlimResult> measured(Applied state, const model::ModelFile& file, const T
     preview.weightBytesAfter = after.bytes;
     preview.weightBytesByDtypeAfter = sortedDtypes(after.byDtype);
     preview.predictedFileBytes = result.model->serializedSize();
+    if (result.model->unchanged()) {
+        preview.diagnostics.push_back({ Diagnostic::Severity::Info, {},
+            "no step changed the model: an export writes the input's bytes unchanged" });
+        if (file.externalFiles().empty())
+            preview.predictedFileBytes = file.fileSize(); // the export copies the file (exportModel)
+    }
     preview.tensors = describeChanges(file, *result.model, state.measured, options, preview.diagnostics, cancel);
     if (cancel && cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");

@@ -133,6 +133,12 @@ WorkingModel::WorkingModel(std::shared_ptr<const model::ModelFile> file)
             copy.clear_data_location();
             m_sources.emplace(&copy, std::move(source));
         });
+    m_loadedSkeleton = std::make_shared<const std::string>(m_proto->SerializeAsString());
+}
+
+bool WorkingModel::unchanged() const
+{
+    return !m_sourcesChanged && m_loadedSkeleton && m_proto->SerializeAsString() == *m_loadedSkeleton;
 }
 
 Result<TensorBytes> TensorSource::read() const
@@ -206,6 +212,8 @@ std::unique_ptr<WorkingModel> WorkingModel::clone() const
 WorkingModel::WorkingModel(const WorkingModel& other, CloneTag)
     : m_file(other.m_file)
     , m_proto(std::make_unique<onnx::ModelProto>(*other.m_proto))
+    , m_loadedSkeleton(other.m_loadedSkeleton)
+    , m_sourcesChanged(other.m_sourcesChanged)
 { }
 
 void WorkingModel::setDeferred(onnx::TensorProto& tensor, std::shared_ptr<const DeferredBytes> bytes)
@@ -229,17 +237,19 @@ void WorkingModel::setData(onnx::TensorProto& tensor, std::vector<std::byte> byt
     TensorSource source;
     source.owned = std::make_shared<const std::vector<std::byte>>(std::move(bytes));
     m_sources[&tensor] = std::move(source);
+    m_sourcesChanged = true;
 }
 
 void WorkingModel::shareSource(const onnx::TensorProto& from, onnx::TensorProto& to)
 {
     if (const auto found = m_sources.find(&from); found != m_sources.end())
         m_sources[&to] = found->second;
+    m_sourcesChanged = true;
 }
 
 void WorkingModel::forget(const onnx::TensorProto& tensor)
 {
-    m_sources.erase(&tensor);
+    m_sourcesChanged = m_sources.erase(&tensor) > 0 || m_sourcesChanged;
 }
 
 void WorkingModel::forgetAllIn(const onnx::GraphProto& graph)

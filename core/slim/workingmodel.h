@@ -93,6 +93,10 @@ public:
     void forgetAllIn(const onnx::GraphProto& graph);
     void forgetAllIn(const onnx::NodeProto& node);
 
+    /// True while no step changed anything: the skeleton serializes as it did when loaded and no tensor got new
+    /// bytes, lost or shared its source. Such a model is written as the input's own bytes.
+    bool unchanged() const;
+
     /// Main graph first, then every subgraph, parents before children.
     std::vector<WorkingGraph> graphs();
 
@@ -113,6 +117,8 @@ private:
     std::shared_ptr<const model::ModelFile> m_file;
     std::unique_ptr<onnx::ModelProto> m_proto;
     std::unordered_map<const onnx::TensorProto*, TensorSource> m_sources;
+    std::shared_ptr<const std::string> m_loadedSkeleton; ///< the skeleton as loaded, serialized (unchanged())
+    bool m_sourcesChanged = false;
 };
 
 } // namespace slimscope::core::slim

@@ -47,6 +47,37 @@ private slots:
         QVERIFY(*text == bytes);
     }
 
+    // A recipe that changes nothing writes the input's own bytes, even where protobuf would serialize the same
+    // model differently (here: a doc_string stored after the graph, which protobuf writes before it), and the
+    // preview predicts exactly that size. A recipe that changes something does not.
+    void noOpRecipesWriteTheInput()
+    {
+        const fs::path folder = m_models.outputDir(QStringLiteral("noop"));
+        std::string bytes = readAll(m_models.at(QStringLiteral("mlp")).path);
+        const std::string note = "stored last";
+        bytes += char((6 << 3) | 2); // ModelProto.doc_string, length-delimited
+        bytes += char(note.size());
+        bytes += note;
+        const fs::path input = folder / "reordered.onnx";
+        std::ofstream(input, std::ios::binary) << bytes;
+        slim::Scope nothing;
+        nothing.exclude = { ".*" };
+        for (const auto& recipe : { single(slim::PruneStep { 0.0 }), single(slim::QuantizeInt8Step {}, nothing),
+                 single(slim::SparseStorageStep { slim::SparseStorageStep::Policy::Never }),
+                 single(slim::PruneStep { 0.0, slim::PruneStep::Mode::Global }) }) {
+            TRY_SLIM(s, input, recipe, folder / "out.onnx");
+            QVERIFY(readAll(folder / "out.onnx") == bytes);
+            QCOMPARE(s->result.preview.predictedFileBytes, std::uint64_t(bytes.size()));
+            QVERIFY(std::ranges::any_of(s->result.preview.diagnostics,
+                [](const auto& d) { return d.message.find("no step changed the model") != std::string::npos; }));
+            auto text = slim::serializeToString(*s->result.model);
+            QVERIFY(text && *text == bytes);
+        }
+        TRY_SLIM(changed, input, single(slim::PruneStep { 0.5 }), folder / "out.onnx");
+        QVERIFY(readAll(folder / "out.onnx") != bytes);
+        QCOMPARE(changed->result.preview.predictedFileBytes, std::uint64_t(fs::file_size(folder / "out.onnx")));
+    }
+
     void refusesToOverwriteInput_data()
     {
         QTest::addColumn<QString>("how");

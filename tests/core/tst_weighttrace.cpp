@@ -215,7 +215,8 @@ private slots:
         const slimtest::fs::path in = slimtest::fs::path(dir.path().toStdString()) / "traced.onnx";
         const slimtest::fs::path out = slimtest::fs::path(dir.path().toStdString()) / "int8.onnx";
         QVERIFY(b.save(in).has_value());
-        TRY_SLIM(s, in, slimtest::single(slimscope::core::slim::QuantizeInt8Step { true, true }, slimtest::scopeWithMin(0)), out);
+        TRY_SLIM(s, in,
+            slimtest::single(slimscope::core::slim::QuantizeInt8Step { true, true }, slimtest::scopeWithMin(0)), out);
         const auto written = slimtest::readProto(out);
         QVERIFY(written);
         for (const auto& [weight, channels] : { std::pair { "w", 32 }, std::pair { "flat", 8 } }) {
