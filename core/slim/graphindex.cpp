@@ -14,10 +14,11 @@ GraphIndex::GraphIndex(WorkingModel& model)
     for (const auto& opset : model.proto().opset_import())
         if (opset.domain().empty() || opset.domain() == "ai.onnx")
             m_opset = opset.version();
+    std::vector<InitializerRef> constants;
     for (int g = 0; g < static_cast<int>(m_graphs.size()); ++g) {
         onnx::GraphProto& graph = *m_graphs[static_cast<std::size_t>(g)].graph;
         for (auto& tensor : *graph.mutable_initializer()) {
-            m_initializers.push_back({ g, &tensor });
+            m_initializers.push_back({ g, &tensor, tensor.name(), nullptr });
             m_names.insert(tensor.name());
         }
         for (const auto& sparse : graph.sparse_initializer())
@@ -38,8 +39,13 @@ GraphIndex::GraphIndex(WorkingModel& model)
                 m_names.insert(output);
             if (!node.name().empty())
                 m_names.insert(node.name());
+            if (node.op_type() == "Constant" && node.output_size() == 1 && node.attribute_size() == 1
+                && node.attribute(0).name() == "value" && node.attribute(0).has_t())
+                constants.push_back({ g, node.mutable_attribute(0)->mutable_t(), node.output(0), &node });
         }
     }
+    m_weights = m_initializers;
+    m_weights.insert(m_weights.end(), constants.begin(), constants.end());
 }
 
 const std::vector<ValueUse>& GraphIndex::uses(const std::string& name) const
@@ -102,8 +108,9 @@ bool ScopeMatcher::matchesAnyType(const InitializerRef& initializer, const Graph
 bool ScopeMatcher::selects(const InitializerRef& initializer, const GraphIndex& index) const
 {
     const onnx::TensorProto& tensor = *initializer.tensor;
-    const auto& uses = index.uses(tensor.name());
-    if (std::ranges::find(m_scope.tensors, tensor.name()) != m_scope.tensors.end())
+    const std::string& name = initializer.name;
+    const auto& uses = index.uses(name);
+    if (std::ranges::find(m_scope.tensors, name) != m_scope.tensors.end())
         return true;
     if (m_scope.onlyTensors)
         return false;
@@ -112,7 +119,7 @@ bool ScopeMatcher::selects(const InitializerRef& initializer, const GraphIndex& 
     if (m_scope.skipBiasAndNorm && isBiasOrNorm(tensor, uses))
         return false;
     const auto anyName = [&](const std::regex& pattern) {
-        if (std::regex_search(tensor.name(), pattern))
+        if (std::regex_search(name, pattern))
             return true;
         return std::ranges::any_of(
             uses, [&](const ValueUse& use) { return std::regex_search(use.node->name(), pattern); });

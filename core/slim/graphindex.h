@@ -18,10 +18,13 @@ struct ValueUse {
     int input = 0;
 };
 
-/// An initializer of some graph.
+/// A stored weight of some graph: an initializer, or the value of a Constant node (`constantNode` set; the
+/// tensor is its `value` attribute). `name` is the value's name in the graph (a Constant's output).
 struct InitializerRef {
     int graph = 0;
     onnx::TensorProto* tensor = nullptr;
+    std::string name;
+    onnx::NodeProto* constantNode = nullptr;
 };
 
 /// Who reads what in a working model, rebuilt by each step after it changes the graph. Names are resolved
@@ -32,6 +35,9 @@ public:
 
     const std::vector<WorkingGraph>& graphs() const { return m_graphs; }
     const std::vector<InitializerRef>& initializers() const { return m_initializers; }
+    /// The initializers and the Constant nodes' tensor values (exporters such as paddle2onnx, or weights inside
+    /// If branches, store every weight that way), for the steps that rewrite either.
+    const std::vector<InitializerRef>& weights() const { return m_weights; }
     const std::vector<ValueUse>& uses(const std::string& name) const;
     bool isGraphOutput(const std::string& name) const { return m_outputs.contains(name); }
     bool isGraphInput(const std::string& name) const { return m_inputs.contains(name); }
@@ -43,6 +49,7 @@ public:
 private:
     std::vector<WorkingGraph> m_graphs;
     std::vector<InitializerRef> m_initializers;
+    std::vector<InitializerRef> m_weights;
     std::unordered_map<std::string, std::vector<ValueUse>> m_uses;
     std::unordered_set<std::string> m_outputs;
     std::unordered_set<std::string> m_inputs;

@@ -139,6 +139,18 @@ public:
         if (producer == m_producers.end())
             return e;
         const onnx::NodeProto& node = *producer->second;
+        if (node.op_type() == "Constant" && node.attribute_size() == 1 && node.attribute(0).name() == "value"
+            && node.attribute(0).has_t()) {
+            const onnx::TensorProto& t = node.attribute(0).t();
+            e.found = true;
+            e.dtype = static_cast<DataType>(t.data_type());
+            e.storage = StorageAfter::Constant;
+            e.bytes = m_model.payloadBytes(t);
+            e.source = m_model.source(t);
+            if (wantValues)
+                e.floats = readFloats(t);
+            return e;
+        }
         if (node.op_type() == "DequantizeLinear" && node.input_size() >= 2) {
             const Effective x = find(node.input(0), false);
             const Effective scale = find(node.input(1), true);
@@ -452,9 +464,11 @@ std::vector<TensorChange> describeAll(const model::ModelFile& file, WorkingModel
     const ApplyOptions& options, Diagnostics& diagnostics, const CancelToken* cancel)
 {
     const Reconstructor reconstructor(model);
+    // Every stored weight with a tensor: initializers, sparse initializers and Constant nodes' `value`
+    // (value_float(s)/value_int(s) Constants hold no tensor and no step changes them).
     std::vector<const model::WeightTensor*> weights;
     for (const auto& weight : file.weights())
-        if (weight.storage != model::Storage::Constant)
+        if (weight.tensor)
             weights.push_back(&weight);
     std::vector<TensorChange> changes(weights.size());
     std::vector<char> unmeasured(weights.size(), 0);

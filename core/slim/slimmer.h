@@ -77,7 +77,7 @@ struct Preview {
 };
 
 /// The preview's rows by original tensor: element i is the change of weight i (Analysis::tensors[i]), or null for
-/// a tensor the preview has no row for (Constant-node values). Joins by index, never by name.
+/// a tensor the preview has no row for (a Constant's value_float(s)/value_int(s)). Joins by index, never by name.
 std::vector<const TensorChange*> changesByTensor(const Preview& preview, std::size_t tensorCount);
 
 struct SlimResult {

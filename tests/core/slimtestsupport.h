@@ -158,6 +158,28 @@ inline const onnx::TensorProto* findInitializer(const onnx::GraphProto& graph, c
     return nullptr;
 }
 
+/// The initializers of `graph` and the tensor values of its Constant nodes (named after their output).
+inline std::vector<const onnx::TensorProto*> storedWeights(const onnx::GraphProto& graph)
+{
+    std::vector<const onnx::TensorProto*> out;
+    for (const auto& tensor : graph.initializer())
+        out.push_back(&tensor);
+    for (const auto& node : graph.node())
+        if (node.op_type() == "Constant" && node.attribute_size() == 1 && node.attribute(0).has_t()
+            && node.attribute(0).t().name() == node.output(0))
+            out.push_back(&node.attribute(0).t());
+    return out;
+}
+
+/// An initializer, or the tensor value of the Constant node that outputs `name`.
+inline const onnx::TensorProto* findStored(const onnx::GraphProto& graph, const std::string& name)
+{
+    for (const auto* tensor : storedWeights(graph))
+        if (tensor->name() == name)
+            return tensor;
+    return nullptr;
+}
+
 inline const onnx::SparseTensorProto* findSparse(const onnx::GraphProto& graph, const std::string& name)
 {
     for (const auto& sparse : graph.sparse_initializer())

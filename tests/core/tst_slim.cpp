@@ -92,10 +92,11 @@ private slots:
         QVERIFY2(analysis.has_value(), qPrintable(errorOf(analysis)));
         QCOMPARE((*analysis)->model.fileBytes, preview.predictedFileBytes);
         QCOMPARE((*analysis)->model.params, preview.paramsAfter);
-        // One row per original initializer, in any graph.
+        // One row per stored weight tensor in any graph: initializers, sparse initializers and Constant nodes'
+        // tensor values (not value_float(s)/value_int(s)).
         std::size_t originals = 0;
         for (const auto& weight : s->input->weights())
-            originals += weight.storage != model::Storage::Constant;
+            originals += weight.tensor != nullptr;
         QCOMPARE(preview.tensors.size(), originals);
         // The preview counts weight bytes as the analysis does (strings by their lengths, too), before and after.
         auto original = an::analyzeFile(m.path.string());
@@ -280,8 +281,10 @@ private slots:
         const onnx::GraphProto& before = m.builder.model().graph();
         std::size_t zeros = 0, elements = 0, inScope = 0, zerosBefore = 0;
         float maxZeroed = 0, minKept = INFINITY;
-        for (const auto& original : before.initializer()) {
-            const onnx::TensorProto* after = findInitializer(written->graph(), original.name());
+        // Initializers and Constant-node weights alike (bloated() holds a 64 x 4160 Constant).
+        for (const onnx::TensorProto* stored : storedWeights(before)) {
+            const onnx::TensorProto& original = *stored;
+            const onnx::TensorProto* after = findStored(written->graph(), original.name());
             QVERIFY2(after, original.name().c_str());
             if (original.data_type() != kFloat) {
                 QCOMPARE(after->raw_data(), original.raw_data());

@@ -70,6 +70,7 @@ private:
 
 struct Target {
     onnx::TensorProto* tensor = nullptr;
+    std::string name; ///< the value's name in its graph (an initializer's, or a Constant node's output)
     TensorSource input;
     std::uint64_t bytes = 0;
     FloatValues values;
@@ -100,9 +101,12 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
     GraphIndex index(model);
     ScopeMatcher matcher(scope);
     std::vector<Target> targets;
-    for (const auto& initializer : index.initializers())
-        if (matcher.matches(initializer, index))
-            targets.emplace_back().tensor = initializer.tensor;
+    for (const auto& weight : index.weights())
+        if (matcher.matches(weight, index)) {
+            Target& target = targets.emplace_back();
+            target.tensor = weight.tensor;
+            target.name = weight.name;
+        }
     StepOutcome outcome;
     if (targets.empty()) {
         outcome.summary = "no tensor in scope";
@@ -161,10 +165,10 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
             zeroed += cut.zerosAfter - target.profile->zeros;
         MeasuredError error = errorFromSums(target.profile->signal, cut.noise, cut.maxAbs);
         const TensorSource* original = target.input.originalWeight();
-        error.againstOriginal = original == &target.input && original->weight->name == target.tensor->name();
+        error.againstOriginal = original == &target.input && original->weight->name == target.name;
         error.sparsityAfter = elements > 0 ? static_cast<double>(cut.zerosAfter) / elements : 0.0;
-        outcome.errors[target.tensor->name()] = error;
-        outcome.tensors.push_back(target.tensor->name());
+        outcome.errors[target.name] = error;
+        outcome.tensors.push_back(target.name);
         model.setDeferred(
             *target.tensor, std::make_shared<PrunedBytes>(target.input, target.tensor->data_type(), cut, target.bytes));
     }

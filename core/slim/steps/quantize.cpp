@@ -101,6 +101,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
     }
     std::vector<std::vector<onnx::NodeProto>> newNodes(index.graphs().size());
     std::vector<std::pair<int, std::string>> replaced; // (graph, original initializer name)
+    std::vector<std::pair<int, onnx::NodeProto*>> replacedConstants; // (graph, Constant node holding the weight)
     std::uint64_t before = 0, after = 0;
     // Decide what to do sequentially, measure in parallel (the heavy part), then edit the graph sequentially.
     struct Job {
@@ -117,7 +118,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
     };
     std::vector<Job> jobs;
     const model::WeightTracer tracer = weightTracer(model, index);
-    for (const auto& initializer : index.initializers()) {
+    for (const auto& initializer : index.weights()) {
         const onnx::TensorProto& tensor = *initializer.tensor;
         if (!matcher.matches(initializer, index))
             continue;
@@ -129,7 +130,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         // Per channel along the axis every real consumer agrees on, found through the ops that only move or
         // cut the weight (Identity, Reshape, Transpose, Slice, ...); per tensor otherwise.
         if (int8 && perChannel)
-            job.axis = tracer.agreedChannelAxis(tensor.name(), job.dims);
+            job.axis = tracer.agreedChannelAxis(initializer.name, job.dims);
         if (const TensorSource* source = model.source(tensor))
             job.input = *source;
         job.elements = elementCount(tensor);
@@ -146,7 +147,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
             // measured against the original weight when the input derives from it (an earlier prune).
             std::optional<FloatValues> values, originals;
             const TensorSource* original = job.input.originalWeight();
-            if (original && original->weight->name != tensor.name())
+            if (original && original->weight->name != job.initializer.name)
                 original = nullptr;
             const auto readSource
                 = [&](const TensorSource& source, std::optional<FloatValues>& into) -> const FloatValues& {
@@ -211,7 +212,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
     for (Job& job : jobs) {
         if (job.failure)
             return std::unexpected(*job.failure);
-        const std::string name = job.initializer.tensor->name();
+        const std::string name = job.initializer.name;
         onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(job.initializer.graph)].graph;
         onnx::NodeProto node;
         before += job.bytesBefore;
@@ -261,21 +262,34 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         }
         node.add_output(name);
         newNodes[static_cast<std::size_t>(job.initializer.graph)].push_back(std::move(node));
-        replaced.emplace_back(job.initializer.graph, name);
+        if (job.initializer.constantNode)
+            replacedConstants.emplace_back(job.initializer.graph, job.initializer.constantNode);
+        else
+            replaced.emplace_back(job.initializer.graph, name);
         outcome.tensors.push_back(name);
         if (job.elements > 0)
             outcome.errors[name] = job.error;
     }
     // Remove the float originals (pointers from the index are not used past this point).
+    // A weight held by a Constant node: the node goes, its output name now comes from the new node.
+    for (const auto& [graphIndex, constant] : replacedConstants) {
+        onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(graphIndex)].graph;
+        model.forgetAllIn(*constant);
+        auto* nodes = graph.mutable_node();
+        for (int n = 0; n < nodes->size(); ++n)
+            if (nodes->Mutable(n) == constant) {
+                nodes->DeleteSubrange(n, 1);
+                break;
+            }
+    }
     for (std::size_t g = 0; g < index.graphs().size(); ++g) {
         onnx::GraphProto& graph = *index.graphs()[g].graph;
         std::unordered_set<std::string> names;
         for (const auto& [graphIndex, name] : replaced)
             if (graphIndex == static_cast<int>(g))
                 names.insert(name);
-        if (names.empty())
-            continue;
-        eraseInitializers(model, graph, [&](const onnx::TensorProto& t) { return names.contains(t.name()); });
+        if (!names.empty())
+            eraseInitializers(model, graph, [&](const onnx::TensorProto& t) { return names.contains(t.name()); });
         for (const auto& name : names)
             removeFromInputs(graph, name); // now produced by a node, it cannot also be an input
         prependNodes(graph, newNodes[g]);

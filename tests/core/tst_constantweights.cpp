@@ -1,0 +1,130 @@
+// Weights held by Constant nodes, in the main graph and inside If branches (as paddle2onnx and silero VAD store
+// them), are slimmed like initializers: quantized (a DequantizeLinear or Cast in the same graph replaces the
+// Constant; names the branch reads stay resolvable), pruned in place, listed in the preview, and ONNX Runtime
+// runs the result close to the original.
+#include "modelbuilder.h"
+#include "slimtestsupport.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace slimtest;
+
+namespace {
+
+// x[1,16] -> Gemm(w_main: Constant [32,16], transB) -> h -> If(cond: Constant true)
+//   then: Gemm(h, w_then: Constant [8,32], transB) -> y_then;  else: Gemm(h, w_else: Constant [8,32], transB)
+fx::ModelBuilder constantWeights()
+{
+    fx::ModelBuilder b(13, 8);
+    fx::Lcg rng(5);
+    const auto weight = [&](const std::string& name, std::vector<std::int64_t> dims, std::size_t count) {
+        return fx::ModelBuilder::makeFloatTensor(name, std::move(dims), fx::randomFloats(rng, count, 0.3f));
+    };
+    b.addInput("x", onnx::TensorProto::FLOAT, { 1, 16 });
+    b.addConstantNode(b.graph(), "w_main", weight("w_main", { 32, 16 }, 512));
+    fx::ModelBuilder::addAttrInt(b.addNode("Gemm", { "x", "w_main" }, { "h" }, "gemm_main"), "transB", 1);
+    const std::vector<std::uint8_t> yes { 1 };
+    b.addConstantNode(b.graph(), "cond",
+        fx::ModelBuilder::makeTensor("cond", onnx::TensorProto::BOOL, {}, std::as_bytes(std::span(yes))));
+    auto& branch = b.addNode("If", { "cond" }, { "y" }, "branch");
+    for (const char* side : { "then", "else" }) {
+        onnx::GraphProto& g = fx::ModelBuilder::addAttrGraph(branch, std::string(side) + "_branch", side);
+        const std::string w = std::string("w_") + side;
+        b.addConstantNode(g, w, weight(w, { 8, 32 }, 256));
+        fx::ModelBuilder::addAttrInt(b.addNode(g, "Gemm", { "h", w }, { "y_" + std::string(side) }, "gemm_" + std::string(side)), "transB", 1);
+        b.addOutput(g, "y_" + std::string(side), onnx::TensorProto::FLOAT, { 1, 8 });
+    }
+    b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 8 });
+    return b;
+}
+
+const onnx::GraphProto* branchGraph(const onnx::GraphProto& main, const std::string& attribute)
+{
+    for (const auto& node : main.node())
+        for (const auto& a : node.attribute())
+            if (a.name() == attribute && a.has_g())
+                return &a.g();
+    return nullptr;
+}
+
+} // namespace
+
+class TestConstantWeights : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+    fs::path m_model;
+
+private slots:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        m_model = fs::path(m_dir.path().toStdString()) / "constants.onnx";
+        QVERIFY(constantWeights().save(m_model).has_value());
+    }
+
+    void quantizeReplacesTheConstants_data()
+    {
+        QTest::addColumn<bool>("int8");
+        QTest::addRow("int8") << true;
+        QTest::addRow("fp16") << false;
+    }
+
+    void quantizeReplacesTheConstants()
+    {
+        QFETCH(bool, int8);
+        const fs::path out = fs::path(m_dir.path().toStdString()) / (int8 ? "int8.onnx" : "fp16.onnx");
+        const slim::StepParams step = int8 ? slim::StepParams { slim::QuantizeInt8Step { true, true } }
+                                           : slim::StepParams { slim::QuantizeFp16Step {} };
+        TRY_SLIM(s, m_model, single(step, scopeWithMin(0)), out);
+        const auto written = readProto(out);
+        QVERIFY(written);
+        const std::string op = int8 ? "DequantizeLinear" : "Cast";
+        const std::pair<const onnx::GraphProto*, std::string> weights[] = { { &written->graph(), "w_main" },
+            { branchGraph(written->graph(), "then_branch"), "w_then" },
+            { branchGraph(written->graph(), "else_branch"), "w_else" } };
+        for (const auto& [graph, name] : weights) {
+            QVERIFY(graph);
+            const onnx::NodeProto* producer = findProducer(*graph, name);
+            QVERIFY2(producer && producer->op_type() == op, name.c_str()); // in the weight's own graph
+            for (const auto& node : graph->node())
+                QVERIFY2(!(node.op_type() == "Constant" && node.output(0) == name), "the Constant is still there");
+            if (int8)
+                QCOMPARE(intAttribute(*producer, "axis"), std::optional<std::int64_t>(0)); // Gemm transB
+            const auto row = std::ranges::find(s->result.preview.tensors, name, &slim::TensorChange::name);
+            QVERIFY2(row != s->result.preview.tensors.end() && row->changed && row->hasError, name.c_str());
+            QCOMPARE(row->storageAfter, int8 ? slim::StorageAfter::Quantized : slim::StorageAfter::Float16);
+            QVERIFY(row->relativeL2 > 0 && row->relativeL2 < (int8 ? 0.02 : 0.001));
+        }
+        QVERIFY(s->exported.fileBytes < fs::file_size(m_model));
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(m_model, out);
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        for (const auto& output : *compared)
+            QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
+    }
+
+    // Pruning keeps a Constant a Constant, with the zeros in its value.
+    void pruneKeepsTheConstants()
+    {
+        const fs::path out = fs::path(m_dir.path().toStdString()) / "pruned.onnx";
+        TRY_SLIM(s, m_model, single(slim::PruneStep { 0.5 }, scopeWithMin(0)), out);
+        const auto written = readProto(out);
+        QVERIFY(written);
+        const auto* then = branchGraph(written->graph(), "then_branch");
+        QVERIFY(then);
+        for (const auto& [graph, name] : { std::pair { &written->graph(), std::string("w_main") },
+                 std::pair { then, std::string("w_then") } }) {
+            const onnx::TensorProto* value = findStored(*graph, name);
+            QVERIFY2(value, name.c_str());
+            const auto values = valuesOf<float>(*value);
+            QCOMPARE(zerosIn(values), values.size() / 2);
+        }
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(m_model, out);
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConstantWeights)
+#include "tst_constantweights.moc"
