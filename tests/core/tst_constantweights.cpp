@@ -32,7 +32,8 @@ fx::ModelBuilder constantWeights()
         onnx::GraphProto& g = fx::ModelBuilder::addAttrGraph(branch, std::string(side) + "_branch", side);
         const std::string w = std::string("w_") + side;
         b.addConstantNode(g, w, weight(w, { 8, 32 }, 256));
-        fx::ModelBuilder::addAttrInt(b.addNode(g, "Gemm", { "h", w }, { "y_" + std::string(side) }, "gemm_" + std::string(side)), "transB", 1);
+        fx::ModelBuilder::addAttrInt(
+            b.addNode(g, "Gemm", { "h", w }, { "y_" + std::string(side) }, "gemm_" + std::string(side)), "transB", 1);
         b.addOutput(g, "y_" + std::string(side), onnx::TensorProto::FLOAT, { 1, 8 });
     }
     b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 8 });
@@ -80,9 +81,9 @@ private slots:
         const auto written = readProto(out);
         QVERIFY(written);
         const std::string op = int8 ? "DequantizeLinear" : "Cast";
-        const std::pair<const onnx::GraphProto*, std::string> weights[] = { { &written->graph(), "w_main" },
-            { branchGraph(written->graph(), "then_branch"), "w_then" },
-            { branchGraph(written->graph(), "else_branch"), "w_else" } };
+        const std::pair<const onnx::GraphProto*, std::string> weights[]
+            = { { &written->graph(), "w_main" }, { branchGraph(written->graph(), "then_branch"), "w_then" },
+                  { branchGraph(written->graph(), "else_branch"), "w_else" } };
         for (const auto& [graph, name] : weights) {
             QVERIFY(graph);
             const onnx::NodeProto* producer = findProducer(*graph, name);
@@ -113,8 +114,8 @@ private slots:
         QVERIFY(written);
         const auto* then = branchGraph(written->graph(), "then_branch");
         QVERIFY(then);
-        for (const auto& [graph, name] : { std::pair { &written->graph(), std::string("w_main") },
-                 std::pair { then, std::string("w_then") } }) {
+        for (const auto& [graph, name] :
+            { std::pair { &written->graph(), std::string("w_main") }, std::pair { then, std::string("w_then") } }) {
             const onnx::TensorProto* value = findStored(*graph, name);
             QVERIFY2(value, name.c_str());
             const auto values = valuesOf<float>(*value);
