@@ -3,12 +3,14 @@
 #include "analysisinternal.h"
 #include "model/elementdecode.h"
 #include "model/weightroles.h"
+#include "model/weighttrace.h"
 #include "shapes.h"
 #include "support/sha256.h"
 
 #include <algorithm>
 #include <map>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace slimscope::core::analysis {
@@ -246,6 +248,41 @@ void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const S
     }
 }
 
+// A weight read through ops that only move or cut it (a Constant sliced into LSTM gates, a bias reshaped for a
+// Conv) has its role decided by the node that really consumes it, as the slimmer's default scope decides it.
+void markRolesOfTracedUses(Analysis& analysis)
+{
+    const ModelFile& file = *analysis.modelFile;
+    std::vector<model::TraceGraph> graphs;
+    for (const auto& graph : file.graphs())
+        graphs.push_back({ graph.graph, graph.parent });
+    std::unordered_map<const onnx::TensorProto*, const model::WeightTensor*> weightOf;
+    for (const auto& weight : file.weights())
+        if (weight.tensor)
+            weightOf.emplace(weight.tensor, &weight);
+    const model::WeightTracer tracer(std::move(graphs), [&](const onnx::TensorProto& tensor) {
+        if (auto ints = model::WeightTracer::intsInProto(tensor))
+            return ints;
+        const auto weight = weightOf.find(&tensor); // the skeleton holds no payload: read it from the file
+        if (weight == weightOf.end())
+            return std::optional<std::vector<std::int64_t>> {};
+        auto bytes = file.read(*weight->second);
+        if (!bytes)
+            return std::optional<std::vector<std::int64_t>> {};
+        onnx::TensorProto withBytes;
+        withBytes.set_data_type(tensor.data_type());
+        *withBytes.mutable_dims() = tensor.dims();
+        withBytes.set_raw_data(bytes->bytes.data(), bytes->bytes.size());
+        return model::WeightTracer::intsInProto(withBytes);
+    });
+    for (TensorStats& tensor : analysis.tensors) {
+        if (tensor.biasOrNorm)
+            continue;
+        for (const auto& use : tracer.trace(tensor.name, tensor.shape))
+            tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(use.node->op_type(), use.input);
+    }
+}
+
 ValueInfo valueInfo(const onnx::ValueInfoProto& proto)
 {
     ValueInfo info;
@@ -355,6 +392,7 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
     if (cancelled())
         return fail(ErrorCode::Cancelled, "analysis cancelled");
     buildLayers(*analysis, scopes, shapes);
+    markRolesOfTracedUses(*analysis);
     for (const LayerStats& layer : analysis->layers)
         if (!layer.shapeError.empty())
             analysis->diagnostics.push_back(

@@ -219,13 +219,18 @@ void WeightTracer::follow(const std::string& name, std::vector<std::optional<int
                     nextDims.push_back(inserted[k] || from >= rank ? 1 : dims[from]);
                     from += inserted[k] ? 0 : 1;
                 }
-            } else {
-                continue; // Unsqueeze without known axes: the route is lost
+            } else { // Unsqueeze with axes we cannot read: the consumer is still found, the axes are not
+                nextAxes.clear();
+                nextDims.clear();
             }
         } else if (op == "Reshape") {
             const auto shape = node.input_size() > 1 ? constantInts(node.input(1)) : std::nullopt;
-            if (!shape)
+            if (!shape) { // a shape we cannot read: the consumer is still found, the axes are not
+                path.push_back(&node);
+                follow(node.output(0), {}, {}, path, nextWhole, depth + 1, out);
+                path.pop_back();
                 continue;
+            }
             // Output dims: 0 copies the input dim, -1 takes what is left.
             std::int64_t total = 1;
             bool known = std::ranges::none_of(dims, [](std::int64_t d) { return d < 0; });

@@ -1,6 +1,7 @@
 #include "graphindex.h"
 
 #include "model/weightroles.h"
+#include "stepsupport.h"
 
 #include "model/datatype.h"
 
@@ -9,7 +10,8 @@
 namespace slimscope::core::slim {
 
 GraphIndex::GraphIndex(WorkingModel& model)
-    : m_graphs(model.graphs())
+    : m_model(&model)
+    , m_graphs(model.graphs())
 {
     for (const auto& opset : model.proto().opset_import())
         if (opset.domain().empty() || opset.domain() == "ai.onnx")
@@ -53,6 +55,22 @@ const std::vector<ValueUse>& GraphIndex::uses(const std::string& name) const
     static const std::vector<ValueUse> none;
     const auto found = m_uses.find(name);
     return found == m_uses.end() ? none : found->second;
+}
+
+const model::WeightTracer& GraphIndex::tracer() const
+{
+    if (!m_tracer)
+        m_tracer = std::make_unique<model::WeightTracer>(weightTracer(*m_model, *this));
+    return *m_tracer;
+}
+
+std::vector<ValueUse> GraphIndex::realUses(const InitializerRef& weight) const
+{
+    std::vector<ValueUse> out;
+    const std::vector<std::int64_t> dims(weight.tensor->dims().begin(), weight.tensor->dims().end());
+    for (const auto& use : tracer().trace(weight.name, dims))
+        out.push_back({ use.graph, const_cast<onnx::NodeProto*>(use.node), use.input });
+    return out;
 }
 
 std::string GraphIndex::uniqueName(const std::string& base)
@@ -109,7 +127,11 @@ bool ScopeMatcher::selects(const InitializerRef& initializer, const GraphIndex& 
 {
     const onnx::TensorProto& tensor = *initializer.tensor;
     const std::string& name = initializer.name;
-    const auto& uses = index.uses(name);
+    // The nodes that read it directly and, through the ops that only move or cut it, those that really consume it.
+    std::vector<ValueUse> uses = index.uses(name);
+    for (const auto& use : index.realUses(initializer))
+        if (std::ranges::none_of(uses, [&](const ValueUse& u) { return u.node == use.node && u.input == use.input; }))
+            uses.push_back(use);
     if (std::ranges::find(m_scope.tensors, name) != m_scope.tensors.end())
         return true;
     if (m_scope.onlyTensors)

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "model/weighttrace.h"
 #include "recipe.h"
 #include "workingmodel.h"
 
+#include <memory>
 #include <regex>
 #include <string>
 #include <unordered_map>
@@ -45,8 +47,14 @@ public:
     std::string uniqueName(const std::string& base);
     /// Default-domain opset version (0 when absent).
     std::int64_t opset() const { return m_opset; }
+    /// The weight's real consumers, through the ops that only move or cut it (model/weighttrace.h), as uses.
+    std::vector<ValueUse> realUses(const InitializerRef& weight) const;
+    /// The tracer over this model (built on first use).
+    const model::WeightTracer& tracer() const;
 
 private:
+    const WorkingModel* m_model;
+    mutable std::unique_ptr<model::WeightTracer> m_tracer;
     std::vector<WorkingGraph> m_graphs;
     std::vector<InitializerRef> m_initializers;
     std::vector<InitializerRef> m_weights;

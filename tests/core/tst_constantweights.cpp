@@ -2,6 +2,7 @@
 // them), are slimmed like initializers: quantized (a DequantizeLinear or Cast in the same graph replaces the
 // Constant; names the branch reads stay resolvable), pruned in place, listed in the preview, and ONNX Runtime
 // runs the result close to the original.
+#include "analysis/analysis.h"
 #include "modelbuilder.h"
 #include "slimtestsupport.h"
 
@@ -37,6 +38,29 @@ fx::ModelBuilder constantWeights()
         b.addOutput(g, "y_" + std::string(side), onnx::TensorProto::FLOAT, { 1, 8 });
     }
     b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 8 });
+    return b;
+}
+
+// An LSTM as silero VAD stores it: W cut by Slice out of a larger Constant, R a Constant, B (rank 2) read through
+// Identity. hidden 256, input 8: W [1,1024,8], R [1,1024,256], B [1,2048].
+fx::ModelBuilder slicedLstm()
+{
+    fx::ModelBuilder b(13, 8);
+    fx::Lcg rng(9);
+    b.addInput("x", onnx::TensorProto::FLOAT, { 4, 1, 8 });
+    b.addConstantNode(b.graph(), "w_all",
+        fx::ModelBuilder::makeFloatTensor("w_all", { 1, 2048, 8 }, fx::randomFloats(rng, 2048 * 8, 0.1f)));
+    b.addConstantIntsNode(b.graph(), "starts", { 0 });
+    b.addConstantIntsNode(b.graph(), "ends", { 1024 });
+    b.addConstantIntsNode(b.graph(), "axes", { 1 });
+    b.addNode("Slice", { "w_all", "starts", "ends", "axes" }, { "w" }, "slice_w");
+    b.addConstantNode(b.graph(), "r",
+        fx::ModelBuilder::makeFloatTensor("r", { 1, 1024, 256 }, fx::randomFloats(rng, 1024 * 256, 0.05f)));
+    b.addConstantNode(b.graph(), "b_stored",
+        fx::ModelBuilder::makeFloatTensor("b_stored", { 1, 2048 }, fx::randomFloats(rng, 2048, 0.1f)));
+    b.addNode("Identity", { "b_stored" }, { "b" }, "bias_alias");
+    fx::ModelBuilder::addAttrInt(b.addNode("LSTM", { "x", "w", "r", "b" }, { "y" }, "lstm"), "hidden_size", 256);
+    b.addOutput("y", onnx::TensorProto::FLOAT, { 4, 1, 1, 256 });
     return b;
 }
 
@@ -100,6 +124,34 @@ private slots:
         QVERIFY(s->exported.fileBytes < fs::file_size(m_model));
         REQUIRE_RUNTIME();
         const auto compared = compareInRuntime(m_model, out);
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        for (const auto& output : *compared)
+            QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
+    }
+
+    // The default scope decides by the op that really consumes a weight: W (through Slice) and R are quantized,
+    // the LSTM bias B (through Identity, rank 2) is not, and the analysis marks it a bias too.
+    void scopeFollowsTheTrace()
+    {
+        const fs::path dir(m_dir.path().toStdString());
+        QVERIFY(slicedLstm().save(dir / "lstm.onnx").has_value());
+        TRY_SLIM(s, dir / "lstm.onnx", single(slim::QuantizeInt8Step {}), dir / "lstm-int8.onnx");
+        const auto written = readProto(dir / "lstm-int8.onnx");
+        QVERIFY(written);
+        for (const char* name : { "w_all", "r" }) {
+            const auto* producer = findProducer(written->graph(), name);
+            QVERIFY2(producer && producer->op_type() == "DequantizeLinear", name);
+            QCOMPARE(intAttribute(*producer, "axis"), std::optional<std::int64_t>(1)); // LSTM gates
+        }
+        const auto* bias = findProducer(written->graph(), "b_stored");
+        QVERIFY2(bias && bias->op_type() == "Constant", "the LSTM bias left the default scope");
+        const auto analysis = slimscope::core::analysis::analyzeFile((dir / "lstm.onnx").string());
+        QVERIFY(analysis.has_value());
+        for (const auto& tensor : (*analysis)->tensors)
+            if (tensor.shape.size() >= 2) // (rank 0 and 1 are biases whatever reads them: starts, ends, axes)
+                QVERIFY2(tensor.biasOrNorm == (tensor.name == "b_stored"), tensor.name.c_str());
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(dir / "lstm.onnx", dir / "lstm-int8.onnx");
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
         for (const auto& output : *compared)
             QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
