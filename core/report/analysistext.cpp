@@ -47,9 +47,7 @@ std::vector<const LayerStats*> topLayersByBytes(const Analysis& a, int count)
 
 std::string truncate(const std::string& text, std::size_t width)
 {
-    if (text.size() <= width)
-        return text;
-    return "..." + text.substr(text.size() - (width - 3));
+    return shortenMiddle(text, width);
 }
 
 std::string csvField(const std::string& text)

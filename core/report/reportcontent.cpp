@@ -381,9 +381,7 @@ void renderHtmlTable(std::ostream& out, const Table& table)
 
 void renderTextTable(std::ostream& out, const Table& table, std::size_t maxCellWidth)
 {
-    const auto clip = [&](const std::string& text) {
-        return text.size() <= maxCellWidth ? text : "..." + text.substr(text.size() - (maxCellWidth - 3));
-    };
+    const auto clip = [&](const std::string& text) { return shortenMiddle(text, maxCellWidth); };
     std::vector<std::size_t> widths(table.headers.size());
     for (std::size_t c = 0; c < widths.size(); ++c) {
         widths[c] = clip(table.headers[c]).size();

@@ -97,7 +97,7 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
             << "\n";
     for (std::size_t i = 0; i < changed.size() && static_cast<int>(i) < topTensors; ++i) {
         const auto& t = *changed[i];
-        std::string name = t.name.size() > 39 ? "..." + t.name.substr(t.name.size() - 36) : t.name;
+        std::string name = shortenMiddle(t.name, 39);
         char sqnr[32] = "-", rel[32] = "-";
         if (t.hasError) {
             if (std::isinf(t.sqnrDb))

@@ -1,5 +1,6 @@
 #include "format.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -63,6 +64,16 @@ std::string shortDouble(double value)
     char buffer[32];
     const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
     return std::string(buffer, result.ptr);
+}
+
+std::string shortenMiddle(const std::string& text, std::size_t width)
+{
+    width = std::max<std::size_t>(width, 8);
+    if (text.size() <= width)
+        return text;
+    const std::size_t kept = width - 3;
+    const std::size_t head = kept / 3; // the end usually tells more (".weight_ih", "conv.2.weight")
+    return text.substr(0, head) + "..." + text.substr(text.size() - (kept - head));
 }
 
 } // namespace slimscope::core

@@ -17,4 +17,8 @@ std::string shapeString(const std::vector<std::int64_t>& shape);
 /// A double in the shortest form that reads back the same.
 std::string shortDouble(double value);
 
+/// `text` cut to `width` characters (at least 8) with "..." in the middle, so that names that share a long
+/// prefix or a long suffix stay told apart: "If_0_then_b...decoder.rnn.weight_ih". Unchanged when it fits.
+std::string shortenMiddle(const std::string& text, std::size_t width);
+
 } // namespace slimscope::core

@@ -7,6 +7,7 @@
 #include "slim/exporter.h"
 #include "slim/slimmer.h"
 #include "slim/steps/quantize.h"
+#include "support/format.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -281,6 +282,20 @@ private:
     }
 
 private slots:
+    // Long names are cut in the middle, so that two that differ only at the start (If branches) or only at the
+    // end (layer numbers) stay told apart.
+    void longNamesKeepBothEnds()
+    {
+        using slimscope::core::shortenMiddle;
+        const std::string then = "If_0_then_branch__Inline_0__decoder.rnn.weight_ih";
+        const std::string otherwise = "If_0_else_branch__Inline_0__decoder.rnn.weight_ih";
+        QCOMPARE(shortenMiddle(then, 39).size(), std::size_t { 39 });
+        QVERIFY(shortenMiddle(then, 39) != shortenMiddle(otherwise, 39));
+        QVERIFY(shortenMiddle(then, 39).ends_with("decoder.rnn.weight_ih"));
+        QCOMPARE(shortenMiddle("short", 39), std::string("short"));
+        QCOMPARE(shortenMiddle(then, 12), std::string("If_...ght_ih")); // 3 + 3 + 6
+    }
+
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
