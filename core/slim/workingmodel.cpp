@@ -216,6 +216,27 @@ WorkingModel::WorkingModel(const WorkingModel& other, CloneTag)
     , m_sourcesChanged(other.m_sourcesChanged)
 { }
 
+void WorkingModel::replaceModel(onnx::ModelProto model)
+{
+    m_sources.clear();
+    m_proto = std::make_unique<onnx::ModelProto>(std::move(model));
+    visitAll(*m_proto->mutable_graph(), [this](onnx::TensorProto& tensor) {
+        if (!tensor.has_raw_data())
+            return;
+        const auto* data = reinterpret_cast<const std::byte*>(tensor.raw_data().data());
+        TensorSource source;
+        source.owned = std::make_shared<const std::vector<std::byte>>(data, data + tensor.raw_data().size());
+        tensor.clear_raw_data();
+        m_sources.emplace(&tensor, std::move(source));
+    });
+    m_sourcesChanged = true;
+}
+
+void visitTensors(onnx::ModelProto& model, const std::function<void(onnx::TensorProto&)>& fn)
+{
+    visitAll(*model.mutable_graph(), fn);
+}
+
 void WorkingModel::setDeferred(onnx::TensorProto& tensor, std::shared_ptr<const DeferredBytes> bytes)
 {
     setData(tensor, {});

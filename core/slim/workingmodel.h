@@ -93,6 +93,11 @@ public:
     void forgetAllIn(const onnx::GraphProto& graph);
     void forgetAllIn(const onnx::NodeProto& node);
 
+    /// Replaces the whole model by `model` (with its payloads, as ONNX's version converter returns it): every
+    /// raw_data payload becomes bytes of the working model. The original file stays the reference of the
+    /// preview's rows, by name.
+    void replaceModel(onnx::ModelProto model);
+
     /// True while no step changed anything: the skeleton serializes as it did when loaded and no tensor got new
     /// bytes, lost or shared its source. Such a model is written as the input's own bytes.
     bool unchanged() const;
@@ -120,5 +125,9 @@ private:
     std::shared_ptr<const std::string> m_loadedSkeleton; ///< the skeleton as loaded, serialized (unchanged())
     bool m_sourcesChanged = false;
 };
+
+/// Calls fn for every TensorProto of a model (initializers, sparse values/indices, attribute tensors, in every
+/// graph), in the order WorkingModel::forEachTensor uses.
+void visitTensors(onnx::ModelProto& model, const std::function<void(onnx::TensorProto&)>& fn);
 
 } // namespace slimscope::core::slim

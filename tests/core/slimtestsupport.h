@@ -480,6 +480,7 @@ public:
                 Model { std::move(external.builder), external.truth.totalParams, external.path });
             add(QStringLiteral("mlp"), realisticMlp());
             add(QStringLiteral("mlpOpset11"), realisticMlp(11, 6));
+            add(QStringLiteral("mlpOpset9"), realisticMlp(9, 4)); // DequantizeLinear needs an upgrade
             add(QStringLiteral("sparse"), sparseCandidates());
         } catch (const std::exception& e) {
             error = QString::fromStdString(e.what());

@@ -4,6 +4,7 @@
 #include "quantize.h"
 
 #include "quantizecodec.h"
+#include "slim/opsetupgrade.h"
 #include "slim/stepcache.h"
 #include "slim/stepsupport.h"
 #include "support/jsonreader.h"
@@ -81,8 +82,15 @@ struct QuantizeSettings {
 Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope, StepContext& context)
 {
     WorkingModel& model = context.model;
-    GraphIndex index(model);
     ScopeMatcher matcher(scope);
+    // DequantizeLinear needs opset 10, per axis 13: an older model is upgraded first with ONNX's converter, if
+    // there is anything to quantize; where the converter cannot, the checks below skip or fall back, and say so.
+    if (step.int8) {
+        const GraphIndex probe(model);
+        if (std::ranges::any_of(probe.weights(), [&](const InitializerRef& w) { return matcher.matches(w, probe); }))
+            upgradeOpset(model, step.perChannel ? 13 : 10, "quantize int8", context.diagnostics);
+    }
+    GraphIndex index(model);
     StepOutcome outcome;
     const bool int8 = step.int8;
     if (int8 && index.opset() < 10) {

@@ -1,0 +1,22 @@
+#pragma once
+
+// Opset upgrades for steps that need newer operators (DequantizeLinear: 10, per axis: 13) than a model
+// imports, through ONNX's own version converter. Internal to core/slim.
+
+#include "support/error.h"
+#include "workingmodel.h"
+
+#include <cstdint>
+
+namespace slimscope::core::slim {
+
+/// The default-domain opset the model imports (0 when absent).
+std::int64_t defaultOpset(const onnx::ModelProto& model);
+
+/// Upgrades the working model to `target` when it imports an older default opset: every payload is put back,
+/// ONNX's converter rewrites the model, and the converted tensors become the model's bytes. Returns whether
+/// the model was upgraded; when the converter cannot, says why in `diagnostics` (naming what it stopped at)
+/// and leaves the model as it was. `why` names the step that needs it.
+bool upgradeOpset(WorkingModel& model, std::int64_t target, const std::string& why, Diagnostics& diagnostics);
+
+} // namespace slimscope::core::slim
