@@ -41,8 +41,8 @@ bool upgradeOpset(WorkingModel& model, std::int64_t target, const std::string& w
         converted = onnx::version_conversion::ConvertVersion(full, static_cast<int>(target));
     } catch (const std::exception& error) {
         diagnostics.push_back({ Diagnostic::Severity::Warning, {},
-            why + ": ONNX's version converter could not take the model from opset " + std::to_string(from)
-                + " to " + std::to_string(target) + ": " + error.what() });
+            why + ": ONNX's version converter could not take the model from opset " + std::to_string(from) + " to "
+                + std::to_string(target) + ": " + error.what() });
         return false;
     }
     model.replaceModel(std::move(converted));

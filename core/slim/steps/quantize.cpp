@@ -87,8 +87,12 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
     // there is anything to quantize; where the converter cannot, the checks below skip or fall back, and say so.
     if (step.int8) {
         const GraphIndex probe(model);
-        if (std::ranges::any_of(probe.weights(), [&](const InitializerRef& w) { return matcher.matches(w, probe); }))
-            upgradeOpset(model, step.perChannel ? 13 : 10, "quantize int8", context.diagnostics);
+        if (std::ranges::any_of(probe.weights(), [&](const InitializerRef& w) { return matcher.matches(w, probe); })) {
+            // Per channel wants 13; when the converter cannot get there, 10 still allows per tensor.
+            const bool upgraded = step.perChannel && upgradeOpset(model, 13, "quantize int8", context.diagnostics);
+            if (!upgraded)
+                upgradeOpset(model, 10, "quantize int8", context.diagnostics);
+        }
     }
     GraphIndex index(model);
     StepOutcome outcome;
