@@ -284,7 +284,7 @@ void WeightTracer::follow(const std::string& name, std::vector<std::optional<int
             nextAxes.assign(axisOf.begin(), axisOf.begin() + axis);
             nextDims.assign(dims.begin(), dims.begin() + axis);
             for (const std::int64_t d : indices.dims) { // the indices' axes replace the gathered one
-                nextAxes.push_back(std::nullopt);
+                nextAxes.emplace_back(std::nullopt);
                 nextDims.push_back(d);
             }
             nextAxes.insert(nextAxes.end(), axisOf.begin() + axis + 1, axisOf.end());

@@ -400,7 +400,7 @@ void setErrors(TensorChange& change, const ErrorSums& sums, bool sampled)
     change.maxAbs = error.maxAbs;
     change.relativeL2 = error.relativeL2;
     change.sqnrDb = error.sqnrDb;
-    change.sparsityAfter = *error.sparsityAfter;
+    change.sparsityAfter = error.sparsityAfter.value_or(0.0); // measured() always sets it
     change.errorSampled = sampled;
 }
 

@@ -104,10 +104,10 @@ Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, con
 {
     ApplyOptions options;
     options.analysis = analysis;
-    return applyRecipe(std::move(file), recipe, options, progress, cancel);
+    return applyRecipe(file, recipe, options, progress, cancel);
 }
 
-Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
+Result<SlimResult> applyRecipe(const std::shared_ptr<const model::ModelFile>& file, const Recipe& recipe,
     const ApplyOptions& options, const Progress& progress, const CancelToken* cancel)
 {
     if (auto valid = validateRecipe(recipe); !valid)

@@ -102,7 +102,7 @@ struct ApplyOptions {
 /// the result with exportModel(). With the model's analysis at hand, unchanged tensors are not read again.
 Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
     const Progress& progress = {}, const CancelToken* cancel = nullptr, const analysis::Analysis* analysis = nullptr);
-Result<SlimResult> applyRecipe(std::shared_ptr<const model::ModelFile> file, const Recipe& recipe,
+Result<SlimResult> applyRecipe(const std::shared_ptr<const model::ModelFile>& file, const Recipe& recipe,
     const ApplyOptions& options, const Progress& progress = {}, const CancelToken* cancel = nullptr);
 
 /// Previews of one model that follow a user's edits: when only the last step of the recipe changed, the
