@@ -5,8 +5,10 @@
 #include "model/modelfile.h"
 #include "report/slimwriters.h"
 #include "report/verifywriters.h"
+#include "runtime/session.h"
 #include "runtime/verify.h"
 #include "slim/exporter.h"
+#include "slim/opsetupgrade.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
 
@@ -192,8 +194,14 @@ int runSlim(const std::vector<std::string>& raw)
     slimReport.recipe = &*recipe;
     slimReport.preview = &result->preview;
     slimReport.written = written ? &*written : nullptr;
+    // A model the slimmer upgraded to a newer opset is compared with the input in ONNX Runtime even unasked:
+    // the version converter rewrote more than the steps did.
+    const bool upgraded = std::ranges::any_of(
+        result->preview.diagnostics, [](const Diagnostic& d) { return d.subject == slim::kOpsetUpgradeSubject; });
+    const bool verifyUpgrade
+        = upgraded && !args.verify && written && output && output->isRegularFile() && runtime::runtimeAvailable();
     std::optional<runtime::Verification> verification;
-    if (args.verify) {
+    if (args.verify || verifyUpgrade) {
         if (!written)
             return usageError("--verify needs a written model (drop --dry-run)");
         auto verified = runtime::verify(args.model, written->path, {});

@@ -46,7 +46,7 @@ bool upgradeOpset(WorkingModel& model, std::int64_t target, const std::string& w
         return false;
     }
     model.replaceModel(std::move(converted));
-    diagnostics.push_back({ Diagnostic::Severity::Info, {},
+    diagnostics.push_back({ Diagnostic::Severity::Info, kOpsetUpgradeSubject,
         why + ": upgraded the model from opset " + std::to_string(from) + " to " + std::to_string(target)
             + " with ONNX's version converter (compare the outputs with verify)" });
     return true;

@@ -1,7 +1,7 @@
 #pragma once
 
 // Opset upgrades for steps that need newer operators (DequantizeLinear: 10, per axis: 13) than a model
-// imports, through ONNX's own version converter. Internal to core/slim.
+// imports, through ONNX's own version converter. Used by the steps; callers read kOpsetUpgradeSubject.
 
 #include "support/error.h"
 #include "workingmodel.h"
@@ -9,6 +9,9 @@
 #include <cstdint>
 
 namespace slimscope::core::slim {
+
+/// The subject of the diagnostic an upgrade leaves, so that callers can act on it (the CLI verifies the result).
+inline constexpr const char* kOpsetUpgradeSubject = "opset_upgrade";
 
 /// The default-domain opset the model imports (0 when absent).
 std::int64_t defaultOpset(const onnx::ModelProto& model);

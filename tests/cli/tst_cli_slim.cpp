@@ -2,6 +2,9 @@
 // sizes and parameter counts computed here from the fixtures, saved recipes that reproduce a run byte for byte.
 #include "clirun.h"
 #include "fixtures.h"
+#include "lcg.h"
+#include "modelbuilder.h"
+#include "runtime/session.h"
 #include "slim/stepregistry.h"
 #include "slim/steps/prune.h"
 #include "testenv.h"
@@ -92,6 +95,33 @@ private slots:
             if (node.op_type() == "Constant" && node.attribute_size() == 1 && node.attribute(0).has_t())
                 m_bloatedConstantTensors.insert(node.output(0));
         QCOMPARE(m_bloatedConstantTensors.size(), std::size_t { 1 }); // large_const
+    }
+
+    // An opset 9 model that int8 must upgrade: the written model is compared with the input in ONNX Runtime
+    // without --verify, and the JSON says both.
+    void upgradedModelIsVerified()
+    {
+        if (!slimscope::core::runtime::runtimeAvailable())
+            SLIMSCOPE_SKIP("built without ONNX Runtime (scripts/fetch-onnxruntime.sh)");
+        fixtures::ModelBuilder b(9, 4);
+        fixtures::Lcg rng(3);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 64 });
+        b.addFloatInitializer("w", { 64, 32 }, fixtures::randomFloats(rng, 64 * 32, 0.2f));
+        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 32 });
+        const QString model = save(QStringLiteral("opset9"), b);
+        const QString out = folder() + QStringLiteral("/opset9-int8.onnx");
+        const Run run = slim(QStringList { model, QStringLiteral("-o"), out, QStringLiteral("--quantize"),
+            QStringLiteral("int8"), QStringLiteral("--min-elements"), QStringLiteral("0"), QStringLiteral("--format"),
+            QStringLiteral("json") });
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        QString error;
+        const QJsonObject root = parseObject(run.out, error);
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        QVERIFY2(run.out.contains("upgraded the model from opset 9 to 13"), qPrintable(run.out));
+        const QJsonArray outputs = root.value(u"verification").toObject().value(u"outputs").toArray();
+        QCOMPARE(outputs.size(), 1);
+        QVERIFY2(outputs.first().toObject().value(u"cosine").toDouble() >= 0.99, qPrintable(run.out));
     }
 
     void slimWithFlags_data()
