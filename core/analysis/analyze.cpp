@@ -267,13 +267,8 @@ void markRolesOfTracedUses(Analysis& analysis)
         if (weight == weightOf.end())
             return std::optional<std::vector<std::int64_t>> {};
         auto bytes = file.read(*weight->second);
-        if (!bytes)
-            return std::optional<std::vector<std::int64_t>> {};
-        onnx::TensorProto withBytes;
-        withBytes.set_data_type(tensor.data_type());
-        *withBytes.mutable_dims() = tensor.dims();
-        withBytes.set_raw_data(bytes->bytes.data(), bytes->bytes.size());
-        return model::WeightTracer::intsInProto(withBytes);
+        return bytes ? model::WeightTracer::intsInPayload(tensor, bytes->bytes)
+                     : std::optional<std::vector<std::int64_t>> {};
     });
     for (TensorStats& tensor : analysis.tensors) {
         if (tensor.biasOrNorm)

@@ -2,7 +2,6 @@
 // of statskernels_avx2.cpp on 16 lanes, with ternary logic for the histogram's carry-save adders; the
 // other types use the shared templates of statskernels.h.
 #define SLIMSCOPE_KERNEL_NAMESPACE kernels_avx512_templates
-#include "bitslicedhistogram.h"
 #include "statskernels.h"
 
 #include <immintrin.h>
@@ -10,8 +9,6 @@
 namespace slimscope::core::analysis::kernels_avx512 {
 
 namespace {
-
-constexpr std::uint64_t kPrefetchAhead = 1024; // elements; see statskernels_avx2.cpp
 
 // Lanes 0-7 and 8-15 of the canonical order (statspartial.h), folded the canonical way.
 double reduceCanonical(__m512d lanes0, __m512d lanes1)
@@ -90,25 +87,15 @@ void histogramFloat32(const float* data, std::uint64_t begin, std::uint64_t end,
     const __m512 lowV = _mm512_set1_ps(lowF), scaleV = _mm512_set1_ps(scaleF);
     const __m512i lastBin = _mm512_set1_epi32(kHistogramBins - 1), firstBin = _mm512_setzero_si512();
     const __m512i one = _mm512_set1_epi64(1);
-    std::uint64_t i = begin;
-    {
-        BitSlicedCounts<Avx512Lanes> bits(counts);
-        for (; i + 128 <= end; i += 128) {
-            const float* next = data + i;
-            for (std::uint64_t line = 0; line < 128; line += 16)
-                _mm_prefetch(reinterpret_cast<const char*>(next + kPrefetchAhead + line), _MM_HINT_T0);
-            bits.addBlock([&](__m512i& a, __m512i& b) {
-                const __m512 v = _mm512_loadu_ps(next);
-                next += 16;
-                __m512i bin = _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_sub_ps(v, lowV), scaleV));
-                bin = _mm512_min_epi32(_mm512_max_epi32(bin, firstBin), lastBin);
-                a = _mm512_sllv_epi64(one, _mm512_cvtepu32_epi64(_mm512_castsi512_si256(bin)));
-                b = _mm512_sllv_epi64(one, _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(bin, 1)));
-            });
-        }
-    }
-    for (; i < end; ++i)
-        ++counts[static_cast<std::size_t>(histogramBin(loadFloat(data, i), lowF, scaleF))];
+    histogramFloat32Blocks<Avx512Lanes, 128>(
+        data, begin, end, lowF, scaleF, counts, [&](const float*& next, __m512i& a, __m512i& b) {
+            const __m512 v = _mm512_loadu_ps(next);
+            next += 16;
+            __m512i bin = _mm512_cvttps_epi32(_mm512_mul_ps(_mm512_sub_ps(v, lowV), scaleV));
+            bin = _mm512_min_epi32(_mm512_max_epi32(bin, firstBin), lastBin);
+            a = _mm512_sllv_epi64(one, _mm512_cvtepu32_epi64(_mm512_castsi512_si256(bin)));
+            b = _mm512_sllv_epi64(one, _mm512_cvtepu32_epi64(_mm512_extracti64x4_epi64(bin, 1)));
+        });
 }
 
 } // namespace

@@ -36,6 +36,16 @@ std::optional<std::vector<std::int64_t>> WeightTracer::intsInProto(const onnx::T
     return values;
 }
 
+std::optional<std::vector<std::int64_t>> WeightTracer::intsInPayload(
+    const onnx::TensorProto& tensor, std::span<const std::byte> bytes)
+{
+    onnx::TensorProto withBytes;
+    withBytes.set_data_type(tensor.data_type());
+    *withBytes.mutable_dims() = tensor.dims();
+    withBytes.set_raw_data(bytes.data(), bytes.size());
+    return intsInProto(withBytes);
+}
+
 std::optional<std::vector<std::int64_t>> WeightTracer::valuesInProto(const onnx::TensorProto& tensor)
 {
     std::vector<std::int64_t> out;

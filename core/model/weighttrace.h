@@ -54,6 +54,9 @@ public:
     using IntReader = std::function<std::optional<std::vector<std::int64_t>>(const onnx::TensorProto&)>;
     /// The values of an int64 or int32 TensorProto from its raw_data or typed fields.
     static std::optional<std::vector<std::int64_t>> intsInProto(const onnx::TensorProto& tensor);
+    /// The same for a tensor whose payload is held elsewhere (`bytes`, raw_data layout).
+    static std::optional<std::vector<std::int64_t>> intsInPayload(
+        const onnx::TensorProto& tensor, std::span<const std::byte> bytes);
 
     explicit WeightTracer(std::vector<TraceGraph> graphs, const IntReader& readInts = intsInProto);
 

@@ -58,13 +58,8 @@ model::WeightTracer weightTracer(const WorkingModel& model, const GraphIndex& in
         if (!working.hasSource(tensor))
             return model::WeightTracer::intsInProto(tensor);
         auto bytes = working.data(tensor);
-        if (!bytes)
-            return std::optional<std::vector<std::int64_t>> {};
-        onnx::TensorProto withBytes;
-        withBytes.set_data_type(tensor.data_type());
-        *withBytes.mutable_dims() = tensor.dims();
-        withBytes.set_raw_data(bytes->bytes.data(), bytes->bytes.size());
-        return model::WeightTracer::intsInProto(withBytes);
+        return bytes ? model::WeightTracer::intsInPayload(tensor, bytes->bytes)
+                     : std::optional<std::vector<std::int64_t>> {};
     });
 }
 

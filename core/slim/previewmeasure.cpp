@@ -104,17 +104,8 @@ public:
     Effective find(const std::string& name, bool wantValues) const
     {
         Effective e;
-        if (const auto it = m_initializers.find(name); it != m_initializers.end()) {
-            const onnx::TensorProto& t = *it->second;
-            e.found = true;
-            e.dtype = static_cast<DataType>(t.data_type());
-            e.storage = StorageAfter::Initializer;
-            e.bytes = m_model.payloadBytes(t);
-            e.source = m_model.source(t);
-            if (wantValues)
-                e.floats = readFloats(t);
-            return e;
-        }
+        if (const auto it = m_initializers.find(name); it != m_initializers.end())
+            return held(*it->second, StorageAfter::Initializer, wantValues);
         if (const auto it = m_sparse.find(name); it != m_sparse.end()) {
             const onnx::SparseTensorProto& s = *it->second;
             e.found = true;
@@ -140,17 +131,8 @@ public:
             return e;
         const onnx::NodeProto& node = *producer->second;
         if (node.op_type() == "Constant" && node.attribute_size() == 1 && node.attribute(0).name() == "value"
-            && node.attribute(0).has_t()) {
-            const onnx::TensorProto& t = node.attribute(0).t();
-            e.found = true;
-            e.dtype = static_cast<DataType>(t.data_type());
-            e.storage = StorageAfter::Constant;
-            e.bytes = m_model.payloadBytes(t);
-            e.source = m_model.source(t);
-            if (wantValues)
-                e.floats = readFloats(t);
-            return e;
-        }
+            && node.attribute(0).has_t())
+            return held(node.attribute(0).t(), StorageAfter::Constant, wantValues);
         if (node.op_type() == "DequantizeLinear" && node.input_size() >= 2) {
             const Effective x = find(node.input(0), false);
             const Effective scale = find(node.input(1), true);
@@ -181,6 +163,20 @@ public:
     }
 
 private:
+    // A tensor stored as it is read: an initializer or a Constant node's value.
+    Effective held(const onnx::TensorProto& t, StorageAfter storage, bool wantValues) const
+    {
+        Effective e;
+        e.found = true;
+        e.dtype = static_cast<DataType>(t.data_type());
+        e.storage = storage;
+        e.bytes = m_model.payloadBytes(t);
+        e.source = m_model.source(t);
+        if (wantValues)
+            e.floats = readFloats(t);
+        return e;
+    }
+
     // Linear indices (int64 or int32), as ONNX sparse tensors and Slimscope write them.
     std::vector<std::uint64_t> readIndices(const onnx::TensorProto& tensor) const
     {
