@@ -31,8 +31,16 @@ struct TensorStats {
     double sparsity = 0.0; ///< zeros / elements
     bool zerosAgainstZeroPoint = false; ///< read by DequantizeLinear: "zero" means equal to its zero point
     ValueStats values; ///< min, max, mean, std, histogram of the stored values
-    std::vector<std::string> consumers; ///< names (or op types) of the nodes that read it, for people
+    std::vector<std::string> consumers; ///< names (or op types) of the nodes that read it directly, for people
     std::vector<LayerIndex> consumerLayers; ///< the same nodes as layers: join by these
+    /// The layers that really compute with it, followed through the ops that only move or cut it (a Constant
+    /// sliced into LSTM gates: the LSTM, not the Slices; model/weighttrace.h), in model order; its direct
+    /// readers when no such layer is found.
+    std::vector<LayerIndex> users;
+    /// The one layer its bytes, params and zeros are attributed to, so that layers add up to the weight bytes:
+    /// the first user; for a Constant nothing reads, the node that holds it; invalid for a weight nothing reads.
+    LayerIndex owner;
+    bool shared() const { return users.size() > 1; }
     int weightIndex = -1; ///< index into ModelFile::weights()
 };
 
@@ -42,7 +50,11 @@ struct LayerStats {
     std::string opType;
     std::string domain;
     std::string graph;
-    std::vector<TensorIndex> tensors; ///< the tensors the node reads (or holds, for Constant)
+    /// The weights attributed to it (TensorStats::owner): what params, bytes and zeros sum, each weight in
+    /// exactly one layer.
+    std::vector<TensorIndex> tensors;
+    /// Weights it uses (or holds, for a Constant node) whose bytes are attributed to another layer.
+    std::vector<TensorIndex> sharedTensors;
     std::uint64_t params = 0;
     std::uint64_t bytes = 0;
     std::uint64_t zeros = 0;
@@ -157,11 +169,12 @@ struct Analysis {
 
     const TensorStats& tensor(TensorIndex index) const { return tensors[index.get()]; }
     const LayerStats& layer(LayerIndex index) const { return layers[index.get()]; }
-    /// The layer's largest weight tensor (the first of equals): what views and reports show for the layer.
+    /// The layer's largest weight tensor (the first of equals), among those attributed to it or, when none is,
+    /// among those it shares: what views and reports show for the layer.
     TensorIndex largestTensor(const LayerStats& of) const
     {
         TensorIndex largest;
-        for (const TensorIndex t : of.tensors)
+        for (const TensorIndex t : of.tensors.empty() ? of.sharedTensors : of.tensors)
             if (!largest.valid() || tensor(t).bytes > tensor(largest).bytes)
                 largest = t;
         return largest;

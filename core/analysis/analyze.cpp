@@ -193,47 +193,35 @@ void buildTensors(Analysis& analysis)
     }
 }
 
-void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const ShapeTable& shapes)
+// The layers of every graph with the weights they read directly (TensorStats::consumers); what each layer is
+// attributed comes after the trace (attributeWeights). Returns, per weight, the Constant layer that holds it.
+std::vector<LayerIndex> buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const ShapeTable& shapes)
 {
     const ModelFile& file = *analysis.modelFile;
+    std::vector<LayerIndex> holder(analysis.tensors.size());
     for (int g = 0; g < static_cast<int>(file.graphs().size()); ++g) {
         const auto& graphInfo = file.graphs()[static_cast<std::size_t>(g)];
         int index = 0;
         for (const auto& node : graphInfo.graph->node()) {
+            const LayerIndex self(analysis.layers.size());
             LayerStats layer;
             layer.name = detail::nodeLabel(node, index++);
             layer.opType = node.op_type();
             layer.domain = node.domain();
             layer.graph = graphInfo.path;
-            const auto addTensor = [&](int t) {
-                if (t < 0
-                    || std::ranges::find(layer.tensors, TensorIndex(static_cast<std::size_t>(t)))
-                        != layer.tensors.end())
-                    return;
-                layer.tensors.emplace_back(static_cast<std::size_t>(t));
-            };
             for (int position = 0; position < node.input_size(); ++position) {
                 const auto& input = node.input(position);
                 const int t = input.empty() ? -1 : scopes.resolve(g, input);
-                addTensor(t);
-                if (t >= 0) {
-                    TensorStats& tensor = analysis.tensors[static_cast<std::size_t>(t)];
-                    tensor.consumers.push_back(layer.name);
-                    tensor.consumerLayers.emplace_back(analysis.layers.size());
-                    tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(node.op_type(), position);
-                }
+                if (t < 0)
+                    continue;
+                TensorStats& tensor = analysis.tensors[static_cast<std::size_t>(t)];
+                tensor.consumers.push_back(layer.name);
+                tensor.consumerLayers.push_back(self);
+                tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(node.op_type(), position);
             }
             if (node.op_type() == "Constant" && node.output_size() > 0)
-                addTensor(scopes.resolve(g, node.output(0)));
-            std::uint64_t elements = 0;
-            for (const TensorIndex t : layer.tensors) {
-                const TensorStats& tensor = analysis.tensor(t);
-                layer.params += tensor.storedElements;
-                layer.bytes += tensor.bytes;
-                layer.zeros += tensor.zeros;
-                elements += tensor.elements;
-            }
-            layer.sparsity = elements ? static_cast<double>(layer.zeros) / static_cast<double>(elements) : 0.0;
+                if (const int t = scopes.resolve(g, node.output(0)); t >= 0)
+                    holder[static_cast<std::size_t>(t)] = self;
             for (const auto& output : node.output()) {
                 const auto found = shapes.values.find(output);
                 layer.outputShapes.push_back(found == shapes.values.end() ? "?" : shapeText(found->second));
@@ -246,11 +234,15 @@ void buildLayers(Analysis& analysis, const detail::WeightScopes& scopes, const S
             analysis.layers.push_back(std::move(layer));
         }
     }
+    return holder;
 }
 
-// A weight read through ops that only move or cut it (a Constant sliced into LSTM gates, a bias reshaped for a
-// Conv) has its role decided by the node that really consumes it, as the slimmer's default scope decides it.
-void markRolesOfTracedUses(Analysis& analysis)
+// Who uses each weight and which one layer its bytes go to. A weight read through ops that only move or cut it
+// (a Constant sliced into LSTM gates, a bias reshaped for a Conv) is used by the node that really consumes it:
+// that node's op decides its role (bias or normalisation, as the slimmer's default scope decides it) and holds
+// its bytes, rather than each Slice on the way or the Constant node that stores it. A weight with several users
+// goes to the first in model order and is listed as shared by the others, so the layers add up to the weights.
+void attributeWeights(Analysis& analysis, const std::vector<LayerIndex>& holder)
 {
     const ModelFile& file = *analysis.modelFile;
     std::vector<model::TraceGraph> graphs;
@@ -270,11 +262,61 @@ void markRolesOfTracedUses(Analysis& analysis)
         return bytes ? model::WeightTracer::intsInPayload(tensor, bytes->bytes)
                      : std::optional<std::vector<std::int64_t>> {};
     });
-    for (TensorStats& tensor : analysis.tensors) {
-        if (tensor.biasOrNorm)
-            continue;
-        for (const auto& use : tracer.trace(tensor.name, tensor.shape))
+    std::unordered_map<const onnx::NodeProto*, LayerIndex> layerOf;
+    std::size_t next = 0;
+    for (const auto& graph : file.graphs())
+        for (const auto& node : graph.graph->node())
+            layerOf.emplace(&node, LayerIndex(next++));
+
+    // Per layer, (input slot, tensor) pairs: a layer lists its weights in the order of its inputs.
+    std::vector<std::vector<std::pair<int, TensorIndex>>> owned(analysis.layers.size());
+    std::vector<std::vector<std::pair<int, TensorIndex>>> shared(analysis.layers.size());
+    for (std::size_t t = 0; t < analysis.tensors.size(); ++t) {
+        TensorStats& tensor = analysis.tensors[t];
+        std::vector<std::pair<LayerIndex, int>> uses; // (layer, the slot it reads the values at)
+        for (const auto& use : tracer.trace(tensor.name, tensor.shape)) {
+            if (const auto found = layerOf.find(use.node); found != layerOf.end())
+                uses.emplace_back(found->second, use.input);
             tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(use.node->op_type(), use.input);
+        }
+        if (uses.empty()) // read only on the way to a graph output, say: its readers use it
+            for (const LayerIndex reader : tensor.consumerLayers)
+                uses.emplace_back(reader, 0);
+        std::ranges::sort(uses);
+        for (const auto& [layer, slot] : uses)
+            if (tensor.users.empty() || tensor.users.back() != layer)
+                tensor.users.push_back(layer);
+        const TensorIndex self(t);
+        tensor.owner = tensor.users.empty() ? holder[t] : tensor.users.front();
+        for (const auto& [layer, slot] : uses)
+            if (layer == tensor.owner)
+                owned[layer.get()].emplace_back(slot, self);
+            else if (shared[layer.get()].empty() || shared[layer.get()].back().second != self)
+                shared[layer.get()].emplace_back(slot, self);
+        if (holder[t].valid())
+            (tensor.users.empty() ? owned : shared)[holder[t].get()].emplace_back(-1, self);
+    }
+    const auto tensorsInSlotOrder = [](std::vector<std::pair<int, TensorIndex>>& pairs) {
+        std::ranges::stable_sort(pairs, {}, &std::pair<int, TensorIndex>::first);
+        std::vector<TensorIndex> tensors;
+        for (const auto& [slot, t] : pairs)
+            if (std::ranges::find(tensors, t) == tensors.end())
+                tensors.push_back(t);
+        return tensors;
+    };
+    for (std::size_t l = 0; l < analysis.layers.size(); ++l) {
+        LayerStats& layer = analysis.layers[l];
+        layer.tensors = tensorsInSlotOrder(owned[l]);
+        layer.sharedTensors = tensorsInSlotOrder(shared[l]);
+        std::uint64_t elements = 0;
+        for (const TensorIndex t : layer.tensors) {
+            const TensorStats& tensor = analysis.tensor(t);
+            layer.params += tensor.storedElements;
+            layer.bytes += tensor.bytes;
+            layer.zeros += tensor.zeros;
+            elements += tensor.elements;
+        }
+        layer.sparsity = elements ? static_cast<double>(layer.zeros) / static_cast<double>(elements) : 0.0;
     }
 }
 
@@ -386,8 +428,7 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
         shapes = inferShapes(file->proto(), analysis->diagnostics);
     if (cancelled())
         return fail(ErrorCode::Cancelled, "analysis cancelled");
-    buildLayers(*analysis, scopes, shapes);
-    markRolesOfTracedUses(*analysis);
+    attributeWeights(*analysis, buildLayers(*analysis, scopes, shapes));
     for (const LayerStats& layer : analysis->layers)
         if (!layer.shapeError.empty())
             analysis->diagnostics.push_back(

@@ -1,6 +1,7 @@
 // The name-scope tree behind the treemap: every weight byte is placed exactly once, under the scope of the
-// first layer that reads it (exporters put scopes in node names, "/features/features.3/conv/Conv", while
-// tensor names are often bare, "onnx::Conv_412"), or under its own name when nothing reads it.
+// layer it is attributed to (TensorStats::owner; exporters put scopes in node names,
+// "/features/features.3/conv/Conv", while tensor names are often bare, "onnx::Conv_412"), or under its own name
+// when nothing reads it.
 #include "analysisinternal.h"
 
 #include <unordered_map>
@@ -132,7 +133,7 @@ void buildScopeTree(Analysis& analysis)
     std::vector<int> leaves;
     leaves.reserve(analysis.tensors.size());
     for (const TensorStats& tensor : analysis.tensors) {
-        const LayerIndex layer = tensor.consumerLayers.empty() ? LayerIndex() : tensor.consumerLayers.front();
+        const LayerIndex layer = tensor.owner;
         std::vector<std::string> parts;
         if (tensor.graph != "main")
             parts = splitScope(tensor.graph.substr(5)); // below "main/"

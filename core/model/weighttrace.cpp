@@ -108,12 +108,21 @@ WeightTracer::WeightTracer(std::vector<TraceGraph> graphs, const IntReader& read
             if (auto ints = readInts(tensor))
                 m_constants.emplace(
                     tensor.name(), ConstantInts { std::move(*ints), { tensor.dims().begin(), tensor.dims().end() } });
+        for (const auto& tensor : graph.initializer())
+            m_constantValues.insert(tensor.name());
+        for (const auto& tensor : graph.sparse_initializer())
+            m_constantValues.insert(tensor.values().name());
         for (const auto& node : graph.node()) {
             for (int i = 0; i < node.input_size(); ++i)
                 if (!node.input(i).empty())
                     m_uses[node.input(i)].push_back({ g, &node, i });
+            // Nodes come in topological order and a subgraph only reads outer values made before it.
+            if ((isPassThrough(node, 0) || node.op_type() == "Concat") && allInputsConstant(node))
+                for (const auto& output : node.output())
+                    m_constantValues.insert(output);
             if (node.op_type() != "Constant" || node.output_size() != 1)
                 continue;
+            m_constantValues.insert(node.output(0));
             if (const auto* value = attribute(node, "value"); value && value->has_t()) {
                 if (auto ints = readInts(value->t()))
                     m_constants.emplace(node.output(0),
@@ -126,6 +135,12 @@ WeightTracer::WeightTracer(std::vector<TraceGraph> graphs, const IntReader& read
             }
         }
     }
+}
+
+bool WeightTracer::allInputsConstant(const onnx::NodeProto& node) const
+{
+    return std::ranges::all_of(
+        node.input(), [&](const std::string& input) { return input.empty() || m_constantValues.contains(input); });
 }
 
 const WeightTracer::ConstantInts* WeightTracer::constant(const std::string& name) const
@@ -175,7 +190,10 @@ void WeightTracer::follow(const std::string& name, std::vector<std::optional<int
         const onnx::NodeProto& node = *use.node;
         const std::string& op = node.op_type();
         const bool gatherByConstant = op != "Gather" || (node.input_size() > 1 && constant(node.input(1)) != nullptr);
-        if (!isPassThrough(node, use.input) || !gatherByConstant || node.output_size() == 0) {
+        // Exporters reorder LSTM gates by slicing a weight and concatenating the pieces; a Concat that also
+        // joins activations (a class token before the patches) is where the weight is really used.
+        const bool concatOfConstants = op == "Concat" && allInputsConstant(node);
+        if ((!(isPassThrough(node, use.input) && gatherByConstant) && !concatOfConstants) || node.output_size() == 0) {
             TracedUse traced { use.graph, &node, use.input, path, std::nullopt, whole };
             const int axis = consumerChannelAxis(node, use.input, static_cast<int>(axisOf.size()));
             if (axis >= 0 && axis < static_cast<int>(axisOf.size()))
@@ -285,6 +303,11 @@ void WeightTracer::follow(const std::string& name, std::vector<std::optional<int
             } else {
                 std::fill(nextDims.begin(), nextDims.end(), -1); // which axes Slice cuts needs its inputs
             }
+        } else if (op == "Concat") {
+            const auto* attr = attribute(node, "axis");
+            const int axis = normalized(attr ? attr->i() : 0, rank);
+            if (axis >= 0 && axis < static_cast<int>(rank))
+                nextDims[static_cast<std::size_t>(axis)] = -1; // the other pieces' sizes are not known here
         } else if (op == "Gather") {
             const auto* attr = attribute(node, "axis");
             const int axis = normalized(attr ? attr->i() : 0, rank);

@@ -4,7 +4,8 @@
 // graph) through the ops that only move or cut it to the ops that really consume it, with the axis of the
 // weight that maps to each consumer's output channels. Exporters route weights through Identity (merged
 // weights), Slice and Split (one tensor for several LSTM gates), Reshape/Transpose/Squeeze/Unsqueeze
-// (layout changes), Cast (stored float16) and Gather with constant indices; a step that quantizes per channel
+// (layout changes), Cast (stored float16), Gather with constant indices and Concat of such pieces (LSTM gates
+// reordered); a step that quantizes per channel
 // or prunes channels needs the consumer behind them, and the analysis needs it to attribute the bytes.
 //
 // Works on any set of graphs (a loaded ModelFile's or a WorkingModel's): names are resolved across the model,
@@ -18,6 +19,7 @@
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace slimscope::core::model {
@@ -88,10 +90,13 @@ private:
         std::vector<std::int64_t> dims;
     };
     const ConstantInts* constant(const std::string& name) const;
+    /// True when every input of `node` is a weight or made from weights by pass-through ops or Concat.
+    bool allInputsConstant(const onnx::NodeProto& node) const;
 
     std::vector<TraceGraph> m_graphs;
     std::unordered_map<std::string, std::vector<Use>> m_uses;
     std::unordered_map<std::string, ConstantInts> m_constants;
+    std::unordered_set<std::string> m_constantValues;
 };
 
 } // namespace slimscope::core::model

@@ -43,7 +43,7 @@ void writeModel(JsonWriter& json, const Analysis& a)
     json.endObject();
 }
 
-void writeTensor(JsonWriter& json, const TensorStats& t)
+void writeTensor(JsonWriter& json, const Analysis& a, const TensorStats& t)
 {
     json.beginObject();
     json.field("name", t.name).field("storage", model::storageName(t.storage)).field("graph", t.graph);
@@ -62,6 +62,15 @@ void writeTensor(JsonWriter& json, const TensorStats& t)
         json.key("non_finite").null().key("histogram").null();
     }
     json.stringArray("consumers", t.consumers);
+    std::vector<std::string> users;
+    for (const LayerIndex user : t.users)
+        users.push_back(a.layer(user).name);
+    json.stringArray("used_by", users);
+    json.key("attributed_to");
+    if (t.owner.valid())
+        json.value(a.layer(t.owner).name);
+    else
+        json.null();
     json.endObject();
 }
 
@@ -69,10 +78,13 @@ void writeLayer(JsonWriter& json, const Analysis& a, const LayerStats& l)
 {
     json.beginObject();
     json.field("name", l.name).field("op_type", l.opType).field("domain", l.domain).field("graph", l.graph);
-    std::vector<std::string> tensorNames;
-    for (const TensorIndex t : l.tensors)
-        tensorNames.push_back(a.tensor(t).name);
-    json.stringArray("tensors", tensorNames);
+    const auto names = [&](const std::vector<TensorIndex>& tensors) {
+        std::vector<std::string> out;
+        for (const TensorIndex t : tensors)
+            out.push_back(a.tensor(t).name);
+        return out;
+    };
+    json.stringArray("tensors", names(l.tensors)).stringArray("shared_tensors", names(l.sharedTensors));
     json.field("params", l.params).field("bytes", l.bytes).field("zeros", l.zeros).field("sparsity", l.sparsity);
     json.stringArray("output_shapes", l.outputShapes);
     json.key("macs");
@@ -112,7 +124,7 @@ void writeAnalysisJson(std::ostream& out, const Analysis& a)
     writeModel(json, a);
     json.key("tensors").beginArray();
     for (const auto& t : a.tensors)
-        writeTensor(json, t);
+        writeTensor(json, a, t);
     json.endArray();
     json.key("layers").beginArray();
     for (const auto& l : a.layers)

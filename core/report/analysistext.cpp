@@ -186,7 +186,7 @@ void writeAnalysisCsv(std::ostream& out, const Analysis& a, Rows rows)
     switch (rows) {
     case Rows::Tensors:
         out << "name,storage,graph,dtype,shape,elements,stored_elements,bytes,external,zeros,sparsity,min,max,mean,std,"
-               "consumers\n";
+               "consumers,used_by,attributed_to\n";
         for (const auto& t : a.tensors) {
             out << csvField(t.name) << ',' << model::storageName(t.storage) << ',' << csvField(t.graph) << ','
                 << model::dataTypeName(t.dtype) << ',' << csvField(shapeString(t.shape)) << ',' << t.elements << ','
@@ -197,16 +197,24 @@ void writeAnalysisCsv(std::ostream& out, const Analysis& a, Rows rows)
                     << shortDouble(t.values.mean) << ',' << shortDouble(t.values.std);
             else
                 out << ",,,";
-            out << ',' << csvField(joined(t.consumers)) << '\n';
+            std::vector<std::string> users;
+            for (const LayerIndex user : t.users)
+                users.push_back(a.layer(user).name);
+            out << ',' << csvField(joined(t.consumers)) << ',' << csvField(joined(users)) << ','
+                << csvField(t.owner.valid() ? a.layer(t.owner).name : std::string()) << '\n';
         }
         break;
     case Rows::Layers:
-        out << "name,op_type,domain,graph,params,bytes,zeros,sparsity,macs,output_shapes\n";
-        for (const auto& l : a.layers)
+        out << "name,op_type,domain,graph,params,bytes,zeros,sparsity,macs,output_shapes,shared_tensors\n";
+        for (const auto& l : a.layers) {
+            std::vector<std::string> shared;
+            for (const TensorIndex t : l.sharedTensors)
+                shared.push_back(a.tensor(t).name);
             out << csvField(l.name) << ',' << csvField(l.opType) << ',' << csvField(l.domain) << ','
                 << csvField(l.graph) << ',' << l.params << ',' << l.bytes << ',' << l.zeros << ','
                 << shortDouble(l.sparsity) << ',' << (l.macs ? std::to_string(*l.macs) : std::string()) << ','
-                << csvField(joined(l.outputShapes)) << '\n';
+                << csvField(joined(l.outputShapes)) << ',' << csvField(joined(shared)) << '\n';
+        }
         break;
     case Rows::Findings:
         out << "kind,severity,bytes_recoverable,tensors,nodes,message,fix\n";

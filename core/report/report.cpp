@@ -53,10 +53,14 @@ void writeLayer(JsonWriter& json, const Analysis& a, const LayerRow& row)
     const LayerStats& l = *row.layer;
     json.beginObject();
     json.field("name", l.name).field("op_type", l.opType).field("domain", l.domain).field("graph", l.graph);
-    std::vector<std::string> tensorNames;
-    for (const TensorIndex t : l.tensors)
-        tensorNames.push_back(a.tensor(t).name);
-    json.stringArray("tensors", tensorNames).field("dtype", row.dtype);
+    const auto names = [&](const std::vector<TensorIndex>& tensors) {
+        std::vector<std::string> out;
+        for (const TensorIndex t : tensors)
+            out.push_back(a.tensor(t).name);
+        return out;
+    };
+    json.stringArray("tensors", names(l.tensors)).stringArray("shared_tensors", names(l.sharedTensors));
+    json.field("dtype", row.dtype);
     json.field("params", l.params).field("bytes", l.bytes).field("share", row.share);
     json.field("zeros", l.zeros).field("sparsity", l.sparsity);
     json.stringArray("output_shapes", l.outputShapes);

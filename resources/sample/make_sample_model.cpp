@@ -99,17 +99,32 @@ private:
         auto& cast = m_builder.addNode(
             "Cast", { "features.block4.conv.weight" }, { "features.block4.conv.weight_f32" }, "features/block4/cast");
         ModelBuilder::addAttrInt(cast, "to", kFloat);
-        return convReluPool(input, "block4", "features.block4.conv.weight_f32", "features.block4.conv.bias");
+        // ... and a BatchNormalization the exporter did not fold into the Conv.
+        const std::string bn = "features.block4.bn.";
+        m_builder.addFloatInitializer(bn + "weight", { 128 }, std::vector<float>(cout, 1.0f));
+        m_builder.addFloatInitializer(bn + "bias", { 128 }, slimscope::fixtures::randomFloats(m_rng, cout, 0.02f));
+        m_builder.addFloatInitializer(
+            bn + "running_mean", { 128 }, slimscope::fixtures::randomFloats(m_rng, cout, 0.1f));
+        m_builder.addFloatInitializer(bn + "running_var", { 128 }, std::vector<float>(cout, 1.0f));
+        return convReluPool(input, "block4", "features.block4.conv.weight_f32", "features.block4.conv.bias", bn);
     }
 
-    std::string convReluPool(
-        const std::string& input, const std::string& name, const std::string& weight, const std::string& bias)
+    std::string convReluPool(const std::string& input, const std::string& name, const std::string& weight,
+        const std::string& bias, const std::string& batchNorm = {})
     {
         const std::string scope = "features/" + name + "/";
         auto& conv = m_builder.addNode("Conv", { input, weight, bias }, { scope + "conv_out" }, scope + "conv");
         ModelBuilder::addAttrInts(conv, "kernel_shape", { 3, 3 });
         ModelBuilder::addAttrInts(conv, "pads", { 1, 1, 1, 1 });
-        m_builder.addNode("Relu", { scope + "conv_out" }, { scope + "relu_out" }, scope + "relu");
+        std::string activation = scope + "conv_out";
+        if (!batchNorm.empty()) {
+            m_builder.addNode("BatchNormalization",
+                { activation, batchNorm + "weight", batchNorm + "bias", batchNorm + "running_mean",
+                    batchNorm + "running_var" },
+                { scope + "bn_out" }, scope + "bn");
+            activation = scope + "bn_out";
+        }
+        m_builder.addNode("Relu", { activation }, { scope + "relu_out" }, scope + "relu");
         auto& pool = m_builder.addNode("MaxPool", { scope + "relu_out" }, { scope + "pool_out" }, scope + "pool");
         ModelBuilder::addAttrInts(pool, "kernel_shape", { 2, 2 });
         ModelBuilder::addAttrInts(pool, "strides", { 2, 2 });

@@ -486,6 +486,27 @@ void TestAnalysis::scopeRootHoldsAllWeights()
         for (std::size_t c = 0; c < tensor.consumers.size(); ++c)
             QCOMPARE(analysis.layers.at(tensor.consumerLayers[c].get()).name, tensor.consumers[c]);
     }
+    // The layers add up: each tensor in exactly one layer's list (its owner's), or in none when nothing reads or
+    // holds it; the layers' bytes plus those of the tensors in none are the truth's weight bytes.
+    std::vector<int> listed(analysis.tensors.size(), 0);
+    std::int64_t layerBytes = 0;
+    for (std::size_t l = 0; l < analysis.layers.size(); ++l) {
+        layerBytes += static_cast<std::int64_t>(analysis.layers[l].bytes);
+        for (const auto t : analysis.layers[l].tensors) {
+            ++listed[t.get()];
+            QCOMPARE(analysis.tensor(t).owner.get(), l);
+        }
+    }
+    for (std::size_t t = 0; t < analysis.tensors.size(); ++t) {
+        const auto& tensor = analysis.tensors[t];
+        QVERIFY2(listed[t] == (tensor.owner.valid() ? 1 : 0), tensor.name.c_str());
+        if (!tensor.owner.valid()) {
+            layerBytes += static_cast<std::int64_t>(tensor.bytes);
+            QVERIFY2(tensor.consumers.empty() && tensor.storage != slimscope::core::model::Storage::Constant,
+                tensor.name.c_str());
+        }
+    }
+    QCOMPARE(layerBytes, truth.totalWeightBytes);
 }
 
 void TestAnalysis::jsonReport()

@@ -121,6 +121,14 @@ void TestSharedModels::matchesOnnxTruth()
 
     QCOMPARE(static_cast<qint64>(analysis.model.params), truth.value(u"params").toInteger(-1));
     QCOMPARE(static_cast<qint64>(analysis.model.tensorCount), truth.value(u"tensors").toInteger(-1));
+    // The layers add up: their params plus those of the tensors no layer is attributed are the oracle's params
+    // (silero's LSTM weights, read through Slice and Concat by two LSTMs, are counted once).
+    qint64 layerParams = 0;
+    for (const an::LayerStats& layer : analysis.layers)
+        layerParams += static_cast<qint64>(layer.params);
+    for (const an::TensorStats& t : analysis.tensors)
+        layerParams += t.owner.valid() ? 0 : static_cast<qint64>(t.storedElements);
+    QCOMPARE(layerParams, truth.value(u"params").toInteger(-1));
     qint64 zeros = 0;
     for (const an::TensorStats& t : analysis.tensors)
         zeros += storedZeros(t);

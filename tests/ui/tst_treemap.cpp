@@ -216,7 +216,8 @@ private slots:
         QCOMPARE(selected.count(), 1);
         QCOMPARE(selected.last().at(0).toInt(), features);
 
-        // Inside it, block4 (its cast and its conv) is a group of its own; a click on its header goes one deeper.
+        // Inside it, block4 (its conv and its unfolded batch norm) is a group of its own; a click on its header
+        // goes one deeper.
         // (block1..3 hold one layer each, so the scope tree folds them into leaves such as "block3/conv".)
         const int block4 = scopeByPath(*m_sample, "features/block4");
         const QRectF cell = rectOf(widget.cellRects(), block4);
@@ -307,11 +308,14 @@ private slots:
         const int fc1 = scopeByPath(*m_sample, "classifier/fc1");
         const int block4 = scopeByPath(*m_sample, "features/block4");
         const int block3 = scopeByPath(*m_sample, "features/block3/conv");
+        QVERIFY(block4 >= 0 && block3 >= 0 && fc1 >= 0);
         const auto pixelOf = [&](const QImage& image, int scope) {
             const QPointF c = rectOf(widget.leafRects(), scope).bottomRight() - QPointF(4, 4);
             return image.pixelColor(QPointF(c * image.devicePixelRatio()).toPoint());
         };
 
+        for (const int leaf : { block4, block3, fc1 })
+            QVERIFY(!rectOf(widget.leafRects(), leaf).isEmpty());
         QImage dtype = widget.grab().toImage();
         QVERIFY(dtype.save(dir + QStringLiteral("/treemap_dtype.png")));
         // float64 block4 and float32 block3 differ by dtype; fc1 (70 % zeros) and block3 (dense) by sparsity.

@@ -44,9 +44,13 @@ void DetailsView::showLayer(int layerIndex)
                   layer.macs ? q(core::humanCount(*layer.macs)) : tr("unknown"));
     if (!layer.shapeError.empty())
         html += QStringLiteral("<p style='color:#b55'>%1</p>").arg(q(layer.shapeError));
-    for (const auto t : layer.tensors) {
+    std::vector<core::analysis::TensorIndex> shown = layer.tensors;
+    shown.insert(shown.end(), layer.sharedTensors.begin(), layer.sharedTensors.end());
+    for (const auto t : shown) {
         const auto& tensor = m_analysis->tensor(t);
-        html += QStringLiteral("<h4>%1</h4><table cellspacing=2>").arg(q(tensor.name));
+        const bool countedHere = tensor.owner.valid() && tensor.owner.get() == static_cast<std::size_t>(layerIndex);
+        html += QStringLiteral("<h4>%1%2</h4><table cellspacing=2>")
+                    .arg(q(tensor.name), countedHere ? QString() : tr(" <i>(shared)</i>"));
         const auto row = [&](const QString& label, const QString& value) {
             html += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(label, value);
         };
@@ -71,6 +75,17 @@ void DetailsView::showLayer(int layerIndex)
         for (const auto& consumer : tensor.consumers)
             consumers << q(consumer);
         row(tr("Read by"), consumers.join(QStringLiteral(", ")));
+        // Through Slice, Reshape, Concat and the like: the layers that compute with it, where that differs.
+        QStringList users;
+        for (const auto user : tensor.users)
+            users << q(m_analysis->layer(user).name);
+        if (users != consumers)
+            row(tr("Used by"), users.join(QStringLiteral(", ")));
+        if (!countedHere)
+            row(tr("Counted in"),
+                tensor.owner.valid() ? q(m_analysis->layer(tensor.owner).name) : tr("no layer (nothing reads it)"));
+        else if (tensor.shared())
+            row(tr("Counted in"), tr("this layer (the first of %1 that use it)").arg(tensor.users.size()));
         html += QStringLiteral("</table>");
         for (const auto& finding : m_analysis->findings)
             if (std::ranges::find(finding.tensors, tensor.name) != finding.tensors.end())
@@ -78,8 +93,8 @@ void DetailsView::showLayer(int layerIndex)
                             .arg(q(std::string(core::analysis::findingKindName(finding.kind))), q(finding.message),
                                 q(finding.fix));
     }
-    if (layer.tensors.empty())
-        html += tr("<p>This node stores no weights.</p>");
+    if (shown.empty())
+        html += tr("<p>This node uses no weights.</p>");
     setHtml(html);
 }
 

@@ -53,10 +53,12 @@ Qt::ItemFlags LayersModel::flags(const QModelIndex& index) const
 {
     Qt::ItemFlags flags = QAbstractTableModel::flags(index);
     // Only layers that hold weights can be ticked: they are what a slimming scope selects.
-    if (index.isValid() && index.column() == Name && m_analysis
-        && !m_analysis->layers[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(index.row())].layer)]
-                .tensors.empty())
-        flags |= Qt::ItemIsUserCheckable;
+    if (index.isValid() && index.column() == Name && m_analysis) {
+        const auto& layer
+            = m_analysis->layers[static_cast<std::size_t>(m_rows[static_cast<std::size_t>(index.row())].layer)];
+        if (!layer.tensors.empty() || !layer.sharedTensors.empty())
+            flags |= Qt::ItemIsUserCheckable;
+    }
     return flags;
 }
 

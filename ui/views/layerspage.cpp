@@ -23,11 +23,15 @@ QWidget* layers(ViewContext& context)
     QObject::connect(view->model(), &LayersModel::tickedLayersChanged, &session, [&session](const QSet<int>& layers) {
         std::vector<std::string> tensors;
         if (const AnalysisPtr& analysis = session.analysis())
-            for (const int layer : layers)
-                for (const auto t : analysis->layers[static_cast<std::size_t>(layer)].tensors)
-                    // Biases and normalisation parameters stay out, as in the default scope.
-                    if (!analysis->tensor(t).biasOrNorm)
-                        tensors.push_back(analysis->tensor(t).name);
+            for (const int layer : layers) {
+                const auto& ticked = analysis->layers[static_cast<std::size_t>(layer)];
+                // A ticked layer selects every weight it uses, also those counted in another layer; biases
+                // and normalisation parameters stay out, as in the default scope.
+                for (const auto* list : { &ticked.tensors, &ticked.sharedTensors })
+                    for (const auto t : *list)
+                        if (!analysis->tensor(t).biasOrNorm)
+                            tensors.push_back(analysis->tensor(t).name);
+            }
         std::ranges::sort(tensors);
         tensors.erase(std::unique(tensors.begin(), tensors.end()), tensors.end());
         session.setTickedTensors(std::move(tensors));
