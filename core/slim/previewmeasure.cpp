@@ -106,26 +106,8 @@ public:
         Effective e;
         if (const auto it = m_initializers.find(name); it != m_initializers.end())
             return held(*it->second, StorageAfter::Initializer, wantValues);
-        if (const auto it = m_sparse.find(name); it != m_sparse.end()) {
-            const onnx::SparseTensorProto& s = *it->second;
-            e.found = true;
-            e.dtype = static_cast<DataType>(s.values().data_type());
-            e.storage = StorageAfter::SparseInitializer;
-            e.bytes = m_model.payloadBytes(s.values()) + m_model.payloadBytes(s.indices());
-            if (wantValues) {
-                std::uint64_t dense = 1;
-                for (const auto d : s.dims())
-                    dense *= static_cast<std::uint64_t>(d);
-                e.floats.owned.assign(dense, 0.0f);
-                const auto values = readFloats(s.values());
-                const auto indices = readIndices(s.indices());
-                for (std::size_t i = 0; i < values.values.size() && i < indices.size(); ++i)
-                    if (indices[i] < dense)
-                        e.floats.owned[static_cast<std::size_t>(indices[i])] = values.values[i];
-                e.floats.values = std::span<const float>(e.floats.owned);
-            }
-            return e;
-        }
+        if (const auto it = m_sparse.find(name); it != m_sparse.end())
+            return heldSparse(*it->second, StorageAfter::SparseInitializer, wantValues);
         const auto producer = m_producers.find(name);
         if (producer == m_producers.end())
             return e;
@@ -133,6 +115,9 @@ public:
         if (node.op_type() == "Constant" && node.attribute_size() == 1 && node.attribute(0).name() == "value"
             && node.attribute(0).has_t())
             return held(node.attribute(0).t(), StorageAfter::Constant, wantValues);
+        if (node.op_type() == "Constant" && node.attribute_size() == 1 && node.attribute(0).name() == "sparse_value"
+            && node.attribute(0).has_sparse_tensor())
+            return heldSparse(node.attribute(0).sparse_tensor(), StorageAfter::SparseConstant, wantValues);
         if (node.op_type() == "DequantizeLinear" && node.input_size() >= 2) {
             const Effective x = find(node.input(0), false);
             const Effective scale = find(node.input(1), true);
@@ -163,6 +148,30 @@ public:
     }
 
 private:
+    // A tensor stored sparse, as a sparse initializer or a Constant's sparse_value: densified when values are
+    // wanted.
+    Effective heldSparse(const onnx::SparseTensorProto& s, StorageAfter storage, bool wantValues) const
+    {
+        Effective e;
+        e.found = true;
+        e.dtype = static_cast<DataType>(s.values().data_type());
+        e.storage = storage;
+        e.bytes = m_model.payloadBytes(s.values()) + m_model.payloadBytes(s.indices());
+        if (wantValues) {
+            std::uint64_t dense = 1;
+            for (const auto d : s.dims())
+                dense *= static_cast<std::uint64_t>(d);
+            e.floats.owned.assign(dense, 0.0f);
+            const auto values = readFloats(s.values());
+            const auto indices = readIndices(s.indices());
+            for (std::size_t i = 0; i < values.values.size() && i < indices.size(); ++i)
+                if (indices[i] < dense)
+                    e.floats.owned[static_cast<std::size_t>(indices[i])] = values.values[i];
+            e.floats.values = std::span<const float>(e.floats.owned);
+        }
+        return e;
+    }
+
     // A tensor stored as it is read: an initializer or a Constant node's value.
     Effective held(const onnx::TensorProto& t, StorageAfter storage, bool wantValues) const
     {
@@ -486,7 +495,7 @@ std::vector<TensorChange> describeAll(const model::ModelFile& file, WorkingModel
                 && unchangedProbe.source->weight == &weight && !unchangedProbe.source->indices;
             if (unchanged) {
                 change.dtypeAfter = change.dtypeBefore;
-                change.storageAfter = storageAfterOf(weight.storage);
+                change.storageAfter = unchangedProbe.storage; // a Constant may now be an initializer (dedupe)
                 change.bytesAfter = unchangedProbe.bytes;
                 change.sparsityBefore = originalSparsity(file, weight, analysis);
                 change.sparsityAfter = change.sparsityBefore;

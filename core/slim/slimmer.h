@@ -18,8 +18,8 @@ struct Analysis;
 namespace slimscope::core::slim {
 
 /// How a weight is stored after slimming.
-enum class StorageAfter { Initializer, SparseInitializer, Constant, Quantized, Float16, Removed };
-/// "initializer", "sparse_initializer", "constant", "quantized", "float16", "removed".
+enum class StorageAfter { Initializer, SparseInitializer, Constant, SparseConstant, Quantized, Float16, Removed };
+/// "initializer", "sparse_initializer", "constant", "sparse_constant", "quantized", "float16", "removed".
 std::string_view storageAfterName(StorageAfter storage);
 
 /// What happened to one weight tensor of the original model.

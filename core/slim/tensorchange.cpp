@@ -12,6 +12,8 @@ std::string_view storageAfterName(StorageAfter storage)
         return "sparse_initializer";
     case StorageAfter::Constant:
         return "constant";
+    case StorageAfter::SparseConstant:
+        return "sparse_constant";
     case StorageAfter::Quantized:
         return "quantized";
     case StorageAfter::Float16:

@@ -64,6 +64,36 @@ fx::ModelBuilder slicedLstm()
     return b;
 }
 
+// One [16,16] weight stored four times: an initializer and a Constant in the main graph, a Constant in each branch
+// of an If; and one [16] bias stored as a Constant in each branch only.
+// x[1,16] -> MatMul(w_init) -> MatMul(w_const) -> If: then MatMul(w_then) + b_then; else MatMul(w_else) + b_else.
+fx::ModelBuilder duplicatedWeights()
+{
+    fx::ModelBuilder b(13, 8);
+    fx::Lcg rng(31);
+    const auto w = fx::randomFloats(rng, 256, 0.25f);
+    const auto bias = fx::randomFloats(rng, 16, 0.1f);
+    b.addInput("x", onnx::TensorProto::FLOAT, { 1, 16 });
+    b.addFloatInitializer("w_init", { 16, 16 }, w);
+    b.addNode("MatMul", { "x", "w_init" }, { "h1" }, "mm_init");
+    b.addConstantNode(b.graph(), "w_const", fx::ModelBuilder::makeFloatTensor("w_const", { 16, 16 }, w));
+    b.addNode("MatMul", { "h1", "w_const" }, { "h2" }, "mm_const");
+    const std::vector<std::uint8_t> yes { 1 };
+    b.addConstantNode(b.graph(), "cond",
+        fx::ModelBuilder::makeTensor("cond", onnx::TensorProto::BOOL, {}, std::as_bytes(std::span(yes))));
+    auto& branch = b.addNode("If", { "cond" }, { "y" }, "branch");
+    for (const std::string side : { "then", "else" }) {
+        onnx::GraphProto& g = fx::ModelBuilder::addAttrGraph(branch, side + "_branch", side);
+        b.addConstantNode(g, "w_" + side, fx::ModelBuilder::makeFloatTensor("w_" + side, { 16, 16 }, w));
+        b.addConstantNode(g, "b_" + side, fx::ModelBuilder::makeFloatTensor("b_" + side, { 16 }, bias));
+        b.addNode(g, "MatMul", { "h2", "w_" + side }, { "p_" + side }, "mm_" + side);
+        b.addNode(g, "Add", { "p_" + side, "b_" + side }, { "y_" + side }, "add_" + side);
+        b.addOutput(g, "y_" + side, onnx::TensorProto::FLOAT, { 1, 16 });
+    }
+    b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 16 });
+    return b;
+}
+
 const onnx::GraphProto* branchGraph(const onnx::GraphProto& main, const std::string& attribute)
 {
     for (const auto& node : main.node())
@@ -155,6 +185,83 @@ private slots:
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
         for (const auto& output : *compared)
             QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
+    }
+
+    // Cleanup merges copies whatever holds them: the main graph's initializer stays and every Constant copy
+    // goes; the bias, copied in both branches only, becomes one initializer of the main graph that the branches
+    // read from the outer scope. ONNX Runtime gives bit-identical outputs.
+    void cleanupMergesConstantsAndInitializers()
+    {
+        const fs::path dir(m_dir.path().toStdString());
+        QVERIFY(duplicatedWeights().save(dir / "dups.onnx").has_value());
+        TRY_SLIM(s, dir / "dups.onnx", recipeFor(QStringLiteral("cleanup")), dir / "dups-clean.onnx");
+        const auto written = readProto(dir / "dups-clean.onnx");
+        QVERIFY(written);
+        const auto* then = branchGraph(written->graph(), "then_branch");
+        const auto* otherwise = branchGraph(written->graph(), "else_branch");
+        QVERIFY(then && otherwise);
+        for (const auto* graph : { then, otherwise })
+            QVERIFY(storedWeights(*graph).empty()); // no Constant left in a branch
+        std::vector<std::string> mainWeights;
+        for (const auto* tensor : storedWeights(written->graph()))
+            mainWeights.push_back(tensor->name());
+        std::ranges::sort(mainWeights);
+        QCOMPARE(mainWeights.size(), std::size_t(3)); // w_init, the cond and the hoisted bias
+        QCOMPARE(mainWeights[2], std::string("w_init"));
+        QVERIFY(mainWeights[0].starts_with("b_") && findInitializer(written->graph(), mainWeights[0]));
+        for (const auto& node : then->node())
+            if (node.op_type() == "MatMul")
+                QCOMPARE(node.input(1), std::string("w_init"));
+        QCOMPARE(s->result.preview.weightBytesAfter, s->result.preview.weightBytesBefore - 3 * 256 * 4 - 16 * 4);
+        QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
+
+        const auto analysis = slimscope::core::analysis::analyzeFile((dir / "dups-clean.onnx").string());
+        QVERIFY(analysis.has_value());
+        QCOMPARE((*analysis)->model.weightBytes, std::uint64_t(256 * 4 + 16 * 4 + 1));
+        for (const auto& finding : (*analysis)->findings)
+            QVERIFY2(finding.kind != slimscope::core::analysis::FindingKind::DuplicateTensor, finding.message.c_str());
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(dir / "dups.onnx", dir / "dups-clean.onnx");
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        for (const auto& output : *compared)
+            QCOMPARE(output.maxRelative, 0.0);
+    }
+
+    // Sparse storage turns a mostly-zero Constant into a Constant with a sparse_value (main graph and If branch),
+    // predicted to the byte; ONNX Runtime gives exactly the outputs of the dense pruned model.
+    void sparseStorageKeepsConstantsInPlace()
+    {
+        const fs::path dir(m_dir.path().toStdString());
+        const slim::Step prune { slim::PruneStep { 0.85 }, scopeWithMin(0), true };
+        const slim::Step sparse { slim::SparseStorageStep { slim::SparseStorageStep::Policy::Auto }, scopeWithMin(0),
+            true };
+        TRY_SLIM(dense, m_model, slim::Recipe { { prune } }, dir / "pruned85.onnx");
+        TRY_SLIM(s, m_model, (slim::Recipe { { prune, sparse } }), dir / "sparse.onnx");
+        const auto written = readProto(dir / "sparse.onnx");
+        QVERIFY(written);
+        const auto* then = branchGraph(written->graph(), "then_branch");
+        QVERIFY(then);
+        for (const auto& [graph, name] :
+            { std::pair { &written->graph(), std::string("w_main") }, std::pair { then, std::string("w_then") } }) {
+            const onnx::NodeProto* producer = findProducer(*graph, name);
+            QVERIFY2(producer && producer->op_type() == "Constant", name.c_str());
+            QCOMPARE(producer->attribute_size(), 1);
+            QCOMPARE(producer->attribute(0).name(), std::string("sparse_value"));
+            const auto& stored = producer->attribute(0).sparse_tensor();
+            const std::int64_t elements = name == "w_main" ? 512 : 256;
+            QCOMPARE(stored.values().dims(0), elements - static_cast<std::int64_t>(std::llround(0.85 * elements)));
+            const auto row = std::ranges::find(s->result.preview.tensors, name, &slim::TensorChange::name);
+            QVERIFY(row != s->result.preview.tensors.end());
+            QCOMPARE(row->storageAfter, slim::StorageAfter::SparseConstant);
+            QCOMPARE(row->bytesAfter, static_cast<std::uint64_t>(stored.values().dims(0)) * (4 + 8));
+        }
+        QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
+        QVERIFY(s->exported.fileBytes < dense->exported.fileBytes);
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(dir / "pruned85.onnx", dir / "sparse.onnx");
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        for (const auto& output : *compared)
+            QCOMPARE(output.maxRelative, 0.0);
     }
 
     // Pruning keeps a Constant a Constant, with the zeros in its value.

@@ -37,36 +37,34 @@ int commonAncestor(const std::vector<WorkingGraph>& graphs, int a, int b)
     return 0;
 }
 
-// Merges byte-identical initializers. Copies in one graph keep the first; copies spread over subgraphs (the
-// branches of an If often repeat the same LSTM weights) are replaced by one initializer in the nearest graph
-// that encloses them all, which the subgraphs read from the outer scope.
+// Merges byte-identical weights, initializers and Constant nodes alike (paddle2onnx stores every weight in a
+// Constant, silero repeats its LSTM weights in both branches of an If). One copy is kept in the nearest graph
+// that encloses all the copies, which subgraphs read from the outer scope: an initializer of that graph if one
+// is a copy, else a new initializer there (named like the Constant it replaces, when one sits in that graph).
+// Initializers are visible to every node, so no node order has to change.
 std::uint64_t dedupe(WorkingModel& model, std::uint64_t& count)
 {
     GraphIndex index(model);
     const auto& graphs = index.graphs();
-    struct Member {
-        int graph;
-        onnx::TensorProto* tensor;
-    };
-    std::map<std::tuple<int, std::vector<std::int64_t>, std::uint64_t>, std::vector<Member>> groups;
-    for (const auto& initializer : index.initializers()) {
-        onnx::TensorProto& tensor = *initializer.tensor;
+    std::map<std::tuple<int, std::vector<std::int64_t>, std::uint64_t>, std::vector<const InitializerRef*>> groups;
+    for (const auto& weight : index.weights()) {
+        const onnx::TensorProto& tensor = *weight.tensor;
         const std::uint64_t size = model.payloadBytes(tensor);
-        if (size == 0 || index.isGraphInput(tensor.name()) || index.isGraphOutput(tensor.name()))
+        if (size == 0 || index.isGraphInput(weight.name) || index.isGraphOutput(weight.name))
             continue;
-        groups[{ tensor.data_type(), { tensor.dims().begin(), tensor.dims().end() }, size }].push_back(
-            { initializer.graph, &tensor });
+        groups[{ tensor.data_type(), { tensor.dims().begin(), tensor.dims().end() }, size }].push_back(&weight);
     }
     std::uint64_t saved = 0;
     std::vector<std::unordered_set<std::string>> erase(graphs.size());
+    std::vector<std::unordered_set<const onnx::NodeProto*>> dropConstants(graphs.size());
     std::vector<std::pair<int, std::pair<std::string, std::string>>> renames; // graph, (from, to)
     for (auto& [key, members] : groups) {
         if (members.size() < 2)
             continue;
-        std::vector<std::vector<Member>> sets;
+        std::vector<std::vector<const InitializerRef*>> sets;
         std::vector<model::TensorBytes> representatives;
-        for (const Member& member : members) {
-            auto bytes = model.data(*member.tensor);
+        for (const InitializerRef* member : members) {
+            auto bytes = model.data(*member->tensor);
             if (!bytes)
                 continue;
             bool placed = false;
@@ -83,39 +81,62 @@ std::uint64_t dedupe(WorkingModel& model, std::uint64_t& count)
         for (auto& set : sets) {
             if (set.size() < 2)
                 continue;
-            int home = set.front().graph;
-            for (const Member& member : set)
-                home = commonAncestor(graphs, home, member.graph);
-            const auto keeper = std::ranges::find_if(set, [&](const Member& m) { return m.graph == home; });
+            int home = set.front()->graph;
+            for (const InitializerRef* member : set)
+                home = commonAncestor(graphs, home, member->graph);
+            const auto inHome = [&](bool constant) {
+                return std::ranges::find_if(set, [&](const InitializerRef* m) {
+                    return m->graph == home && (m->constantNode != nullptr) == constant;
+                });
+            };
+            auto keeper = inHome(false);
+            const bool keepInitializer = keeper != set.end();
+            if (!keepInitializer)
+                keeper = inHome(true);
+            const InitializerRef* kept = keepInitializer ? *keeper : nullptr;
             std::string keeperName;
-            if (keeper != set.end()) {
-                keeperName = keeper->tensor->name();
+            if (kept) {
+                keeperName = kept->name;
             } else {
+                // The Constant in the home graph (if any) gives up its name to the initializer that replaces it.
+                keeperName = keeper != set.end() ? (*keeper)->name : index.uniqueName(set.front()->name);
                 onnx::TensorProto& hoisted = *graphs[static_cast<std::size_t>(home)].graph->add_initializer();
-                hoisted.set_name(index.uniqueName(set.front().tensor->name()));
-                hoisted.set_data_type(set.front().tensor->data_type());
-                hoisted.mutable_dims()->CopyFrom(set.front().tensor->dims());
-                model.shareSource(*set.front().tensor, hoisted);
+                hoisted.set_name(keeperName);
+                hoisted.set_data_type(set.front()->tensor->data_type());
+                hoisted.mutable_dims()->CopyFrom(set.front()->tensor->dims());
+                model.shareSource(*set.front()->tensor, hoisted);
                 listAsInputIfRequired(model, *graphs[static_cast<std::size_t>(home)].graph, hoisted);
-                keeperName = hoisted.name();
                 saved -= model.payloadBytes(hoisted); // the hoisted copy is new bytes
             }
-            for (const Member& member : set) {
-                if (member.tensor->name() == keeperName && member.graph == home)
+            count += set.size() - 1;
+            for (const InitializerRef* member : set) {
+                if (member == kept)
                     continue;
-                renames.push_back({ member.graph, { member.tensor->name(), keeperName } });
-                erase[static_cast<std::size_t>(member.graph)].insert(member.tensor->name());
-                saved += model.payloadBytes(*member.tensor);
-                ++count;
+                if (member->name != keeperName)
+                    renames.push_back({ member->graph, { member->name, keeperName } });
+                if (member->constantNode)
+                    dropConstants[static_cast<std::size_t>(member->graph)].insert(member->constantNode);
+                else
+                    erase[static_cast<std::size_t>(member->graph)].insert(member->name);
+                saved += model.payloadBytes(*member->tensor);
             }
         }
     }
     for (const auto& [graph, names] : renames)
         renameUses(*graphs[static_cast<std::size_t>(graph)].graph, names.first, names.second);
-    for (std::size_t g = 0; g < graphs.size(); ++g)
+    for (std::size_t g = 0; g < graphs.size(); ++g) {
         if (!erase[g].empty())
             eraseInitializers(
                 model, *graphs[g].graph, [&](const onnx::TensorProto& t) { return erase[g].contains(t.name()); });
+        if (dropConstants[g].empty())
+            continue;
+        auto* nodes = graphs[g].graph->mutable_node();
+        for (int n = nodes->size() - 1; n >= 0; --n)
+            if (dropConstants[g].contains(&nodes->Get(n))) {
+                model.forgetAllIn(nodes->Get(n));
+                nodes->DeleteSubrange(n, 1);
+            }
+    }
     return saved;
 }
 

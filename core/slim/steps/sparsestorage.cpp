@@ -1,4 +1,5 @@
-// sparse_storage: stores mostly-zero initializers as sparse_initializer (COO values + int64 linear indices).
+// sparse_storage: stores mostly-zero weights sparse (COO values + int64 linear indices): initializers as
+// sparse_initializer, Constant nodes with a sparse_value.
 // With 8-byte indices it pays only when zeros exceed about 2/3 of a float32 tensor (8/9 of an int8 one).
 #include "sparsestorage.h"
 
@@ -10,6 +11,8 @@
 #include "support/format.h"
 
 #include <cstring>
+#include <optional>
+#include <span>
 #include <unordered_set>
 
 namespace slimscope::core::slim {
@@ -49,6 +52,62 @@ std::uint64_t countNonZero(std::span<const std::byte> bytes, std::size_t width)
     }
 }
 
+// The COO form of a dense payload: the elements whose bytes are not all zero and their linear indices.
+struct SparseParts {
+    std::vector<std::byte> values;
+    std::vector<std::byte> indices; ///< int64 little-endian
+    std::int64_t count = 0;
+};
+
+// Builds the sparse form when the policy wants it: when it is smaller, or for "always" when any element is zero.
+std::optional<SparseParts> sparseForm(
+    std::span<const std::byte> dense, std::size_t width, SparseStorageStep::Policy policy)
+{
+    const std::uint64_t elements = dense.size() / width;
+    // Count first (a cheap pass): most tensors have too few zeros, and then nothing is built.
+    const std::uint64_t nonZeros = countNonZero(dense, width);
+    const bool pays = nonZeros * (width + 8) < dense.size();
+    if (!(pays || (policy == SparseStorageStep::Policy::Always && nonZeros < elements)))
+        return std::nullopt;
+    SparseParts parts;
+    parts.values.reserve(nonZeros * width);
+    std::vector<std::int64_t> indices;
+    indices.reserve(nonZeros);
+    static const std::byte zeros[16] = {};
+    for (std::uint64_t i = 0; i < elements; ++i) {
+        const std::byte* element = dense.data() + i * width;
+        // Only exact zero bit patterns are left out; -0.0 is kept so the values stay bit-identical.
+        if (std::memcmp(element, zeros, width) == 0)
+            continue;
+        indices.push_back(static_cast<std::int64_t>(i));
+        parts.values.insert(parts.values.end(), element, element + width);
+    }
+    parts.count = static_cast<std::int64_t>(indices.size());
+    parts.indices.resize(indices.size() * 8);
+    std::memcpy(parts.indices.data(), indices.data(), parts.indices.size());
+    return parts;
+}
+
+// Fills `stored` with the sparse form of `tensor` (dims, values named like the tensor, linear int64 indices).
+void fillSparse(WorkingModel& model, GraphIndex& index, const onnx::TensorProto& tensor, const std::string& name,
+    SparseParts parts, onnx::SparseTensorProto& stored)
+{
+    for (const auto dim : tensor.dims())
+        stored.add_dims(dim);
+    onnx::TensorProto& valueTensor = *stored.mutable_values();
+    valueTensor.set_name(name);
+    valueTensor.set_data_type(tensor.data_type());
+    valueTensor.add_dims(parts.count);
+    model.setData(valueTensor, std::move(parts.values));
+    onnx::TensorProto& indexTensor = *stored.mutable_indices();
+    indexTensor.set_name(index.uniqueName(name + "_indices"));
+    indexTensor.set_data_type(onnx::TensorProto::INT64);
+    indexTensor.add_dims(parts.count);
+    model.setData(indexTensor, std::move(parts.indices));
+}
+
+// Initializers become sparse initializers of their graph; Constant nodes (paddle2onnx and exports with weights
+// in If branches hold them so) keep their place and take a `sparse_value` (Constant-11) instead of `value`.
 Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope& scope, StepContext& context)
 {
     StepOutcome outcome;
@@ -68,9 +127,10 @@ Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope&
     ScopeMatcher matcher(scope);
     std::uint64_t before = 0, after = 0;
     std::vector<std::unordered_set<std::string>> converted(index.graphs().size());
-    for (const auto& initializer : index.initializers()) {
-        onnx::TensorProto& tensor = *initializer.tensor;
-        if (!matcher.matchesAnyType(initializer, index) || index.isGraphInput(tensor.name()))
+    std::uint64_t constantsLeftDense = 0;
+    for (const auto& weight : index.weights()) {
+        const onnx::TensorProto& tensor = *weight.tensor;
+        if (!matcher.matchesAnyType(weight, index) || index.isGraphInput(weight.name))
             continue;
         const auto info = model::dataTypeInfo(tensor.data_type());
         if (!info || info->bits < 8)
@@ -79,55 +139,45 @@ Result<StepOutcome> runSparseStorage(const SparseStorageStep& step, const Scope&
         if (!bytes)
             return std::unexpected(bytes.error());
         const std::size_t width = info->bits / 8;
-        const std::uint64_t elements = bytes->bytes.size() / width;
-        // Count first (a cheap pass): most tensors have too few zeros, and then nothing is built.
-        const std::uint64_t nonZeros = countNonZero(bytes->bytes, width);
-        const bool paysFromCount = nonZeros * (width + 8) < bytes->bytes.size();
-        if (!(paysFromCount || (step.policy == SparseStorageStep::Policy::Always && nonZeros < elements)))
+        auto parts = sparseForm(bytes->bytes, width, step.policy);
+        if (!parts)
             continue;
-        std::vector<std::int64_t> indices;
-        std::vector<std::byte> values;
-        indices.reserve(nonZeros);
-        values.reserve(nonZeros * width);
-        static const std::byte zeros[16] = {};
-        for (std::uint64_t i = 0; i < elements; ++i) {
-            const std::byte* element = bytes->bytes.data() + i * width;
-            // Only exact zero bit patterns are left out; -0.0 is kept so the values stay bit-identical.
-            if (std::memcmp(element, zeros, width) == 0)
-                continue;
-            indices.push_back(static_cast<std::int64_t>(i));
-            values.insert(values.end(), element, element + width);
+        if (weight.constantNode && index.opset() < 11) {
+            ++constantsLeftDense; // Constant has no sparse_value before opset 11
+            continue;
         }
         const std::uint64_t dense = bytes->bytes.size();
-        const std::uint64_t sparse = values.size() + indices.size() * 8;
-        const bool pays = sparse < dense;
-        if (!(pays || (step.policy == SparseStorageStep::Policy::Always && indices.size() < elements)))
-            continue;
-        onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(initializer.graph)].graph;
-        onnx::SparseTensorProto& stored = *graph.add_sparse_initializer();
-        for (const auto dim : tensor.dims())
-            stored.add_dims(dim);
-        onnx::TensorProto& valueTensor = *stored.mutable_values();
-        valueTensor.set_name(tensor.name());
-        valueTensor.set_data_type(tensor.data_type());
-        valueTensor.add_dims(static_cast<std::int64_t>(indices.size()));
-        model.setData(valueTensor, std::move(values));
-        onnx::TensorProto& indexTensor = *stored.mutable_indices();
-        indexTensor.set_name(index.uniqueName(tensor.name() + "_indices"));
-        indexTensor.set_data_type(onnx::TensorProto::INT64);
-        indexTensor.add_dims(static_cast<std::int64_t>(indices.size()));
-        std::vector<std::byte> indexBytes(indices.size() * 8);
-        std::memcpy(indexBytes.data(), indices.data(), indexBytes.size());
-        model.setData(indexTensor, std::move(indexBytes));
+        const std::uint64_t sparse = parts->values.size() + parts->indices.size();
+        if (weight.constantNode) {
+            onnx::NodeProto& node = *weight.constantNode;
+            onnx::TensorProto header; // dtype and dims outlive the dense value, which goes now
+            header.set_data_type(tensor.data_type());
+            *header.mutable_dims() = tensor.dims();
+            model.forgetAllIn(node);
+            node.clear_attribute();
+            onnx::AttributeProto& attribute = *node.add_attribute();
+            attribute.set_name("sparse_value");
+            attribute.set_type(onnx::AttributeProto::SPARSE_TENSOR);
+            fillSparse(model, index, header, weight.name, std::move(*parts), *attribute.mutable_sparse_tensor());
+        } else {
+            onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(weight.graph)].graph;
+            fillSparse(model, index, tensor, weight.name, std::move(*parts), *graph.add_sparse_initializer());
+            converted[static_cast<std::size_t>(weight.graph)].insert(weight.name);
+        }
         before += dense;
         after += sparse;
-        converted[static_cast<std::size_t>(initializer.graph)].insert(tensor.name());
-        outcome.tensors.push_back(tensor.name());
+        outcome.tensors.push_back(weight.name);
     }
     for (std::size_t g = 0; g < converted.size(); ++g)
         if (!converted[g].empty())
             eraseInitializers(model, *index.graphs()[g].graph,
                 [&](const onnx::TensorProto& t) { return converted[g].contains(t.name()); });
+    if (constantsLeftDense)
+        context.diagnostics.push_back({ Diagnostic::Severity::Info, {},
+            "sparse storage: " + std::to_string(constantsLeftDense)
+                + " Constant node(s) would be smaller sparse, but a Constant takes a sparse_value only from opset "
+                  "11 (the model imports opset "
+                + std::to_string(index.opset()) + "); they stay dense" });
     outcome.summary = outcome.tensors.empty() ? "no tensor has enough zeros for sparse storage to pay"
                                               : "stored " + std::to_string(outcome.tensors.size())
             + " tensor(s) sparse, " + humanBytes(before) + " -> " + humanBytes(after);
