@@ -5,6 +5,7 @@
 #include "report/report.h"
 #include "runtime/verify.h"
 #include "slim/exporter.h"
+#include "slim/opsetupgrade.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
 #include "support/output.h"
@@ -189,7 +190,8 @@ int runReport(const std::vector<std::string>& raw)
         slimmed = std::move(*applied);
         input.recipe = &*recipe;
         input.preview = &slimmed->preview;
-        if (args.verify) {
+        // A model the slimmer upgraded to a newer opset is run in ONNX Runtime even unasked, as slim does.
+        if (args.verify || (slim::upgradedOpset(slimmed->preview.diagnostics) && runtime::runtimeAvailable())) {
             if (temporary.path().empty())
                 return modelError("cannot create a temporary folder for the slimmed model");
             auto exported = slim::exportModel(*slimmed->model, temporary.path() / "slimmed.onnx", {});

@@ -196,10 +196,8 @@ int runSlim(const std::vector<std::string>& raw)
     slimReport.written = written ? &*written : nullptr;
     // A model the slimmer upgraded to a newer opset is compared with the input in ONNX Runtime even unasked:
     // the version converter rewrote more than the steps did.
-    const bool upgraded = std::ranges::any_of(
-        result->preview.diagnostics, [](const Diagnostic& d) { return d.subject == slim::kOpsetUpgradeSubject; });
-    const bool verifyUpgrade
-        = upgraded && !args.verify && written && output && output->isRegularFile() && runtime::runtimeAvailable();
+    const bool verifyUpgrade = slim::upgradedOpset(result->preview.diagnostics) && !args.verify && written && output
+        && output->isRegularFile() && runtime::runtimeAvailable();
     std::optional<runtime::Verification> verification;
     if (args.verify || verifyUpgrade) {
         if (!written)

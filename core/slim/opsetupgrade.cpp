@@ -1,5 +1,7 @@
 #include "opsetupgrade.h"
 
+#include <algorithm>
+
 #include <onnx/version_converter/convert.h>
 
 #include <exception>
@@ -48,8 +50,13 @@ bool upgradeOpset(WorkingModel& model, std::int64_t target, const std::string& w
     model.replaceModel(std::move(converted));
     diagnostics.push_back({ Diagnostic::Severity::Info, kOpsetUpgradeSubject,
         why + ": upgraded the model from opset " + std::to_string(from) + " to " + std::to_string(target)
-            + " with ONNX's version converter (compare the outputs with verify)" });
+            + " with ONNX's version converter (the written model is compared with the original in ONNX Runtime)" });
     return true;
+}
+
+bool upgradedOpset(const Diagnostics& diagnostics)
+{
+    return std::ranges::any_of(diagnostics, [](const Diagnostic& d) { return d.subject == kOpsetUpgradeSubject; });
 }
 
 } // namespace slimscope::core::slim

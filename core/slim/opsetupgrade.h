@@ -13,6 +13,10 @@ namespace slimscope::core::slim {
 /// The subject of the diagnostic an upgrade leaves, so that callers can act on it (the CLI verifies the result).
 inline constexpr const char* kOpsetUpgradeSubject = "opset_upgrade";
 
+/// True when a step upgraded the model's opset (an upgrade diagnostic is among `diagnostics`): the written model
+/// is then compared with the original in ONNX Runtime without being asked.
+bool upgradedOpset(const Diagnostics& diagnostics);
+
 /// The default-domain opset the model imports (0 when absent).
 std::int64_t defaultOpset(const onnx::ModelProto& model);
 

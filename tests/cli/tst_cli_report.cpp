@@ -4,6 +4,7 @@
 #include "analysis/analysis.h"
 #include "clirun.h"
 #include "fixtures.h"
+#include "modelbuilder.h"
 #include "report/reportsections.h"
 #include "testenv.h"
 
@@ -281,6 +282,35 @@ private slots:
                 QVERIFY(text.out.contains("slimscope.recipe/1"));
             }
         }
+    }
+
+    // A recipe that upgrades the model's opset (int8 on opset 9) gets its ONNX Runtime check in the report unasked.
+    void withRecipeThatUpgradesIsVerified()
+    {
+        const QString dir = folder();
+        fixtures::ModelBuilder b(9, 4);
+        fixtures::Lcg rng(3);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 64 });
+        b.addFloatInitializer("w", { 64, 32 }, fixtures::randomFloats(rng, 64 * 32, 0.2f));
+        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 32 });
+        const QString model = dir + QStringLiteral("/opset9.onnx");
+        QVERIFY(b.save(model.toStdString()).has_value());
+        const QString recipe = dir + QStringLiteral("/int8.json");
+        const Run save = runCli({ QStringLiteral("slim"), model, QStringLiteral("--quantize"), QStringLiteral("int8"),
+            QStringLiteral("--min-elements"), QStringLiteral("0"), QStringLiteral("--dry-run"),
+            QStringLiteral("--save-recipe"), recipe });
+        QVERIFY2(save.code == 0, qPrintable(describe(save)));
+        const QString out = dir + QStringLiteral("/report.json");
+        const Run run = runCli(
+            { QStringLiteral("report"), model, QStringLiteral("--recipe"), recipe, QStringLiteral("-o"), out });
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        const QByteArray json = readFile(out);
+        QVERIFY2(json.contains("upgraded the model from opset 9 to 13"), json.constData());
+        const QJsonObject root = QJsonDocument::fromJson(json).object();
+        const QJsonArray outputs = root.value(u"verification").toObject().value(u"outputs").toArray();
+        QCOMPARE(outputs.size(), 1);
+        QVERIFY2(outputs.first().toObject().value(u"cosine").toDouble() >= 0.99, json.constData());
     }
 
     void reportUsage_data()

@@ -3,6 +3,7 @@
 #include "jobs/analysisjob.h"
 #include "mainwindow.h"
 #include "model/modelfile.h"
+#include "modelbuilder.h"
 #include "session/session.h"
 #include "slim/stepregistry.h"
 #include "slim/steps/prune.h"
@@ -445,6 +446,36 @@ private slots:
         QVERIFY(verified.wait(60000));
         QVERIFY2(!verified.first().at(1).toBool(), qPrintable(verified.first().at(0).toString()));
         QVERIFY(verified.first().at(0).toString().contains(QStringLiteral("WARN")));
+    }
+
+    // An export that upgraded the model's opset (int8 on an opset 9 model) is compared with the original in ONNX
+    // Runtime without a click on Verify, and the verdict says why it ran.
+    void exportOfAnUpgradedModelIsVerified()
+    {
+        fixtures::ModelBuilder b(9, 4);
+        fixtures::Lcg rng(3);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 64 });
+        b.addFloatInitializer("w", { 64, 32 }, fixtures::randomFloats(rng, 64 * 32, 0.2f));
+        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 32 });
+        const QString model = m_dir.filePath(QStringLiteral("opset9.onnx"));
+        QVERIFY(b.save(model.toStdString()).has_value());
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(model);
+        QVERIFY(ready.wait(20000));
+        ui::SlimPanel* panel = window.slimPanel();
+        QSignalSpy verified(panel, &ui::SlimPanel::verified);
+        QSignalSpy exported(panel, &ui::SlimPanel::exported);
+        panel->addStep("quantize:int8");
+        QTRY_VERIFY_WITH_TIMEOUT(panel->preview() != nullptr, 20000);
+        QVERIFY2(panel->summaryText().contains(QStringLiteral("from opset 9 to 13")), qPrintable(panel->summaryText()));
+        panel->exportTo(m_dir.filePath(QStringLiteral("opset9-int8.onnx")));
+        QVERIFY(exported.wait(20000));
+        QVERIFY(verified.wait(60000));
+        const QString verdict = verified.first().at(0).toString();
+        QVERIFY2(verdict.contains(QStringLiteral("upgraded the model's opset")), qPrintable(verdict));
+        QVERIFY2(verified.first().at(1).toBool() && verdict.contains(QStringLiteral("PASS")), qPrintable(verdict));
     }
 
     // The step registry reaches the GUI: every registered step has an editor of its own and a Slim menu entry

@@ -10,6 +10,8 @@
 
 #include <QWidget>
 
+#include <filesystem>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -76,6 +78,9 @@ private:
     void schedulePreview();
     void onPreview(const SlimResultPtr& preview);
     void updateWorkStatus();
+    /// Compares `writtenModel` (or, when empty, the recipe applied to a temporary file) with the original in
+    /// ONNX Runtime and shows the verdict under `heading`.
+    void startVerification(const std::filesystem::path& writtenModel, const QString& heading);
 
     AnalysisPtr m_analysis;
     core::slim::Recipe m_recipe;

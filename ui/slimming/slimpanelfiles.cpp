@@ -4,12 +4,15 @@
 #include "report/verifywriters.h"
 #include "runtime/verify.h"
 #include "slim/exporter.h"
+#include "slim/opsetupgrade.h"
 #include "support/output.h"
 
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QPushButton>
 #include <QTemporaryDir>
+
+#include <filesystem>
 
 namespace slimscope::ui {
 
@@ -63,6 +66,16 @@ void SlimPanel::updateWorkStatus()
         m_workStatus->setText((m_exportJob->isRunning() ? m_exportJob : m_verifyJob)->title() + QStringLiteral("…"));
 }
 
+namespace {
+
+/// An export and whether a step upgraded the model's opset on the way (then it is checked in ONNX Runtime).
+struct ExportDone {
+    ExportResult exported;
+    bool upgradedOpset = false;
+};
+
+} // namespace
+
 void SlimPanel::exportTo(const QString& path)
 {
     if (!m_analysis)
@@ -70,25 +83,42 @@ void SlimPanel::exportTo(const QString& path)
     const AnalysisPtr analysis = m_analysis;
     const Recipe recipe = m_recipe;
     const std::string target = path.toStdString();
-    m_exportJob->start<ExportResult>(
+    m_exportJob->start<ExportDone>(
         tr("Exporting %1").arg(path),
-        [analysis, recipe, target](const JobContext& job) -> core::Result<ExportResult> {
+        [analysis, recipe, target](const JobContext& job) -> core::Result<ExportDone> {
             auto slimmed = applyRecipe(analysis->modelFile, recipe, job.progress(), job.cancel(), analysis.get());
             if (!slimmed)
                 return std::unexpected(slimmed.error());
-            return exportModel(*slimmed->model, target, {}, job.cancel());
+            auto written = exportModel(*slimmed->model, target, {}, job.cancel());
+            if (!written)
+                return std::unexpected(written.error());
+            return ExportDone { std::move(*written), upgradedOpset(slimmed->preview.diagnostics) };
         },
-        [this, path](core::Result<ExportResult> result) {
-            if (!result && result.error().code == core::ErrorCode::Cancelled)
+        [this, path](core::Result<ExportDone> result) {
+            if (!result && result.error().code == core::ErrorCode::Cancelled) {
                 emit exportFailed(tr("Export cancelled; nothing was written to %1.").arg(path));
-            else if (!result)
+                return;
+            }
+            if (!result) {
                 emit exportFailed(q(result.error().message));
-            else
-                emit exported(tr("Wrote %1 (%2 bytes)").arg(q(result->path.string())).arg(result->fileBytes));
+                return;
+            }
+            const ExportResult& written = result->exported;
+            emit exported(tr("Wrote %1 (%2 bytes)").arg(q(written.path.string())).arg(written.fileBytes));
+            // ONNX's version converter rewrote more than the steps did: compare the file just written with the
+            // original without being asked, as slimscope-cli slim does. (Only regular files can be read back.)
+            if (result->upgradedOpset && core::runtime::runtimeAvailable()
+                && std::filesystem::is_regular_file(written.path))
+                startVerification(written.path, tr("The export upgraded the model's opset; its outputs:"));
         });
 }
 
 void SlimPanel::verify()
+{
+    startVerification({}, {});
+}
+
+void SlimPanel::startVerification(const std::filesystem::path& writtenModel, const QString& heading)
 {
     if (!m_analysis)
         return;
@@ -98,8 +128,11 @@ void SlimPanel::verify()
     const AnalysisPtr analysis = m_analysis;
     const Recipe recipe = m_recipe;
     m_verifyJob->start<core::runtime::Verification>(
-        tr("Verifying"),
-        [analysis, recipe](const JobContext& job) -> core::Result<core::runtime::Verification> {
+        writtenModel.empty() ? tr("Verifying") : tr("Verifying the exported model"),
+        [analysis, recipe, writtenModel](const JobContext& job) -> core::Result<core::runtime::Verification> {
+            if (!writtenModel.empty())
+                return core::runtime::verify(
+                    analysis->modelFile->path(), writtenModel, {}, job.progress(), job.cancel());
             QTemporaryDir folder;
             if (!folder.isValid())
                 return core::fail(core::ErrorCode::IoError, "cannot create a temporary folder");
@@ -111,13 +144,15 @@ void SlimPanel::verify()
                 return std::unexpected(written.error());
             return core::runtime::verify(analysis->modelFile->path(), slimmedPath, {}, job.progress(), job.cancel());
         },
-        [this, minCosine, minTop1](core::Result<core::runtime::Verification> result) {
+        [this, minCosine, minTop1, heading](core::Result<core::runtime::Verification> result) {
+            const QString prefix = heading.isEmpty() ? QString() : heading.toHtmlEscaped() + QStringLiteral("<br>");
             if (!result) {
                 const bool cancelled = result.error().code == core::ErrorCode::Cancelled;
                 const QString message = cancelled ? tr("Verification cancelled.") : q(result.error().message);
-                m_verdict->setText(cancelled
-                        ? message
-                        : tr("<span style='color:#c33'>Verification failed: %1</span>").arg(message.toHtmlEscaped()));
+                m_verdict->setText(prefix
+                    + (cancelled ? message
+                                 : tr("<span style='color:#c33'>Verification failed: %1</span>")
+                                       .arg(message.toHtmlEscaped())));
                 emit verified(message, false);
                 return;
             }
@@ -125,8 +160,8 @@ void SlimPanel::verify()
             thresholds.minCosine = minCosine;
             thresholds.minTop1Agreement = minTop1;
             const bool pass = core::report::passes(*result, thresholds);
-            QString text
-                = QStringLiteral("<b style='color:%1'>%2</b>")
+            QString text = prefix
+                + QStringLiteral("<b style='color:%1'>%2</b>")
                       .arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
             for (const auto& o : result->outputs) {
                 text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4")
