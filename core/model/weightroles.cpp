@@ -8,8 +8,10 @@ bool isBiasOrNormUse(std::string_view opType, int inputIndex)
         return true;
     if ((opType == "LSTM" || opType == "GRU" || opType == "RNN") && inputIndex == 3)
         return true; // B: the recurrent layers' biases
+    // Mul takes elementwise scales (LayerScale gammas, the scales of int8 values stored for old opsets): they
+    // stay out of the default scope like normalisation parameters.
     return opType == "BatchNormalization" || opType == "LayerNormalization" || opType == "InstanceNormalization"
-        || opType == "GroupNormalization" || opType == "SimplifiedLayerNormalization";
+        || opType == "GroupNormalization" || opType == "SimplifiedLayerNormalization" || opType == "Mul";
 }
 
 } // namespace slimscope::core::model

@@ -8,8 +8,8 @@
 namespace slimscope::core::model {
 
 /// True when reading a tensor as input `inputIndex` of an `opType` node makes it a bias or a normalisation
-/// parameter: input 2 of Conv, ConvTranspose or Gemm, input 3 (B) of LSTM, GRU or RNN, or any input of a
-/// normalisation op.
+/// parameter: input 2 of Conv, ConvTranspose or Gemm, input 3 (B) of LSTM, GRU or RNN, any input of a
+/// normalisation op, or of Mul (elementwise scales).
 bool isBiasOrNormUse(std::string_view opType, int inputIndex);
 
 /// Tensors of rank 0 or 1 are biases, scales or shifts whatever reads them.

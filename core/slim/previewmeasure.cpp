@@ -129,12 +129,18 @@ public:
             e.storage = StorageAfter::Quantized;
             e.bytes = x.bytes + scale.bytes + zero.bytes;
             if (wantValues) {
-                e.quantized = quantizedView(node, scale, zero);
+                std::int64_t axis = 1;
+                for (const auto& attribute : node.attribute())
+                    if (attribute.name() == "axis")
+                        axis = attribute.i();
+                e.quantized = quantizedView(node.input(0), scale, zero, axis);
                 if (!e.quantized)
                     e.floats = dequantizeDense(node, find(node.input(0), true), scale, zero);
             }
             return e;
         }
+        if (node.op_type() == "Mul" && node.input_size() == 2)
+            return castAndScaled(node, wantValues);
         if (node.op_type() == "Cast" && node.input_size() == 1) {
             Effective source = find(node.input(0), wantValues);
             if (source.quantized)
@@ -255,10 +261,51 @@ private:
         return out;
     }
 
-    std::optional<QuantizedView> quantizedView(
-        const onnx::NodeProto& node, const Effective& scale, const Effective& zero) const
+    // The int8 form of models older than DequantizeLinear: q (int8/uint8) -> Cast -> [Sub zero points] -> Mul
+    // scales, the scales shaped to broadcast along the channel axis.
+    Effective castAndScaled(const onnx::NodeProto& mul, bool wantValues) const
     {
-        const auto x = m_initializers.find(node.input(0));
+        Effective e;
+        const auto producerOf = [&](const std::string& name) -> const onnx::NodeProto* {
+            const auto found = m_producers.find(name);
+            return found == m_producers.end() ? nullptr : found->second;
+        };
+        const onnx::NodeProto* cast = producerOf(mul.input(0));
+        std::string zeroName;
+        if (cast && cast->op_type() == "Sub" && cast->input_size() == 2) {
+            zeroName = cast->input(1);
+            cast = producerOf(cast->input(0));
+        }
+        if (!cast || cast->op_type() != "Cast" || cast->input_size() != 1)
+            return e;
+        const auto q = m_initializers.find(cast->input(0));
+        const auto scaleTensor = m_initializers.find(mul.input(1));
+        if (q == m_initializers.end() || scaleTensor == m_initializers.end())
+            return e;
+        const auto type = static_cast<DataType>(q->second->data_type());
+        if (type != DataType::Int8 && type != DataType::Uint8)
+            return e;
+        const Effective scale = find(mul.input(1), true);
+        const Effective zero = zeroName.empty() ? Effective {} : find(zeroName, true);
+        e.found = true;
+        e.dtype = type;
+        e.storage = StorageAfter::Quantized;
+        e.bytes = m_model.payloadBytes(*q->second) + scale.bytes + zero.bytes;
+        if (wantValues) {
+            std::int64_t axis = 0; // the dim of the scales that is not 1
+            const auto& dims = scaleTensor->second->dims();
+            for (int d = 0; d < dims.size(); ++d)
+                if (dims[d] > 1)
+                    axis = d;
+            e.quantized = quantizedView(cast->input(0), scale, zero, axis);
+        }
+        return e;
+    }
+
+    std::optional<QuantizedView> quantizedView(
+        const std::string& xName, const Effective& scale, const Effective& zero, std::int64_t axis) const
+    {
+        const auto x = m_initializers.find(xName);
         if (x == m_initializers.end())
             return std::nullopt; // quantized values stored sparse: compared through the dense fallback below
         const onnx::TensorProto& tensor = *x->second;
@@ -274,10 +321,6 @@ private:
         for (std::size_t i = 0; i < zero.floats.values.size(); ++i)
             view.zeros.push_back(zero.floats.values[i]);
         if (view.scales.size() > 1) {
-            std::int64_t axis = 1;
-            for (const auto& attribute : node.attribute())
-                if (attribute.name() == "axis")
-                    axis = attribute.i();
             if (axis < 0)
                 axis += tensor.dims_size();
             for (int d = static_cast<int>(axis) + 1; d < tensor.dims_size(); ++d)

@@ -455,6 +455,89 @@ private slots:
         QCOMPARE(written->opset_import(0).version(), upgraded ? 13 : m.builder.model().opset_import(0).version());
     }
 
+    // A channel of denormal weights (~1e-40, as PaddleOCR's recognizer has) quantizes to zeros with a finite error,
+    // like an all-zero channel, instead of a scale whose reciprocal overflows and turns the values into NaN.
+    void int8OfDenormalChannels()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(41);
+        std::vector<float> w = fx::randomFloats(rng, 4 * 64, 0.3f);
+        for (int i = 64; i < 128; ++i)
+            w[static_cast<std::size_t>(i)] = (i % 2 ? 1.0f : -1.0f) * 3.0e-40f; // output channel 1
+        for (int i = 128; i < 192; ++i)
+            w[static_cast<std::size_t>(i)] = 0.0f; // output channel 2
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 64 });
+        b.addFloatInitializer("w", { 4, 64 }, w);
+        fx::ModelBuilder::addAttrInt(b.addNode("Gemm", { "x", "w" }, { "y" }, "gemm"), "transB", 1);
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4 });
+        const fs::path dir = m_models.outputDir(QStringLiteral("denormal"));
+        QVERIFY(b.save(dir / "denormal.onnx").has_value());
+        TRY_SLIM(s, dir / "denormal.onnx", single(slim::QuantizeInt8Step {}, scopeWithMin(0)), dir / "int8.onnx");
+        const auto row = std::ranges::find(s->result.preview.tensors, std::string("w"), &slim::TensorChange::name);
+        QVERIFY(row != s->result.preview.tensors.end() && row->hasError);
+        QVERIFY2(std::isfinite(row->relativeL2) && row->relativeL2 > 0 && row->relativeL2 < 0.01,
+            qPrintable(QString::number(row->relativeL2)));
+        const auto written = readProto(dir / "int8.onnx");
+        QVERIFY(written);
+        const auto* quantized = findInitializer(written->graph(), "w_quantized");
+        QVERIFY(quantized);
+        const auto levels = valuesOf<std::int8_t>(*quantized);
+        QCOMPARE(levels.size(), std::size_t(256));
+        for (std::size_t i = 64; i < 192; ++i)
+            QCOMPARE(int(levels[i]), 0);
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(dir / "denormal.onnx", dir / "int8.onnx");
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        for (const auto& output : *compared)
+            QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
+    }
+
+    // Where ONNX's version converter cannot upgrade (here it stops at Softmax 12 -> 13: the Squeeze without axes
+    // before it leaves the rank unknown), int8 stays per channel at the model's own opset: int8 values Cast to
+    // float and multiplied by scales shaped to broadcast along the channel axis; predicted to the byte, close
+    // in ONNX Runtime.
+    void int8WhereTheConverterStops()
+    {
+        fx::ModelBuilder b(9, 4);
+        fx::Lcg rng(43);
+        b.addInput("x", onnx::TensorProto::FLOAT, { fx::kSymbolicDim, 64 });
+        b.addFloatInitializer("w", { 64, 32 }, fx::randomFloats(rng, 64 * 32, 0.2f));
+        b.addNode("MatMul", { "x", "w" }, { "h" }, "matmul");
+        b.addNode("Squeeze", { "h" }, { "squeezed" }, "squeeze");
+        fx::ModelBuilder::addAttrInt(b.addNode("Softmax", { "squeezed" }, { "y" }, "softmax"), "axis", 0);
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 32 });
+        const fs::path dir = m_models.outputDir(QStringLiteral("no-upgrade"));
+        QVERIFY(b.save(dir / "opset9.onnx").has_value());
+        TRY_SLIM(s, dir / "opset9.onnx", single(slim::QuantizeInt8Step {}, scopeWithMin(0)), dir / "int8.onnx");
+        QStringList diagnostics;
+        for (const auto& d : s->result.preview.diagnostics)
+            diagnostics << QString::fromStdString(d.message);
+        const QString said = diagnostics.join(u'\n');
+        QVERIFY2(said.contains(QStringLiteral("could not take the model from opset 9 to 13")), qPrintable(said));
+        QVERIFY2(said.contains(QStringLiteral("Cast to float and a Mul")), qPrintable(said));
+        const auto written = readProto(dir / "int8.onnx");
+        QVERIFY(written);
+        QCOMPARE(written->opset_import(0).version(), 9);
+        const auto* scale = findInitializer(written->graph(), "w_scale");
+        QVERIFY(scale);
+        QCOMPARE(std::vector<std::int64_t>(scale->dims().begin(), scale->dims().end()),
+            (std::vector<std::int64_t> { 1, 32 })); // MatMul: per output column
+        const onnx::NodeProto* mul = findProducer(written->graph(), "w");
+        QVERIFY(mul && mul->op_type() == "Mul");
+        const onnx::NodeProto* cast = findProducer(written->graph(), mul->input(0));
+        QVERIFY(cast && cast->op_type() == "Cast" && cast->input(0) == "w_quantized");
+        const auto row = std::ranges::find(s->result.preview.tensors, std::string("w"), &slim::TensorChange::name);
+        QVERIFY(row != s->result.preview.tensors.end());
+        QCOMPARE(row->storageAfter, slim::StorageAfter::Quantized);
+        QCOMPARE(row->bytesAfter, std::uint64_t(64 * 32 + 32 * 4));
+        QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(dir / "opset9.onnx", dir / "int8.onnx");
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        for (const auto& output : *compared)
+            QVERIFY2(output.cosine >= 0.9999, qPrintable(QString::number(output.cosine, 'g', 9)));
+    }
+
     void fp16_data()
     {
         QTest::addColumn<QString>("model");

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace slimscope::core::slim::quant {
 
@@ -76,7 +77,15 @@ Int8Params int8ParamsOf(const ChannelRanges& ranges, bool symmetric)
             if (scale > 0.0f)
                 params.zeroPoints[c] = std::clamp(static_cast<int>(std::lround(-ranges.low[c] / scale)), 0, 255);
         }
-        params.scales[c] = scale > 0.0f ? scale : 1.0f; // an all-zero channel: any scale, every value is the zero point
+        // An all-zero channel: any scale, every value is the zero point. A channel of denormals (PaddleOCR's
+        // recognizer has some, ~1e-40) too: their scale's reciprocal would overflow to infinity and turn the
+        // values into NaN; stored as zeros they are off by less than 1e-38.
+        if (!(scale >= std::numeric_limits<float>::min())) {
+            params.scales[c] = 1.0f;
+            params.zeroPoints[c] = 0;
+        } else {
+            params.scales[c] = scale;
+        }
     }
     return params;
 }
