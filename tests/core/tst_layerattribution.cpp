@@ -104,6 +104,44 @@ fx::ModelBuilder sharedWeights()
     return b;
 }
 
+// An opset 9 conv net with its kernels in Constant nodes inside an If: the then branch cuts four of eight output
+// channels out of one Constant with Slice (opset 9: attributes) for its Conv, the else branch reads its own.
+fx::ModelBuilder slicedConvInIf()
+{
+    fx::ModelBuilder b(9, 4);
+    fx::Lcg rng(29);
+    b.addInput("x", onnx::TensorProto::FLOAT, { 1, 2, 8, 8 });
+    const std::vector<std::uint8_t> yes { 1 };
+    b.addConstantNode(b.graph(), "cond",
+        fx::ModelBuilder::makeTensor("cond", onnx::TensorProto::BOOL, {}, std::as_bytes(std::span(yes))));
+    auto& branch = b.addNode("If", { "cond" }, { "y" }, "branch");
+    onnx::GraphProto& then = fx::ModelBuilder::addAttrGraph(branch, "then_branch", "then");
+    b.addConstantNode(
+        then, "k_all", fx::ModelBuilder::makeFloatTensor("k_all", { 8, 2, 3, 3 }, fx::randomFloats(rng, 144, 0.3f)));
+    auto& slice = b.addNode(then, "Slice", { "k_all" }, { "k_then" }, "slice_kernel");
+    fx::ModelBuilder::addAttrInts(slice, "axes", { 0 });
+    fx::ModelBuilder::addAttrInts(slice, "starts", { 0 });
+    fx::ModelBuilder::addAttrInts(slice, "ends", { 4 });
+    b.addNode(then, "Conv", { "x", "k_then" }, { "y_then" }, "conv_then");
+    b.addOutput(then, "y_then", onnx::TensorProto::FLOAT, { 1, 4, 6, 6 });
+    onnx::GraphProto& otherwise = fx::ModelBuilder::addAttrGraph(branch, "else_branch", "else");
+    b.addConstantNode(otherwise, "k_else",
+        fx::ModelBuilder::makeFloatTensor("k_else", { 4, 2, 3, 3 }, fx::randomFloats(rng, 72, 0.3f)));
+    b.addNode(otherwise, "Conv", { "x", "k_else" }, { "y_else" }, "conv_else");
+    b.addOutput(otherwise, "y_else", onnx::TensorProto::FLOAT, { 1, 4, 6, 6 });
+    b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4, 6, 6 });
+    return b;
+}
+
+const onnx::GraphProto* subgraph(const onnx::GraphProto& main, const std::string& attribute)
+{
+    for (const auto& node : main.node())
+        for (const auto& a : node.attribute())
+            if (a.name() == attribute && a.has_g())
+                return &a.g();
+    return nullptr;
+}
+
 const an::TensorStats* tensorNamed(const an::Analysis& a, const std::string& name)
 {
     const auto found = std::ranges::find(a.tensors, name, &an::TensorStats::name);
@@ -236,6 +274,39 @@ private slots:
         }
         REQUIRE_RUNTIME();
         const auto compared = compareInRuntime(dir / "lstm-q.onnx", dir / "lstm-int8.onnx");
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        for (const auto& output : *compared)
+            QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
+    }
+
+    // Kernels in Constant nodes of an If, one cut by Slice: counted in their Conv; int8 upgrades the opset 9
+    // model to 13 and quantizes per output channel in the branch's own graph; ONNX Runtime agrees.
+    void slicedConstantKernelsInAnOpset9If()
+    {
+        const auto a = analyzed(slicedConvInIf(), "conv-if.onnx");
+        QVERIFY(a);
+        checkAddsUp(*a, (144 + 72) * kFloatBytes + 1);
+        QCOMPARE(a->layer(tensorNamed(*a, "k_all")->owner).name, std::string("conv_then"));
+        QCOMPARE(layerNamed(*a, "conv_then")->bytes, std::uint64_t(144 * kFloatBytes));
+        QCOMPARE(layerNamed(*a, "slice_kernel")->bytes, 0u);
+
+        const fs::path dir(m_dir.path().toStdString());
+        TRY_SLIM(
+            s, dir / "conv-if.onnx", single(slim::QuantizeInt8Step {}, scopeWithMin(0)), dir / "conv-if-int8.onnx");
+        const auto written = readProto(dir / "conv-if-int8.onnx");
+        QVERIFY(written);
+        QCOMPARE(written->opset_import(0).version(), 13);
+        const std::pair<const char*, const char*> kernels[]
+            = { { "then_branch", "k_all" }, { "else_branch", "k_else" } };
+        for (const auto& [branch, name] : kernels) {
+            const onnx::GraphProto* graph = subgraph(written->graph(), branch);
+            QVERIFY(graph);
+            const onnx::NodeProto* producer = findProducer(*graph, name);
+            QVERIFY2(producer && producer->op_type() == "DequantizeLinear", name);
+            QCOMPARE(intAttribute(*producer, "axis"), std::optional<std::int64_t>(0));
+        }
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(dir / "conv-if.onnx", dir / "conv-if-int8.onnx");
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
         for (const auto& output : *compared)
             QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
