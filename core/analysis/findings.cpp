@@ -354,7 +354,8 @@ private:
             finding.tensors = { t.name };
             finding.nodes = { nodeLabelOf(t) };
             finding.message = "Constant node '" + finding.nodes.front() + "' holds " + humanBytes(t.bytes);
-            finding.fix = "move it into an initializer so that dedupe, pruning and quantization can reach it";
+            finding.fix = "Slimscope's steps slim it where it is; other tools (external data, ONNX Runtime's "
+                          "quantizer) reach only initializers: store it as one for them";
             m_findings.push_back(std::move(finding));
         }
     }
