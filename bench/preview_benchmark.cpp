@@ -6,6 +6,7 @@
 #include "cpuinfo.h"
 #include "slim/slimmer.h"
 #include "slim/steps/cleanup.h"
+#include "slim/steps/lowrank.h"
 #include "slim/steps/prune.h"
 #include "slim/steps/quantize.h"
 #include "slim/steps/sparsestorage.h"
@@ -117,6 +118,10 @@ int main(int argc, char** argv)
         { "cleanup, then the prune slider",
             { { "50 %", recipeOf({ slim::CleanupStep {}, prune(0.5) }) },
                 { "60 %", recipeOf({ slim::CleanupStep {}, prune(0.6) }) } } },
+        { "low-rank energy slider",
+            { { "90 %", recipeOf({ slim::StepParams { slim::LowRankStep { 0.9 } } }) },
+                { "80 %", recipeOf({ slim::StepParams { slim::LowRankStep { 0.8 } } }) },
+                { "95 %", recipeOf({ slim::StepParams { slim::LowRankStep { 0.95 } } }) } } },
         { "prune slider before int8",
             { { "50 %", recipeOf({ prune(0.5), int8(true, true) }) },
                 { "60 %", recipeOf({ prune(0.6), int8(true, true) }) },

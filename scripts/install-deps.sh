@@ -9,7 +9,7 @@ PACKAGES=(
     libqcustomplot-dev libssl-dev
     python3-onnx python3-numpy
     xvfb xauth fonts-dejavu-core poppler-utils
-    clang-format nlohmann-json3-dev libcli11-dev
+    clang-format nlohmann-json3-dev libcli11-dev libeigen3-dev
 )
 
 missing=()

@@ -85,9 +85,10 @@ struct Effective {
 
 class Reconstructor {
 public:
-    explicit Reconstructor(WorkingModel& model)
+    Reconstructor(WorkingModel& model, const std::map<std::string, std::vector<std::string>>& storedAs)
         : m_model(model)
         , m_index(model)
+        , m_storedAs(storedAs)
     {
         for (std::size_t g = 0; g < m_index.graphs().size(); ++g) {
             onnx::GraphProto& graph = *m_index.graphs()[g].graph;
@@ -109,6 +110,8 @@ public:
         if (const auto it = m_sparse.find(name); it != m_sparse.end())
             return heldSparse(*it->second, StorageAfter::SparseInitializer, wantValues);
         const auto producer = m_producers.find(name);
+        if (const auto parts = m_storedAs.find(name); parts != m_storedAs.end())
+            return storedAsParts(parts->second);
         if (producer == m_producers.end())
             return e;
         const onnx::NodeProto& node = *producer->second;
@@ -261,6 +264,23 @@ private:
         return out;
     }
 
+    // A tensor a step re-expressed under other names (low_rank's factors, in whatever form later steps stored
+    // them): their bytes. Its values are not rebuilt; the step measured its error.
+    Effective storedAsParts(const std::vector<std::string>& parts) const
+    {
+        Effective e;
+        for (const auto& part : parts) {
+            const Effective stored = find(part, false);
+            if (!stored.found)
+                return {};
+            e.bytes += stored.bytes;
+        }
+        e.found = true;
+        e.dtype = DataType::Float;
+        e.storage = StorageAfter::LowRank;
+        return e;
+    }
+
     // The int8 form of models older than DequantizeLinear: q (int8/uint8) -> Cast -> [Sub zero points] -> Mul
     // scales, the scales shaped to broadcast along the channel axis.
     Effective castAndScaled(const onnx::NodeProto& mul, bool wantValues) const
@@ -334,6 +354,7 @@ private:
     std::unordered_map<std::string, onnx::TensorProto*> m_initializers;
     std::unordered_map<std::string, onnx::SparseTensorProto*> m_sparse;
     std::unordered_map<std::string, onnx::NodeProto*> m_producers;
+    const std::map<std::string, std::vector<std::string>>& m_storedAs;
 };
 
 // Params and weight bytes of a working model, counted as the analysis counts them: initializers, sparse
@@ -509,9 +530,10 @@ void useMeasurement(
 // with no measured error is reported as a diagnostic rather than left blank without a word.
 std::vector<TensorChange> describeAll(const model::ModelFile& file, WorkingModel& model,
     const analysis::Analysis* analysis, const std::map<std::string, MeasuredError>& measured,
-    const ApplyOptions& options, Diagnostics& diagnostics, const CancelToken* cancel)
+    const std::map<std::string, std::vector<std::string>>& storedAs, const ApplyOptions& options,
+    Diagnostics& diagnostics, const CancelToken* cancel)
 {
-    const Reconstructor reconstructor(model);
+    const Reconstructor reconstructor(model, storedAs);
     // Every stored weight with a tensor: initializers, sparse initializers and Constant nodes' `value`
     // (value_float(s)/value_int(s) Constants hold no tensor and no step changes them).
     std::vector<const model::WeightTensor*> weights;
@@ -612,10 +634,11 @@ std::vector<DtypeBytes> sortedDtypes(const std::map<std::string, std::uint64_t>&
 }
 
 std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
-    const std::map<std::string, MeasuredError>& measured, const ApplyOptions& options, Diagnostics& diagnostics,
-    const CancelToken* cancel)
+    const std::map<std::string, MeasuredError>& measured,
+    const std::map<std::string, std::vector<std::string>>& storedAs, const ApplyOptions& options,
+    Diagnostics& diagnostics, const CancelToken* cancel)
 {
-    return describeAll(file, model, options.analysis, measured, options, diagnostics, cancel);
+    return describeAll(file, model, options.analysis, measured, storedAs, options, diagnostics, cancel);
 }
 
 } // namespace slimscope::core::slim

@@ -19,6 +19,7 @@ struct Applied {
     Diagnostics diagnostics;
     std::map<std::string, MeasuredError> measured; ///< errors against the original values
     std::set<std::string> touched; ///< tensors some step changed
+    std::map<std::string, std::vector<std::string>> storedAs; ///< StepOutcome::storedAs of every step
 
     Applied copy() const
     {
@@ -58,6 +59,8 @@ Result<void> applySteps(Applied& state, const Recipe& recipe, std::size_t first,
                 state.measured.erase(name);
             state.touched.insert(name);
         }
+        for (auto& [name, parts] : outcome->storedAs)
+            state.storedAs[name] = std::move(parts);
         state.reports.push_back(std::move(report));
     }
     if (cancel && cancel->isCancelled())
@@ -90,7 +93,8 @@ Result<SlimResult> measured(Applied state, const model::ModelFile& file, const T
         if (file.externalFiles().empty())
             preview.predictedFileBytes = file.fileSize(); // the export copies the file (exportModel)
     }
-    preview.tensors = describeChanges(file, *result.model, state.measured, options, preview.diagnostics, cancel);
+    preview.tensors
+        = describeChanges(file, *result.model, state.measured, state.storedAs, options, preview.diagnostics, cancel);
     if (cancel && cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");
     progress.report("done", 1.0);

@@ -18,8 +18,18 @@ struct Analysis;
 namespace slimscope::core::slim {
 
 /// How a weight is stored after slimming.
-enum class StorageAfter { Initializer, SparseInitializer, Constant, SparseConstant, Quantized, Float16, Removed };
-/// "initializer", "sparse_initializer", "constant", "sparse_constant", "quantized", "float16", "removed".
+enum class StorageAfter {
+    Initializer,
+    SparseInitializer,
+    Constant,
+    SparseConstant,
+    Quantized,
+    Float16,
+    LowRank,
+    Removed
+};
+/// "initializer", "sparse_initializer", "constant", "sparse_constant", "quantized", "float16", "low_rank",
+/// "removed".
 std::string_view storageAfterName(StorageAfter storage);
 
 /// What happened to one weight tensor of the original model.

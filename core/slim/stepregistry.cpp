@@ -1,6 +1,7 @@
 #include "stepregistry.h"
 
 #include "steps/cleanup.h"
+#include "steps/lowrank.h"
 #include "steps/prune.h"
 #include "steps/quantize.h"
 #include "steps/sparsestorage.h"
@@ -19,6 +20,7 @@ std::vector<const StepType*> registerSteps()
     return {
         &cleanupStepType(),
         &pruneStepType(),
+        &lowRankStepType(),
         &quantizeInt8StepType(),
         &quantizeFp16StepType(),
         &sparseStorageStepType(),

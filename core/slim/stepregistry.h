@@ -57,6 +57,9 @@ struct StepOutcome {
     std::string summary; ///< "removed 3 duplicate tensors (780 KiB)"
     std::vector<std::string> tensors; ///< original tensor names it changed
     std::map<std::string, MeasuredError> errors; ///< by original tensor name, for tensors whose shape changed
+    /// Tensors the step re-expressed under other names (low_rank: the two factors), by original name: the
+    /// preview counts their bytes as the original's "after".
+    std::map<std::string, std::vector<std::string>> storedAs;
 };
 
 /// A named setting of a step type that the CLI and step specs accept as its value: "int8-per-tensor",

@@ -18,6 +18,8 @@ std::string_view storageAfterName(StorageAfter storage)
         return "quantized";
     case StorageAfter::Float16:
         return "float16";
+    case StorageAfter::LowRank:
+        return "low_rank";
     case StorageAfter::Removed:
         return "removed";
     }

@@ -137,6 +137,8 @@ private slots:
         QTest::newRow("fp16") << QStringList { "--quantize", "fp16" };
         QTest::newRow("sparse always") << QStringList { "--sparse-storage", "always" };
         QTest::newRow("sparse never") << QStringList { "--sparse-storage", "never" };
+        QTest::newRow("low rank") << QStringList { "--low-rank", "0.5", "--min-elements", "0" };
+        QTest::newRow("low rank percent") << QStringList { "--low-rank", "80%" };
         QTest::newRow("everything scoped") << QStringList { "--cleanup", "--prune", "0.5", "--quantize", "int8",
             "--sparse-storage", "auto", "--include", "W", "--exclude", "2$", "--min-elements", "100" };
         QTest::newRow("external data") << QStringList { "--quantize", "fp16", "--external-data" };

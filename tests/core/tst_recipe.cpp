@@ -4,6 +4,7 @@
 #include "slim/recipe.h"
 #include "slim/stepregistry.h"
 #include "slim/steps/cleanup.h"
+#include "slim/steps/lowrank.h"
 #include "slim/steps/prune.h"
 #include "slim/steps/quantize.h"
 #include "slim/steps/sparsestorage.h"
@@ -414,9 +415,10 @@ private slots:
                 QCOMPARE(object.value(u"type").toString().toStdString(), std::string(type->variant()));
             }
         }
-        // The four kinds of this release, in the order the CLI's flags build a recipe.
+        // The kinds of this release, in the order the CLI's flags build a recipe.
         const std::vector<std::string_view> kinds = slim::stepKinds();
-        QCOMPARE(kinds, (std::vector<std::string_view> { "cleanup", "prune", "quantize", "sparse_storage" }));
+        QCOMPARE(
+            kinds, (std::vector<std::string_view> { "cleanup", "prune", "low_rank", "quantize", "sparse_storage" }));
     }
 
     void stepSpecs_data()
@@ -435,6 +437,8 @@ private slots:
         QTest::newRow("fp16 alone") << "fp16" << 6;
         QTest::newRow("sparse_storage:always") << "sparse_storage:always" << 7;
         QTest::newRow("sparse_storage") << "sparse_storage" << 8;
+        QTest::newRow("low_rank:0.9") << "low_rank:0.9" << 9;
+        QTest::newRow("low_rank:99%") << "low_rank:99%" << 10;
     }
 
     void stepSpecs()
@@ -446,7 +450,8 @@ private slots:
                   slim::PruneStep { 0.3, slim::PruneStep::Mode::Layer }, slim::QuantizeInt8Step { true, true },
                   slim::QuantizeInt8Step { false, true }, slim::QuantizeInt8Step { true, false },
                   slim::QuantizeFp16Step {}, slim::SparseStorageStep { slim::SparseStorageStep::Policy::Always },
-                  slim::SparseStorageStep { slim::SparseStorageStep::Policy::Auto } };
+                  slim::SparseStorageStep { slim::SparseStorageStep::Policy::Auto }, slim::LowRankStep { 0.9 },
+                  slim::LowRankStep { 0.99 } };
         const auto parsed = slim::parseStepSpec(spec.toStdString());
         QVERIFY2(parsed.has_value(), qPrintable(errorOf(parsed)));
         QVERIFY2(*parsed == expected[row], qPrintable(QString::fromStdString(slim::describeStep(step(*parsed)))));
@@ -460,6 +465,8 @@ private slots:
         QTest::newRow("int4 not yet") << "int4";
         QTest::newRow("prune out of range") << "prune:1.5";
         QTest::newRow("prune text") << "prune:half";
+        QTest::newRow("low_rank above 1") << "low_rank:1.5";
+        QTest::newRow("low_rank zero") << "low_rank:0";
         QTest::newRow("preset of a one-type kind alone") << "always";
         QTest::newRow("empty") << "";
     }
