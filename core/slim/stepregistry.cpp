@@ -3,6 +3,7 @@
 #include "steps/cleanup.h"
 #include "steps/lowrank.h"
 #include "steps/prune.h"
+#include "steps/prunechannels.h"
 #include "steps/quantize.h"
 #include "steps/sparsestorage.h"
 
@@ -20,6 +21,7 @@ std::vector<const StepType*> registerSteps()
     return {
         &cleanupStepType(),
         &pruneStepType(),
+        &pruneChannelsStepType(),
         &lowRankStepType(),
         &quantizeInt8StepType(),
         &quantizeFp16StepType(),

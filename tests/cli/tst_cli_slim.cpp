@@ -138,6 +138,9 @@ private slots:
         QTest::newRow("sparse always") << QStringList { "--sparse-storage", "always" };
         QTest::newRow("sparse never") << QStringList { "--sparse-storage", "never" };
         QTest::newRow("low rank") << QStringList { "--low-rank", "0.5", "--min-elements", "0" };
+        QTest::newRow("prune channels") << QStringList { "--prune-channels", "0.5", "--min-elements", "0" };
+        QTest::newRow("prune channels l1 global round") << QStringList { "--prune-channels", "30%",
+            "--prune-channels-criterion", "l1", "--prune-channels-mode", "global", "--prune-channels-round-to", "8" };
         QTest::newRow("low rank percent") << QStringList { "--low-rank", "80%" };
         QTest::newRow("everything scoped") << QStringList { "--cleanup", "--prune", "0.5", "--quantize", "int8",
             "--sparse-storage", "auto", "--include", "W", "--exclude", "2$", "--min-elements", "100" };

@@ -6,6 +6,7 @@
 #include "slim/steps/cleanup.h"
 #include "slim/steps/lowrank.h"
 #include "slim/steps/prune.h"
+#include "slim/steps/prunechannels.h"
 #include "slim/steps/quantize.h"
 #include "slim/steps/sparsestorage.h"
 
@@ -417,8 +418,9 @@ private slots:
         }
         // The kinds of this release, in the order the CLI's flags build a recipe.
         const std::vector<std::string_view> kinds = slim::stepKinds();
-        QCOMPARE(
-            kinds, (std::vector<std::string_view> { "cleanup", "prune", "low_rank", "quantize", "sparse_storage" }));
+        QCOMPARE(kinds,
+            (std::vector<std::string_view> {
+                "cleanup", "prune", "prune_channels", "low_rank", "quantize", "sparse_storage" }));
     }
 
     void stepSpecs_data()
@@ -439,6 +441,7 @@ private slots:
         QTest::newRow("sparse_storage") << "sparse_storage" << 8;
         QTest::newRow("low_rank:0.9") << "low_rank:0.9" << 9;
         QTest::newRow("low_rank:99%") << "low_rank:99%" << 10;
+        QTest::newRow("prune_channels:0.25") << "prune_channels:0.25" << 11;
     }
 
     void stepSpecs()
@@ -451,7 +454,7 @@ private slots:
                   slim::QuantizeInt8Step { false, true }, slim::QuantizeInt8Step { true, false },
                   slim::QuantizeFp16Step {}, slim::SparseStorageStep { slim::SparseStorageStep::Policy::Always },
                   slim::SparseStorageStep { slim::SparseStorageStep::Policy::Auto }, slim::LowRankStep { 0.9 },
-                  slim::LowRankStep { 0.99 } };
+                  slim::LowRankStep { 0.99 }, slim::PruneChannelsStep { 0.25 } };
         const auto parsed = slim::parseStepSpec(spec.toStdString());
         QVERIFY2(parsed.has_value(), qPrintable(errorOf(parsed)));
         QVERIFY2(*parsed == expected[row], qPrintable(QString::fromStdString(slim::describeStep(step(*parsed)))));
@@ -467,6 +470,7 @@ private slots:
         QTest::newRow("prune text") << "prune:half";
         QTest::newRow("low_rank above 1") << "low_rank:1.5";
         QTest::newRow("low_rank zero") << "low_rank:0";
+        QTest::newRow("prune_channels all") << "prune_channels:1";
         QTest::newRow("preset of a one-type kind alone") << "always";
         QTest::newRow("empty") << "";
     }

@@ -57,6 +57,8 @@ const std::vector<StepEditorEntry>& stepEditors()
     static const std::vector<StepEditorEntry> entries {
         { "cleanup", QT_TRANSLATE_NOOP("SlimMenu", "Add &Clean-up Step"), Qt::Key_C, editors::cleanup },
         { "prune", QT_TRANSLATE_NOOP("SlimMenu", "Add &Prune Step"), Qt::Key_P, editors::prune },
+        { "prune_channels", QT_TRANSLATE_NOOP("SlimMenu", "Add Prune C&hannels Step"), Qt::Key_H,
+            editors::pruneChannels },
         { "low_rank", QT_TRANSLATE_NOOP("SlimMenu", "Add &Low-Rank Step"), Qt::Key_L, editors::lowRank },
         { "quantize:int8", QT_TRANSLATE_NOOP("SlimMenu", "Add &Quantize int8 Step"), Qt::Key_Q, editors::quantizeInt8 },
         { "quantize:fp16", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize &fp16 Step"), 0, editors::quantizeFp16 },

@@ -16,6 +16,7 @@ StepEditor* missing(QWidget* parent, std::string_view step);
 
 StepEditor* cleanup(QWidget* parent);
 StepEditor* prune(QWidget* parent);
+StepEditor* pruneChannels(QWidget* parent);
 StepEditor* lowRank(QWidget* parent);
 StepEditor* quantizeInt8(QWidget* parent);
 StepEditor* quantizeFp16(QWidget* parent);

@@ -1,0 +1,52 @@
+#pragma once
+
+// Channel dependency groups: the output channels of a Conv, Gemm or MatMul followed through the ops that keep
+// them apart (activations, normalisations, pools, depthwise convs, elementwise ops with constants) to the
+// weights that read them (a Conv's input channels, a Gemm's input features after global pooling), with the
+// couplings that make several producers' channels one (a residual Add, a squeeze-excite gate multiplying the
+// feature map). Removing channel c of a group means removing index c along the axis of every member. A path
+// that cannot be proven safe (an unknown op, a Reshape, a Concat, a graph output) freezes the group, with the
+// reason. Structured pruning (steps/prunechannels.cpp) removes channels from groups that are not frozen.
+
+#include "graphindex.h"
+#include "workingmodel.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace slimscope::core::slim {
+
+/// One tensor axis that holds a group's channels.
+struct ChannelMember {
+    enum class Role {
+        Producer, ///< the weight that makes the channels (its output-channel axis)
+        ProducerBias, ///< the producer's bias
+        Norm, ///< BatchNormalization / InstanceNormalization parameters, a per-channel constant of Add/Mul/PRelu
+        Depthwise, ///< a depthwise Conv's weight or bias: it passes each channel on
+        Consumer, ///< a weight that reads the channels (input channels, input features)
+    };
+    std::string tensor; ///< the stored weight's name (GraphIndex::weights())
+    int axis = 0;
+    Role role = Role::Producer;
+    /// Set when other nodes read the same stored values (exporters merge equal biases and alias them through
+    /// Identity): this node, which reads them at input `readerInput`, gets a copy of its own to cut.
+    onnx::NodeProto* reader = nullptr;
+    int readerInput = 0;
+    int readerGraph = 0;
+};
+
+struct ChannelGroup {
+    std::int64_t channels = 0;
+    std::vector<std::string> producers; ///< the nodes whose output channels these are
+    std::vector<ChannelMember> members;
+    /// Depthwise Convs the channels pass through: their `group` attribute is the channel count.
+    std::vector<onnx::NodeProto*> depthwise;
+    std::vector<std::string> values; ///< the activations that carry the channels (their declared shapes change)
+    std::string frozenReason; ///< empty when its channels can be removed
+};
+
+/// The groups of every Conv (group 1), Gemm and MatMul with a constant weight in the model's graphs.
+std::vector<ChannelGroup> findChannelGroups(WorkingModel& model, const GraphIndex& index);
+
+} // namespace slimscope::core::slim

@@ -1,0 +1,445 @@
+// prune_channels: removes whole channels of the dependency groups (slim/channelgroups.h) that are not frozen,
+// ranked by the norm of the producers' weights. Every member tensor loses the same indices along its channel
+// axis; depthwise Convs get the new group count; declared shapes of the activations in between are dropped so
+// that shape inference recomputes them.
+#include "prunechannels.h"
+
+#include "slim/channelgroups.h"
+#include "slim/stepsupport.h"
+#include "support/format.h"
+#include "support/jsonreader.h"
+#include "support/jsonwriter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace slimscope::core::slim {
+
+namespace {
+
+/// A member's values and the layout of its channel axis: value i is in channel (i / inner) % channels.
+struct MemberValues {
+    onnx::TensorProto* tensor = nullptr;
+    std::vector<float> values;
+    std::uint64_t inner = 1;
+    std::uint64_t channels = 1;
+};
+
+Result<MemberValues> readMember(WorkingModel& model, const InitializerRef& weight, int axis)
+{
+    MemberValues member;
+    member.tensor = weight.tensor;
+    const TensorSource* source = model.source(*weight.tensor);
+    if (!source)
+        return fail(ErrorCode::InvalidArgument, "'" + weight.name + "' has no values");
+    auto read = readFloatValues(*source, weight.tensor->data_type());
+    if (!read)
+        return std::unexpected(read.error());
+    FloatValues plain = std::move(*read).plain();
+    member.values.resize(plain.values.size());
+    for (std::size_t i = 0; i < member.values.size(); ++i)
+        member.values[i] = plain.values[i];
+    member.channels = static_cast<std::uint64_t>(weight.tensor->dims(axis));
+    for (int d = axis + 1; d < weight.tensor->dims_size(); ++d)
+        member.inner *= static_cast<std::uint64_t>(weight.tensor->dims(d));
+    return member;
+}
+
+/// Per channel: Σ|w| or Σw² over the member's values in it.
+void addNorms(const MemberValues& member, PruneChannelsStep::Criterion criterion, std::vector<double>& norms)
+{
+    for (std::size_t i = 0; i < member.values.size(); ++i) {
+        const double v = member.values[i];
+        norms[(i / member.inner) % member.channels]
+            += criterion == PruneChannelsStep::Criterion::L1 ? std::fabs(v) : v * v;
+    }
+}
+
+/// How many channels a group keeps of `channels` when `remove` are chosen: at least minKeep, rounded up.
+std::int64_t keptCount(std::int64_t channels, std::int64_t remove, const PruneChannelsStep& step)
+{
+    std::int64_t keep = std::max(channels - remove, std::min(step.minKeep, channels));
+    if (step.roundTo > 1)
+        keep = std::min(channels, (keep + step.roundTo - 1) / step.roundTo * step.roundTo);
+    return std::max<std::int64_t>(keep, 1);
+}
+
+// After readers took copies of their own, the shared original may be read by nothing but Identity nodes whose
+// outputs nothing reads: those nodes go, and the original when nothing reads it any more.
+void removeUnusedAliases(WorkingModel& model, const std::unordered_set<std::string>& originals)
+{
+    if (originals.empty())
+        return;
+    std::unordered_set<std::string> aliases = originals; // the originals and what Identity chains make of them
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& graph : model.graphs())
+            for (const auto& node : graph.graph->node())
+                if (node.op_type() == "Identity" && node.input_size() == 1 && node.output_size() == 1
+                    && aliases.contains(node.input(0)))
+                    grew = aliases.insert(node.output(0)).second || grew;
+    }
+    for (bool removed = true; removed;) {
+        removed = false;
+        const GraphIndex index(model);
+        for (const auto& graph : index.graphs()) {
+            auto* nodes = graph.graph->mutable_node();
+            for (int n = nodes->size() - 1; n >= 0; --n) {
+                const auto& node = nodes->Get(n);
+                if (node.op_type() == "Identity" && node.output_size() == 1 && node.input_size() == 1
+                    && aliases.contains(node.input(0)) && index.uses(node.output(0)).empty()
+                    && !index.isGraphOutput(node.output(0))) {
+                    nodes->DeleteSubrange(n, 1);
+                    removed = true;
+                }
+            }
+        }
+    }
+    const GraphIndex index(model);
+    for (const auto& graph : index.graphs())
+        eraseInitializers(model, *graph.graph, [&](const onnx::TensorProto& t) {
+            return originals.contains(t.name()) && index.uses(t.name()).empty() && !index.isGraphOutput(t.name())
+                && !index.isGraphInput(t.name());
+        });
+}
+
+Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope& scope, StepContext& context)
+{
+    WorkingModel& model = context.model;
+    GraphIndex index(model);
+    ScopeMatcher matcher(scope);
+    std::unordered_map<std::string, const InitializerRef*> weights;
+    for (const auto& weight : index.weights())
+        weights.emplace(weight.name, &weight);
+    std::vector<ChannelGroup> groups = findChannelGroups(model, index);
+
+    // Rank the channels of every group that is free and in scope.
+    struct Candidate {
+        ChannelGroup* group;
+        std::vector<double> norms;
+        std::int64_t keep = 0;
+    };
+    std::vector<Candidate> candidates;
+    std::vector<std::string> frozen;
+    for (ChannelGroup& group : groups) {
+        const bool inScope = std::ranges::any_of(group.members, [&](const ChannelMember& m) {
+            const auto w = weights.find(m.tensor);
+            return m.role == ChannelMember::Role::Producer && w != weights.end() && matcher.matches(*w->second, index);
+        });
+        if (!inScope || group.channels < 2)
+            continue;
+        if (!group.frozenReason.empty()) {
+            frozen.push_back(group.producers.front() + ": " + group.frozenReason);
+            continue;
+        }
+        Candidate candidate { &group, std::vector<double>(static_cast<std::size_t>(group.channels), 0.0), 0 };
+        for (const ChannelMember& member : group.members) {
+            if (member.role != ChannelMember::Role::Producer)
+                continue;
+            auto values = readMember(model, *weights.at(member.tensor), member.axis);
+            if (!values)
+                return std::unexpected(values.error());
+            addNorms(*values, step.criterion, candidate.norms);
+        }
+        candidates.push_back(std::move(candidate));
+    }
+    if (step.mode == PruneChannelsStep::Mode::Layer) {
+        for (Candidate& c : candidates)
+            c.keep = keptCount(c.group->channels,
+                static_cast<std::int64_t>(std::floor(step.fraction * static_cast<double>(c.group->channels))), step);
+    } else {
+        // One ranking: each channel's norm relative to its group's mean, so layers of any scale compare.
+        std::vector<std::pair<double, std::size_t>> all;
+        for (std::size_t c = 0; c < candidates.size(); ++c) {
+            const auto& norms = candidates[c].norms;
+            const double mean = std::accumulate(norms.begin(), norms.end(), 0.0) / static_cast<double>(norms.size());
+            for (const double n : norms)
+                all.emplace_back(mean > 0 ? n / mean : 0.0, c);
+        }
+        std::ranges::sort(all);
+        std::vector<std::int64_t> removed(candidates.size(), 0);
+        const auto total = static_cast<std::size_t>(std::floor(step.fraction * static_cast<double>(all.size())));
+        for (std::size_t i = 0; i < total; ++i)
+            ++removed[all[i].second];
+        for (std::size_t c = 0; c < candidates.size(); ++c)
+            candidates[c].keep = keptCount(candidates[c].group->channels, removed[c], step);
+    }
+
+    StepOutcome outcome;
+    std::uint64_t channelsBefore = 0, channelsAfter = 0, groupsPruned = 0;
+    std::unordered_set<std::string> staleShapes;
+    // Every tensor to cut, with the kept channels of each of its cut axes (a Conv's weight loses output
+    // channels in its own group and input channels in the group before). Keyed by tensor, or by reader for a
+    // reader that gets a copy of its own.
+    struct Cut {
+        const InitializerRef* weight = nullptr;
+        ChannelMember member;
+        std::vector<std::pair<int, std::vector<bool>>> axes;
+    };
+    std::map<std::string, Cut> cuts;
+    for (Candidate& c : candidates) {
+        ChannelGroup& group = *c.group;
+        channelsBefore += static_cast<std::uint64_t>(group.channels);
+        channelsAfter += static_cast<std::uint64_t>(c.keep);
+        if (c.keep >= group.channels)
+            continue;
+        ++groupsPruned;
+        // The strongest channels stay, in their original order.
+        std::vector<std::int64_t> order(static_cast<std::size_t>(group.channels));
+        std::iota(order.begin(), order.end(), 0);
+        std::ranges::stable_sort(order, [&](std::int64_t a, std::int64_t b) {
+            return c.norms[static_cast<std::size_t>(a)] > c.norms[static_cast<std::size_t>(b)];
+        });
+        std::vector<bool> kept(static_cast<std::size_t>(group.channels), false);
+        for (std::int64_t i = 0; i < c.keep; ++i)
+            kept[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = true;
+        for (const ChannelMember& member : group.members) {
+            const std::string key = member.reader ? member.reader->name() + "\x1f" + member.reader->output(0) + "\x1f"
+                    + std::to_string(member.readerInput)
+                                                  : member.tensor;
+            Cut& cut = cuts[key];
+            cut.weight = weights.at(member.tensor);
+            cut.member = member;
+            cut.axes.emplace_back(member.axis, kept);
+        }
+        for (onnx::NodeProto* depthwise : group.depthwise)
+            for (auto& attribute : *depthwise->mutable_attribute())
+                if (attribute.name() == "group")
+                    attribute.set_i(c.keep);
+        staleShapes.insert(group.values.begin(), group.values.end());
+    }
+    std::unordered_set<std::string> copied; // stored weights some reader now reads from a copy of its own
+    for (auto& [key, cut] : cuts) {
+        onnx::TensorProto* target = cut.weight->tensor;
+        std::string targetName = cut.weight->name;
+        if (cut.member.reader) {
+            onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(cut.member.readerGraph)].graph;
+            onnx::TensorProto& copy = *graph.add_initializer();
+            targetName = index.uniqueName(cut.weight->name + "_pruned");
+            copy.set_name(targetName);
+            copy.set_data_type(target->data_type());
+            *copy.mutable_dims() = target->dims();
+            model.shareSource(*target, copy);
+            listAsInputIfRequired(model, graph, copy);
+            cut.member.reader->set_input(cut.member.readerInput, targetName);
+            copied.insert(cut.weight->name);
+            target = &copy;
+        }
+        const TensorSource* source = model.source(*target);
+        if (!source)
+            return fail(ErrorCode::InvalidArgument, "'" + targetName + "' has no values");
+        auto read = readFloatValues(*source, target->data_type());
+        if (!read)
+            return std::unexpected(read.error());
+        const FloatValues values = std::move(*read).plain();
+        // Per cut axis: the size of the dims after it, to find each value's channel on that axis.
+        std::vector<std::uint64_t> inner;
+        for (const auto& [axis, mask] : cut.axes) {
+            std::uint64_t n = 1;
+            for (int d = axis + 1; d < target->dims_size(); ++d)
+                n *= static_cast<std::uint64_t>(target->dims(d));
+            inner.push_back(n);
+        }
+        std::vector<float> out;
+        out.reserve(values.values.size());
+        double signal = 0.0, noise = 0.0, maxAbs = 0.0;
+        std::uint64_t zeros = 0;
+        for (std::size_t i = 0; i < values.values.size(); ++i) {
+            const float v = values.values[i];
+            signal += static_cast<double>(v) * v;
+            bool keep = true;
+            for (std::size_t a = 0; a < cut.axes.size() && keep; ++a) {
+                const auto& mask = cut.axes[a].second;
+                keep = mask[(i / inner[a]) % mask.size()];
+            }
+            if (keep) {
+                out.push_back(v);
+                zeros += v == 0.0f ? 1 : 0;
+            } else {
+                noise += static_cast<double>(v) * v;
+                maxAbs = std::max(maxAbs, static_cast<double>(std::fabs(v)));
+            }
+        }
+        for (const auto& [axis, mask] : cut.axes)
+            target->set_dims(axis, static_cast<std::int64_t>(std::ranges::count(mask, true)));
+        std::vector<std::byte> bytes(out.size() * 4);
+        std::memcpy(bytes.data(), out.data(), bytes.size());
+        model.setData(*target, std::move(bytes));
+        if (cut.member.reader)
+            continue; // a new tensor: the original keeps its row, unchanged for its other readers
+        // The error of a removed channel is its values, as if they were zeros (what the consumers lose).
+        MeasuredError error = errorFromSums(signal, noise, maxAbs);
+        error.sparsityAfter = out.empty() ? 0.0 : static_cast<double>(zeros) / static_cast<double>(out.size());
+        outcome.errors[targetName] = error;
+        outcome.tensors.push_back(targetName);
+    }
+    removeUnusedAliases(model, copied);
+    // Declared shapes of the activations whose channel count changed would contradict the new weights.
+    for (const auto& graph : index.graphs()) {
+        auto* infos = graph.graph->mutable_value_info();
+        for (int i = infos->size() - 1; i >= 0; --i)
+            if (staleShapes.contains(infos->Get(i).name()))
+                infos->DeleteSubrange(i, 1);
+    }
+    if (!frozen.empty()) {
+        std::string list;
+        for (std::size_t i = 0; i < frozen.size() && i < 5; ++i)
+            list += (i ? "; " : "") + frozen[i];
+        context.diagnostics.push_back({ Diagnostic::Severity::Info, {},
+            "prune_channels: " + std::to_string(frozen.size()) + " channel group(s) left alone: " + list
+                + (frozen.size() > 5 ? "; ..." : "") });
+    }
+    outcome.summary = groupsPruned == 0 ? "no channel group in scope could lose channels"
+                                        : "removed " + std::to_string(channelsBefore - channelsAfter) + " of "
+            + std::to_string(channelsBefore) + " channels in " + std::to_string(groupsPruned) + " group(s)";
+    if (!frozen.empty())
+        outcome.summary += "; " + std::to_string(frozen.size()) + " group(s) left alone";
+    return outcome;
+}
+
+const char* criterionName(PruneChannelsStep::Criterion criterion)
+{
+    return criterion == PruneChannelsStep::Criterion::L1 ? "l1" : "l2";
+}
+
+const char* modeName(PruneChannelsStep::Mode mode)
+{
+    return mode == PruneChannelsStep::Mode::Global ? "global" : "layer";
+}
+
+std::optional<double> parseShare(std::string_view text)
+{
+    std::string value(text);
+    const bool percent = !value.empty() && value.back() == '%';
+    if (percent)
+        value.pop_back();
+    char* end = nullptr;
+    const double number = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(number))
+        return std::nullopt;
+    return percent ? number / 100.0 : number;
+}
+
+class PruneChannelsType final : public TypedStepType<PruneChannelsStep> {
+public:
+    std::string_view title() const override { return "Prune channels"; }
+    std::string_view help() const override
+    {
+        return "structured pruning: remove FRACTION (0.3 or 30%) of the output channels of Conv, Gemm and MatMul "
+               "weights with everything that depends on them";
+    }
+    std::string_view valueName() const override { return "FRACTION"; }
+    bool changesShapes() const override { return true; }
+    Result<StepParams> fromValue(std::string_view value) const override
+    {
+        const auto fraction = parseShare(value);
+        if (!fraction || !(*fraction >= 0.0 && *fraction <= 0.99))
+            return fail(ErrorCode::InvalidArgument,
+                "prune_channels takes a fraction between 0 and 0.99 (or 0% to 99%), not '" + std::string(value) + "'");
+        PruneChannelsStep step;
+        step.fraction = *fraction;
+        return step;
+    }
+    std::vector<StepOption> options() const override
+    {
+        const auto setter = [](auto apply) {
+            return [apply](StepParams& params, std::string_view value) -> Result<void> {
+                if (auto* step = params.as<PruneChannelsStep>())
+                    return apply(*step, value);
+                return {};
+            };
+        };
+        return {
+            { "criterion", "NORM", "l2 (default) or l1: how channels are ranked",
+                setter([](PruneChannelsStep& step, std::string_view value) -> Result<void> {
+                    if (value != "l1" && value != "l2")
+                        return fail(ErrorCode::InvalidArgument,
+                            "--prune-channels-criterion is l1 or l2, not '" + std::string(value) + "'");
+                    step.criterion
+                        = value == "l1" ? PruneChannelsStep::Criterion::L1 : PruneChannelsStep::Criterion::L2;
+                    return {};
+                }) },
+            { "mode", "MODE", "layer (default: every group loses FRACTION) or global (one ranking)",
+                setter([](PruneChannelsStep& step, std::string_view value) -> Result<void> {
+                    if (value != "layer" && value != "global")
+                        return fail(ErrorCode::InvalidArgument,
+                            "--prune-channels-mode is layer or global, not '" + std::string(value) + "'");
+                    step.mode = value == "global" ? PruneChannelsStep::Mode::Global : PruneChannelsStep::Mode::Layer;
+                    return {};
+                }) },
+            { "round-to", "N", "keep a multiple of N channels per group (default 1)",
+                setter([](PruneChannelsStep& step, std::string_view value) -> Result<void> {
+                    const auto n = parseShare(value);
+                    if (!n || *n < 1 || *n > 4096 || *n != std::floor(*n))
+                        return fail(ErrorCode::InvalidArgument,
+                            "--prune-channels-round-to takes a whole number from 1 to 4096, not '" + std::string(value)
+                                + "'");
+                    step.roundTo = static_cast<std::int64_t>(*n);
+                    return {};
+                }) },
+        };
+    }
+
+protected:
+    std::string describeParams(const PruneChannelsStep& step) const override
+    {
+        char text[160];
+        std::snprintf(text, sizeof text, "prune channels %.1f %% (%s, %s%s)", step.fraction * 100.0,
+            criterionName(step.criterion), step.mode == PruneChannelsStep::Mode::Global ? "global" : "per group",
+            step.roundTo > 1 ? (", multiples of " + std::to_string(step.roundTo)).c_str() : "");
+        return text;
+    }
+    Result<PruneChannelsStep> readParams(JsonObjectReader& reader) const override
+    {
+        PruneChannelsStep step;
+        std::string criterion = criterionName(step.criterion), mode = modeName(step.mode);
+        double roundTo = 1, minKeep = 1;
+        if (auto read = reader.number("fraction", step.fraction, 0.0, 0.99); !read)
+            return std::unexpected(read.error());
+        if (auto read = reader.text("criterion", criterion, { "l1", "l2" }); !read)
+            return std::unexpected(read.error());
+        if (auto read = reader.text("mode", mode, { "layer", "global" }); !read)
+            return std::unexpected(read.error());
+        if (auto read = reader.number("round_to", roundTo, 1, 4096); !read)
+            return std::unexpected(read.error());
+        if (auto read = reader.number("min_keep", minKeep, 1, 1 << 20); !read)
+            return std::unexpected(read.error());
+        step.criterion = criterion == "l1" ? PruneChannelsStep::Criterion::L1 : PruneChannelsStep::Criterion::L2;
+        step.mode = mode == "global" ? PruneChannelsStep::Mode::Global : PruneChannelsStep::Mode::Layer;
+        step.roundTo = static_cast<std::int64_t>(roundTo);
+        step.minKeep = static_cast<std::int64_t>(minKeep);
+        return step;
+    }
+    void writeParams(JsonWriter& json, const PruneChannelsStep& step) const override
+    {
+        json.field("fraction", step.fraction).field("criterion", criterionName(step.criterion));
+        json.field("mode", modeName(step.mode)).field("round_to", step.roundTo).field("min_keep", step.minKeep);
+    }
+    Result<void> validateParams(const PruneChannelsStep& step) const override
+    {
+        if (!(step.fraction >= 0 && step.fraction <= 0.99))
+            return fail(ErrorCode::InvalidArgument, "key 'fraction' is out of range [0, 0.99]");
+        if (step.roundTo < 1 || step.minKeep < 1)
+            return fail(ErrorCode::InvalidArgument, "keys 'round_to' and 'min_keep' are at least 1");
+        return {};
+    }
+    Result<StepOutcome> run(const PruneChannelsStep& step, const Scope& scope, StepContext& context) const override
+    {
+        return runPruneChannels(step, scope, context);
+    }
+};
+
+} // namespace
+
+const StepType& pruneChannelsStepType()
+{
+    static const PruneChannelsType type;
+    return type;
+}
+
+} // namespace slimscope::core::slim

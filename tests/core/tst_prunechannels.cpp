@@ -1,0 +1,233 @@
+// prune_channels on models built for it: the dims every member ends with and the params they add up to are
+// computed here from the fixtures' own sizes; ONNX Runtime runs every result with the outputs' shapes kept; a
+// group that reaches an op it cannot follow is left alone and says why; channels with all-zero weights after a
+// Relu are removed without changing the outputs.
+#include "analysis/analysis.h"
+#include "modelbuilder.h"
+#include "slim/steps/prunechannels.h"
+#include "slimtestsupport.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace slimtest;
+
+namespace {
+
+// Conv `name` with weight [out, in / group, k, k] and bias [out], pads k / 2.
+void addConv(fx::ModelBuilder& b, fx::Lcg& rng, const std::string& name, const std::string& input,
+    const std::string& output, std::int64_t in, std::int64_t out, std::int64_t k, std::int64_t group = 1,
+    std::vector<float> weights = {})
+{
+    const auto count = static_cast<std::size_t>(out * (in / group) * k * k);
+    if (weights.empty())
+        weights = fx::randomFloats(rng, count, 0.3f);
+    b.addFloatInitializer(name + ".weight", { out, in / group, k, k }, weights);
+    b.addFloatInitializer(name + ".bias", { out }, fx::randomFloats(rng, static_cast<std::size_t>(out), 0.1f));
+    auto& conv = b.addNode("Conv", { input, name + ".weight", name + ".bias" }, { output }, name);
+    fx::ModelBuilder::addAttrInts(conv, "kernel_shape", { k, k });
+    fx::ModelBuilder::addAttrInts(conv, "pads", { k / 2, k / 2, k / 2, k / 2 });
+    if (group > 1)
+        fx::ModelBuilder::addAttrInt(conv, "group", group);
+}
+
+void addBatchNorm(fx::ModelBuilder& b, fx::Lcg& rng, const std::string& name, const std::string& input,
+    const std::string& output, std::int64_t channels)
+{
+    const auto n = static_cast<std::size_t>(channels);
+    std::vector<float> var = fx::randomFloats(rng, n, 0.2f);
+    for (float& v : var)
+        v = 1.0f + std::fabs(v);
+    b.addFloatInitializer(name + ".scale", { channels }, fx::randomFloats(rng, n, 0.5f));
+    b.addFloatInitializer(name + ".shift", { channels }, fx::randomFloats(rng, n, 0.1f));
+    b.addFloatInitializer(name + ".mean", { channels }, fx::randomFloats(rng, n, 0.1f));
+    b.addFloatInitializer(name + ".var", { channels }, var);
+    b.addNode("BatchNormalization", { input, name + ".scale", name + ".shift", name + ".mean", name + ".var" },
+        { output }, name);
+}
+
+// x[1,3,16,16] -> stem (Conv 3->16, BN, Relu) -> dw (depthwise 16, Relu) -> block: a (Conv 16->16, Relu) and
+// b (Conv 16->16), Add(a, stem path) residual -> se: GAP -> reduce (Conv 16->4, Relu) -> expand (Conv 4->16,
+// Sigmoid) -> Mul with the block -> MaxPool -> head (Conv 16->24, Relu) -> GAP -> Flatten -> fc (Gemm 24->10,
+// transB) -> y[1,10].
+fx::ModelBuilder channelNet()
+{
+    fx::ModelBuilder b(13, 8);
+    fx::Lcg rng(61);
+    b.addInput("x", onnx::TensorProto::FLOAT, { 1, 3, 16, 16 });
+    addConv(b, rng, "stem", "x", "stem_conv", 3, 16, 3);
+    addBatchNorm(b, rng, "stem_bn", "stem_conv", "stem_norm", 16);
+    b.addNode("Relu", { "stem_norm" }, { "stem_out" }, "stem_relu");
+    addConv(b, rng, "dw", "stem_out", "dw_conv", 16, 16, 3, 16);
+    b.addNode("Relu", { "dw_conv" }, { "dw_out" }, "dw_relu");
+    addConv(b, rng, "a", "dw_out", "a_conv", 16, 16, 3);
+    b.addNode("Relu", { "a_conv" }, { "a_out" }, "a_relu");
+    addConv(b, rng, "b", "a_out", "b_conv", 16, 16, 1);
+    b.addNode("Add", { "b_conv", "dw_out" }, { "block_out" }, "residual");
+    b.addNode("GlobalAveragePool", { "block_out" }, { "se_pool" }, "se_gap");
+    addConv(b, rng, "reduce", "se_pool", "reduce_conv", 16, 4, 1);
+    b.addNode("Relu", { "reduce_conv" }, { "reduce_out" }, "reduce_relu");
+    addConv(b, rng, "expand", "reduce_out", "expand_conv", 4, 16, 1);
+    b.addNode("Sigmoid", { "expand_conv" }, { "gate" }, "se_sigmoid");
+    b.addNode("Mul", { "block_out", "gate" }, { "se_out" }, "se_mul");
+    auto& pool = b.addNode("MaxPool", { "se_out" }, { "pooled" }, "pool");
+    fx::ModelBuilder::addAttrInts(pool, "kernel_shape", { 2, 2 });
+    fx::ModelBuilder::addAttrInts(pool, "strides", { 2, 2 });
+    addConv(b, rng, "head", "pooled", "head_conv", 16, 24, 3);
+    b.addNode("Relu", { "head_conv" }, { "head_out" }, "head_relu");
+    b.addNode("GlobalAveragePool", { "head_out" }, { "gap" }, "gap");
+    fx::ModelBuilder::addAttrInt(b.addNode("Flatten", { "gap" }, { "features" }, "flatten"), "axis", 1);
+    b.addFloatInitializer("fc.weight", { 10, 24 }, fx::randomFloats(rng, 240, 0.3f));
+    b.addFloatInitializer("fc.bias", { 10 }, fx::randomFloats(rng, 10, 0.1f));
+    fx::ModelBuilder::addAttrInt(b.addNode("Gemm", { "features", "fc.weight", "fc.bias" }, { "y" }, "fc"), "transB", 1);
+    b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 10 });
+    return b;
+}
+
+std::vector<std::int64_t> dimsOf(const onnx::GraphProto& graph, const std::string& name)
+{
+    const auto* tensor = findInitializer(graph, name);
+    return tensor ? std::vector<std::int64_t>(tensor->dims().begin(), tensor->dims().end())
+                  : std::vector<std::int64_t> {};
+}
+
+using Dims = std::vector<std::int64_t>;
+
+} // namespace
+
+class TestPruneChannels : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+
+    fs::path path(const std::string& name) const { return fs::path(m_dir.path().toStdString()) / name; }
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    // Half of every group's channels go: the stem with its BN, the depthwise conv and the residual block are one
+    // group (the Add couples b with the stem path, the SE gate's Mul couples expand with them); a, reduce and
+    // head are groups of their own; fc's outputs reach the graph output and stay.
+    void everyMemberLosesTheSameChannels()
+    {
+        QVERIFY(channelNet().save(path("net.onnx")).has_value());
+        slim::PruneChannelsStep step;
+        step.fraction = 0.5;
+        TRY_SLIM(s, path("net.onnx"), single(step, scopeWithMin(0)), path("net-half.onnx"));
+        const auto written = readProto(path("net-half.onnx"));
+        QVERIFY(written);
+        const auto& g = written->graph();
+        // The coupled group: 16 -> 8 everywhere it lives.
+        QCOMPARE(dimsOf(g, "stem.weight"), (Dims { 8, 3, 3, 3 }));
+        QCOMPARE(dimsOf(g, "stem.bias"), (Dims { 8 }));
+        for (const char* norm : { "stem_bn.scale", "stem_bn.shift", "stem_bn.mean", "stem_bn.var" })
+            QCOMPARE(dimsOf(g, norm), (Dims { 8 }));
+        QCOMPARE(dimsOf(g, "dw.weight"), (Dims { 8, 1, 3, 3 }));
+        QCOMPARE(dimsOf(g, "b.weight"), (Dims { 8, 8, 1, 1 })); // out: the coupled group; in: a's group
+        QCOMPARE(dimsOf(g, "expand.weight"), (Dims { 8, 2, 1, 1 })); // out: coupled; in: reduce's group
+        QCOMPARE(dimsOf(g, "reduce.weight"), (Dims { 2, 8, 1, 1 }));
+        QCOMPARE(dimsOf(g, "a.weight"), (Dims { 8, 8, 3, 3 }));
+        QCOMPARE(dimsOf(g, "head.weight"), (Dims { 12, 8, 3, 3 }));
+        QCOMPARE(dimsOf(g, "fc.weight"), (Dims { 10, 12 }));
+        QCOMPARE(dimsOf(g, "fc.bias"), (Dims { 10 }));
+        for (const auto& node : g.node())
+            if (node.name() == "dw")
+                QCOMPARE(intAttribute(node, "group"), std::optional<std::int64_t>(8));
+        // Params after, from the dims above: weights + biases (+ 4 BN vectors).
+        const std::uint64_t params = (8 * 27 + 8) + 4 * 8 + (8 * 9 + 8) + (8 * 8 * 9 + 8) + (8 * 8 + 8) + (2 * 8 + 2)
+            + (8 * 2 + 8) + (12 * 8 * 9 + 12) + (10 * 12 + 10);
+        QCOMPARE(s->result.preview.paramsAfter, params);
+        QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
+        const auto analysis = slimscope::core::analysis::analyzeFile(path("net-half.onnx").string());
+        QVERIFY(analysis.has_value());
+        QCOMPARE((*analysis)->model.params, params);
+        QVERIFY2((*analysis)->diagnostics.empty()
+                || std::ranges::none_of(
+                    (*analysis)->diagnostics, [](const auto& d) { return d.message.contains("shape inference"); }),
+            "shape inference disagrees with the pruned model");
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("net.onnx"), path("net-half.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        QCOMPARE(compared->size(), std::size_t(1));
+    }
+
+    // Channels whose weights and bias are all zero feed zeros through the Relu: removing exactly those keeps
+    // every output (ranked last by their norm, they are the half that goes).
+    void zeroChannelsGoWithoutChangingTheOutputs()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(67);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 2, 8, 8 });
+        std::vector<float> w = fx::randomFloats(rng, 8 * 2 * 9, 0.3f);
+        for (const int dead : { 1, 2, 5, 6 })
+            std::fill(w.begin() + dead * 18, w.begin() + (dead + 1) * 18, 0.0f);
+        addConv(b, rng, "c1", "x", "c1_out", 2, 8, 3, 1, w);
+        auto* bias = const_cast<onnx::TensorProto*>(findInitializer(b.graph(), "c1.bias"));
+        QVERIFY(bias);
+        std::vector<float> biases = fx::randomFloats(rng, 8, 0.1f);
+        for (const int dead : { 1, 2, 5, 6 })
+            biases[static_cast<std::size_t>(dead)] = 0.0f;
+        bias->set_raw_data(biases.data(), biases.size() * 4);
+        b.addNode("Relu", { "c1_out" }, { "r1" }, "relu1");
+        addConv(b, rng, "c2", "r1", "y", 8, 4, 3);
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4, 8, 8 });
+        QVERIFY(b.save(path("zeros.onnx")).has_value());
+        slim::PruneChannelsStep step;
+        step.fraction = 0.5;
+        TRY_SLIM(s, path("zeros.onnx"), single(step, scopeWithMin(0)), path("zeros-pruned.onnx"));
+        const auto written = readProto(path("zeros-pruned.onnx"));
+        QVERIFY(written);
+        QCOMPARE(dimsOf(written->graph(), "c2.weight"), (Dims { 4, 4, 3, 3 }));
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("zeros.onnx"), path("zeros-pruned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        QVERIFY2((*compared)[0].maxRelative < 1e-6, qPrintable(QString::number((*compared)[0].maxRelative)));
+    }
+
+    // A group that reaches an op it cannot follow (Reshape) is left alone, says so, and keeps its tensors;
+    // a bias the exporter shares between two convs through Identity is copied for the one that is cut.
+    void unknownPathsFreezeAndSharedBiasesAreCopied()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(71);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 4, 8, 8 });
+        addConv(b, rng, "c1", "x", "c1_out", 4, 8, 3);
+        b.addNode("Relu", { "c1_out" }, { "r1" }, "relu1");
+        addConv(b, rng, "c2", "r1", "c2_out", 8, 8, 3);
+        b.addNode("Identity", { "c1.bias" }, { "c3.bias_alias" }, "alias");
+        b.addFloatInitializer("c3.weight", { 8, 8, 3, 3 }, fx::randomFloats(rng, 576, 0.3f));
+        auto& c3 = b.addNode("Conv", { "c2_out", "c3.weight", "c3.bias_alias" }, { "c3_out" }, "c3");
+        fx::ModelBuilder::addAttrInts(c3, "pads", { 1, 1, 1, 1 });
+        const std::vector<std::int64_t> shape { 1, 512 };
+        b.addInitializer("shape", onnx::TensorProto::INT64, { 2 }, std::as_bytes(std::span(shape)));
+        b.addNode("Reshape", { "c3_out", "shape" }, { "y" }, "reshape");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 512 });
+        QVERIFY(b.save(path("frozen.onnx")).has_value());
+        slim::PruneChannelsStep step;
+        step.fraction = 0.5;
+        TRY_SLIM(s, path("frozen.onnx"), single(step, scopeWithMin(0)), path("frozen-pruned.onnx"));
+        const auto written = readProto(path("frozen-pruned.onnx"));
+        QVERIFY(written);
+        const auto& g = written->graph();
+        QCOMPARE(dimsOf(g, "c3.weight"), (Dims { 8, 4, 3, 3 })); // its input channels (c2's group) only
+        QCOMPARE(dimsOf(g, "c1.weight"), (Dims { 4, 4, 3, 3 }));
+        QCOMPARE(dimsOf(g, "c2.weight"), (Dims { 4, 4, 3, 3 }));
+        QString said;
+        for (const auto& d : s->result.preview.diagnostics)
+            said += QString::fromStdString(d.message);
+        QVERIFY2(said.contains(QStringLiteral("(Reshape)")), qPrintable(said));
+        // c1 reads a copy of its bias cut to 4; c3 still reads all 8 values, through the alias.
+        const onnx::NodeProto* c1 = nullptr;
+        for (const auto& node : g.node())
+            if (node.name() == "c1")
+                c1 = &node;
+        QVERIFY(c1 && c1->input(2) != "c1.bias");
+        QCOMPARE(dimsOf(g, c1->input(2)), (Dims { 4 }));
+        QCOMPARE(dimsOf(g, "c1.bias"), (Dims { 8 }));
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("frozen.onnx"), path("frozen-pruned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPruneChannels)
+#include "tst_prunechannels.moc"
