@@ -294,6 +294,15 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             "prune_channels: " + std::to_string(frozen.size()) + " channel group(s) left alone: " + list
                 + (frozen.size() > 5 ? "; ..." : "") });
     }
+    // Measured (docs/performance.md): mobilenet_v2 with 30 % of its channels gone ran 6.5 -> 9.7 ms in ONNX
+    // Runtime on CPU with counts such as 22 or 67, and 5.3 -> 3.6 ms with multiples of 8.
+    const bool oddCounts = std::ranges::any_of(
+        candidates, [](const Candidate& c) { return c.keep < c.group->channels && c.keep % 8 != 0; });
+    if (oddCounts && step.roundTo % 8 != 0)
+        context.diagnostics.push_back({ Diagnostic::Severity::Warning, {},
+            "prune_channels: some layers keep a channel count that is not a multiple of 8, which ONNX Runtime's CPU "
+            "convolutions run slower (mobilenet_v2 at 30 %: 6.5 -> 9.7 ms); round_to 8 keeps it fast (5.3 -> 3.6 "
+            "ms)" });
     outcome.summary = groupsPruned == 0 ? "no channel group in scope could lose channels"
                                         : "removed " + std::to_string(channelsBefore - channelsAfter) + " of "
             + std::to_string(channelsBefore) + " channels in " + std::to_string(groupsPruned) + " group(s)";
