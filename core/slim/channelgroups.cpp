@@ -69,6 +69,11 @@ public:
             m_work.pop_front();
             follow(flow);
         }
+        // A Concat some of whose inputs no group makes: the groups that reach it cannot lose channels.
+        for (const auto& [concat, arrived] : m_concatArrivals)
+            if (!m_concatGroup.contains(concat))
+                for (const int group : arrived)
+                    freeze(group, "Concat '" + concat->name() + "' also joins values no channel group makes");
         // Operands of elementwise ops met before the flow that makes them was known.
         for (const auto& [group, value, op] : m_joins) {
             const auto other = m_groupOf.find(value);
@@ -77,8 +82,11 @@ public:
             else
                 unite(group, other->second);
         }
+        distributeConcats();
         std::map<int, ChannelGroup> roots;
         for (int g = 0; g < static_cast<int>(m_groups.size()); ++g) {
+            if (m_segments.contains(g))
+                continue; // a Concat's channels: handed to the groups they come from
             ChannelGroup& group = roots[find(g)];
             const ChannelGroup& part = m_groups[static_cast<std::size_t>(g)];
             if (group.channels != 0 && group.channels != part.channels && group.frozenReason.empty())
@@ -90,7 +98,7 @@ public:
             for (const auto& member : part.members)
                 if (std::ranges::none_of(group.members, [&](const ChannelMember& m) {
                         return m.tensor == member.tensor && m.axis == member.axis && m.reader == member.reader
-                            && m.readerInput == member.readerInput;
+                            && m.readerInput == member.readerInput && m.offset == member.offset;
                     }))
                     group.members.push_back(member);
             if (group.frozenReason.empty())
@@ -103,6 +111,62 @@ public:
     }
 
 private:
+    // What reads a Concat's output reads each input group's channels at its offset: those members go to the
+    // groups. A Concat whose channels meet another group (a residual Add after it) freezes them all.
+    void distributeConcats()
+    {
+        for (const auto& [concat, segments] : m_segments) {
+            const ChannelGroup& joined = m_groups[static_cast<std::size_t>(concat)];
+            std::string reason = m_reasons[static_cast<std::size_t>(find(concat))];
+            for (int g = 0; g < static_cast<int>(m_groups.size()); ++g)
+                if (g != concat && find(g) == find(concat) && reason.empty())
+                    reason = "they meet another group's channels after the Concat";
+            if (!joined.depthwise.empty() && reason.empty())
+                reason = "a depthwise Conv reads the Concat";
+            if (!reason.empty())
+                freeze(concat, reason); // and whatever group its channels met
+            for (const auto& [group, offset] : segments) {
+                if (!reason.empty()) {
+                    freeze(group, "after Concat '" + joined.producers.front() + "': " + reason);
+                    continue;
+                }
+                ChannelGroup& target = m_groups[static_cast<std::size_t>(group)];
+                for (ChannelMember member : joined.members) {
+                    member.offset = offset;
+                    member.extent = joined.channels;
+                    target.members.push_back(member);
+                }
+                target.values.insert(target.values.end(), joined.values.begin(), joined.values.end());
+            }
+        }
+    }
+
+    void arriveAtConcat(const Flow& flow, const onnx::NodeProto& node)
+    {
+        m_concatArrivals[&node].push_back(flow.group);
+        if (m_concatGroup.contains(&node))
+            return;
+        std::vector<std::pair<int, std::int64_t>> segments;
+        std::int64_t offset = 0;
+        for (const auto& input : node.input()) {
+            const auto known = m_groupOf.find(input);
+            if (known == m_groupOf.end())
+                return; // wait for the other inputs' flows
+            const int group = known->second;
+            if (m_segments.contains(group)) {
+                freeze(flow.group, "Concat '" + node.name() + "' joins another Concat's channels");
+                m_concatGroup[&node] = -1;
+                return;
+            }
+            segments.emplace_back(group, offset);
+            offset += channelsOf(group);
+        }
+        const int joined = newGroup(offset, node.name().empty() ? node.output(0) : node.name());
+        m_concatGroup[&node] = joined;
+        m_segments[joined] = std::move(segments);
+        m_work.push_back({ node.output(0), flow.axis, flow.rank, false, joined });
+    }
+
     /// The stored weight a value is, through Identity aliases.
     const InitializerRef* weight(std::string name) const
     {
@@ -332,6 +396,15 @@ private:
             next(flow, node, flow.axis, flow.rank, flow.spatialOne);
             return;
         }
+        if (op == "Concat") {
+            const std::int64_t axis = intAttribute(node, "axis", 0);
+            const bool channelAxis = axis < 0 ? axis == flow.axis : flow.rank > 0 && axis - flow.rank == flow.axis;
+            if (channelAxis)
+                arriveAtConcat(flow, node);
+            else
+                freeze(flow.group, "Concat " + where + " joins along another axis than the channels");
+            return;
+        }
         freeze(flow.group, "the channels reach " + where + " (" + op + ")");
     }
 
@@ -344,6 +417,9 @@ private:
     std::unordered_map<std::string, int> m_groupOf;
     std::deque<Flow> m_work;
     std::vector<std::tuple<int, std::string, std::string>> m_joins;
+    std::map<const onnx::NodeProto*, std::vector<int>> m_concatArrivals; ///< groups that reached each Concat
+    std::map<const onnx::NodeProto*, int> m_concatGroup; ///< the group of a Concat's output (-1: none)
+    std::map<int, std::vector<std::pair<int, std::int64_t>>> m_segments; ///< Concat group -> (group, offset)
 };
 
 } // namespace

@@ -5,8 +5,10 @@
 // weights that read them (a Conv's input channels, a Gemm's input features after global pooling), with the
 // couplings that make several producers' channels one (a residual Add, a squeeze-excite gate multiplying the
 // feature map). Removing channel c of a group means removing index c along the axis of every member. A path
-// that cannot be proven safe (an unknown op, a Reshape, a Concat, a graph output) freezes the group, with the
-// reason. Structured pruning (steps/prunechannels.cpp) removes channels from groups that are not frozen.
+// that cannot be proven safe (an unknown op, a Reshape, a graph output) freezes the group, with the reason. A
+// Concat along the channels is followed when every input is a group's channels: what reads the concatenation
+// holds each group's channels at that group's offset. Structured pruning (steps/prunechannels.cpp) removes channels
+// from groups that are not frozen.
 
 #include "graphindex.h"
 #include "workingmodel.h"
@@ -34,6 +36,10 @@ struct ChannelMember {
     onnx::NodeProto* reader = nullptr;
     int readerInput = 0;
     int readerGraph = 0;
+    /// After a Concat the axis holds several groups' channels: this group's are [offset, offset + channels) of
+    /// `extent` (0: the axis holds this group's channels alone).
+    std::int64_t offset = 0;
+    std::int64_t extent = 0;
 };
 
 struct ChannelGroup {

@@ -1,7 +1,7 @@
 // prune_channels on models built for it: the dims every member ends with and the params they add up to are
 // computed here from the fixtures' own sizes; ONNX Runtime runs every result with the outputs' shapes kept; a
 // group that reaches an op it cannot follow is left alone and says why; channels with all-zero weights after a
-// Relu are removed without changing the outputs.
+// Relu are removed without changing the outputs; a Concat keeps each group's channels at their offsets.
 #include "analysis/analysis.h"
 #include "modelbuilder.h"
 #include "slim/steps/prunechannels.h"
@@ -181,6 +181,49 @@ private slots:
         const auto compared = compareInRuntime(path("zeros.onnx"), path("zeros-pruned.onnx"));
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
         QVERIFY2((*compared)[0].maxRelative < 1e-6, qPrintable(QString::number((*compared)[0].maxRelative)));
+    }
+
+    // Two groups concatenated along the channels: each loses its weakest half, and the Conv after the Concat
+    // keeps exactly the input channels at the kept offsets (a's strongest are its last four, b's its first four).
+    void concatKeepsEachGroupsOffsets()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(73);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 4, 8, 8 });
+        const auto graded = [&](bool rising) {
+            std::vector<float> w = fx::randomFloats(rng, 8 * 4 * 9, 0.3f);
+            for (std::size_t i = 0; i < w.size(); ++i) {
+                const auto channel = static_cast<float>(i / 36);
+                w[i] = (w[i] >= 0 ? 1.0f : -1.0f) * (rising ? channel + 1.0f : 8.0f - channel);
+            }
+            return w;
+        };
+        addConv(b, rng, "a", "x", "a_out", 4, 8, 3, 1, graded(true));
+        addConv(b, rng, "b", "x", "b_out", 4, 8, 3, 1, graded(false));
+        fx::ModelBuilder::addAttrInt(b.addNode("Concat", { "a_out", "b_out" }, { "joined" }, "concat"), "axis", 1);
+        b.addNode("Relu", { "joined" }, { "r" }, "relu");
+        const std::vector<float> c3 = fx::randomFloats(rng, 4 * 16 * 9, 0.3f);
+        addConv(b, rng, "c3", "r", "y", 16, 4, 3, 1, c3);
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4, 8, 8 });
+        QVERIFY(b.save(path("concat.onnx")).has_value());
+        slim::PruneChannelsStep step;
+        step.fraction = 0.5;
+        TRY_SLIM(s, path("concat.onnx"), single(step, scopeWithMin(0)), path("concat-pruned.onnx"));
+        const auto written = readProto(path("concat-pruned.onnx"));
+        QVERIFY(written);
+        QCOMPARE(dimsOf(written->graph(), "a.weight"), (Dims { 4, 4, 3, 3 }));
+        QCOMPARE(dimsOf(written->graph(), "b.weight"), (Dims { 4, 4, 3, 3 }));
+        QCOMPARE(dimsOf(written->graph(), "c3.weight"), (Dims { 4, 8, 3, 3 }));
+        const auto after = valuesOf<float>(*findInitializer(written->graph(), "c3.weight"));
+        const std::int64_t keptInputs[] = { 4, 5, 6, 7, 8, 9, 10, 11 };
+        for (std::size_t out = 0; out < 4; ++out)
+            for (std::size_t in = 0; in < 8; ++in)
+                for (std::size_t k = 0; k < 9; ++k)
+                    QCOMPARE(after[(out * 8 + in) * 9 + k],
+                        c3[(out * 16 + static_cast<std::size_t>(keptInputs[in])) * 9 + k]);
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("concat.onnx"), path("concat-pruned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
     }
 
     // A group that reaches an op it cannot follow (Reshape) is left alone, says so, and keeps its tensors;

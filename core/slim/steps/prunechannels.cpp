@@ -205,7 +205,14 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             Cut& cut = cuts[key];
             cut.weight = weights.at(member.tensor);
             cut.member = member;
-            cut.axes.emplace_back(member.axis, kept);
+            if (member.extent == 0) {
+                cut.axes.emplace_back(member.axis, kept);
+            } else { // read after a Concat: this group's channels sit at member.offset of the axis
+                std::vector<bool> mask(static_cast<std::size_t>(member.extent), true);
+                for (std::size_t k = 0; k < kept.size(); ++k)
+                    mask[static_cast<std::size_t>(member.offset) + k] = kept[k];
+                cut.axes.emplace_back(member.axis, std::move(mask));
+            }
         }
         for (onnx::NodeProto* depthwise : group.depthwise)
             for (auto& attribute : *depthwise->mutable_attribute())
@@ -265,7 +272,15 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
                 maxAbs = std::max(maxAbs, static_cast<double>(std::fabs(v)));
             }
         }
-        for (const auto& [axis, mask] : cut.axes)
+        // Entries for one axis (groups side by side after a Concat) combine: a channel stays if all keep it.
+        std::map<int, std::vector<bool>> combined;
+        for (const auto& [axis, mask] : cut.axes) {
+            auto [it, fresh] = combined.emplace(axis, mask);
+            if (!fresh)
+                for (std::size_t k = 0; k < mask.size() && k < it->second.size(); ++k)
+                    it->second[k] = it->second[k] && mask[k];
+        }
+        for (const auto& [axis, mask] : combined)
             target->set_dims(axis, static_cast<std::int64_t>(std::ranges::count(mask, true)));
         std::vector<std::byte> bytes(out.size() * 4);
         std::memcpy(bytes.data(), out.data(), bytes.size());
