@@ -258,4 +258,30 @@ std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTa
     return std::nullopt;
 }
 
+namespace {
+
+void addMacs(const onnx::GraphProto& graph, const ShapeTable& shapes, std::uint64_t& total)
+{
+    for (const auto& node : graph.node()) {
+        total += nodeMacs(node, shapes).value_or(0);
+        for (const auto& attribute : node.attribute()) {
+            if (attribute.has_g())
+                addMacs(attribute.g(), shapes, total);
+            for (const auto& sub : attribute.graphs())
+                addMacs(sub, shapes, total);
+        }
+    }
+}
+
+} // namespace
+
+std::uint64_t countMacs(const onnx::ModelProto& model)
+{
+    Diagnostics ignored;
+    const ShapeTable shapes = inferShapes(model, ignored);
+    std::uint64_t total = 0;
+    addMacs(model.graph(), shapes, total);
+    return total;
+}
+
 } // namespace slimscope::core::analysis

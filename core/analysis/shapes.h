@@ -38,4 +38,8 @@ std::string shapeText(const ValueShape& shape);
 /// shape it needs is unknown.
 std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTable& shapes);
 
+/// MACs of one inference over every node of every graph whose MACs are known, as the analysis totals them
+/// (runs shape inference; a model whose shapes cannot be inferred counts what it can).
+std::uint64_t countMacs(const onnx::ModelProto& model);
+
 } // namespace slimscope::core::analysis

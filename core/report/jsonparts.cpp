@@ -75,6 +75,10 @@ void writeTensorChanges(JsonWriter& json, std::string_view key, const std::vecto
         json.field("bytes_before", t.bytesBefore).field("bytes_after", t.bytesAfter);
         json.field("sparsity_before", t.sparsityBefore).field("sparsity_after", t.sparsityAfter);
         json.field("changed", t.changed).field("removed", t.removed);
+        if (t.channelGroup >= 0)
+            json.field("group", t.channelGroup)
+                .field("channels_before", t.channelsBefore)
+                .field("channels_after", t.channelsAfter);
         if (t.hasError) {
             json.field("relative_l2", t.relativeL2).field("max_abs", t.maxAbs);
             writeSqnr(json, t.sqnrDb);

@@ -34,7 +34,7 @@ void writeSlimJson(std::ostream& out, const SlimReport& report)
         slim::writeRecipe(json, *report.recipe);
     }
     json.key("before").beginObject().field("file_bytes", p.fileBytesBefore).field("params", p.paramsBefore);
-    json.field("weight_bytes", p.weightBytesBefore);
+    json.field("macs", p.macsBefore).field("weight_bytes", p.weightBytesBefore);
     writeDtypes(json, "weight_bytes_by_dtype", p.weightBytesByDtypeBefore);
     json.endObject();
     json.key("after").beginObject().field("predicted_file_bytes", p.predictedFileBytes);
@@ -44,11 +44,24 @@ void writeSlimJson(std::ostream& out, const SlimReport& report)
             json.field("external_data_path", report.written->externalPath.string())
                 .field("external_data_bytes", report.written->externalBytes);
     }
-    json.field("params", p.paramsAfter).field("weight_bytes", p.weightBytesAfter);
+    json.field("params", p.paramsAfter).field("macs", p.macsAfter).field("weight_bytes", p.weightBytesAfter);
     writeDtypes(json, "weight_bytes_by_dtype", p.weightBytesByDtypeAfter);
     json.endObject();
     writeStepReports(json, p.steps);
     writeTensorChanges(json, "layers", p.tensors);
+    json.key("groups").beginArray();
+    for (const auto& group : p.channelGroups) {
+        json.beginObject().stringArray("producers", group.producers).stringArray("members", group.members);
+        json.field("channels_before", group.channelsBefore).field("channels_after", group.channelsAfter);
+        json.field("criterion_norm", group.criterionNorm);
+        json.key("frozen_reason");
+        if (group.frozenReason.empty())
+            json.null();
+        else
+            json.value(group.frozenReason);
+        json.endObject();
+    }
+    json.endArray();
     if (report.verificationJson) {
         json.key("verification");
         report.verificationJson(json);
@@ -83,6 +96,8 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
     }
     out << "Weights      " << humanBytes(p.weightBytesBefore) << " -> " << humanBytes(p.weightBytesAfter) << "\n";
     out << "Params       " << humanCount(p.paramsBefore) << " -> " << humanCount(p.paramsAfter) << "\n";
+    if (p.macsBefore != p.macsAfter)
+        out << "MACs         " << humanCount(p.macsBefore) << " -> " << humanCount(p.macsAfter) << " per inference\n";
 
     std::vector<const slim::TensorChange*> changed;
     for (const auto& t : p.tensors)

@@ -1,12 +1,14 @@
 #include "slimmer.h"
 
 #include "analysis/analysis.h"
+#include "analysis/shapes.h"
 #include "previewmeasure.h"
 #include "stepcache.h"
 #include "stepregistry.h"
 
 #include <mutex>
 #include <set>
+#include <unordered_map>
 
 namespace slimscope::core::slim {
 
@@ -20,6 +22,8 @@ struct Applied {
     std::map<std::string, MeasuredError> measured; ///< errors against the original values
     std::set<std::string> touched; ///< tensors some step changed
     std::map<std::string, std::vector<std::string>> storedAs; ///< StepOutcome::storedAs of every step
+    std::vector<ChannelGroupReport> channelGroups; ///< the last prune_channels step's
+    bool shapesChanged = false; ///< an enabled step that can change shapes ran: MACs are counted again
 
     Applied copy() const
     {
@@ -61,6 +65,9 @@ Result<void> applySteps(Applied& state, const Recipe& recipe, std::size_t first,
         }
         for (auto& [name, parts] : outcome->storedAs)
             state.storedAs[name] = std::move(parts);
+        if (!outcome->channelGroups.empty())
+            state.channelGroups = std::move(outcome->channelGroups);
+        state.shapesChanged = state.shapesChanged || type.changesShapes();
         state.reports.push_back(std::move(report));
     }
     if (cancel && cancel->isCancelled())
@@ -95,6 +102,26 @@ Result<SlimResult> measured(Applied state, const model::ModelFile& file, const T
     }
     preview.tensors
         = describeChanges(file, *result.model, state.measured, state.storedAs, options, preview.diagnostics, cancel);
+    preview.macsBefore = options.analysis ? options.analysis->model.macs : analysis::countMacs(file.proto());
+    preview.macsAfter = state.shapesChanged ? analysis::countMacs(result.model->proto()) : preview.macsBefore;
+    // Rows of tensors that hold a group's channels say which group and how many channels the axis keeps (the
+    // producer's group first: a Conv weight also holds the input channels of the group before).
+    preview.channelGroups = std::move(state.channelGroups);
+    std::unordered_map<std::string, TensorChange*> rowOf;
+    for (TensorChange& row : preview.tensors)
+        rowOf.emplace(row.name, &row);
+    for (const bool producers : { true, false })
+        for (std::size_t g = 0; g < preview.channelGroups.size(); ++g) {
+            const ChannelGroupReport& group = preview.channelGroups[g];
+            for (std::size_t m = 0; m < group.members.size(); ++m) {
+                const auto row = rowOf.find(group.members[m]);
+                if ((m < group.producerMembers) != producers || row == rowOf.end() || row->second->channelGroup >= 0)
+                    continue;
+                row->second->channelGroup = static_cast<int>(g);
+                row->second->channelsBefore = group.channelsBefore;
+                row->second->channelsAfter = group.channelsAfter;
+            }
+        }
     if (cancel && cancel->isCancelled())
         return fail(ErrorCode::Cancelled, "cancelled");
     progress.report("done", 1.0);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/ids.h"
+#include "channelreport.h"
 #include "model/modelfile.h"
 #include "recipe.h"
 #include "support/error.h"
@@ -49,6 +50,11 @@ struct TensorChange {
     double sparsityAfter = 0.0;
     bool changed = false;
     bool removed = false;
+    /// prune_channels: the channel group that holds this tensor's channels (index into Preview::channelGroups;
+    /// -1 for none) and how many that axis had and has.
+    int channelGroup = -1;
+    std::int64_t channelsBefore = 0;
+    std::int64_t channelsAfter = 0;
     bool hasError = false; ///< the error fields are set (float tensors that still exist)
     double relativeL2 = 0.0; ///< ||w' - w|| / ||w||
     double sqnrDb = 0.0; ///< 10 log10(Σw² / Σ(w' - w)²); +inf when exact
@@ -83,6 +89,11 @@ struct Preview {
     std::vector<DtypeBytes> weightBytesByDtypeAfter;
     std::vector<TensorChange> tensors; ///< one per original weight tensor, in model order
     std::vector<StepReport> steps;
+    /// Multiply-accumulates of one inference (as the analysis counts them); after: counted again only when a
+    /// step changed shapes (prune_channels, low_rank).
+    std::uint64_t macsBefore = 0;
+    std::uint64_t macsAfter = 0;
+    std::vector<ChannelGroupReport> channelGroups; ///< the last prune_channels step's groups
     Diagnostics diagnostics;
 };
 

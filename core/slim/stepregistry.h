@@ -5,6 +5,7 @@
 // The recipe reader and writer, the slimmer, the CLI's flags and --help, and the GUI's step menu all go through
 // it. A new step is one file pair in core/slim/steps/ plus one line in stepregistry.cpp (CONTRIBUTING.md).
 
+#include "channelreport.h"
 #include "recipe.h"
 #include "support/error.h"
 #include "support/progress.h"
@@ -60,6 +61,7 @@ struct StepOutcome {
     /// Tensors the step re-expressed under other names (low_rank: the two factors), by original name: the
     /// preview counts their bytes as the original's "after".
     std::map<std::string, std::vector<std::string>> storedAs;
+    std::vector<ChannelGroupReport> channelGroups; ///< prune_channels: every group it looked at
 };
 
 /// A named setting of a step type that the CLI and step specs accept as its value: "int8-per-tensor",

@@ -136,6 +136,21 @@ private slots:
         const std::uint64_t params = (8 * 27 + 8) + 4 * 8 + (8 * 9 + 8) + (8 * 8 * 9 + 8) + (8 * 8 + 8) + (2 * 8 + 2)
             + (8 * 2 + 8) + (12 * 8 * 9 + 12) + (10 * 12 + 10);
         QCOMPARE(s->result.preview.paramsAfter, params);
+        // MACs after, from the same dims and the 16×16 input (8×8 after the pool): out × in/group × k² × H × W.
+        const std::uint64_t macs = 8 * 3 * 9 * 256 + 8 * 1 * 9 * 256 + 8 * 8 * 9 * 256 + 8 * 8 * 256 + 2 * 8 + 8 * 2
+            + 12 * 8 * 9 * 64 + 12 * 10;
+        QCOMPARE(s->result.preview.macsAfter, macs);
+        QCOMPARE(s->result.preview.macsBefore,
+            std::uint64_t(16 * 3 * 9 * 256 + 16 * 9 * 256 + 16 * 16 * 9 * 256 + 16 * 16 * 256 + 4 * 16 + 16 * 4
+                + 24 * 16 * 9 * 64 + 24 * 10));
+        const auto stemRow
+            = std::ranges::find(s->result.preview.tensors, std::string("stem.weight"), &slim::TensorChange::name);
+        QVERIFY(stemRow != s->result.preview.tensors.end() && stemRow->channelGroup >= 0);
+        QCOMPARE(stemRow->channelsBefore, std::int64_t(16));
+        QCOMPARE(stemRow->channelsAfter, std::int64_t(8));
+        const auto& group = s->result.preview.channelGroups.at(static_cast<std::size_t>(stemRow->channelGroup));
+        QCOMPARE(group.producers.size(), std::size_t(3)); // stem, b and expand: one group
+        QVERIFY(group.frozenReason.empty());
         QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
         const auto analysis = slimscope::core::analysis::analyzeFile(path("net-half.onnx").string());
         QVERIFY(analysis.has_value());

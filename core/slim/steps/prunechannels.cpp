@@ -60,6 +60,21 @@ void addNorms(const MemberValues& member, PruneChannelsStep::Criterion criterion
     }
 }
 
+ChannelGroupReport reportOf(const ChannelGroup& group, std::int64_t keep, double norm)
+{
+    ChannelGroupReport report { group.producers, {}, 0, group.channels, keep, norm, group.frozenReason };
+    // Producers' weights first: a tensor in two groups (a Conv's output and input channels) is listed with the
+    // group of its output channels.
+    for (const bool producers : { true, false })
+        for (const ChannelMember& member : group.members)
+            if ((member.role == ChannelMember::Role::Producer) == producers
+                && std::ranges::find(report.members, member.tensor) == report.members.end()) {
+                report.members.push_back(member.tensor);
+                report.producerMembers += producers ? 1 : 0;
+            }
+    return report;
+}
+
 /// How many channels a group keeps of `channels` when `remove` are chosen: at least minKeep, rounded up.
 std::int64_t keptCount(std::int64_t channels, std::int64_t remove, const PruneChannelsStep& step)
 {
@@ -126,6 +141,7 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
     };
     std::vector<Candidate> candidates;
     std::vector<std::string> frozen;
+    std::vector<ChannelGroupReport> reports; // frozen groups here, the others once their counts are known
     for (ChannelGroup& group : groups) {
         const bool inScope = std::ranges::any_of(group.members, [&](const ChannelMember& m) {
             const auto w = weights.find(m.tensor);
@@ -135,6 +151,7 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             continue;
         if (!group.frozenReason.empty()) {
             frozen.push_back(group.producers.front() + ": " + group.frozenReason);
+            reports.push_back(reportOf(group, group.channels, 0.0));
             continue;
         }
         Candidate candidate { &group, std::vector<double>(static_cast<std::size_t>(group.channels), 0.0), 0 };
@@ -171,6 +188,12 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
     }
 
     StepOutcome outcome;
+    for (const Candidate& c : candidates) {
+        const double total = std::accumulate(c.norms.begin(), c.norms.end(), 0.0);
+        reports.push_back(
+            reportOf(*c.group, c.keep, step.criterion == PruneChannelsStep::Criterion::L2 ? std::sqrt(total) : total));
+    }
+    outcome.channelGroups = std::move(reports);
     std::uint64_t channelsBefore = 0, channelsAfter = 0, groupsPruned = 0;
     std::unordered_set<std::string> staleShapes;
     // Every tensor to cut, with the kept channels of each of its cut axes (a Conv's weight loses output
