@@ -193,8 +193,9 @@ void SlimPanel::buildUi()
     m_summary->setWordWrap(true);
     m_summary->setTextFormat(Qt::RichText);
     layout->addWidget(m_summary);
-    m_changes = new QTableWidget(0, 5, this);
-    m_changes->setHorizontalHeaderLabels({ tr("Tensor"), tr("Before"), tr("After"), tr("SQNR dB"), tr("Rel. L2") });
+    m_changes = new QTableWidget(0, 6, this);
+    m_changes->setHorizontalHeaderLabels(
+        { tr("Tensor"), tr("Before"), tr("After"), tr("SQNR dB"), tr("Rel. L2"), tr("Channels") });
     m_changes->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_changes->verticalHeader()->hide();
     m_changes->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -474,6 +475,8 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
                        .arg(q(core::humanBytes(p.fileBytesBefore)), q(core::humanBytes(p.predictedFileBytes)),
                            q(core::humanPercent(saved)), q(core::humanCount(p.paramsBefore)),
                            q(core::humanCount(p.paramsAfter)));
+    if (p.macsAfter != p.macsBefore)
+        text += tr(" &nbsp; MACs %1 → %2").arg(q(core::humanCount(p.macsBefore)), q(core::humanCount(p.macsAfter)));
     for (const auto& step : p.steps)
         text += QStringLiteral("<br>&bull; %1: %2")
                     .arg(q(step.description).toHtmlEscaped(), q(step.summary).toHtmlEscaped());
@@ -517,6 +520,19 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
             t.hasError ? tr("SQNR %1 dB%2").arg(t.sqnrDb, 0, 'f', 2).arg(sampledTip) : QString());
         cell(4, t.hasError ? approx + QString::number(t.relativeL2, 'e', 2) : QString(),
             t.hasError ? tr("max abs %1%2").arg(t.maxAbs).arg(sampledTip) : QString());
+        // prune_channels: the channel group this tensor's channels belong to, and why a group was left alone.
+        if (t.channelGroup >= 0 && static_cast<std::size_t>(t.channelGroup) < p.channelGroups.size()) {
+            const auto& group = p.channelGroups[static_cast<std::size_t>(t.channelGroup)];
+            QStringList producers;
+            for (const auto& producer : group.producers)
+                producers << q(producer);
+            cell(5, QStringLiteral("%1 → %2").arg(t.channelsBefore).arg(t.channelsAfter),
+                group.frozenReason.empty()
+                    ? tr("Channel group %1 with %2").arg(t.channelGroup).arg(producers.join(QStringLiteral(", ")))
+                    : tr("Left alone: %1").arg(q(group.frozenReason)));
+        } else {
+            cell(5, QString());
+        }
     }
     emit previewChanged(result);
 }
