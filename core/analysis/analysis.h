@@ -135,6 +135,7 @@ enum class FindingKind {
     Float64Weights,
     DenseZeros,
     ZeroChannels,
+    DeadInputFeatures,
     InitializerAsInput,
     LargeConstant,
 };
@@ -142,7 +143,7 @@ std::string_view findingKindName(FindingKind kind);
 /// Every kind, in the order findingKindName() lists them (docs/cli.md's table).
 inline constexpr FindingKind kFindingKinds[] = { FindingKind::DuplicateTensor, FindingKind::UnusedTensor,
     FindingKind::DeadNode, FindingKind::Float64Weights, FindingKind::DenseZeros, FindingKind::ZeroChannels,
-    FindingKind::InitializerAsInput, FindingKind::LargeConstant };
+    FindingKind::DeadInputFeatures, FindingKind::InitializerAsInput, FindingKind::LargeConstant };
 
 /// A piece of measured bloat with the bytes a fix would recover.
 struct Finding {

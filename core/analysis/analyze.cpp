@@ -49,6 +49,8 @@ std::string_view findingKindName(FindingKind kind)
         return "dense_zeros";
     case FindingKind::ZeroChannels:
         return "zero_channels";
+    case FindingKind::DeadInputFeatures:
+        return "dead_input_features";
     case FindingKind::InitializerAsInput:
         return "initializer_as_input";
     case FindingKind::LargeConstant:

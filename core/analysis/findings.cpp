@@ -4,6 +4,7 @@
 #include "model/liveness.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -55,6 +56,7 @@ public:
         float64Weights();
         denseZeros();
         zeroChannels();
+        deadInputFeatures();
         initializersAsInputs();
         largeConstants();
         for (Finding& finding : m_findings)
@@ -277,6 +279,104 @@ private:
                 const bool rows = node.op_type() == "Conv" || (node.op_type() == "Gemm" && transB);
                 checkChannels(static_cast<std::size_t>(weight), rows, layer);
             }
+        }
+    }
+
+    // Features of a main-graph input that the first layer multiplies by zero: the model ignores them. Every
+    // reader must be a Gemm (transA 0) or MatMul with a constant 2-D weight; a feature is dead when its slice of
+    // every such weight is zero or below 1e-6 of that weight's largest slice norm.
+    void deadInputFeatures()
+    {
+        const auto& main = *m_file.graphs().front().graph;
+        std::unordered_set<std::string> initializers;
+        for (const auto& tensor : main.initializer())
+            initializers.insert(tensor.name());
+        for (const auto& input : main.input()) {
+            if (initializers.contains(input.name()))
+                continue;
+            struct Reader {
+                std::size_t weight;
+                bool rows; ///< feature k is row k of the weight (else column k)
+                std::string node;
+            };
+            std::vector<Reader> readers;
+            bool onlyProducts = true;
+            std::size_t layerIndex = 0;
+            for (const auto& node : main.node()) {
+                const LayerStats& layer = m_analysis.layers[layerIndex++];
+                for (int i = 0; i < node.input_size(); ++i) {
+                    if (node.input(i) != input.name())
+                        continue;
+                    const int weight = node.input_size() > 1 ? m_scopes.resolve(0, node.input(1)) : -1;
+                    std::int64_t transA = 0, transB = 0;
+                    for (const auto& attribute : node.attribute()) {
+                        transA = attribute.name() == "transA" ? attribute.i() : transA;
+                        transB = attribute.name() == "transB" ? attribute.i() : transB;
+                    }
+                    const bool product = i == 0 && weight >= 0 && transA == 0
+                        && (node.op_type() == "Gemm" || node.op_type() == "MatMul")
+                        && m_analysis.tensors[static_cast<std::size_t>(weight)].shape.size() == 2;
+                    if (!product)
+                        onlyProducts = false;
+                    else
+                        readers.push_back({ static_cast<std::size_t>(weight),
+                            !(node.op_type() == "Gemm" && transB != 0), layer.name });
+                }
+            }
+            if (!onlyProducts || readers.empty())
+                continue;
+            const auto featuresOf = [&](const Reader& r) {
+                const auto& shape = m_analysis.tensors[r.weight].shape;
+                return static_cast<std::uint64_t>(r.rows ? shape[0] : shape[1]);
+            };
+            const std::uint64_t features = featuresOf(readers.front());
+            std::vector<bool> dead(features, true);
+            std::uint64_t recoverable = 0;
+            for (const Reader& r : readers) {
+                const auto type = model::dataTypeInfo(m_file.weights()[r.weight].dataType);
+                const auto bytes = bytesOf(r.weight);
+                if (featuresOf(r) != features || !type || !isNumeric(type->type) || bytes.empty()) {
+                    dead.assign(features, false); // a weight we cannot read: nothing is known to be dead
+                    break;
+                }
+                const auto& shape = m_analysis.tensors[r.weight].shape;
+                const auto rows = static_cast<std::uint64_t>(shape[0]), cols = static_cast<std::uint64_t>(shape[1]);
+                const std::uint64_t width = r.rows ? cols : rows;
+                std::vector<double> norms(features, 0.0);
+                for (std::uint64_t k = 0; k < features; ++k)
+                    for (std::uint64_t j = 0; j < width; ++j) {
+                        const double v
+                            = elementAsDouble(type->type, bytes.data(), r.rows ? k * cols + j : j * cols + k);
+                        norms[k] += v * v;
+                    }
+                const double largest = std::sqrt(*std::ranges::max_element(norms));
+                for (std::uint64_t k = 0; k < features; ++k)
+                    dead[k] = dead[k] && std::sqrt(norms[k]) <= 1e-6 * largest;
+                recoverable += width * (m_analysis.tensors[r.weight].bytes / (rows * cols));
+            }
+            std::vector<std::uint64_t> indices;
+            for (std::uint64_t k = 0; k < features; ++k)
+                if (dead[k])
+                    indices.push_back(k);
+            if (indices.empty() || indices.size() == features)
+                continue;
+            Finding finding;
+            finding.kind = FindingKind::DeadInputFeatures;
+            for (const Reader& r : readers) {
+                finding.tensors.push_back(m_analysis.tensors[r.weight].name);
+                finding.nodes.push_back(r.node);
+            }
+            finding.bytesRecoverable = indices.size() * recoverable;
+            std::string list;
+            for (std::size_t i = 0; i < indices.size() && i < 16; ++i)
+                list += (i ? "," : "") + std::to_string(indices[i]);
+            if (indices.size() > 16)
+                list += ",...";
+            finding.message = std::to_string(indices.size()) + " of " + std::to_string(features)
+                + " features of input '" + input.name() + "' are multiplied by zero in the first layer (" + list
+                + "): the model ignores them";
+            finding.fix = "callers can stop computing them; removing them from the model changes its input's shape";
+            m_findings.push_back(std::move(finding));
         }
     }
 

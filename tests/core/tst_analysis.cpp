@@ -35,7 +35,8 @@ const QStringList kFixtures { QStringLiteral("linearChain"), QStringLiteral("con
 
 const QStringList kFindingKinds { QStringLiteral("duplicate_tensor"), QStringLiteral("unused_tensor"),
     QStringLiteral("dead_node"), QStringLiteral("float64_weights"), QStringLiteral("dense_zeros"),
-    QStringLiteral("zero_channels"), QStringLiteral("initializer_as_input"), QStringLiteral("large_constant") };
+    QStringLiteral("zero_channels"), QStringLiteral("dead_input_features"), QStringLiteral("initializer_as_input"),
+    QStringLiteral("large_constant") };
 
 /// Truth spells element types as the ONNX enum ("FLOAT"), the analysis in lower case with widths ("float32").
 QString analysisDtype(const std::string& onnxName)

@@ -2,6 +2,7 @@
 // recovers (high >= 10 %, medium >= 1 %, low > 0: docs/cli.md), and weights read by DequantizeLinear count as
 // zero where they equal their zero point (per tensor and per channel), counted here element by element.
 #include "analysis/analysis.h"
+#include "lcg.h"
 #include "modelbuilder.h"
 
 #include <QFileInfo>
@@ -90,7 +91,52 @@ private slots:
             QVERIFY2(!names.contains(name), qPrintable(name));
             names.insert(name);
         }
-        QCOMPARE(names.size(), 8);
+        QCOMPARE(names.size(), 9);
+    }
+
+    // Input features the first layers multiply by zero: found when every reader ignores them (a Gemm with
+    // transB reads feature k as column k, a MatMul as row k), not when one reader still uses them.
+    void deadInputFeaturesAreTheOnesEveryReaderIgnores()
+    {
+        fx::Lcg rng(83);
+        std::vector<float> gemm = fx::randomFloats(rng, 4 * 8, 0.5f); // [4, 8], transB: feature k = column k
+        std::vector<float> matmul = fx::randomFloats(rng, 8 * 3, 0.5f); // [8, 3]: feature k = row k
+        for (const std::size_t k : { 2, 5, 6 })
+            for (std::size_t r = 0; r < 4; ++r)
+                gemm[r * 8 + k] = k == 6 ? 1e-9f : 0.0f; // 6: below 1e-6 of the largest column
+        for (const std::size_t k : { 2, 5, 6 })
+            for (std::size_t c = 0; c < 3; ++c)
+                matmul[k * 3 + c] = 0.0f;
+        const auto build = [&](bool matmulUsesFeature5) {
+            fx::ModelBuilder b(13, 8);
+            b.addInput("x", onnx::TensorProto::FLOAT, { 1, 8 });
+            b.addFloatInitializer("w_gemm", { 4, 8 }, gemm);
+            fx::ModelBuilder::addAttrInt(b.addNode("Gemm", { "x", "w_gemm" }, { "g" }, "gemm"), "transB", 1);
+            std::vector<float> m = matmul;
+            if (matmulUsesFeature5)
+                m[5 * 3] = 0.5f;
+            b.addFloatInitializer("w_mm", { 8, 3 }, m);
+            b.addNode("MatMul", { "x", "w_mm" }, { "h" }, "matmul");
+            b.addOutput("g", onnx::TensorProto::FLOAT, { 1, 4 });
+            b.addOutput("h", onnx::TensorProto::FLOAT, { 1, 3 });
+            return b;
+        };
+        QTemporaryDir dir;
+        for (const bool used : { false, true }) {
+            const std::string path
+                = dir.filePath(used ? QStringLiteral("used.onnx") : QStringLiteral("dead.onnx")).toStdString();
+            QVERIFY(build(used).save(path).has_value());
+            const auto analysis = an::analyzeFile(path);
+            QVERIFY(analysis.has_value());
+            const auto finding
+                = std::ranges::find((*analysis)->findings, an::FindingKind::DeadInputFeatures, &an::Finding::kind);
+            QVERIFY(finding != (*analysis)->findings.end());
+            const std::string list = used ? "(2,6)" : "(2,5,6)";
+            QVERIFY2(finding->message.contains(list), finding->message.c_str());
+            // Per dead feature: 4 floats of the Gemm's weight and 3 of the MatMul's.
+            QCOMPARE(finding->bytesRecoverable, std::uint64_t((used ? 2 : 3) * (4 + 3) * 4));
+            QCOMPARE(finding->tensors, (std::vector<std::string> { "w_gemm", "w_mm" }));
+        }
     }
 
     void zerosCountAgainstTheZeroPoint()
