@@ -61,6 +61,17 @@ void writeSqnr(JsonWriter& json, double sqnrDb)
         json.value(sqnrDb);
 }
 
+void writeLayerTensors(JsonWriter& json, const analysis::Analysis& analysis, const analysis::LayerStats& layer)
+{
+    const auto names = [&](const std::vector<analysis::TensorIndex>& tensors) {
+        std::vector<std::string> out;
+        for (const analysis::TensorIndex t : tensors)
+            out.push_back(analysis.tensor(t).name);
+        return out;
+    };
+    json.stringArray("tensors", names(layer.tensors)).stringArray("shared_tensors", names(layer.sharedTensors));
+}
+
 void writeTensorChanges(JsonWriter& json, std::string_view key, const std::vector<slim::TensorChange>& changes)
 {
     json.key(key).beginArray();

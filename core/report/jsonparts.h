@@ -17,6 +17,8 @@ namespace slimscope::core::report {
 void writeDiagnostics(JsonWriter& json, const Diagnostics& diagnostics);
 /// "by_dtype" and "by_op_type" totals of an analysis.
 void writeTotals(JsonWriter& json, const analysis::Analysis& analysis);
+/// A layer's "tensors" (counted in it) and "shared_tensors" (used, counted in another layer), by name.
+void writeLayerTensors(JsonWriter& json, const analysis::Analysis& analysis, const analysis::LayerStats& layer);
 /// "steps": [{kind, description, enabled, summary}]
 void writeStepReports(JsonWriter& json, const std::vector<slim::StepReport>& steps);
 /// `key`: one object per weight tensor of a slimming preview, errors included for float tensors.

@@ -53,13 +53,7 @@ void writeLayer(JsonWriter& json, const Analysis& a, const LayerRow& row)
     const LayerStats& l = *row.layer;
     json.beginObject();
     json.field("name", l.name).field("op_type", l.opType).field("domain", l.domain).field("graph", l.graph);
-    const auto names = [&](const std::vector<TensorIndex>& tensors) {
-        std::vector<std::string> out;
-        for (const TensorIndex t : tensors)
-            out.push_back(a.tensor(t).name);
-        return out;
-    };
-    json.stringArray("tensors", names(l.tensors)).stringArray("shared_tensors", names(l.sharedTensors));
+    writeLayerTensors(json, a, l);
     json.field("dtype", row.dtype);
     json.field("params", l.params).field("bytes", l.bytes).field("share", row.share);
     json.field("zeros", l.zeros).field("sparsity", l.sparsity);

@@ -1,4 +1,5 @@
 #include "stepregistry.h"
+#include "stepsupport.h"
 
 #include "steps/cleanup.h"
 #include "steps/lowrank.h"
@@ -146,6 +147,22 @@ Result<StepParams> parseStepSpec(std::string_view spec)
 } // namespace slimscope::core::slim
 
 namespace slimscope::core::slim {
+
+std::optional<double> parseShare(std::string_view text)
+{
+    const std::string value(text);
+    try {
+        std::size_t used = 0;
+        double share = std::stod(value, &used);
+        if (used < value.size() && value.substr(used) == "%")
+            share /= 100.0;
+        else if (used != value.size())
+            return std::nullopt;
+        return std::isfinite(share) ? std::optional(share) : std::nullopt;
+    } catch (...) {
+        return std::nullopt;
+    }
+}
 
 MeasuredError errorFromSums(double signal, double noise, double maxAbs)
 {

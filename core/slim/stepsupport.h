@@ -12,8 +12,10 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace slimscope::core::slim {
@@ -22,6 +24,9 @@ FloatValues viewFloats(const model::TensorBytes& bytes, std::int32_t dataType);
 /// A source's values as float32: read in place when the source can be (original float32 bytes, a deferred
 /// prune), decoded otherwise.
 Result<FloatValues> readFloatValues(const TensorSource& source, std::int32_t dataType);
+
+/// A step value written as a share: "0.3" or "30%" (CLI and step specs); nullopt for anything else.
+std::optional<double> parseShare(std::string_view text);
 
 /// Round to nearest even for |value| < 2^22, without a libm call (the values quantized here are within ±256).
 inline float roundSmall(float value)

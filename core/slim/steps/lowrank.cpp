@@ -289,19 +289,6 @@ Result<StepOutcome> runLowRank(const LowRankStep& step, const Scope& scope, Step
     return outcome;
 }
 
-std::optional<double> parseEnergy(std::string_view text)
-{
-    std::string value(text);
-    const bool percent = !value.empty() && value.back() == '%';
-    if (percent)
-        value.pop_back();
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(number))
-        return std::nullopt;
-    return percent ? number / 100.0 : number;
-}
-
 class LowRankType final : public TypedStepType<LowRankStep> {
 public:
     std::string_view title() const override { return "Low rank"; }
@@ -313,7 +300,7 @@ public:
     bool changesShapes() const override { return true; }
     Result<StepParams> fromValue(std::string_view value) const override
     {
-        const auto energy = parseEnergy(value);
+        const auto energy = parseShare(value);
         if (!energy || !(*energy > 0.0 && *energy <= 1.0))
             return fail(ErrorCode::InvalidArgument,
                 "low_rank takes the energy to keep, above 0 and at most 1 (or 100%), not '" + std::string(value) + "'");

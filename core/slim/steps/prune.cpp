@@ -180,22 +180,6 @@ Result<StepOutcome> runPrune(const PruneStep& step, const Scope& scope, StepCont
     return outcome;
 }
 
-std::optional<double> parseFraction(std::string_view text)
-{
-    const std::string value(text);
-    try {
-        std::size_t used = 0;
-        double fraction = std::stod(value, &used);
-        if (used < value.size() && value.substr(used) == "%")
-            fraction /= 100.0;
-        else if (used != value.size())
-            return std::nullopt;
-        return fraction;
-    } catch (...) {
-        return std::nullopt;
-    }
-}
-
 const char* modeName(PruneStep::Mode mode)
 {
     return mode == PruneStep::Mode::Global ? "global" : "layer";
@@ -211,7 +195,7 @@ public:
     std::string_view valueName() const override { return "SPARSITY"; }
     Result<StepParams> fromValue(std::string_view value) const override
     {
-        const auto fraction = parseFraction(value);
+        const auto fraction = parseShare(value);
         if (!fraction || !(*fraction >= 0.0 && *fraction <= 0.999))
             return fail(ErrorCode::InvalidArgument,
                 "prune takes a sparsity between 0 and 0.999 (or 0% to 99.9%), not '" + std::string(value) + "'");

@@ -359,19 +359,6 @@ const char* modeName(PruneChannelsStep::Mode mode)
     return mode == PruneChannelsStep::Mode::Global ? "global" : "layer";
 }
 
-std::optional<double> parseShare(std::string_view text)
-{
-    std::string value(text);
-    const bool percent = !value.empty() && value.back() == '%';
-    if (percent)
-        value.pop_back();
-    char* end = nullptr;
-    const double number = std::strtod(value.c_str(), &end);
-    if (value.empty() || end != value.c_str() + value.size() || !std::isfinite(number))
-        return std::nullopt;
-    return percent ? number / 100.0 : number;
-}
-
 class PruneChannelsType final : public TypedStepType<PruneChannelsStep> {
 public:
     std::string_view title() const override { return "Prune channels"; }
