@@ -391,7 +391,7 @@ private:
                 freeze(flow.group, "the PRelu slope of " + where + " is not a constant");
                 return;
             } else {
-                m_joins.push_back({ flow.group, operand, op + " " + where });
+                m_joins.emplace_back(flow.group, operand, op + " " + where);
             }
             next(flow, node, flow.axis, flow.rank, flow.spatialOne);
             return;
