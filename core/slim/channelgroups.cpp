@@ -95,6 +95,7 @@ public:
             group.producers.insert(group.producers.end(), part.producers.begin(), part.producers.end());
             group.depthwise.insert(group.depthwise.end(), part.depthwise.begin(), part.depthwise.end());
             group.values.insert(group.values.end(), part.values.begin(), part.values.end());
+            group.ops.insert(group.ops.end(), part.ops.begin(), part.ops.end());
             for (const auto& member : part.members)
                 if (std::ranges::none_of(group.members, [&](const ChannelMember& m) {
                         return m.tensor == member.tensor && m.axis == member.axis && m.reader == member.reader
@@ -137,6 +138,7 @@ private:
                     target.members.push_back(member);
                 }
                 target.values.insert(target.values.end(), joined.values.begin(), joined.values.end());
+                target.ops.insert(target.ops.end(), joined.ops.begin(), joined.ops.end());
             }
         }
     }
@@ -164,6 +166,7 @@ private:
         const int joined = newGroup(offset, node.name().empty() ? node.output(0) : node.name());
         m_concatGroup[&node] = joined;
         m_segments[joined] = std::move(segments);
+        m_groups[static_cast<std::size_t>(joined)].ops.push_back(&node);
         m_work.push_back({ node.output(0), flow.axis, flow.rank, false, joined });
     }
 
@@ -253,7 +256,7 @@ private:
 
     int newGroup(std::int64_t channels, const std::string& producer)
     {
-        m_groups.push_back({ channels, { producer }, {}, {}, {}, {} });
+        m_groups.push_back({ channels, { producer }, {}, {}, {}, {}, {} });
         m_parent.push_back(static_cast<int>(m_parent.size()));
         m_reasons.emplace_back();
         return static_cast<int>(m_groups.size()) - 1;
@@ -303,6 +306,7 @@ private:
 
     void next(const Flow& flow, const onnx::NodeProto& node, int axis, int rank, bool spatialOne)
     {
+        m_groups[static_cast<std::size_t>(flow.group)].ops.push_back(&node);
         if (node.output_size() > 0 && !node.output(0).empty())
             m_work.push_back({ node.output(0), axis, rank, spatialOne, flow.group });
     }

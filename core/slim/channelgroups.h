@@ -49,6 +49,7 @@ struct ChannelGroup {
     /// Depthwise Convs the channels pass through: their `group` attribute is the channel count.
     std::vector<onnx::NodeProto*> depthwise;
     std::vector<std::string> values; ///< the activations that carry the channels (their declared shapes change)
+    std::vector<const onnx::NodeProto*> ops; ///< the nodes the channels pass through, producer to consumers
     std::string frozenReason; ///< empty when its channels can be removed
 };
 

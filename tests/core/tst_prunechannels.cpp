@@ -4,6 +4,7 @@
 // Relu are removed without changing the outputs; a Concat keeps each group's channels at their offsets.
 #include "analysis/analysis.h"
 #include "modelbuilder.h"
+#include "slim/stepregistry.h"
 #include "slim/steps/prunechannels.h"
 #include "slimtestsupport.h"
 
@@ -194,6 +195,53 @@ private slots:
         QCOMPARE(dimsOf(written->graph(), "c2.weight"), (Dims { 4, 4, 3, 3 }));
         REQUIRE_RUNTIME();
         const auto compared = compareInRuntime(path("zeros.onnx"), path("zeros-pruned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        QVERIFY2((*compared)[0].maxRelative < 1e-6, qPrintable(QString::number((*compared)[0].maxRelative)));
+    }
+
+    // Zero mode removes exactly the channels whose output is zero whatever the input: all-zero weights and bias,
+    // through a BatchNorm that maps 0 to 0 on those channels. A zero-weight channel whose BN shift makes it a
+    // non-zero constant stays, and the preview says why. Outputs are the same in ONNX Runtime.
+    void zeroModeRemovesOnlyChannelsThatStayZero()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(79);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 2, 8, 8 });
+        std::vector<float> w = fx::randomFloats(rng, 8 * 2 * 9, 0.3f);
+        for (const int dead : { 1, 3, 6 })
+            std::fill(w.begin() + dead * 18, w.begin() + (dead + 1) * 18, 0.0f);
+        addConv(b, rng, "c1", "x", "c1_out", 2, 8, 3, 1, w);
+        std::vector<float> biases = fx::randomFloats(rng, 8, 0.1f);
+        for (const int dead : { 1, 3, 6 })
+            biases[static_cast<std::size_t>(dead)] = 0.0f;
+        const_cast<onnx::TensorProto*>(findInitializer(b.graph(), "c1.bias"))->set_raw_data(biases.data(), 32);
+        addBatchNorm(b, rng, "bn", "c1_out", "bn_out", 8);
+        // BN(0) = shift - scale * mean / sqrt(var + eps): zero for channels 1 and 6 (mean 0, shift 0), not for 3.
+        for (const char* name : { "bn.mean", "bn.shift" }) {
+            auto* t = const_cast<onnx::TensorProto*>(findInitializer(b.graph(), name));
+            std::vector<float> values = valuesOf<float>(*t);
+            values[1] = values[6] = 0.0f;
+            values[3] = 0.25f;
+            t->set_raw_data(values.data(), values.size() * 4);
+        }
+        b.addNode("Relu", { "bn_out" }, { "r" }, "relu");
+        addConv(b, rng, "c2", "r", "y", 8, 4, 3);
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4, 8, 8 });
+        QVERIFY(b.save(path("zero-mode.onnx")).has_value());
+        const auto parsed = slim::parseStepSpec("prune_channels:zero");
+        QVERIFY(parsed.has_value());
+        TRY_SLIM(s, path("zero-mode.onnx"), single(*parsed, scopeWithMin(0)), path("zero-mode-pruned.onnx"));
+        const auto written = readProto(path("zero-mode-pruned.onnx"));
+        QVERIFY(written);
+        QCOMPARE(dimsOf(written->graph(), "c1.weight"), (Dims { 6, 2, 3, 3 }));
+        QCOMPARE(dimsOf(written->graph(), "bn.mean"), (Dims { 6 }));
+        QCOMPARE(dimsOf(written->graph(), "c2.weight"), (Dims { 4, 6, 3, 3 }));
+        QString said;
+        for (const auto& d : s->result.preview.diagnostics)
+            said += QString::fromStdString(d.message);
+        QVERIFY2(said.contains(QStringLiteral("1 channel(s) with all-zero weights stay")), qPrintable(said));
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("zero-mode.onnx"), path("zero-mode-pruned.onnx"));
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
         QVERIFY2((*compared)[0].maxRelative < 1e-6, qPrintable(QString::number((*compared)[0].maxRelative)));
     }

@@ -442,6 +442,7 @@ private slots:
         QTest::newRow("low_rank:0.9") << "low_rank:0.9" << 9;
         QTest::newRow("low_rank:99%") << "low_rank:99%" << 10;
         QTest::newRow("prune_channels:0.25") << "prune_channels:0.25" << 11;
+        QTest::newRow("prune_channels:zero") << "prune_channels:zero" << 12;
     }
 
     void stepSpecs()
@@ -454,7 +455,9 @@ private slots:
                   slim::QuantizeInt8Step { false, true }, slim::QuantizeInt8Step { true, false },
                   slim::QuantizeFp16Step {}, slim::SparseStorageStep { slim::SparseStorageStep::Policy::Always },
                   slim::SparseStorageStep { slim::SparseStorageStep::Policy::Auto }, slim::LowRankStep { 0.9 },
-                  slim::LowRankStep { 0.99 }, slim::PruneChannelsStep { 0.25 } };
+                  slim::LowRankStep { 0.99 }, slim::PruneChannelsStep { 0.25 },
+                  slim::PruneChannelsStep {
+                      0.3, slim::PruneChannelsStep::Criterion::L2, slim::PruneChannelsStep::Mode::Layer, 1, 1, true } };
         const auto parsed = slim::parseStepSpec(spec.toStdString());
         QVERIFY2(parsed.has_value(), qPrintable(errorOf(parsed)));
         QVERIFY2(*parsed == expected[row], qPrintable(QString::fromStdString(slim::describeStep(step(*parsed)))));

@@ -20,6 +20,9 @@ struct PruneChannelsStep {
     Mode mode = Mode::Layer; ///< each group loses `fraction`, or one ranking over all groups
     std::int64_t roundTo = 1; ///< kept channels are a multiple of this (1: any count)
     std::int64_t minKeep = 1; ///< channels every group keeps at least
+    /// Remove exactly the channels whose output is zero whatever the input: all-zero weights and a zero bias,
+    /// through ops that map zero to zero. The outputs stay the same; `fraction` is not used.
+    bool zeroOnly = false;
     bool operator==(const PruneChannelsStep&) const = default;
 };
 
