@@ -418,7 +418,7 @@ private:
             list += ",...";
         finding.message = std::to_string(zeroChannels.size()) + " of " + std::to_string(channels)
             + " output channels of '" + layer.name + "' have all-zero weights (" + list + ")";
-        finding.fix = "prune structured: remove the channels and the inputs they feed";
+        finding.fix = "prune_channels zero: remove the channels (and the inputs they feed) where their output is zero";
         m_findings.push_back(std::move(finding));
     }
 

@@ -1,6 +1,7 @@
 #include "findingfix.h"
 
 #include "steps/cleanup.h"
+#include "steps/prunechannels.h"
 #include "steps/quantize.h"
 #include "steps/sparsestorage.h"
 
@@ -21,7 +22,7 @@ constexpr std::array kCleanupKinds { FindingKind::DuplicateTensor, FindingKind::
 bool hasFix(FindingKind kind)
 {
     return std::ranges::find(kCleanupKinds, kind) != kCleanupKinds.end() || kind == FindingKind::DenseZeros
-        || kind == FindingKind::Float64Weights;
+        || kind == FindingKind::Float64Weights || kind == FindingKind::ZeroChannels;
 }
 
 std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& finding)
@@ -38,6 +39,11 @@ std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& fin
         fixed.steps.push_back({ SparseStorageStep {}, only, true });
     } else if (finding.kind == FindingKind::Float64Weights) {
         fixed.steps.push_back({ QuantizeInt8Step {}, only, true });
+    } else if (finding.kind == FindingKind::ZeroChannels) {
+        // Exactly the channels whose output stays zero go (a zero-weight channel with a non-zero bias stays).
+        PruneChannelsStep zero;
+        zero.zeroOnly = true;
+        fixed.steps.push_back({ zero, only, true });
     } else {
         return std::nullopt;
     }

@@ -509,11 +509,17 @@ private slots:
         QCOMPARE(added.scope.tensors, std::vector<std::string> { "W" });
         QVERIFY(added.scope.onlyTensors);
 
+        // zero_channels: exactly the channels whose output stays zero, of that weight's group only.
         slimscope::core::analysis::Finding channels { Kind::ZeroChannels, {}, 100, { "W" }, {}, {}, {} };
-        QVERIFY(!slim::withFix(start, channels).has_value());
-        QVERIFY(!slim::hasFix(Kind::ZeroChannels));
+        const auto pruned = slim::withFix(start, channels);
+        QVERIFY(pruned.has_value());
+        const auto* zero = pruned->steps.back().params.as<slim::PruneChannelsStep>();
+        QVERIFY(zero && zero->zeroOnly);
+        QCOMPARE(pruned->steps.back().scope.tensors, std::vector<std::string> { "W" });
+        QVERIFY(!slim::hasFix(Kind::LargeConstant));
+        QVERIFY(!slim::withFix(start, { Kind::LargeConstant, {}, 0, { "W" }, {}, {}, {} }).has_value());
         for (const Kind kind : { Kind::DuplicateTensor, Kind::UnusedTensor, Kind::DeadNode, Kind::InitializerAsInput,
-                 Kind::DenseZeros, Kind::Float64Weights }) {
+                 Kind::DenseZeros, Kind::Float64Weights, Kind::ZeroChannels }) {
             const std::string name(slimscope::core::analysis::findingKindName(kind));
             QVERIFY2(slim::hasFix(kind), name.c_str());
             slimscope::core::analysis::Finding finding { kind, {}, 1, { "W" }, {}, {}, {} };
