@@ -246,6 +246,36 @@ private slots:
         QVERIFY2((*compared)[0].maxRelative < 1e-6, qPrintable(QString::number((*compared)[0].maxRelative)));
     }
 
+    // A transformer FFN, MatMul -> Add bias -> Relu -> MatMul on [batch, tokens, features]: the hidden width is
+    // the group, the bias and the second weight's rows go with it.
+    void feedForwardHiddenWidth()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(89);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 4, 16 });
+        b.addFloatInitializer("w1", { 16, 64 }, fx::randomFloats(rng, 16 * 64, 0.3f));
+        b.addFloatInitializer("b1", { 64 }, fx::randomFloats(rng, 64, 0.1f));
+        b.addFloatInitializer("w2", { 64, 16 }, fx::randomFloats(rng, 64 * 16, 0.3f));
+        b.addNode("MatMul", { "x", "w1" }, { "h" }, "up");
+        b.addNode("Add", { "h", "b1" }, { "hb" }, "up_bias");
+        b.addNode("Relu", { "hb" }, { "a" }, "act");
+        b.addNode("MatMul", { "a", "w2" }, { "y" }, "down");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4, 16 });
+        QVERIFY(b.save(path("ffn.onnx")).has_value());
+        slim::PruneChannelsStep step;
+        step.fraction = 0.5;
+        TRY_SLIM(s, path("ffn.onnx"), single(step, scopeWithMin(0)), path("ffn-pruned.onnx"));
+        const auto written = readProto(path("ffn-pruned.onnx"));
+        QVERIFY(written);
+        QCOMPARE(dimsOf(written->graph(), "w1"), (Dims { 16, 32 }));
+        QCOMPARE(dimsOf(written->graph(), "b1"), (Dims { 32 }));
+        QCOMPARE(dimsOf(written->graph(), "w2"), (Dims { 32, 16 }));
+        QCOMPARE(s->result.preview.macsAfter, std::uint64_t(4 * 16 * 32 + 4 * 32 * 16));
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("ffn.onnx"), path("ffn-pruned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+    }
+
     // Two groups concatenated along the channels: each loses its weakest half, and the Conv after the Concat
     // keeps exactly the input channels at the kept offsets (a's strongest are its last four, b's its first four).
     void concatKeepsEachGroupsOffsets()
