@@ -9,6 +9,7 @@
 #include "support/format.h"
 #include "support/jsonreader.h"
 #include "support/jsonwriter.h"
+#include "zerochannels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -60,117 +61,6 @@ void addNorms(const MemberValues& member, PruneChannelsStep::Criterion criterion
         norms[(i / member.inner) % member.channels]
             += criterion == PruneChannelsStep::Criterion::L1 ? std::fabs(v) : v * v;
     }
-}
-
-/// Float values of constants by name (normalisation parameters, biases, Clip bounds), read once each.
-class ConstantReader {
-public:
-    ConstantReader(WorkingModel& model, const std::unordered_map<std::string, const InitializerRef*>& weights)
-        : m_model(model)
-        , m_weights(weights)
-    { }
-
-    bool isConstant(const std::string& name) const { return m_weights.contains(name); }
-
-    /// The constant's value for channel `c`: its only value, or value c of a per-channel constant.
-    std::optional<double> at(const std::string& name, std::int64_t c, std::int64_t channels) const
-    {
-        const auto found = m_weights.find(name);
-        if (found == m_weights.end())
-            return std::nullopt;
-        auto cached = m_values.find(name);
-        if (cached == m_values.end()) {
-            std::vector<float> values;
-            if (const TensorSource* source = m_model.source(*found->second->tensor))
-                if (auto read = readFloatValues(*source, found->second->tensor->data_type())) {
-                    const FloatValues plain = std::move(*read).plain();
-                    values.assign(plain.values.size(), 0.0f);
-                    for (std::size_t i = 0; i < values.size(); ++i)
-                        values[i] = plain.values[i];
-                }
-            cached = m_values.emplace(name, std::move(values)).first;
-        }
-        const auto& values = cached->second;
-        if (values.size() == 1)
-            return values.front();
-        if (static_cast<std::int64_t>(values.size()) == channels)
-            return values[static_cast<std::size_t>(c)];
-        return std::nullopt;
-    }
-
-private:
-    WorkingModel& m_model;
-    const std::unordered_map<std::string, const InitializerRef*>& m_weights;
-    mutable std::unordered_map<std::string, std::vector<float>> m_values;
-};
-
-// Whether channel c of a group whose producers' weights are all zero there is zero everywhere after every op it
-// passes: then the consumers read zeros from it and removing it changes nothing. (A zero input channel adds
-// nothing to a Conv, Gemm or MatMul, padding included.)
-bool outputIsZero(const ChannelGroup& group, std::int64_t c, const ConstantReader& constants)
-{
-    const std::int64_t n = group.channels;
-    const auto isZero = [&](const std::string& name) {
-        const auto v = constants.at(name, c, n);
-        return v && *v == 0.0;
-    };
-    for (const ChannelMember& member : group.members)
-        if (member.role == ChannelMember::Role::ProducerBias && !isZero(member.tensor))
-            return false;
-    static const std::set<std::string> zeroToZero
-        = { "Relu", "LeakyRelu", "PRelu", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Identity",
-              "Dropout", "Cast", "Tanh", "Abs", "Neg", "HardSwish", "Gelu", "Mish", "Elu", "Selu", "Celu", "Softsign",
-              "Flatten", "Concat", "Floor", "Ceil", "Round", "Sqrt", "ThresholdedRelu", "Erf", "Mul", "Div" };
-    for (const onnx::NodeProto* node : group.ops) {
-        const std::string& op = node->op_type();
-        if (zeroToZero.contains(op))
-            continue;
-        if (op == "Add" || op == "Sub") { // with a constant: zero at c; with another channel flow: zero too
-            for (const auto& input : node->input())
-                if (constants.isConstant(input) && !isZero(input))
-                    return false;
-            continue;
-        }
-        if (op == "Clip") {
-            double low = -INFINITY, high = INFINITY;
-            for (const auto& a : node->attribute()) {
-                low = a.name() == "min" ? a.f() : low;
-                high = a.name() == "max" ? a.f() : high;
-            }
-            if (node->input_size() > 1 && !node->input(1).empty())
-                low = constants.at(node->input(1), c, n).value_or(INFINITY);
-            if (node->input_size() > 2 && !node->input(2).empty())
-                high = constants.at(node->input(2), c, n).value_or(-INFINITY);
-            if (!(low <= 0.0 && 0.0 <= high))
-                return false;
-            continue;
-        }
-        if (op == "BatchNormalization" && node->input_size() >= 5) { // 0 -> shift - scale * mean / sqrt(var + eps)
-            double epsilon = 1e-5;
-            for (const auto& a : node->attribute())
-                epsilon = a.name() == "epsilon" ? a.f() : epsilon;
-            const auto scale = constants.at(node->input(1), c, n), shift = constants.at(node->input(2), c, n),
-                       mean = constants.at(node->input(3), c, n), var = constants.at(node->input(4), c, n);
-            if (!scale || !shift || !mean || !var)
-                return false;
-            const double zero = *shift - *scale * *mean / std::sqrt(*var + epsilon);
-            if (std::fabs(zero) > 1e-7 * std::max(1.0, std::fabs(*shift)))
-                return false;
-            continue;
-        }
-        if (op == "InstanceNormalization" && node->input_size() >= 3) { // a constant channel normalises to B
-            if (!isZero(node->input(2)))
-                return false;
-            continue;
-        }
-        if (op == "Conv") { // depthwise: channel c of its bias
-            if (node->input_size() > 2 && !node->input(2).empty() && !isZero(node->input(2)))
-                return false;
-            continue;
-        }
-        return false;
-    }
-    return true;
 }
 
 ChannelGroupReport reportOf(const ChannelGroup& group, std::int64_t keep, double norm)

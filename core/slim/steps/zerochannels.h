@@ -1,0 +1,66 @@
+#pragma once
+
+// prune_channels' zero mode: whether a channel whose producers' weights are all zero is zero everywhere after
+// the ops it passes (so that removing it changes no output). Internal to the prune_channels step.
+
+#include "slim/channelgroups.h"
+#include "slim/graphindex.h"
+#include "slim/stepsupport.h"
+#include "slim/workingmodel.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace slimscope::core::slim {
+
+/// Float values of constants by name (normalisation parameters, biases, Clip bounds), read once each.
+class ConstantReader {
+public:
+    ConstantReader(WorkingModel& model, const std::unordered_map<std::string, const InitializerRef*>& weights)
+        : m_model(model)
+        , m_weights(weights)
+    { }
+
+    bool isConstant(const std::string& name) const { return m_weights.contains(name); }
+
+    /// The constant's value for channel `c`: its only value, or value c of a per-channel constant.
+    std::optional<double> at(const std::string& name, std::int64_t c, std::int64_t channels) const
+    {
+        const auto found = m_weights.find(name);
+        if (found == m_weights.end())
+            return std::nullopt;
+        auto cached = m_values.find(name);
+        if (cached == m_values.end()) {
+            std::vector<float> values;
+            if (const TensorSource* source = m_model.source(*found->second->tensor))
+                if (auto read = readFloatValues(*source, found->second->tensor->data_type())) {
+                    const FloatValues plain = std::move(*read).plain();
+                    values.assign(plain.values.size(), 0.0f);
+                    for (std::size_t i = 0; i < values.size(); ++i)
+                        values[i] = plain.values[i];
+                }
+            cached = m_values.emplace(name, std::move(values)).first;
+        }
+        const auto& values = cached->second;
+        if (values.size() == 1)
+            return values.front();
+        if (static_cast<std::int64_t>(values.size()) == channels)
+            return values[static_cast<std::size_t>(c)];
+        return std::nullopt;
+    }
+
+private:
+    WorkingModel& m_model;
+    const std::unordered_map<std::string, const InitializerRef*>& m_weights;
+    mutable std::unordered_map<std::string, std::vector<float>> m_values;
+};
+
+// Whether channel c of a group whose producers' weights are all zero there is zero everywhere after every op it
+// passes: then the consumers read zeros from it and removing it changes nothing. (A zero input channel adds
+// nothing to a Conv, Gemm or MatMul, padding included.)
+bool outputIsZero(const ChannelGroup& group, std::int64_t c, const ConstantReader& constants);
+
+} // namespace slimscope::core::slim
