@@ -206,6 +206,8 @@ private:
         else if (w->tensor->data_type() != onnx::TensorProto::FLOAT)
             freeze(group, "'" + name + "' is not float32");
         ChannelMember member { w->name, axis, role };
+        member.node = &node;
+        member.nodeGraph = graph;
         if (name != w->name || m_index.uses(w->name).size() != 1) {
             member.reader = const_cast<onnx::NodeProto*>(&node);
             member.readerInput = input;

@@ -40,6 +40,8 @@ struct ChannelMember {
     /// `extent` (0: the axis holds this group's channels alone).
     std::int64_t offset = 0;
     std::int64_t extent = 0;
+    const onnx::NodeProto* node = nullptr; ///< the node that reads it (set for every member)
+    int nodeGraph = 0;
 };
 
 struct ChannelGroup {

@@ -276,6 +276,40 @@ private slots:
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
     }
 
+    // A zero-weight channel with a non-zero bias is a constant after BN and HardSwish: a 1×1 Conv after it takes
+    // that constant into its bias, so the channel goes and the outputs stay (to float rounding).
+    void constantChannelsFoldIntoTheNextBias()
+    {
+        fx::ModelBuilder b(14, 8); // HardSwish is opset 14
+        fx::Lcg rng(97);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 2, 8, 8 });
+        std::vector<float> w = fx::randomFloats(rng, 8 * 2 * 9, 0.3f);
+        for (const int dead : { 2, 7 })
+            std::fill(w.begin() + dead * 18, w.begin() + (dead + 1) * 18, 0.0f);
+        addConv(b, rng, "c1", "x", "c1_out", 2, 8, 3, 1, w);
+        addBatchNorm(b, rng, "bn", "c1_out", "bn_out", 8);
+        b.addNode("HardSwish", { "bn_out" }, { "a" }, "act");
+        addConv(b, rng, "c2", "a", "y", 8, 4, 1);
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4, 8, 8 });
+        QVERIFY(b.save(path("fold.onnx")).has_value());
+        slim::PruneChannelsStep step;
+        step.zeroOnly = true;
+        TRY_SLIM(s, path("fold.onnx"), single(step, scopeWithMin(0)), path("fold-pruned.onnx"));
+        const auto written = readProto(path("fold-pruned.onnx"));
+        QVERIFY(written);
+        QCOMPARE(dimsOf(written->graph(), "c1.weight"), (Dims { 6, 2, 3, 3 }));
+        QCOMPARE(dimsOf(written->graph(), "c2.weight"), (Dims { 4, 6, 1, 1 }));
+        QString said;
+        for (const auto& d : s->result.preview.diagnostics)
+            said += QString::fromStdString(d.message);
+        QVERIFY2(said.contains(QStringLiteral("2 channel(s) with all-zero weights and a constant output went")),
+            qPrintable(said));
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("fold.onnx"), path("fold-pruned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        QVERIFY2((*compared)[0].maxRelative < 1e-5, qPrintable(QString::number((*compared)[0].maxRelative)));
+    }
+
     // Two groups concatenated along the channels: each loses its weakest half, and the Conv after the Concat
     // keeps exactly the input channels at the kept offsets (a's strongest are its last four, b's its first four).
     void concatKeepsEachGroupsOffsets()

@@ -26,12 +26,34 @@ public:
 
     bool isConstant(const std::string& name) const { return m_weights.contains(name); }
 
+    /// Element `index` of the constant's values.
+    std::optional<double> element(const std::string& name, std::int64_t index) const
+    {
+        const auto* values = valuesOf(name);
+        if (!values || index < 0 || index >= static_cast<std::int64_t>(values->size()))
+            return std::nullopt;
+        return (*values)[static_cast<std::size_t>(index)];
+    }
+
     /// The constant's value for channel `c`: its only value, or value c of a per-channel constant.
     std::optional<double> at(const std::string& name, std::int64_t c, std::int64_t channels) const
     {
+        const auto* values = valuesOf(name);
+        if (!values)
+            return std::nullopt;
+        if (values->size() == 1)
+            return values->front();
+        if (static_cast<std::int64_t>(values->size()) == channels)
+            return (*values)[static_cast<std::size_t>(c)];
+        return std::nullopt;
+    }
+
+private:
+    const std::vector<float>* valuesOf(const std::string& name) const
+    {
         const auto found = m_weights.find(name);
         if (found == m_weights.end())
-            return std::nullopt;
+            return nullptr;
         auto cached = m_values.find(name);
         if (cached == m_values.end()) {
             std::vector<float> values;
@@ -44,15 +66,9 @@ public:
                 }
             cached = m_values.emplace(name, std::move(values)).first;
         }
-        const auto& values = cached->second;
-        if (values.size() == 1)
-            return values.front();
-        if (static_cast<std::int64_t>(values.size()) == channels)
-            return values[static_cast<std::size_t>(c)];
-        return std::nullopt;
+        return &cached->second;
     }
 
-private:
     WorkingModel& m_model;
     const std::unordered_map<std::string, const InitializerRef*>& m_weights;
     mutable std::unordered_map<std::string, std::vector<float>> m_values;
@@ -62,5 +78,23 @@ private:
 // passes: then the consumers read zeros from it and removing it changes nothing. (A zero input channel adds
 // nothing to a Conv, Gemm or MatMul, padding included.)
 bool outputIsZero(const ChannelGroup& group, std::int64_t c, const ConstantReader& constants);
+
+/// The constant value channel c carries to the consumers when the producer's weights are all zero there: its bias
+/// through the chain of ops after it. nullopt unless the group has one producer and its channels pass one
+/// chain of ops whose effect on a constant is exact (activations, normalisations, pools without counted
+/// padding, elementwise ops with constants).
+std::optional<double> constantOutput(const ChannelGroup& group, std::int64_t c, const ConstantReader& constants);
+
+/// What the consumers add to their outputs for a constant `value` in channel c, per consumer node (Conv 1×1
+/// without padding: value × W[:, c]; Gemm: alpha × value × B's row c / beta), to put into their biases; nullopt
+/// when some consumer cannot take it exactly (a Conv with a larger kernel sees the constant only inside its
+/// borders).
+struct BiasFold {
+    const onnx::NodeProto* node = nullptr;
+    int graph = 0;
+    std::vector<double> delta; ///< one per output channel of the consumer
+};
+std::optional<std::vector<BiasFold>> foldsFor(const ChannelGroup& group, std::int64_t c, double value,
+    const ConstantReader& constants, const std::unordered_map<std::string, const InitializerRef*>& weights);
 
 } // namespace slimscope::core::slim
