@@ -478,6 +478,33 @@ private slots:
         QVERIFY2(verified.first().at(1).toBool() && verdict.contains(QStringLiteral("PASS")), qPrintable(verdict));
     }
 
+    // Channel pruning in the Slim panel shows in the Layers table: conv2's 16 channels lose 30 % (floor: 4; its
+    // two all-zero channels among them), and the tooltip names the group.
+    void layersTableShowsChannelsAfterPruning()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.openModel(m_convNet);
+        QVERIFY(ready.wait(20000));
+        ui::SlimPanel* panel = window.slimPanel();
+        panel->addStep("prune_channels");
+        QTRY_VERIFY_WITH_TIMEOUT(
+            panel->preview() != nullptr && !panel->summaryText().contains(QStringLiteral("updating")), 20000);
+        const auto& columns = ui::layerColumns();
+        const auto channels = std::ranges::find_if(
+            columns, [](const ui::LayerColumn& c) { return QLatin1String(c.id) == QLatin1String("channels"); });
+        QVERIFY(channels != columns.end());
+        const int column = static_cast<int>(channels - columns.begin());
+        ui::LayersModel* model = window.layersView()->model();
+        int conv2 = -1;
+        for (int row = 0; row < model->rowCount(); ++row)
+            if (model->index(row, ui::LayersModel::Name).data().toString() == QStringLiteral("conv2"))
+                conv2 = row;
+        QVERIFY(conv2 >= 0);
+        QTRY_COMPARE_WITH_TIMEOUT(model->index(conv2, column).data().toString(), QStringLiteral("16 → 12"), 5000);
+        QVERIFY(model->index(conv2, column).data(Qt::ToolTipRole).toString().contains(QStringLiteral("conv2")));
+    }
+
     // The step registry reaches the GUI: every registered step has an editor of its own and a Slim menu entry
     // that adds it; a kind with several types offers the switch between them.
     void everyRegisteredStepHasAnEditorAndAMenuEntry()

@@ -88,6 +88,34 @@ const std::vector<LayerColumn>& layerColumns()
             [](const LayerRowData& r) -> QVariant {
                 return r.layer.outputShapes.empty() ? QString() : text(r.layer.outputShapes.front());
             } },
+        // Structured pruning in the preview: the main weight's channels before -> after, and its group.
+        { "channels", QT_TRANSLATE_NOOP("LayersModel", "Channels"), true,
+            [](const LayerRowData& r) -> QVariant {
+                if (!r.mainChange || r.mainChange->channelGroup < 0)
+                    return QString();
+                return QStringLiteral("%1 → %2").arg(r.mainChange->channelsBefore).arg(r.mainChange->channelsAfter);
+            },
+            [](const LayerRowData& r) -> QVariant {
+                return r.mainChange && r.mainChange->channelGroup >= 0
+                    ? QVariant(qlonglong(r.mainChange->channelsAfter))
+                    : QVariant(qlonglong(-1));
+            },
+            {},
+            [](const LayerRowData& r) -> QVariant {
+                if (!r.mainChange || r.mainChange->channelGroup < 0 || !r.preview)
+                    return text(r.layer.name + " (" + r.layer.opType + ")");
+                const auto& group = r.preview->channelGroups.at(static_cast<std::size_t>(r.mainChange->channelGroup));
+                if (!group.frozenReason.empty())
+                    return QCoreApplication::translate("LayersModel", "Channel group %1, left alone: %2")
+                        .arg(r.mainChange->channelGroup)
+                        .arg(text(group.frozenReason));
+                QStringList producers;
+                for (const auto& producer : group.producers)
+                    producers << text(producer);
+                return QCoreApplication::translate("LayersModel", "Channel group %1: %2")
+                    .arg(r.mainChange->channelGroup)
+                    .arg(producers.join(QStringLiteral(", ")));
+            } },
     };
     return columns;
 }

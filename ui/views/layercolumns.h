@@ -5,6 +5,7 @@
 // layercolumns.cpp; LayersModel needs no edit.
 
 #include "analysis/analysis.h"
+#include "slim/slimmer.h"
 
 #include <QString>
 #include <QVariant>
@@ -21,6 +22,9 @@ struct LayerRowData {
     const core::analysis::TensorStats* mainTensor; ///< the layer's largest weight, or null
     double share; ///< of the model's weight bytes
     double byteBar; ///< bytes relative to the largest layer
+    /// The slimming preview, when the Slim panel has one, and the main tensor's row in it (or null).
+    const core::slim::Preview* preview = nullptr;
+    const core::slim::TensorChange* mainChange = nullptr;
 };
 
 struct LayerColumn {

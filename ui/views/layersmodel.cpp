@@ -18,6 +18,8 @@ void LayersModel::setAnalysis(const AnalysisPtr& analysis)
 {
     beginResetModel();
     m_analysis = analysis;
+    m_preview = nullptr;
+    m_changes.clear();
     m_rows.clear();
     m_ticked.clear();
     if (analysis) {
@@ -38,6 +40,20 @@ void LayersModel::setAnalysis(const AnalysisPtr& analysis)
     }
     endResetModel();
     emit tickedLayersChanged(m_ticked);
+}
+
+void LayersModel::setPreview(const SlimResultPtr& preview)
+{
+    // A preview made for another analysis (the model was just replaced) is not this table's.
+    m_preview = preview && m_analysis
+            && std::ranges::all_of(preview->preview.tensors,
+                [&](const auto& t) { return t.weightIndex.get() < m_analysis->tensors.size(); })
+        ? preview
+        : nullptr;
+    m_changes = m_preview && m_analysis ? core::slim::changesByTensor(m_preview->preview, m_analysis->tensors.size())
+                                        : std::vector<const core::slim::TensorChange*> {};
+    if (!m_rows.empty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
 }
 
 void LayersModel::clearTicks()
@@ -100,7 +116,12 @@ QVariant LayersModel::data(const QModelIndex& index, int role) const
     if (role == Qt::CheckStateRole && index.column() == Name && (flags(index) & Qt::ItemIsUserCheckable))
         return m_ticked.contains(row.layer) ? Qt::Checked : Qt::Unchecked;
     const LayerColumn& column = layerColumns()[static_cast<std::size_t>(index.column())];
-    const LayerRowData data { *m_analysis, layer, tensor, row.share, row.byteBar };
+    const core::slim::TensorChange* change
+        = row.mainTensor >= 0 && static_cast<std::size_t>(row.mainTensor) < m_changes.size()
+        ? m_changes[static_cast<std::size_t>(row.mainTensor)]
+        : nullptr;
+    const LayerRowData data { *m_analysis, layer, tensor, row.share, row.byteBar,
+        m_preview ? &m_preview->preview : nullptr, change };
     switch (role) {
     case Qt::DisplayRole:
         return column.display(data);

@@ -22,6 +22,8 @@ public:
 
     explicit LayersModel(QObject* parent = nullptr);
     void setAnalysis(const AnalysisPtr& analysis);
+    /// The Slim panel's preview (or null): columns that show the result of the recipe read it.
+    void setPreview(const SlimResultPtr& preview);
     const AnalysisPtr& analysis() const { return m_analysis; }
 
     /// Layers ticked in the Name column (they give a slimming step its scope).
@@ -46,6 +48,8 @@ private:
         double byteBar = 0.0; ///< bytes relative to the largest layer
     };
     AnalysisPtr m_analysis;
+    SlimResultPtr m_preview;
+    std::vector<const core::slim::TensorChange*> m_changes; ///< the preview's rows by tensor index
     std::vector<Row> m_rows;
     QSet<int> m_ticked;
 };

@@ -19,6 +19,7 @@ QWidget* layers(ViewContext& context)
             view->setAnalysis(analysis);
     });
     QObject::connect(&session, &Session::layerSelected, view, &LayersView::selectLayer);
+    QObject::connect(&session, &Session::previewChanged, view->model(), &LayersModel::setPreview);
     QObject::connect(view, &LayersView::layerSelected, &session, &Session::selectLayer);
     QObject::connect(view->model(), &LayersModel::tickedLayersChanged, &session, [&session](const QSet<int>& layers) {
         std::vector<std::string> tensors;
