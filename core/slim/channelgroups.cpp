@@ -313,6 +313,41 @@ private:
             m_work.push_back({ node.output(0), axis, rank, spatialOne, flow.group });
     }
 
+    // A reduction over the spatial axes keeps the channels apart (squeeze-excite blocks exported with ReduceMean
+    // instead of GlobalAveragePool); over the channel axis it mixes them.
+    void followReduce(const Flow& flow, const onnx::NodeProto& node, const std::string& where)
+    {
+        std::optional<std::vector<std::int64_t>> axes;
+        for (const auto& attribute : node.attribute())
+            if (attribute.name() == "axes")
+                axes = std::vector<std::int64_t>(attribute.ints().begin(), attribute.ints().end());
+        if (!axes && node.input_size() > 1 && !node.input(1).empty())
+            axes = m_index.tracer().constantInts(node.input(1));
+        const bool keepDims = intAttribute(node, "keepdims", 1) != 0;
+        if (!axes || axes->empty() || flow.rank <= 0) {
+            freeze(flow.group, "the channels reach " + where + ", a reduction over axes it cannot read");
+            return;
+        }
+        const int channel = flow.rank + flow.axis; // from the start
+        int after = 0; // reduced axes after the channel axis: they leave the rank when keepdims is 0
+        std::set<std::int64_t> reduced;
+        for (std::int64_t a : *axes) {
+            a = a < 0 ? a + flow.rank : a;
+            if (a == channel) {
+                freeze(flow.group, "the channels reach " + where + ", which reduces over them");
+                return;
+            }
+            reduced.insert(a);
+            after += a > channel ? 1 : 0;
+        }
+        const bool allSpatial = channel == 1 && static_cast<int>(reduced.size()) == flow.rank - 2
+            && std::ranges::all_of(reduced, [](std::int64_t a) { return a >= 2; });
+        if (keepDims)
+            next(flow, node, flow.axis, flow.rank, allSpatial || flow.spatialOne);
+        else
+            next(flow, node, flow.axis + after, flow.rank - static_cast<int>(reduced.size()), false);
+    }
+
     void followInto(const Flow& flow, const onnx::NodeProto& node, int input, int graph)
     {
         const std::string& op = node.op_type();
@@ -328,6 +363,10 @@ private:
         }
         if (op == "GlobalAveragePool" || op == "GlobalMaxPool" || op == "GlobalLpPool") {
             next(flow, node, flow.axis, flow.rank, true);
+            return;
+        }
+        if ((op == "ReduceMean" || op == "ReduceMax" || op == "ReduceSum") && input == 0) {
+            followReduce(flow, node, where);
             return;
         }
         if ((op == "BatchNormalization" || op == "InstanceNormalization") && input == 0) {

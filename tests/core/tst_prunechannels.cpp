@@ -310,6 +310,34 @@ private slots:
         QVERIFY2((*compared)[0].maxRelative < 1e-5, qPrintable(QString::number((*compared)[0].maxRelative)));
     }
 
+    // A ReduceMean over the spatial axes (keepdims 0) keeps the channels apart, as global pooling and Flatten do:
+    // the Gemm after it loses the same input features.
+    void spatialReduceMeanFeedsAGemm()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(101);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 4, 8, 8 });
+        addConv(b, rng, "c1", "x", "c1_out", 4, 8, 3);
+        b.addNode("Relu", { "c1_out" }, { "r" }, "relu");
+        auto& mean = b.addNode("ReduceMean", { "r" }, { "pooled" }, "mean");
+        fx::ModelBuilder::addAttrInts(mean, "axes", { 2, 3 });
+        fx::ModelBuilder::addAttrInt(mean, "keepdims", 0);
+        b.addFloatInitializer("fc.weight", { 10, 8 }, fx::randomFloats(rng, 80, 0.3f));
+        fx::ModelBuilder::addAttrInt(b.addNode("Gemm", { "pooled", "fc.weight" }, { "y" }, "fc"), "transB", 1);
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 10 });
+        QVERIFY(b.save(path("reduce.onnx")).has_value());
+        slim::PruneChannelsStep step;
+        step.fraction = 0.5;
+        TRY_SLIM(s, path("reduce.onnx"), single(step, scopeWithMin(0)), path("reduce-pruned.onnx"));
+        const auto written = readProto(path("reduce-pruned.onnx"));
+        QVERIFY(written);
+        QCOMPARE(dimsOf(written->graph(), "c1.weight"), (Dims { 4, 4, 3, 3 }));
+        QCOMPARE(dimsOf(written->graph(), "fc.weight"), (Dims { 10, 4 }));
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(path("reduce.onnx"), path("reduce-pruned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+    }
+
     // Two groups concatenated along the channels: each loses its weakest half, and the Conv after the Concat
     // keeps exactly the input channels at the kept offsets (a's strongest are its last four, b's its first four).
     void concatKeepsEachGroupsOffsets()

@@ -20,10 +20,10 @@ bool outputIsZero(const ChannelGroup& group, std::int64_t c, const ConstantReade
     for (const ChannelMember& member : group.members)
         if (member.role == ChannelMember::Role::ProducerBias && !isZero(member.tensor))
             return false;
-    static const std::set<std::string> zeroToZero
-        = { "Relu", "LeakyRelu", "PRelu", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Identity",
-              "Dropout", "Cast", "Tanh", "Abs", "Neg", "HardSwish", "Gelu", "Mish", "Elu", "Selu", "Celu", "Softsign",
-              "Flatten", "Concat", "Floor", "Ceil", "Round", "Sqrt", "ThresholdedRelu", "Erf", "Mul", "Div" };
+    static const std::set<std::string> zeroToZero = { "Relu", "LeakyRelu", "PRelu", "MaxPool", "AveragePool",
+        "GlobalAveragePool", "GlobalMaxPool", "Identity", "Dropout", "Cast", "Tanh", "Abs", "Neg", "HardSwish", "Gelu",
+        "Mish", "Elu", "Selu", "Celu", "Softsign", "Flatten", "Concat", "Floor", "Ceil", "Round", "Sqrt",
+        "ThresholdedRelu", "Erf", "Mul", "Div", "ReduceMean", "ReduceMax", "ReduceSum" };
     for (const onnx::NodeProto* node : group.ops) {
         const std::string& op = node->op_type();
         if (zeroToZero.contains(op))
@@ -130,7 +130,7 @@ std::optional<double> constantOutput(const ChannelGroup& group, std::int64_t c, 
         value = node->output(0);
         const std::string& op = node->op_type();
         if (op == "Identity" || op == "Dropout" || op == "Cast" || op == "Flatten" || op == "MaxPool"
-            || op == "GlobalAveragePool" || op == "GlobalMaxPool")
+            || op == "GlobalAveragePool" || op == "GlobalMaxPool" || op == "ReduceMean" || op == "ReduceMax")
             continue;
         if (op == "AveragePool") {
             if (intAttribute(*node, "count_include_pad", 0) != 0 && hasPadding(*node))
