@@ -1,5 +1,7 @@
 #include "shapes.h"
 
+#include "model/nodeattributes.h"
+
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -7,6 +9,8 @@
 #include <sstream>
 
 namespace slimscope::core::analysis {
+
+using model::intAttribute;
 
 namespace {
 
@@ -96,14 +100,6 @@ const ValueShape* usableShape(const ShapeTable& shapes, const std::string& name)
         if (found->second.dims[i] < 0 && found->second.symbols[i].empty())
             return nullptr;
     return &found->second;
-}
-
-std::int64_t intAttribute(const onnx::NodeProto& node, const std::string& name, std::int64_t fallback)
-{
-    for (const auto& attribute : node.attribute())
-        if (attribute.name() == name)
-            return attribute.i();
-    return fallback;
 }
 
 // ONNX 1.12's shape inference types a sparse initializer as a sparse tensor (its dense consumers then fail)

@@ -1,4 +1,5 @@
 #include "channelgroups.h"
+#include "model/nodeattributes.h"
 
 #include <algorithm>
 #include <deque>
@@ -9,15 +10,10 @@
 
 namespace slimscope::core::slim {
 
-namespace {
+using model::floatAttribute;
+using model::intAttribute;
 
-std::int64_t intAttribute(const onnx::NodeProto& node, const char* name, std::int64_t fallback)
-{
-    for (const auto& attribute : node.attribute())
-        if (attribute.name() == name)
-            return attribute.i();
-    return fallback;
-}
+namespace {
 
 // Ops that treat every channel alone and keep the channel axis where it is.
 bool keepsChannels(const std::string& op)
@@ -46,10 +42,9 @@ struct Flow {
 
 class GroupBuilder {
 public:
-    GroupBuilder(WorkingModel& model, const GraphIndex& index)
+    explicit GroupBuilder(const GraphIndex& index)
         : m_index(index)
     {
-        (void)model;
         for (const auto& weight : index.weights())
             m_weights.emplace(weight.name, &weight);
         for (const auto& graph : index.graphs())
@@ -469,9 +464,9 @@ private:
 
 } // namespace
 
-std::vector<ChannelGroup> findChannelGroups(WorkingModel& model, const GraphIndex& index)
+std::vector<ChannelGroup> findChannelGroups(const GraphIndex& index)
 {
-    return GroupBuilder(model, index).build();
+    return GroupBuilder(index).build();
 }
 
 } // namespace slimscope::core::slim

@@ -56,6 +56,6 @@ struct ChannelGroup {
 };
 
 /// The groups of every Conv (group 1), Gemm and MatMul with a constant weight in the model's graphs.
-std::vector<ChannelGroup> findChannelGroups(WorkingModel& model, const GraphIndex& index);
+std::vector<ChannelGroup> findChannelGroups(const GraphIndex& index);
 
 } // namespace slimscope::core::slim

@@ -34,6 +34,21 @@ void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, c
         shape->add_dim()->set_dim_value(dim);
 }
 
+Result<std::vector<float>> floatCopy(const WorkingModel& model, const onnx::TensorProto& tensor)
+{
+    const TensorSource* source = model.source(tensor);
+    if (!source)
+        return fail(ErrorCode::InvalidArgument, "'" + tensor.name() + "' has no values");
+    auto read = readFloatValues(*source, tensor.data_type());
+    if (!read)
+        return std::unexpected(read.error());
+    const FloatValues plain = std::move(*read).plain();
+    std::vector<float> values(plain.values.size());
+    for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = plain.values[i];
+    return values;
+}
+
 void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to)
 {
     for (auto& node : *graph.mutable_node()) {

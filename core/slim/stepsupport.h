@@ -24,6 +24,9 @@ FloatValues viewFloats(const model::TensorBytes& bytes, std::int32_t dataType);
 /// A source's values as float32: read in place when the source can be (original float32 bytes, a deferred
 /// prune), decoded otherwise.
 Result<FloatValues> readFloatValues(const TensorSource& source, std::int32_t dataType);
+/// A working-model tensor's values as a float32 copy, whatever step produced them (for the steps that edit
+/// small tensors or cut and rebuild them); an error names the tensor when it has no values.
+Result<std::vector<float>> floatCopy(const WorkingModel& model, const onnx::TensorProto& tensor);
 
 /// A step value written as a share: "0.3" or "30%" (CLI and step specs); nullopt for anything else.
 std::optional<double> parseShare(std::string_view text);

@@ -288,12 +288,7 @@ private slots:
     void withRecipeThatUpgradesIsVerified()
     {
         const QString dir = folder();
-        fixtures::ModelBuilder b(9, 4);
-        fixtures::Lcg rng(3);
-        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 64 });
-        b.addFloatInitializer("w", { 64, 32 }, fixtures::randomFloats(rng, 64 * 32, 0.2f));
-        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
-        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 32 });
+        fixtures::ModelBuilder b = fixtures::opset9MatMul();
         const QString model = dir + QStringLiteral("/opset9.onnx");
         QVERIFY(b.save(model.toStdString()).has_value());
         const QString recipe = dir + QStringLiteral("/int8.json");

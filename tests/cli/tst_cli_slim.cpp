@@ -103,12 +103,7 @@ private slots:
     {
         if (!slimscope::core::runtime::runtimeAvailable())
             SLIMSCOPE_SKIP("built without ONNX Runtime (scripts/fetch-onnxruntime.sh)");
-        fixtures::ModelBuilder b(9, 4);
-        fixtures::Lcg rng(3);
-        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 64 });
-        b.addFloatInitializer("w", { 64, 32 }, fixtures::randomFloats(rng, 64 * 32, 0.2f));
-        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
-        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 32 });
+        fixtures::ModelBuilder b = fixtures::opset9MatMul();
         const QString model = save(QStringLiteral("opset9"), b);
         const QString out = folder() + QStringLiteral("/opset9-int8.onnx");
         const Run run = slim(QStringList { model, QStringLiteral("-o"), out, QStringLiteral("--quantize"),

@@ -254,6 +254,16 @@ inline std::size_t zerosIn(const std::vector<float>& values)
 
 // --- the test's own scope rules ---------------------------------------------------------------------------------
 
+/// The GRAPH attribute `attribute` ("then_branch", "body") of the first node in `main` that has one, or null.
+inline const onnx::GraphProto* branchGraph(const onnx::GraphProto& main, const std::string& attribute)
+{
+    for (const auto& node : main.node())
+        for (const auto& a : node.attribute())
+            if (a.name() == attribute && a.has_g())
+                return &a.g();
+    return nullptr;
+}
+
 /// Initializer name -> nodes of the main graph that read it (node, input slot).
 inline std::multimap<std::string, std::pair<const onnx::NodeProto*, int>> consumers(const onnx::GraphProto& graph)
 {

@@ -94,15 +94,6 @@ fx::ModelBuilder duplicatedWeights()
     return b;
 }
 
-const onnx::GraphProto* branchGraph(const onnx::GraphProto& main, const std::string& attribute)
-{
-    for (const auto& node : main.node())
-        for (const auto& a : node.attribute())
-            if (a.name() == attribute && a.has_g())
-                return &a.g();
-    return nullptr;
-}
-
 } // namespace
 
 class TestConstantWeights : public QObject {

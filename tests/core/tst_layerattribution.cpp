@@ -133,15 +133,6 @@ fx::ModelBuilder slicedConvInIf()
     return b;
 }
 
-const onnx::GraphProto* subgraph(const onnx::GraphProto& main, const std::string& attribute)
-{
-    for (const auto& node : main.node())
-        for (const auto& a : node.attribute())
-            if (a.name() == attribute && a.has_g())
-                return &a.g();
-    return nullptr;
-}
-
 const an::TensorStats* tensorNamed(const an::Analysis& a, const std::string& name)
 {
     const auto found = std::ranges::find(a.tensors, name, &an::TensorStats::name);
@@ -299,7 +290,7 @@ private slots:
         const std::pair<const char*, const char*> kernels[]
             = { { "then_branch", "k_all" }, { "else_branch", "k_else" } };
         for (const auto& [branch, name] : kernels) {
-            const onnx::GraphProto* graph = subgraph(written->graph(), branch);
+            const onnx::GraphProto* graph = branchGraph(written->graph(), branch);
             QVERIFY(graph);
             const onnx::NodeProto* producer = findProducer(*graph, name);
             QVERIFY2(producer && producer->op_type() == "DequantizeLinear", name);

@@ -452,12 +452,7 @@ private slots:
     // Runtime without a click on Verify, and the verdict says why it ran.
     void exportOfAnUpgradedModelIsVerified()
     {
-        fixtures::ModelBuilder b(9, 4);
-        fixtures::Lcg rng(3);
-        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 64 });
-        b.addFloatInitializer("w", { 64, 32 }, fixtures::randomFloats(rng, 64 * 32, 0.2f));
-        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
-        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 32 });
+        fixtures::ModelBuilder b = fixtures::opset9MatMul();
         const QString model = m_dir.filePath(QStringLiteral("opset9.onnx"));
         QVERIFY(b.save(model.toStdString()).has_value());
         ui::MainWindow window;

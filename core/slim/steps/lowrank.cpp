@@ -3,6 +3,7 @@
 // only picks a new rank and copies the factors. The error needs no reconstruction: the discarded share of Σσ²
 // is exactly ‖W − A·B‖² / ‖W‖² (Eckart–Young); the largest absolute error is measured on sampled rows.
 #include "lowrank.h"
+#include "model/nodeattributes.h"
 
 #include "slim/stepcache.h"
 #include "slim/stepsupport.h"
@@ -20,6 +21,9 @@
 #include <unordered_map>
 
 namespace slimscope::core::slim {
+
+using model::floatAttribute;
+using model::intAttribute;
 
 namespace {
 
@@ -77,14 +81,6 @@ onnx::TensorProto& addFactor(
     model.setData(tensor, bytesOf(m));
     listAsInputIfRequired(model, graph, tensor);
     return tensor;
-}
-
-std::int64_t intAttribute(const onnx::NodeProto& node, const char* name, std::int64_t fallback)
-{
-    for (const auto& attribute : node.attribute())
-        if (attribute.name() == name)
-            return attribute.i();
-    return fallback;
 }
 
 /// How the consumers read the weight: directly as the B input of MatMul or Gemm (transA 0, one transB for all),

@@ -37,16 +37,10 @@ Result<MemberValues> readMember(WorkingModel& model, const InitializerRef& weigh
 {
     MemberValues member;
     member.tensor = weight.tensor;
-    const TensorSource* source = model.source(*weight.tensor);
-    if (!source)
-        return fail(ErrorCode::InvalidArgument, "'" + weight.name + "' has no values");
-    auto read = readFloatValues(*source, weight.tensor->data_type());
-    if (!read)
-        return std::unexpected(read.error());
-    FloatValues plain = std::move(*read).plain();
-    member.values.resize(plain.values.size());
-    for (std::size_t i = 0; i < member.values.size(); ++i)
-        member.values[i] = plain.values[i];
+    auto values = floatCopy(model, *weight.tensor);
+    if (!values)
+        return std::unexpected(values.error());
+    member.values = std::move(*values);
     member.channels = static_cast<std::uint64_t>(weight.tensor->dims(axis));
     for (int d = axis + 1; d < weight.tensor->dims_size(); ++d)
         member.inner *= static_cast<std::uint64_t>(weight.tensor->dims(d));
@@ -78,18 +72,13 @@ bool ownBias(const BiasFold& fold, const std::unordered_map<std::string, const I
 
 Result<void> addToBias(WorkingModel& model, const InitializerRef& bias, const std::vector<double>& delta)
 {
-    const TensorSource* source = model.source(*bias.tensor);
-    if (!source)
-        return fail(ErrorCode::InvalidArgument, "'" + bias.name + "' has no values");
-    auto read = readFloatValues(*source, bias.tensor->data_type());
-    if (!read)
-        return std::unexpected(read.error());
-    const FloatValues values = std::move(*read).plain();
-    std::vector<float> sum(values.values.size());
-    for (std::size_t i = 0; i < sum.size(); ++i)
-        sum[i] = static_cast<float>(static_cast<double>(values.values[i]) + delta[i]);
-    std::vector<std::byte> bytes(sum.size() * 4);
-    std::memcpy(bytes.data(), sum.data(), bytes.size());
+    auto sum = floatCopy(model, *bias.tensor);
+    if (!sum)
+        return std::unexpected(sum.error());
+    for (std::size_t i = 0; i < sum->size(); ++i)
+        (*sum)[i] = static_cast<float>(static_cast<double>((*sum)[i]) + delta[i]);
+    std::vector<std::byte> bytes(sum->size() * 4);
+    std::memcpy(bytes.data(), sum->data(), bytes.size());
     model.setData(*bias.tensor, std::move(bytes));
     return {};
 }
@@ -165,7 +154,7 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
     std::unordered_map<std::string, const InitializerRef*> weights;
     for (const auto& weight : index.weights())
         weights.emplace(weight.name, &weight);
-    std::vector<ChannelGroup> groups = findChannelGroups(model, index);
+    std::vector<ChannelGroup> groups = findChannelGroups(index);
 
     // Rank the channels of every group that is free and in scope.
     struct Candidate {
@@ -335,13 +324,9 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             copied.insert(cut.weight->name);
             target = &copy;
         }
-        const TensorSource* source = model.source(*target);
-        if (!source)
-            return fail(ErrorCode::InvalidArgument, "'" + targetName + "' has no values");
-        auto read = readFloatValues(*source, target->data_type());
-        if (!read)
-            return std::unexpected(read.error());
-        const FloatValues values = std::move(*read).plain();
+        auto values = floatCopy(model, *target);
+        if (!values)
+            return std::unexpected(values.error());
         // Per cut axis: the size of the dims after it, to find each value's channel on that axis.
         std::vector<std::uint64_t> inner;
         for (const auto& [axis, mask] : cut.axes) {
@@ -351,11 +336,11 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             inner.push_back(n);
         }
         std::vector<float> out;
-        out.reserve(values.values.size());
+        out.reserve(values->size());
         double signal = 0.0, noise = 0.0, maxAbs = 0.0;
         std::uint64_t zeros = 0;
-        for (std::size_t i = 0; i < values.values.size(); ++i) {
-            const float v = values.values[i];
+        for (std::size_t i = 0; i < values->size(); ++i) {
+            const float v = (*values)[i];
             signal += static_cast<double>(v) * v;
             bool keep = true;
             for (std::size_t a = 0; a < cut.axes.size() && keep; ++a) {

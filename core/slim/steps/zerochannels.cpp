@@ -1,4 +1,5 @@
 #include "zerochannels.h"
+#include "model/nodeattributes.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,6 +7,9 @@
 #include <set>
 
 namespace slimscope::core::slim {
+
+using model::floatAttribute;
+using model::intAttribute;
 
 // Whether channel c of a group whose producers' weights are all zero there is zero everywhere after every op it
 // passes: then the consumers read zeros from it and removing it changes nothing. (A zero input channel adds
@@ -77,22 +81,6 @@ bool outputIsZero(const ChannelGroup& group, std::int64_t c, const ConstantReade
 }
 
 namespace {
-
-double floatAttribute(const onnx::NodeProto& node, const char* name, double fallback)
-{
-    for (const auto& a : node.attribute())
-        if (a.name() == name)
-            return a.f();
-    return fallback;
-}
-
-std::int64_t intAttribute(const onnx::NodeProto& node, const char* name, std::int64_t fallback)
-{
-    for (const auto& a : node.attribute())
-        if (a.name() == name)
-            return a.i();
-    return fallback;
-}
 
 bool hasPadding(const onnx::NodeProto& node)
 {

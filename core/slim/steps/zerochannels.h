@@ -56,15 +56,8 @@ private:
             return nullptr;
         auto cached = m_values.find(name);
         if (cached == m_values.end()) {
-            std::vector<float> values;
-            if (const TensorSource* source = m_model.source(*found->second->tensor))
-                if (auto read = readFloatValues(*source, found->second->tensor->data_type())) {
-                    const FloatValues plain = std::move(*read).plain();
-                    values.assign(plain.values.size(), 0.0f);
-                    for (std::size_t i = 0; i < values.size(); ++i)
-                        values[i] = plain.values[i];
-                }
-            cached = m_values.emplace(name, std::move(values)).first;
+            auto values = floatCopy(m_model, *found->second->tensor); // unreadable: no values, no answers
+            cached = m_values.emplace(name, values ? std::move(*values) : std::vector<float> {}).first;
         }
         return &cached->second;
     }
