@@ -52,8 +52,12 @@ void StepFlags::define(CLI::App& app)
         for (const StepType* type : types)
             for (const StepOption& option : type->options()) {
                 auto given = std::make_unique<GivenOption>(
-                    GivenOption { std::string(kind), flagOf(kind) + "-" + option.name, option, std::nullopt });
-                app.add_option(given->flag, given->value, option.help)->type_name(option.valueName);
+                    GivenOption { std::string(kind), flagOf(kind) + "-" + option.name, option, std::nullopt, false });
+                const std::string names = given->flag + (option.alias.empty() ? "" : "," + option.alias);
+                if (option.isSwitch)
+                    app.add_flag(names, given->set, option.help);
+                else
+                    app.add_option(names, given->value, option.help)->type_name(option.valueName);
                 m_options.push_back(std::move(given));
             }
     }
@@ -73,9 +77,9 @@ std::optional<std::string> StepFlags::finish()
     }
     for (const auto& given : m_options) {
         const GivenOption& option = *given;
-        if (!option.value)
+        if (!option.value && !option.set)
             continue;
-        const std::string& value = *option.value;
+        const std::string value = option.value ? *option.value : "true";
         const auto step = m_steps.find(option.kind);
         if (step == m_steps.end())
             return option.flag + " needs " + flagOf(option.kind);

@@ -44,6 +44,7 @@ private:
         std::string flag;
         core::slim::StepOption option;
         std::optional<std::string> value;
+        bool set = false; ///< a switch was given
     };
     // Lists of stable nodes: CLI11 keeps pointers to the values.
     std::map<std::string, Given, std::less<>> m_given; // by kind

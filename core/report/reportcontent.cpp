@@ -241,6 +241,36 @@ Table beforeAfterTable(const ReportInput& input)
         change(p.paramsBefore, p.paramsAfter) });
     t.rows.push_back({ "Weight bytes", bytesText(p.weightBytesBefore), bytesText(p.weightBytesAfter),
         change(p.weightBytesBefore, p.weightBytesAfter) });
+    if (p.macsBefore != p.macsAfter)
+        t.rows.push_back({ "MACs per inference", std::to_string(p.macsBefore), std::to_string(p.macsAfter),
+            change(p.macsBefore, p.macsAfter) });
+    return t;
+}
+
+Table channelGroupsTable(const slim::Preview& p)
+{
+    Table t { { "producers", "channels before", "channels after", "left alone because" }, { false, true, true, false },
+        {} };
+    for (const auto& group : p.channelGroups) {
+        std::string producers;
+        for (std::size_t i = 0; i < group.producers.size(); ++i)
+            producers += (i ? ", " : "") + group.producers[i];
+        t.rows.push_back({ producers, std::to_string(group.channelsBefore), std::to_string(group.channelsAfter),
+            group.frozenReason.empty() ? std::string("-") : group.frozenReason });
+    }
+    return t;
+}
+
+Table removedInputFeaturesTable(const slim::Preview& p)
+{
+    Table t { { "input", "features before", "removed", "positions" }, { false, true, true, false }, {} };
+    for (const auto& removed : p.removedInputFeatures) {
+        std::string positions;
+        for (std::size_t i = 0; i < removed.indices.size(); ++i)
+            positions += (i ? "," : "") + std::to_string(removed.indices[i]);
+        t.rows.push_back({ removed.input, std::to_string(removed.featuresBefore),
+            std::to_string(removed.indices.size()), positions });
+    }
     return t;
 }
 

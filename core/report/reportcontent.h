@@ -53,6 +53,10 @@ Table layersTable(const std::vector<LayerRow>& rows, const std::vector<std::size
 Table beforeAfterTable(const ReportInput& input); ///< needs a preview
 Table tensorChangesTable(const slim::Preview& preview); ///< changed tensors, largest first
 Table stepsTable(const slim::Preview& preview);
+/// prune_channels: each channel group, its channels before and after, and why a group was left alone.
+Table channelGroupsTable(const slim::Preview& preview);
+/// prune_channels with inputs: the input features the slimmed model no longer reads.
+Table removedInputFeaturesTable(const slim::Preview& preview);
 Table verificationTable(const runtime::Verification& verification);
 
 std::string csvField(std::string_view text);

@@ -68,6 +68,13 @@ void slimming(const ReportInput& input, Medium, std::vector<Section>& out)
         return;
     out.push_back({ "slimming", "Slimming", 2, { table(beforeAfterTable(input)) } });
     out.push_back({ "steps", "Steps", 3, { table(stepsTable(*input.preview)) } });
+    if (!input.preview->removedInputFeatures.empty())
+        out.push_back({ "removed_input_features", "Removed input features", 3,
+            { paragraph("The slimmed model's inputs are narrower: callers leave these positions of the last axis out "
+                        "(their weights were zero)."),
+                table(removedInputFeaturesTable(*input.preview)) } });
+    if (!input.preview->channelGroups.empty())
+        out.push_back({ "channel_groups", "Channel groups", 3, { table(channelGroupsTable(*input.preview)) } });
     out.push_back({ "changed_tensors", "Changed tensors", 3, { table(tensorChangesTable(*input.preview)) } });
 }
 

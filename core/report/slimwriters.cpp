@@ -62,6 +62,15 @@ void writeSlimJson(std::ostream& out, const SlimReport& report)
         json.endObject();
     }
     json.endArray();
+    json.key("removed_input_features").beginArray();
+    for (const auto& removed : p.removedInputFeatures) {
+        json.beginObject().field("input", removed.input).field("features_before", removed.featuresBefore);
+        json.key("indices").beginArray();
+        for (const std::int64_t index : removed.indices)
+            json.value(index);
+        json.endArray().endObject();
+    }
+    json.endArray();
     if (report.verificationJson) {
         json.key("verification");
         report.verificationJson(json);
@@ -98,6 +107,13 @@ void writeSlimTable(std::ostream& out, const SlimReport& report, int topTensors)
     out << "Params       " << humanCount(p.paramsBefore) << " -> " << humanCount(p.paramsAfter) << "\n";
     if (p.macsBefore != p.macsAfter)
         out << "MACs         " << humanCount(p.macsBefore) << " -> " << humanCount(p.macsAfter) << " per inference\n";
+    for (const auto& removed : p.removedInputFeatures) {
+        std::string list;
+        for (std::size_t i = 0; i < removed.indices.size(); ++i)
+            list += (i ? "," : "") + std::to_string(removed.indices[i]);
+        out << "Input        '" << removed.input << "' loses " << removed.indices.size() << " of "
+            << removed.featuresBefore << " features (" << list << "): feed the slimmed model without them\n";
+    }
 
     std::vector<const slim::TensorChange*> changed;
     for (const auto& t : p.tensors)

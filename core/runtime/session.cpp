@@ -39,6 +39,7 @@ struct ModelSession::Impl {
     std::filesystem::path path;
     std::vector<TensorInfo> inputs;
     std::vector<TensorInfo> outputs;
+    std::map<std::string, std::string> metadata;
     Ort::Session session { nullptr };
     std::vector<const char*> inputNames; // point into `inputs`
     std::vector<const char*> outputNames; // point into `outputs`
@@ -195,6 +196,10 @@ Result<ModelSession> ModelSession::open(const std::filesystem::path& path, unsig
         for (std::size_t i = 0; i < impl->session.GetOutputCount(); ++i)
             impl->outputs.push_back(
                 describe(impl->session.GetOutputNameAllocated(i, allocator).get(), impl->session.GetOutputTypeInfo(i)));
+        const Ort::ModelMetadata metadata = impl->session.GetModelMetadata();
+        for (const auto& key : metadata.GetCustomMetadataMapKeysAllocated(allocator))
+            if (const auto value = metadata.LookupCustomMetadataMapAllocated(key.get(), allocator))
+                impl->metadata.emplace(key.get(), value.get());
         for (const TensorInfo& input : impl->inputs)
             impl->inputNames.push_back(input.name.c_str());
         for (const TensorInfo& output : impl->outputs)
@@ -261,6 +266,7 @@ struct ModelSession::Impl {
     std::filesystem::path path;
     std::vector<TensorInfo> inputs;
     std::vector<TensorInfo> outputs;
+    std::map<std::string, std::string> metadata;
 };
 
 bool runtimeAvailable()
@@ -300,6 +306,10 @@ const std::filesystem::path& ModelSession::path() const
 const std::vector<TensorInfo>& ModelSession::inputs() const
 {
     return m_impl->inputs;
+}
+const std::map<std::string, std::string>& ModelSession::metadata() const
+{
+    return m_impl->metadata;
 }
 const std::vector<TensorInfo>& ModelSession::outputs() const
 {

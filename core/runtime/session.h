@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ public:
     const std::filesystem::path& path() const;
     const std::vector<TensorInfo>& inputs() const;
     const std::vector<TensorInfo>& outputs() const;
+    /// The model's metadata_props (custom metadata), by key.
+    const std::map<std::string, std::string>& metadata() const;
 
     /// Runs the model on `feeds` (matched to inputs() by name; each input needs exactly one) and returns
     /// every output, in outputs() order, copied to host memory.

@@ -2,6 +2,7 @@
 #include "runtime/verify.h"
 
 #include "model/elementdecode.h"
+#include "model/removedfeatures.h"
 
 #include <algorithm>
 #include <bit>
@@ -63,16 +64,55 @@ HostTensor convertFloat(const HostTensor& tensor, DataType target, std::uint64_t
     return converted;
 }
 
-/// The slimmed model's feeds: the original's tensors by name, re-encoded where only the float type changed.
-Result<std::vector<HostTensor>> slimmedFeeds(
-    const std::vector<HostTensor>& feeds, const ModelSession& slimmed, Diagnostics& diagnostics)
+std::vector<model::RemovedInputFeatures> removedFeatures(const ModelSession& session)
+{
+    const auto it = session.metadata().find(model::kRemovedInputFeaturesKey);
+    if (it == session.metadata().end())
+        return {};
+    return model::readRemovedInputFeatures(it->second).value_or(std::vector<model::RemovedInputFeatures> {});
+}
+
+/// The feed without the positions of its last axis in `drop` (ascending).
+HostTensor withoutFeatures(const HostTensor& feed, const std::vector<std::int64_t>& drop)
+{
+    HostTensor result { feed.name, feed.dtype, feed.shape, {} };
+    const auto last = static_cast<std::size_t>(feed.shape.back());
+    const std::size_t width = feed.data.size() / std::max<std::uint64_t>(feed.elementCount(), 1);
+    result.shape.back() -= static_cast<std::int64_t>(drop.size());
+    for (std::size_t i = 0; i < feed.elementCount(); ++i)
+        if (!std::ranges::binary_search(drop, static_cast<std::int64_t>(i % last)))
+            result.data.insert(result.data.end(), feed.data.begin() + static_cast<std::ptrdiff_t>(i * width),
+                feed.data.begin() + static_cast<std::ptrdiff_t>((i + 1) * width));
+    return result;
+}
+
+/// The slimmed model's feeds: the original's tensors by name, re-encoded where only the float type changed,
+/// without the input features the slimmed model's metadata says it no longer reads.
+Result<std::vector<HostTensor>> slimmedFeeds(const std::vector<HostTensor>& feeds, const ModelSession& original,
+    const ModelSession& slimmed, Diagnostics& diagnostics)
 {
     std::vector<HostTensor> result;
+    const auto removedBefore = removedFeatures(original), removedAfter = removedFeatures(slimmed);
     for (const TensorInfo& input : slimmed.inputs()) {
-        const auto it = std::ranges::find(feeds, input.name, &HostTensor::name);
-        if (it == feeds.end())
+        const auto found = std::ranges::find(feeds, input.name, &HostTensor::name);
+        if (found == feeds.end())
             return fail(ErrorCode::InvalidArgument,
                 "model '" + slimmed.path().string() + "': input '" + input.name + "' is not an input of the original");
+        const auto drop = model::featuresToDrop(removedBefore, removedAfter, input.name);
+        if (!drop)
+            return fail(ErrorCode::InvalidArgument,
+                "model '" + slimmed.path().string() + "': input '" + input.name
+                    + "' lost features the original still reads, by its metadata, but it was not slimmed from it");
+        const HostTensor* it = &*found;
+        HostTensor reduced;
+        if (!drop->empty() && !it->shape.empty() && drop->back() < it->shape.back()) {
+            reduced = withoutFeatures(*it, *drop);
+            diagnostics.push_back({ Diagnostic::Severity::Info, input.name,
+                "the slimmed model reads " + std::to_string(reduced.shape.back()) + " of the "
+                    + std::to_string(it->shape.back()) + " features: the " + std::to_string(drop->size())
+                    + " it removed (their weights were zero) are left out of its input" });
+            it = &reduced;
+        }
         if (it->dtype == input.dtype) {
             result.push_back(*it);
         } else if (isFloatType(it->dtype) && isFloatType(input.dtype)) {
@@ -327,7 +367,7 @@ Result<Verification> verify(const std::filesystem::path& original, const std::fi
                                                    : "files in " + options.inputsDir.string();
     for (const HostTensor& feed : *feeds)
         result.inputs.push_back({ feed.name, feed.dtype, feed.shape, {} });
-    auto feedsB = slimmedFeeds(*feeds, *b, result.diagnostics);
+    auto feedsB = slimmedFeeds(*feeds, *a, *b, result.diagnostics);
     if (!feedsB)
         return std::unexpected(feedsB.error());
 

@@ -2,6 +2,8 @@
 
 // What the preview says about structured pruning's channel groups (shared by the step outcome and the preview).
 
+#include "model/removedfeatures.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -23,6 +23,7 @@ struct Applied {
     std::set<std::string> touched; ///< tensors some step changed
     std::map<std::string, std::vector<std::string>> storedAs; ///< StepOutcome::storedAs of every step
     std::vector<ChannelGroupReport> channelGroups; ///< the last prune_channels step's
+    std::vector<model::RemovedInputFeatures> removedInputFeatures; ///< as positions of the original inputs
     bool shapesChanged = false; ///< an enabled step that can change shapes ran: MACs are counted again
 
     Applied copy() const
@@ -32,6 +33,24 @@ struct Applied {
         return result;
     }
 };
+
+// Adds what a step removed (positions of its input model) to what earlier steps removed (original positions).
+void addRemovedFeatures(std::vector<model::RemovedInputFeatures>& all, const model::RemovedInputFeatures& removed)
+{
+    auto earlier = std::ranges::find(all, removed.input, &model::RemovedInputFeatures::input);
+    if (earlier == all.end()) {
+        all.push_back(removed);
+        return;
+    }
+    std::vector<std::int64_t> remaining; // original positions the step's input still had
+    for (std::int64_t k = 0; k < earlier->featuresBefore; ++k)
+        if (!std::ranges::binary_search(earlier->indices, k))
+            remaining.push_back(k);
+    for (const std::int64_t k : removed.indices)
+        if (k < static_cast<std::int64_t>(remaining.size()))
+            earlier->indices.push_back(remaining[static_cast<std::size_t>(k)]);
+    std::ranges::sort(earlier->indices);
+}
 
 // Runs steps [first, first + count) of the recipe on `state`.
 Result<void> applySteps(Applied& state, const Recipe& recipe, std::size_t first, std::size_t count,
@@ -67,6 +86,8 @@ Result<void> applySteps(Applied& state, const Recipe& recipe, std::size_t first,
             state.storedAs[name] = std::move(parts);
         if (!outcome->channelGroups.empty())
             state.channelGroups = std::move(outcome->channelGroups);
+        for (const auto& removed : outcome->removedInputFeatures)
+            addRemovedFeatures(state.removedInputFeatures, removed);
         state.shapesChanged = state.shapesChanged || type.changesShapes();
         state.reports.push_back(std::move(report));
     }
@@ -107,6 +128,7 @@ Result<SlimResult> measured(Applied state, const model::ModelFile& file, const T
     // Rows of tensors that hold a group's channels say which group and how many channels the axis keeps (the
     // producer's group first: a Conv weight also holds the input channels of the group before).
     preview.channelGroups = std::move(state.channelGroups);
+    preview.removedInputFeatures = std::move(state.removedInputFeatures);
     std::unordered_map<std::string, TensorChange*> rowOf;
     for (TensorChange& row : preview.tensors)
         rowOf.emplace(row.name, &row);

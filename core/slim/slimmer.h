@@ -94,6 +94,9 @@ struct Preview {
     std::uint64_t macsBefore = 0;
     std::uint64_t macsAfter = 0;
     std::vector<ChannelGroupReport> channelGroups; ///< the last prune_channels step's groups
+    /// Input features the slimmed model no longer reads (prune_channels with inputs), as positions of the
+    /// original model's inputs: callers drop them before feeding it.
+    std::vector<model::RemovedInputFeatures> removedInputFeatures;
     Diagnostics diagnostics;
 };
 

@@ -62,6 +62,8 @@ struct StepOutcome {
     /// preview counts their bytes as the original's "after".
     std::map<std::string, std::vector<std::string>> storedAs;
     std::vector<ChannelGroupReport> channelGroups; ///< prune_channels: every group it looked at
+    /// prune_channels with inputs: input features it removed, as positions of the step's input model.
+    std::vector<model::RemovedInputFeatures> removedInputFeatures;
 };
 
 /// A named setting of a step type that the CLI and step specs accept as its value: "int8-per-tensor",
@@ -79,6 +81,8 @@ struct StepOption {
     std::string valueName; ///< "MODE"
     std::string help;
     std::function<Result<void>(StepParams& params, std::string_view value)> apply;
+    std::string alias; ///< a second, shorter flag ("--channel-criterion"), empty for none
+    bool isSwitch = false; ///< takes no value (apply() gets "true")
 };
 
 class StepType {

@@ -211,7 +211,8 @@ public:
                 if (auto* prune = params.as<PruneStep>())
                     prune->mode = value == "global" ? PruneStep::Mode::Global : PruneStep::Mode::Layer;
                 return {};
-            } } };
+            },
+            {}, false } };
     }
 
 protected:

@@ -4,6 +4,7 @@
 // that shape inference recomputes them.
 #include "prunechannels.h"
 
+#include "deadinputs.h"
 #include "slim/channelgroups.h"
 #include "slim/stepsupport.h"
 #include "support/format.h"
@@ -149,6 +150,10 @@ void removeUnusedAliases(WorkingModel& model, const std::unordered_set<std::stri
 Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope& scope, StepContext& context)
 {
     WorkingModel& model = context.model;
+    StepOutcome outcome;
+    if (step.inputs) // first: the readers' weights are producers of channel groups too
+        if (auto removed = removeDeadInputFeatures(model, outcome); !removed)
+            return std::unexpected(removed.error());
     GraphIndex index(model);
     ScopeMatcher matcher(scope);
     std::unordered_map<std::string, const InitializerRef*> weights;
@@ -249,7 +254,6 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             candidates[c].keep = keptCount(candidates[c].group->channels, removed[c], step);
     }
 
-    StepOutcome outcome;
     for (const Candidate& c : candidates) {
         const double total = std::accumulate(c.norms.begin(), c.norms.end(), 0.0);
         reports.push_back(
@@ -415,6 +419,9 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
     outcome.summary = groupsPruned == 0 ? "no channel group in scope could lose channels"
                                         : "removed " + std::to_string(channelsBefore - channelsAfter) + " of "
             + std::to_string(channelsBefore) + " channels in " + std::to_string(groupsPruned) + " group(s)";
+    for (const RemovedInputFeatures& r : outcome.removedInputFeatures)
+        outcome.summary += "; removed " + std::to_string(r.indices.size()) + " of " + std::to_string(r.featuresBefore)
+            + " features of input '" + r.input + "' (its weights were zero)";
     if (!frozen.empty())
         outcome.summary += "; " + std::to_string(frozen.size()) + " group(s) left alone";
     return outcome;
@@ -474,7 +481,8 @@ public:
                     step.criterion
                         = value == "l1" ? PruneChannelsStep::Criterion::L1 : PruneChannelsStep::Criterion::L2;
                     return {};
-                }) },
+                }),
+                "--channel-criterion", false },
             { "mode", "MODE", "layer (default: every group loses FRACTION) or global (one ranking)",
                 setter([](PruneChannelsStep& step, std::string_view value) -> Result<void> {
                     if (value != "layer" && value != "global")
@@ -482,7 +490,8 @@ public:
                             "--prune-channels-mode is layer or global, not '" + std::string(value) + "'");
                     step.mode = value == "global" ? PruneChannelsStep::Mode::Global : PruneChannelsStep::Mode::Layer;
                     return {};
-                }) },
+                }),
+                "--channel-scope", false },
             { "round-to", "N", "keep a multiple of N channels per group (default 1)",
                 setter([](PruneChannelsStep& step, std::string_view value) -> Result<void> {
                     const auto n = parseShare(value);
@@ -492,20 +501,30 @@ public:
                                 + "'");
                     step.roundTo = static_cast<std::int64_t>(*n);
                     return {};
-                }) },
+                }),
+                {}, false },
+            { "inputs", "",
+                "also remove the features of graph inputs that the first layer multiplies by zero "
+                "(changes the input's shape; the slim report lists them)",
+                setter([](PruneChannelsStep& step, std::string_view) -> Result<void> {
+                    step.inputs = true;
+                    return {};
+                }),
+                "--prune-inputs", true },
         };
     }
 
 protected:
     std::string describeParams(const PruneChannelsStep& step) const override
     {
+        const std::string inputs = step.inputs ? ", and dead input features" : "";
         if (step.zeroOnly)
-            return "prune channels whose output is always zero";
+            return "prune channels whose output is always zero" + inputs;
         char text[160];
         std::snprintf(text, sizeof text, "prune channels %.1f %% (%s, %s%s)", step.fraction * 100.0,
             criterionName(step.criterion), step.mode == PruneChannelsStep::Mode::Global ? "global" : "per group",
             step.roundTo > 1 ? (", multiples of " + std::to_string(step.roundTo)).c_str() : "");
-        return text;
+        return text + inputs;
     }
     Result<PruneChannelsStep> readParams(JsonObjectReader& reader) const override
     {
@@ -524,6 +543,8 @@ protected:
             return std::unexpected(read.error());
         if (auto read = reader.boolean("zero_only", step.zeroOnly); !read)
             return std::unexpected(read.error());
+        if (auto read = reader.boolean("inputs", step.inputs); !read)
+            return std::unexpected(read.error());
         step.criterion = criterion == "l1" ? PruneChannelsStep::Criterion::L1 : PruneChannelsStep::Criterion::L2;
         step.mode = mode == "global" ? PruneChannelsStep::Mode::Global : PruneChannelsStep::Mode::Layer;
         step.roundTo = static_cast<std::int64_t>(roundTo);
@@ -534,7 +555,7 @@ protected:
     {
         json.field("fraction", step.fraction).field("criterion", criterionName(step.criterion));
         json.field("mode", modeName(step.mode)).field("round_to", step.roundTo).field("min_keep", step.minKeep);
-        json.field("zero_only", step.zeroOnly);
+        json.field("zero_only", step.zeroOnly).field("inputs", step.inputs);
     }
     Result<void> validateParams(const PruneChannelsStep& step) const override
     {

@@ -23,6 +23,9 @@ struct PruneChannelsStep {
     /// Remove exactly the channels whose output is zero whatever the input: all-zero weights and a zero bias,
     /// through ops that map zero to zero. The outputs stay the same; `fraction` is not used.
     bool zeroOnly = false;
+    /// Also remove the features of graph inputs that the first layers multiply by zero (finding
+    /// dead_input_features). Changes the inputs' shapes: StepOutcome::removedInputFeatures says what callers drop.
+    bool inputs = false;
     bool operator==(const PruneChannelsStep&) const = default;
 };
 

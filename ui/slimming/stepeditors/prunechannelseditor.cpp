@@ -2,6 +2,7 @@
 #include "stepeditor.h"
 #include "stepeditors.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -40,6 +41,11 @@ public:
         m_mode = new QComboBox(this);
         m_mode->addItems({ tr("Per group"), tr("Global ranking") });
         layout->addRow(tr("Mode"), m_mode);
+        m_inputs = new QCheckBox(tr("Also remove dead input features"), this);
+        m_inputs->setObjectName(QStringLiteral("pruneInputsCheck"));
+        m_inputs->setToolTip(tr("Features of a graph input that the first layer multiplies by zero go from the "
+                                "model: its input gets narrower, and callers must leave them out"));
+        layout->addRow(QString(), m_inputs);
         connect(m_slider, &QSlider::valueChanged, this, [this](int value) {
             m_value->setText(QStringLiteral("%1 %").arg(value));
             report(
@@ -62,6 +68,12 @@ public:
                     step->mode = index == 1 ? PruneChannelsStep::Mode::Global : PruneChannelsStep::Mode::Layer;
             });
         });
+        connect(m_inputs, &QCheckBox::toggled, this, [this](bool on) {
+            report([on](core::slim::StepParams& params) {
+                if (auto* step = params.as<PruneChannelsStep>())
+                    step->inputs = on;
+            });
+        });
     }
 
 protected:
@@ -74,6 +86,7 @@ protected:
         m_value->setText(QStringLiteral("%1 %").arg(m_slider->value()));
         m_criterion->setCurrentIndex(step->criterion == PruneChannelsStep::Criterion::L1 ? 1 : 0);
         m_mode->setCurrentIndex(step->mode == PruneChannelsStep::Mode::Global ? 1 : 0);
+        m_inputs->setChecked(step->inputs);
     }
 
 private:
@@ -81,6 +94,7 @@ private:
     QLabel* m_value;
     QComboBox* m_criterion;
     QComboBox* m_mode;
+    QCheckBox* m_inputs;
 };
 
 } // namespace
