@@ -375,7 +375,8 @@ private:
             finding.message = std::to_string(indices.size()) + " of " + std::to_string(features)
                 + " features of input '" + input.name() + "' are multiplied by zero in the first layer (" + list
                 + "): the model ignores them";
-            finding.fix = "callers can stop computing them; removing them from the model changes its input's shape";
+            finding.fix = "callers can stop computing them; prune_channels with inputs (--prune-inputs) removes them "
+                          "from the model, which narrows its input: callers then leave them out";
             m_findings.push_back(std::move(finding));
         }
     }

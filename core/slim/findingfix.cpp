@@ -22,7 +22,8 @@ constexpr std::array kCleanupKinds { FindingKind::DuplicateTensor, FindingKind::
 bool hasFix(FindingKind kind)
 {
     return std::ranges::find(kCleanupKinds, kind) != kCleanupKinds.end() || kind == FindingKind::DenseZeros
-        || kind == FindingKind::Float64Weights || kind == FindingKind::ZeroChannels;
+        || kind == FindingKind::Float64Weights || kind == FindingKind::ZeroChannels
+        || kind == FindingKind::DeadInputFeatures;
 }
 
 std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& finding)
@@ -44,6 +45,12 @@ std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& fin
         PruneChannelsStep zero;
         zero.zeroOnly = true;
         fixed.steps.push_back({ zero, only, true });
+    } else if (finding.kind == FindingKind::DeadInputFeatures) {
+        // The input gets narrower: the step's summary and the slim report say which features callers leave out.
+        PruneChannelsStep inputs;
+        inputs.zeroOnly = true;
+        inputs.inputs = true;
+        fixed.steps.push_back({ inputs, only, true });
     } else {
         return std::nullopt;
     }

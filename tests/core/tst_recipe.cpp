@@ -516,10 +516,16 @@ private slots:
         const auto* zero = pruned->steps.back().params.as<slim::PruneChannelsStep>();
         QVERIFY(zero && zero->zeroOnly);
         QCOMPARE(pruned->steps.back().scope.tensors, std::vector<std::string> { "W" });
+        QVERIFY(!zero->inputs);
+        // dead_input_features: the same step, with the inputs' dead features too.
+        const auto narrowed = slim::withFix(start, { Kind::DeadInputFeatures, {}, 100, { "W" }, {}, {}, {} });
+        QVERIFY(narrowed.has_value());
+        const auto* inputs = narrowed->steps.back().params.as<slim::PruneChannelsStep>();
+        QVERIFY(inputs && inputs->zeroOnly && inputs->inputs);
         QVERIFY(!slim::hasFix(Kind::LargeConstant));
         QVERIFY(!slim::withFix(start, { Kind::LargeConstant, {}, 0, { "W" }, {}, {}, {} }).has_value());
         for (const Kind kind : { Kind::DuplicateTensor, Kind::UnusedTensor, Kind::DeadNode, Kind::InitializerAsInput,
-                 Kind::DenseZeros, Kind::Float64Weights, Kind::ZeroChannels }) {
+                 Kind::DenseZeros, Kind::Float64Weights, Kind::ZeroChannels, Kind::DeadInputFeatures }) {
             const std::string name(slimscope::core::analysis::findingKindName(kind));
             QVERIFY2(slim::hasFix(kind), name.c_str());
             slimscope::core::analysis::Finding finding { kind, {}, 1, { "W" }, {}, {}, {} };
