@@ -40,8 +40,8 @@ std::optional<std::vector<RemovedInputFeatures>> readRemovedInputFeatures(const 
     return result;
 }
 
-std::optional<std::vector<std::int64_t>> featuresToDrop(
-    const std::vector<RemovedInputFeatures>& from, const std::vector<RemovedInputFeatures>& to, const std::string& input)
+std::optional<std::vector<std::int64_t>> featuresToDrop(const std::vector<RemovedInputFeatures>& from,
+    const std::vector<RemovedInputFeatures>& to, const std::string& input)
 {
     const auto later = std::ranges::find(to, input, &RemovedInputFeatures::input);
     if (later == to.end())

@@ -28,7 +28,7 @@ std::optional<std::vector<RemovedInputFeatures>> readRemovedInputFeatures(const 
 /// The positions of a feed for a model with metadata `from` (empty: the original) that a model with metadata `to`
 /// no longer reads, as positions of the feed's last axis; nullopt when `to` did not start from `from` (it lacks
 /// some of the positions `from` removed).
-std::optional<std::vector<std::int64_t>> featuresToDrop(
-    const std::vector<RemovedInputFeatures>& from, const std::vector<RemovedInputFeatures>& to, const std::string& input);
+std::optional<std::vector<std::int64_t>> featuresToDrop(const std::vector<RemovedInputFeatures>& from,
+    const std::vector<RemovedInputFeatures>& to, const std::string& input);
 
 } // namespace slimscope::core::model

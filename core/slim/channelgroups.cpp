@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <deque>
 #include <map>
+#include <numeric>
 #include <optional>
 #include <set>
 #include <unordered_map>
@@ -78,10 +79,11 @@ public:
                 unite(group, other->second);
         }
         distributeConcats();
+        distributeSplits();
         std::map<int, ChannelGroup> roots;
         for (int g = 0; g < static_cast<int>(m_groups.size()); ++g) {
-            if (m_segments.contains(g))
-                continue; // a Concat's channels: handed to the groups they come from
+            if (m_segments.contains(g) || m_windows.contains(g))
+                continue; // a Concat's channels or a Split's part: handed to the groups they come from
             ChannelGroup& group = roots[find(g)];
             const ChannelGroup& part = m_groups[static_cast<std::size_t>(g)];
             if (group.channels != 0 && group.channels != part.channels && group.frozenReason.empty())
@@ -89,6 +91,7 @@ public:
             group.channels = group.channels ? group.channels : part.channels;
             group.producers.insert(group.producers.end(), part.producers.begin(), part.producers.end());
             group.depthwise.insert(group.depthwise.end(), part.depthwise.begin(), part.depthwise.end());
+            group.splits.insert(group.splits.end(), part.splits.begin(), part.splits.end());
             group.values.insert(group.values.end(), part.values.begin(), part.values.end());
             group.ops.insert(group.ops.end(), part.ops.begin(), part.ops.end());
             for (const auto& member : part.members)
@@ -138,6 +141,109 @@ private:
         }
     }
 
+    // What reads a part of a Split reads a window of the group's channels: those members go to the group. A
+    // part whose channels meet another group's, or that a depthwise Conv reads, freezes the group.
+    void distributeSplits()
+    {
+        for (const auto& [part, window] : m_windows) {
+            const auto& [whole, offset] = window;
+            const ChannelGroup& piece = m_groups[static_cast<std::size_t>(part)];
+            std::string reason = m_reasons[static_cast<std::size_t>(find(part))];
+            for (int g = 0; g < static_cast<int>(m_groups.size()); ++g)
+                if (g != part && find(g) == find(part) && reason.empty())
+                    reason = "a part of it meets another group's channels";
+            if (!piece.depthwise.empty() && reason.empty())
+                reason = "a depthwise Conv reads a part of it";
+            const std::string split = piece.producers.front();
+            if (!reason.empty()) {
+                freeze(whole, "after Split '" + split + "': " + reason);
+                continue;
+            }
+            ChannelGroup& target = m_groups[static_cast<std::size_t>(whole)];
+            for (ChannelMember member : piece.members) {
+                member.windowOffset = offset;
+                member.windowLength = piece.channels;
+                target.members.push_back(member);
+            }
+            target.values.insert(target.values.end(), piece.values.begin(), piece.values.end());
+            target.ops.insert(target.ops.end(), piece.ops.begin(), piece.ops.end());
+        }
+    }
+
+    void followSplit(const Flow& flow, const onnx::NodeProto& node, int graph, const std::string& where)
+    {
+        const std::int64_t axis = intAttribute(node, "axis", 0);
+        const bool channelAxis = axis < 0 ? axis == flow.axis : flow.rank > 0 && axis - flow.rank == flow.axis;
+        if (!channelAxis) {
+            freeze(flow.group, "Split " + where + " cuts along another axis than the channels");
+            return;
+        }
+        if (m_windows.contains(flow.group) || m_segments.contains(flow.group)) {
+            freeze(flow.group, "Split " + where + " cuts a part of a Split or a Concat");
+            return;
+        }
+        const std::int64_t channels = channelsOf(flow.group);
+        std::optional<std::vector<std::int64_t>> sizes;
+        for (const auto& attribute : node.attribute())
+            if (attribute.name() == "split")
+                sizes = std::vector<std::int64_t>(attribute.ints().begin(), attribute.ints().end());
+        if (!sizes && node.input_size() > 1 && !node.input(1).empty())
+            sizes = m_index.tracer().constantInts(node.input(1));
+        else if (!sizes && node.output_size() > 0 && channels % node.output_size() == 0)
+            sizes = std::vector<std::int64_t>(
+                static_cast<std::size_t>(node.output_size()), channels / node.output_size());
+        if (!sizes || static_cast<int>(sizes->size()) != node.output_size()
+            || std::accumulate(sizes->begin(), sizes->end(), std::int64_t { 0 }) != channels) {
+            freeze(flow.group, "Split " + where + " has sizes it cannot read");
+            return;
+        }
+        ChannelSplit split { const_cast<onnx::NodeProto*>(&node), graph, {} };
+        std::int64_t offset = 0;
+        for (int i = 0; i < node.output_size(); ++i) {
+            const std::int64_t size = (*sizes)[static_cast<std::size_t>(i)];
+            split.parts.emplace_back(offset, size);
+            const int part = newGroup(size, node.name().empty() ? node.output(0) : node.name());
+            m_windows[part] = { flow.group, offset };
+            if (!node.output(i).empty())
+                m_work.push_back({ node.output(i), flow.axis, flow.rank, flow.spatialOne, part });
+            offset += size;
+        }
+        m_groups[static_cast<std::size_t>(flow.group)].splits.push_back(std::move(split));
+        m_groups[static_cast<std::size_t>(flow.group)].ops.push_back(&node);
+    }
+
+    // Pad and Resize keep the channels apart when they leave the channel axis alone: no padding there, a scale
+    // of 1. Resize with explicit sizes names the channel count, which would have to change: left alone.
+    bool spatialOnly(const Flow& flow, const onnx::NodeProto& node)
+    {
+        if (flow.rank <= 0)
+            return false;
+        const auto channel = static_cast<std::size_t>(flow.rank + flow.axis);
+        if (node.op_type() == "Pad") {
+            std::optional<std::vector<std::int64_t>> pads;
+            for (const auto& attribute : node.attribute())
+                if (attribute.name() == "pads" || attribute.name() == "paddings")
+                    pads = std::vector<std::int64_t>(attribute.ints().begin(), attribute.ints().end());
+            if (!pads && node.input_size() > 1)
+                pads = m_index.tracer().constantInts(node.input(1));
+            if (node.input_size() > 3 && !node.input(3).empty())
+                return false; // opset 18 axes: rare, not read
+            return pads && pads->size() == 2 * static_cast<std::size_t>(flow.rank) && (*pads)[channel] == 0
+                && (*pads)[channel + static_cast<std::size_t>(flow.rank)] == 0;
+        }
+        // Resize / Upsample: scales at input 2 (Resize 11+), input 1 (Resize 10, Upsample 9) or the attribute.
+        if (node.op_type() == "Resize" && node.input_size() > 3 && !node.input(3).empty())
+            return false;
+        std::optional<std::vector<double>> scales;
+        for (const auto& attribute : node.attribute())
+            if (attribute.name() == "scales")
+                scales = std::vector<double>(attribute.floats().begin(), attribute.floats().end());
+        const int at = node.op_type() == "Resize" && m_index.opset() >= 11 ? 2 : 1;
+        if (!scales && node.input_size() > at && !node.input(at).empty())
+            scales = m_index.constantFloats(node.input(at));
+        return scales && scales->size() == static_cast<std::size_t>(flow.rank) && (*scales)[channel] == 1.0;
+    }
+
     void arriveAtConcat(const Flow& flow, const onnx::NodeProto& node)
     {
         m_concatArrivals[&node].push_back(flow.group);
@@ -150,6 +256,11 @@ private:
             if (known == m_groupOf.end())
                 return; // wait for the other inputs' flows
             const int group = known->second;
+            if (m_windows.contains(group)) {
+                freeze(flow.group, "Concat '" + node.name() + "' joins a part of a Split");
+                m_concatGroup[&node] = -1;
+                return;
+            }
             if (m_segments.contains(group)) {
                 freeze(flow.group, "Concat '" + node.name() + "' joins another Concat's channels");
                 m_concatGroup[&node] = -1;
@@ -226,6 +337,12 @@ private:
             channels = dims[0];
             flowAxis = 1 - static_cast<int>(dims.size());
             rank = static_cast<int>(dims.size());
+        } else if (op == "ConvTranspose" && dims.size() >= 3 && intAttribute(node, "group", 1) == 1) {
+            // Weight [in, out, k...]: the output channels are axis 1.
+            axis = 1;
+            channels = dims[1];
+            flowAxis = 1 - static_cast<int>(dims.size());
+            rank = static_cast<int>(dims.size());
         } else if (op == "Gemm" && dims.size() == 2) {
             const bool transB = intAttribute(node, "transB", 0) != 0;
             axis = transB ? 0 : 1;
@@ -253,7 +370,7 @@ private:
 
     int newGroup(std::int64_t channels, const std::string& producer)
     {
-        m_groups.push_back({ channels, { producer }, {}, {}, {}, {}, {} });
+        m_groups.push_back({ channels, { producer }, {}, {}, {}, {}, {}, {} });
         m_parent.push_back(static_cast<int>(m_parent.size()));
         m_reasons.emplace_back();
         return static_cast<int>(m_groups.size()) - 1;
@@ -390,6 +507,28 @@ private:
             }
             return;
         }
+        if (op == "ConvTranspose" && input == 0) {
+            const InitializerRef* w = node.input_size() > 1 ? weight(node.input(1)) : nullptr;
+            const auto dims = w ? dimsOf(*w) : std::vector<std::int64_t> {};
+            if (!w || dims.size() < 3 || flow.axis != 1 - static_cast<int>(dims.size())
+                || intAttribute(node, "group", 1) != 1)
+                freeze(flow.group,
+                    "the channels reach " + where + ", a grouped ConvTranspose or one without a constant weight");
+            else
+                addMember(flow.group, node, 1, graph, 0, ChannelMember::Role::Consumer, channels);
+            return;
+        }
+        if ((op == "Pad" || op == "Resize" || op == "Upsample") && input == 0) {
+            if (spatialOnly(flow, node))
+                next(flow, node, flow.axis, flow.rank, false);
+            else
+                freeze(flow.group, "the channels reach " + where + " (" + op + "), which may change the channel axis");
+            return;
+        }
+        if (op == "Split" && input == 0) {
+            followSplit(flow, node, graph, where);
+            return;
+        }
         if (op == "Gemm" && input == 0) {
             const InitializerRef* w = node.input_size() > 1 ? weight(node.input(1)) : nullptr;
             if (!w || flow.axis != -1 || flow.rank != 2 || intAttribute(node, "transA", 0) != 0)
@@ -413,6 +552,17 @@ private:
                 next(flow, node, -1, 2, false);
             else
                 freeze(flow.group, "Flatten " + where + " mixes the channels with spatial positions");
+            return;
+        }
+        if (op == "Reshape" && input == 0) {
+            // [N, C, 1, 1] -> [N, C] with a constant shape whose feature entry is -1 (or 0 before it): the same as
+            // Flatten after global pooling. A shape that names the channel count would have to change.
+            const auto shape = node.input_size() > 1 ? m_index.tracer().constantInts(node.input(1)) : std::nullopt;
+            if (flow.spatialOne && flow.rank > 0 && flow.axis == 1 - flow.rank && shape && shape->size() == 2
+                && (*shape)[1] == -1 && (*shape)[0] != -1)
+                next(flow, node, -1, 2, false);
+            else
+                freeze(flow.group, "Reshape " + where + " is not a flatten after global pooling it can follow");
             return;
         }
         if (isElementwise(op) || op == "PRelu") {
@@ -460,6 +610,7 @@ private:
     std::map<const onnx::NodeProto*, std::vector<int>> m_concatArrivals; ///< groups that reached each Concat
     std::map<const onnx::NodeProto*, int> m_concatGroup; ///< the group of a Concat's output (-1: none)
     std::map<int, std::vector<std::pair<int, std::int64_t>>> m_segments; ///< Concat group -> (group, offset)
+    std::map<int, std::pair<int, std::int64_t>> m_windows; ///< Split part -> (the group split, offset)
 };
 
 } // namespace

@@ -4,7 +4,8 @@
 // them apart (activations, normalisations, pools, depthwise convs, elementwise ops with constants) to the
 // weights that read them (a Conv's input channels, a Gemm's input features after global pooling), with the
 // couplings that make several producers' channels one (a residual Add, a squeeze-excite gate multiplying the
-// feature map). Removing channel c of a group means removing index c along the axis of every member. A path
+// feature map). A Split along the channels hands each part to what reads it; the parts are rewritten to the kept
+// counts. Removing channel c of a group means removing index c along the axis of every member. A path
 // that cannot be proven safe (an unknown op, a Reshape, a graph output) freezes the group, with the reason. A
 // Concat along the channels is followed when every input is a group's channels: what reads the concatenation
 // holds each group's channels at that group's offset. Structured pruning (steps/prunechannels.cpp) removes channels
@@ -40,8 +41,19 @@ struct ChannelMember {
     /// `extent` (0: the axis holds this group's channels alone).
     std::int64_t offset = 0;
     std::int64_t extent = 0;
+    /// After a Split along the channels the axis holds one part: the group's channels [windowOffset,
+    /// windowOffset + windowLength) (windowLength 0: all of them).
+    std::int64_t windowOffset = 0;
+    std::int64_t windowLength = 0;
     const onnx::NodeProto* node = nullptr; ///< the node that reads it (set for every member)
     int nodeGraph = 0;
+};
+
+/// A Split along a group's channels: output i holds the group's channels [parts[i].first, + parts[i].second).
+struct ChannelSplit {
+    onnx::NodeProto* node = nullptr;
+    int graph = 0;
+    std::vector<std::pair<std::int64_t, std::int64_t>> parts;
 };
 
 struct ChannelGroup {
@@ -50,6 +62,7 @@ struct ChannelGroup {
     std::vector<ChannelMember> members;
     /// Depthwise Convs the channels pass through: their `group` attribute is the channel count.
     std::vector<onnx::NodeProto*> depthwise;
+    std::vector<ChannelSplit> splits; ///< their sizes become the kept channels of each part
     std::vector<std::string> values; ///< the activations that carry the channels (their declared shapes change)
     std::vector<const onnx::NodeProto*> ops; ///< the nodes the channels pass through, producer to consumers
     std::string frozenReason; ///< empty when its channels can be removed

@@ -64,6 +64,17 @@ const model::WeightTracer& GraphIndex::tracer() const
     return *m_tracer;
 }
 
+std::optional<std::vector<double>> GraphIndex::constantFloats(const std::string& name) const
+{
+    const auto weight = std::ranges::find(m_weights, name, &InitializerRef::name);
+    if (weight == m_weights.end() || elementCount(*weight->tensor) > 64)
+        return std::nullopt;
+    const auto values = floatCopy(*m_model, *weight->tensor);
+    if (!values)
+        return std::nullopt;
+    return std::vector<double>(values->begin(), values->end());
+}
+
 std::vector<ValueUse> GraphIndex::realUses(const InitializerRef& weight) const
 {
     std::vector<ValueUse> out;

@@ -51,6 +51,9 @@ public:
     std::vector<ValueUse> realUses(const InitializerRef& weight) const;
     /// The tracer over this model (built on first use).
     const model::WeightTracer& tracer() const;
+    /// The values of a small constant float tensor (Resize scales) by value name; nullopt when not a stored
+    /// float weight.
+    std::optional<std::vector<double>> constantFloats(const std::string& name) const;
 
 private:
     const WorkingModel* m_model;

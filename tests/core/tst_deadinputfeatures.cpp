@@ -104,7 +104,8 @@ private slots:
         for (std::size_t row = 0; row < 2; ++row)
             for (std::size_t col = 0; col < 10; ++col)
                 if (col != 3 && col != 5 && col != 7)
-                    cut.data.insert(cut.data.end(), (*feeds)[0].data.begin() + static_cast<std::ptrdiff_t>(4 * (row * 10 + col)),
+                    cut.data.insert(cut.data.end(),
+                        (*feeds)[0].data.begin() + static_cast<std::ptrdiff_t>(4 * (row * 10 + col)),
                         (*feeds)[0].data.begin() + static_cast<std::ptrdiff_t>(4 * (row * 10 + col + 1)));
         const auto refs = original->run(*feeds);
         const auto outs = narrow->run({ cut });
@@ -122,9 +123,8 @@ private slots:
         QVERIFY2(verified, qPrintable(errorOf(verified)));
         for (const auto& output : verified->outputs)
             QVERIFY2(output.cosine > 0.999999, output.name.c_str());
-        QVERIFY(std::ranges::any_of(verified->diagnostics, [](const slimscope::core::Diagnostic& d) {
-            return d.message.contains("reads 7 of the 10 features");
-        }));
+        QVERIFY(std::ranges::any_of(verified->diagnostics,
+            [](const slimscope::core::Diagnostic& d) { return d.message.contains("reads 7 of the 10 features"); }));
     }
 
     // Without `inputs` the input keeps its shape; a model whose input is also read by another op keeps it too.

@@ -69,7 +69,7 @@ Result<void> removeDeadInputFeatures(WorkingModel& working, StepOutcome& outcome
     onnx::GraphProto& main = *index.graphs().front().graph;
     const std::string recorded = metadataValue(working.proto());
     auto parsed = recorded.empty() ? std::optional(std::vector<RemovedInputFeatures> {})
-                                  : model::readRemovedInputFeatures(recorded);
+                                   : model::readRemovedInputFeatures(recorded);
     if (!parsed)
         return fail(ErrorCode::InvalidModel,
             std::string("the model's metadata '") + model::kRemovedInputFeaturesKey + "' is not what Slimscope writes");

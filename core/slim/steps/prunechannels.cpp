@@ -108,6 +108,74 @@ std::int64_t keptCount(std::int64_t channels, std::int64_t remove, const PruneCh
     return std::max<std::int64_t>(keep, 1);
 }
 
+// Every part of a Split keeps a channel (an empty part is not a tensor ONNX Runtime runs): the strongest of a part
+// that lost all of them stays.
+void keepOnePerPart(const ChannelGroup& group, const std::vector<double>& norms, std::vector<bool>& kept)
+{
+    for (const ChannelSplit& split : group.splits)
+        for (const auto& [offset, length] : split.parts) {
+            const auto begin = static_cast<std::size_t>(offset), end = begin + static_cast<std::size_t>(length);
+            if (std::any_of(kept.begin() + static_cast<std::ptrdiff_t>(begin),
+                    kept.begin() + static_cast<std::ptrdiff_t>(end), [](bool k) { return k; }))
+                continue;
+            std::size_t best = begin;
+            for (std::size_t ch = begin; ch < end; ++ch)
+                best = norms[ch] > norms[best] ? ch : best;
+            kept[best] = true;
+        }
+}
+
+// A Split's sizes become the kept channels of each part: its `split` attribute (opset < 13) or a new constant
+// input of its own (the old one may be shared; an equal split by output count gets one too).
+void setSplitSizes(WorkingModel& model, GraphIndex& index, const ChannelSplit& split, const std::vector<bool>& kept)
+{
+    std::vector<std::int64_t> sizes;
+    for (const auto& [offset, length] : split.parts)
+        sizes.push_back(std::count(kept.begin() + static_cast<std::ptrdiff_t>(offset),
+            kept.begin() + static_cast<std::ptrdiff_t>(offset + length), true));
+    onnx::NodeProto& node = *split.node;
+    auto* attributes = node.mutable_attribute();
+    for (int a = attributes->size() - 1; a >= 0; --a) {
+        if (attributes->Get(a).name() == "split") {
+            attributes->Mutable(a)->clear_ints();
+            for (const std::int64_t size : sizes)
+                attributes->Mutable(a)->add_ints(size);
+            return;
+        }
+        if (attributes->Get(a).name() == "num_outputs") // opset 18: the split input replaces it
+            attributes->DeleteSubrange(a, 1);
+    }
+    if (index.opset() < 13) {
+        auto* attribute = node.add_attribute();
+        attribute->set_name("split");
+        attribute->set_type(onnx::AttributeProto::INTS);
+        for (const std::int64_t size : sizes)
+            attribute->add_ints(size);
+        return;
+    }
+    std::vector<std::byte> bytes(sizes.size() * sizeof(std::int64_t));
+    std::memcpy(bytes.data(), sizes.data(), bytes.size());
+    if (node.input_size() > 1) { // sizes this node alone reads are rewritten where they are
+        const auto stored = std::ranges::find(index.weights(), node.input(1), &InitializerRef::name);
+        if (stored != index.weights().end() && index.uses(node.input(1)).size() == 1
+            && stored->tensor->data_type() == onnx::TensorProto::INT64) {
+            model.setData(*stored->tensor, std::move(bytes));
+            return;
+        }
+    }
+    onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(split.graph)].graph;
+    onnx::TensorProto& tensor = *graph.add_initializer();
+    tensor.set_name(index.uniqueName((node.name().empty() ? node.output(0) : node.name()) + "_sizes"));
+    tensor.set_data_type(onnx::TensorProto::INT64);
+    tensor.add_dims(static_cast<std::int64_t>(sizes.size()));
+    model.setData(tensor, std::move(bytes));
+    listAsInputIfRequired(model, graph, tensor);
+    if (node.input_size() < 2)
+        node.add_input(tensor.name());
+    else
+        node.set_input(1, tensor.name());
+}
+
 // After readers took copies of their own, the shared original may be read by nothing but Identity nodes whose
 // outputs nothing reads: those nodes go, and the original when nothing reads it any more.
 void removeUnusedAliases(WorkingModel& model, const std::unordered_set<std::string>& originals)
@@ -254,12 +322,6 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             candidates[c].keep = keptCount(candidates[c].group->channels, removed[c], step);
     }
 
-    for (const Candidate& c : candidates) {
-        const double total = std::accumulate(c.norms.begin(), c.norms.end(), 0.0);
-        reports.push_back(
-            reportOf(*c.group, c.keep, step.criterion == PruneChannelsStep::Criterion::L2 ? std::sqrt(total) : total));
-    }
-    outcome.channelGroups = std::move(reports);
     std::uint64_t channelsBefore = 0, channelsAfter = 0, groupsPruned = 0;
     std::unordered_set<std::string> staleShapes;
     // Every tensor to cut, with the kept channels of each of its cut axes (a Conv's weight loses output
@@ -273,11 +335,8 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
     std::map<std::string, Cut> cuts;
     for (Candidate& c : candidates) {
         ChannelGroup& group = *c.group;
-        channelsBefore += static_cast<std::uint64_t>(group.channels);
-        channelsAfter += static_cast<std::uint64_t>(c.keep);
         if (c.keep >= group.channels)
             continue;
-        ++groupsPruned;
         // The strongest channels stay, in their original order.
         std::vector<std::int64_t> order(static_cast<std::size_t>(group.channels));
         std::iota(order.begin(), order.end(), 0);
@@ -289,6 +348,10 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             kept[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])] = true;
         if (!c.kept.empty())
             kept = c.kept;
+        keepOnePerPart(group, c.norms, kept);
+        c.keep = static_cast<std::int64_t>(std::ranges::count(kept, true));
+        if (c.keep >= group.channels)
+            continue;
         for (const ChannelMember& member : group.members) {
             const std::string key = member.reader ? member.reader->name() + "\x1f" + member.reader->output(0) + "\x1f"
                     + std::to_string(member.readerInput)
@@ -296,7 +359,10 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             Cut& cut = cuts[key];
             cut.weight = weights.at(member.tensor);
             cut.member = member;
-            if (member.extent == 0) {
+            if (member.windowLength > 0) { // reads one part of a Split
+                const auto begin = kept.begin() + static_cast<std::ptrdiff_t>(member.windowOffset);
+                cut.axes.emplace_back(member.axis, std::vector<bool>(begin, begin + member.windowLength));
+            } else if (member.extent == 0) {
                 cut.axes.emplace_back(member.axis, kept);
             } else { // read after a Concat: this group's channels sit at member.offset of the axis
                 std::vector<bool> mask(static_cast<std::size_t>(member.extent), true);
@@ -309,8 +375,19 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
             for (auto& attribute : *depthwise->mutable_attribute())
                 if (attribute.name() == "group")
                     attribute.set_i(c.keep);
+        for (const ChannelSplit& split : group.splits)
+            setSplitSizes(model, index, split, kept);
         staleShapes.insert(group.values.begin(), group.values.end());
     }
+    for (const Candidate& c : candidates) {
+        channelsBefore += static_cast<std::uint64_t>(c.group->channels);
+        channelsAfter += static_cast<std::uint64_t>(c.keep);
+        groupsPruned += c.keep < c.group->channels ? 1 : 0;
+        const double total = std::accumulate(c.norms.begin(), c.norms.end(), 0.0);
+        reports.push_back(
+            reportOf(*c.group, c.keep, step.criterion == PruneChannelsStep::Criterion::L2 ? std::sqrt(total) : total));
+    }
+    outcome.channelGroups = std::move(reports);
     std::unordered_set<std::string> copied; // stored weights some reader now reads from a copy of its own
     for (auto& [key, cut] : cuts) {
         onnx::TensorProto* target = cut.weight->tensor;

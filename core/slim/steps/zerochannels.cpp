@@ -27,7 +27,7 @@ bool outputIsZero(const ChannelGroup& group, std::int64_t c, const ConstantReade
     static const std::set<std::string> zeroToZero = { "Relu", "LeakyRelu", "PRelu", "MaxPool", "AveragePool",
         "GlobalAveragePool", "GlobalMaxPool", "Identity", "Dropout", "Cast", "Tanh", "Abs", "Neg", "HardSwish", "Gelu",
         "Mish", "Elu", "Selu", "Celu", "Softsign", "Flatten", "Concat", "Floor", "Ceil", "Round", "Sqrt",
-        "ThresholdedRelu", "Erf", "Mul", "Div", "ReduceMean", "ReduceMax", "ReduceSum" };
+        "ThresholdedRelu", "Erf", "Mul", "Div", "ReduceMean", "ReduceMax", "ReduceSum", "Split", "Upsample" };
     for (const onnx::NodeProto* node : group.ops) {
         const std::string& op = node->op_type();
         if (zeroToZero.contains(op))
@@ -98,7 +98,7 @@ bool hasPadding(const onnx::NodeProto& node)
 std::optional<double> constantOutput(const ChannelGroup& group, std::int64_t c, const ConstantReader& constants)
 {
     const std::int64_t n = group.channels;
-    if (group.producers.size() != 1 || group.values.empty() || !group.depthwise.empty())
+    if (group.producers.size() != 1 || group.values.empty() || !group.depthwise.empty() || !group.splits.empty())
         return std::nullopt;
     double k = 0.0;
     for (const ChannelMember& member : group.members)
@@ -177,7 +177,9 @@ std::optional<std::vector<BiasFold>> foldsFor(const ChannelGroup& group, std::in
         if (found == weights.end())
             return std::nullopt;
         const onnx::TensorProto& w = *found->second->tensor;
-        const std::int64_t channel = member.offset + c;
+        if (member.windowLength > 0 && (c < member.windowOffset || c >= member.windowOffset + member.windowLength))
+            continue; // reads another part of a Split
+        const std::int64_t channel = member.offset + c - member.windowOffset;
         std::vector<std::int64_t> dims(w.dims().begin(), w.dims().end());
         // The weight's values in input channel `channel`, one per output channel of the consumer.
         const auto column = [&](std::int64_t outputs, const std::function<std::int64_t(std::int64_t)>& index) {
