@@ -124,7 +124,8 @@ Result<SlimResult> measured(Applied state, const model::ModelFile& file, const T
     preview.tensors
         = describeChanges(file, *result.model, state.measured, state.storedAs, options, preview.diagnostics, cancel);
     preview.macsBefore = options.analysis ? options.analysis->model.macs : analysis::countMacs(file.proto());
-    preview.macsAfter = state.shapesChanged ? analysis::countMacs(result.model->proto()) : preview.macsBefore;
+    preview.macsAfter
+        = state.shapesChanged ? analysis::countMacs(result.model->withShapeConstants()) : preview.macsBefore;
     // Rows of tensors that hold a group's channels say which group and how many channels the axis keeps (the
     // producer's group first: a Conv weight also holds the input channels of the group before).
     preview.channelGroups = std::move(state.channelGroups);

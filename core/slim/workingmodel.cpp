@@ -334,6 +334,37 @@ void WorkingModel::forEachTensor(const std::function<void(const onnx::TensorProt
     visitAll(*const_cast<onnx::ModelProto&>(*m_proto).mutable_graph(), [&](onnx::TensorProto& t) { fn(t); });
 }
 
+onnx::ModelProto WorkingModel::withShapeConstants(std::uint64_t maxElements) const
+{
+    // Both walks visit the tensors in the same order: the copy's n-th tensor is the skeleton's n-th.
+    std::vector<std::optional<std::string>> payloads;
+    forEachTensor([&](const onnx::TensorProto& tensor) {
+        std::uint64_t elements = 1;
+        for (const auto d : tensor.dims())
+            elements *= static_cast<std::uint64_t>(std::max<std::int64_t>(d, 0));
+        const bool integer
+            = tensor.data_type() == onnx::TensorProto::INT64 || tensor.data_type() == onnx::TensorProto::INT32;
+        std::optional<std::string> payload;
+        if (integer && elements <= maxElements && hasSource(tensor))
+            if (const auto bytes = data(tensor))
+                payload = std::string(reinterpret_cast<const char*>(bytes->bytes.data()), bytes->bytes.size());
+        payloads.push_back(std::move(payload));
+    });
+    onnx::ModelProto copy(*m_proto);
+    std::size_t next = 0;
+    visitTensors(copy, [&](onnx::TensorProto& tensor) {
+        if (next < payloads.size() && payloads[next]) {
+            tensor.clear_external_data();
+            tensor.clear_data_location();
+            tensor.clear_int64_data();
+            tensor.clear_int32_data();
+            tensor.set_raw_data(*payloads[next]);
+        }
+        ++next;
+    });
+    return copy;
+}
+
 std::uint64_t WorkingModel::payloadBytes(const onnx::TensorProto& tensor) const
 {
     const auto found = m_sources.find(&tensor);

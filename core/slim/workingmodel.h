@@ -111,6 +111,11 @@ public:
     /// Bytes of weight payloads (raw_data or typed fields) across the model.
     std::uint64_t payloadBytes(const onnx::TensorProto& tensor) const;
 
+    /// A copy of the skeleton in which the integer tensors of up to `maxElements` elements carry their values
+    /// (Reshape shapes, Slice starts, Split sizes): what shape inference needs to follow the graph, without the
+    /// weights.
+    onnx::ModelProto withShapeConstants(std::uint64_t maxElements = 4096) const;
+
     /// Calls fn for every TensorProto in the skeleton (initializers, sparse values/indices, attribute tensors).
     void forEachTensor(const std::function<void(onnx::TensorProto&)>& fn);
     void forEachTensor(const std::function<void(const onnx::TensorProto&)>& fn) const;

@@ -359,6 +359,11 @@ private slots:
         const std::uint64_t params
             = (8 * 27 + 8) + (4 * part0 * 9) + (5 * 4 + 5) + ((8 - part0) * 2 * 4 + 2) + 3 * 2 + 8 + 2 + 4 + 2;
         QCOMPARE(s->result.preview.paramsAfter, params);
+        // MACs from the same dims: c1 on 8×8, a on 8×8 (10×10 padded, no padding of its own), head on 20×20, t's
+        // input 10×10 spread over 2 outputs × 2×2, fc 2 -> 3. The Split's sizes and the Reshape's shape are
+        // constants shape inference must read to get there.
+        const std::uint64_t macs = 8 * 27 * 64 + 4 * part0 * 9 * 64 + 5 * 4 * 400 + (8 - part0) * 100 * 2 * 4 + 2 * 3;
+        QCOMPARE(s->result.preview.macsAfter, macs);
         REQUIRE_RUNTIME();
         const auto compared = compareInRuntime(path("split.onnx"), path("split-half.onnx"));
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
