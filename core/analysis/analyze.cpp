@@ -1,6 +1,7 @@
 #include "analysis.h"
 
 #include "analysisinternal.h"
+#include "lowrankscan.h"
 #include "model/elementdecode.h"
 #include "model/weightroles.h"
 #include "model/weighttrace.h"
@@ -55,6 +56,8 @@ std::string_view findingKindName(FindingKind kind)
         return "initializer_as_input";
     case FindingKind::LargeConstant:
         return "large_constant";
+    case FindingKind::LowRank:
+        return "low_rank";
     }
     return "unknown";
 }
@@ -442,6 +445,18 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
     buildSummary(*analysis);
     analysis->model.sha256 = sha256;
     analysis->findings = detail::findBloat(*analysis, scopes);
+    if (cancelled())
+        return fail(ErrorCode::Cancelled, "analysis cancelled");
+    // Informational, after the others: a factorization changes the numbers, unlike the clean-ups.
+    progress.report("spectra of MatMul/Gemm weights", 0.95);
+    detail::LowRankScan lowRank = detail::scanLowRank(*analysis);
+    analysis->findings.insert(analysis->findings.end(), lowRank.findings.begin(), lowRank.findings.end());
+    if (lowRank.checked < lowRank.candidates)
+        analysis->diagnostics.push_back({ Diagnostic::Severity::Info, {},
+            "low_rank: the spectra of the " + std::to_string(lowRank.checked) + " largest of "
+                + std::to_string(lowRank.candidates)
+                + " MatMul/Gemm weights were checked (the others would take long); the low_rank step's preview "
+                  "measures any weight" });
     if (cancelled())
         return fail(ErrorCode::Cancelled, "analysis cancelled");
     detail::buildScopeTree(*analysis);

@@ -61,6 +61,7 @@ public:
         largeConstants();
         for (Finding& finding : m_findings)
             finding.severity = severityFor(finding.bytesRecoverable);
+
         std::ranges::stable_sort(m_findings, std::greater {}, &Finding::bytesRecoverable);
         return std::move(m_findings);
     }

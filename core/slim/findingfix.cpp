@@ -1,6 +1,7 @@
 #include "findingfix.h"
 
 #include "steps/cleanup.h"
+#include "steps/lowrank.h"
 #include "steps/prunechannels.h"
 #include "steps/quantize.h"
 #include "steps/sparsestorage.h"
@@ -23,7 +24,7 @@ bool hasFix(FindingKind kind)
 {
     return std::ranges::find(kCleanupKinds, kind) != kCleanupKinds.end() || kind == FindingKind::DenseZeros
         || kind == FindingKind::Float64Weights || kind == FindingKind::ZeroChannels
-        || kind == FindingKind::DeadInputFeatures;
+        || kind == FindingKind::DeadInputFeatures || kind == FindingKind::LowRank;
 }
 
 std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& finding)
@@ -51,6 +52,8 @@ std::optional<Recipe> withFix(const Recipe& recipe, const analysis::Finding& fin
         inputs.zeroOnly = true;
         inputs.inputs = true;
         fixed.steps.push_back({ inputs, only, true });
+    } else if (finding.kind == FindingKind::LowRank) {
+        fixed.steps.push_back({ LowRankStep { 0.99 }, only, true }); // the energy the finding measured
     } else {
         return std::nullopt;
     }

@@ -91,7 +91,7 @@ private slots:
             QVERIFY2(!names.contains(name), qPrintable(name));
             names.insert(name);
         }
-        QCOMPARE(names.size(), 9);
+        QCOMPARE(names.size(), 10);
     }
 
     // Input features the first layers multiply by zero: found when every reader ignores them (a Gemm with

@@ -3,6 +3,7 @@
 // without an SVD: r is the smallest with Σ_{i<r} sᵢ² ≥ energy · Σ sᵢ², the relative error √(Σ_{i≥r} sᵢ² / Σ sᵢ²).
 // ONNX Runtime runs every result; an exactly rank-4 weight keeps the outputs.
 #include "analysis/analysis.h"
+#include "analysis/lowrankscan.h"
 #include "modelbuilder.h"
 #include "slim/steps/lowrank.h"
 #include "slimtestsupport.h"
@@ -214,6 +215,40 @@ private slots:
         const auto compared = compareInRuntime(m_model, out);
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
         QVERIFY2((*compared)[0].maxRelative < 1e-5, qPrintable(QString::number((*compared)[0].maxRelative)));
+    }
+
+    // The low_rank finding: w_fast [128,256] with spectrum 0.9^i needs rank 22 for 99 % (0.81^22 ≤ 0.01 <
+    // 0.81^21), at most half of 128, so it is reported with (128·256 − 22·384)·4 bytes recoverable; w_flat
+    // [128,128] with 128 equal singular values needs 127 and is not. With no budget nothing is checked, and the
+    // analysis says so.
+    void findingListsWeightsThatHalfTheRankKeeps()
+    {
+        fx::ModelBuilder b(13, 8);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 128 });
+        b.addFloatInitializer("w_fast", { 128, 256 }, withSpectrum(128, 256, geometric(128, 0.9)));
+        b.addFloatInitializer("w_flat", { 128, 128 }, withSpectrum(128, 128, std::vector<double>(128, 1.0)));
+        b.addNode("MatMul", { "x", "w_fast" }, { "y" }, "fast");
+        b.addNode("MatMul", { "x", "w_flat" }, { "z" }, "flat");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 256 });
+        b.addOutput("z", onnx::TensorProto::FLOAT, { 1, 128 });
+        const fs::path path = fs::path(m_dir.path().toStdString()) / "finding.onnx";
+        QVERIFY(b.save(path).has_value());
+        const auto analysis = slimscope::core::analysis::analyzeFile(path.string());
+        QVERIFY(analysis.has_value());
+        std::vector<const slimscope::core::analysis::Finding*> lowRank;
+        for (const auto& finding : (*analysis)->findings)
+            if (finding.kind == slimscope::core::analysis::FindingKind::LowRank)
+                lowRank.push_back(&finding);
+        QCOMPARE(lowRank.size(), std::size_t(1));
+        QCOMPARE(lowRank[0]->tensors, std::vector<std::string> { "w_fast" });
+        QCOMPARE(lowRank[0]->severity, slimscope::core::analysis::Severity::Info);
+        QCOMPARE(lowRank[0]->bytesRecoverable, std::uint64_t((128 * 256 - 22 * 384) * 4));
+        QVERIFY2(lowRank[0]->message.starts_with("rank 22 of 128"), lowRank[0]->message.c_str());
+
+        const auto none = slimscope::core::analysis::detail::scanLowRank(**analysis, 0.0);
+        QCOMPARE(none.candidates, std::size_t(2));
+        QCOMPARE(none.checked, std::size_t(0));
+        QVERIFY(none.findings.empty());
     }
 };
 

@@ -522,10 +522,16 @@ private slots:
         QVERIFY(narrowed.has_value());
         const auto* inputs = narrowed->steps.back().params.as<slim::PruneChannelsStep>();
         QVERIFY(inputs && inputs->zeroOnly && inputs->inputs);
+        // low_rank: the step at the energy the finding measured, on that weight.
+        const auto factored = slim::withFix(start, { Kind::LowRank, {}, 100, { "W" }, {}, {}, {} });
+        QVERIFY(factored.has_value());
+        const auto* lowRank = factored->steps.back().params.as<slim::LowRankStep>();
+        QVERIFY(lowRank && lowRank->energy == 0.99);
+        QCOMPARE(factored->steps.back().scope.tensors, std::vector<std::string> { "W" });
         QVERIFY(!slim::hasFix(Kind::LargeConstant));
         QVERIFY(!slim::withFix(start, { Kind::LargeConstant, {}, 0, { "W" }, {}, {}, {} }).has_value());
         for (const Kind kind : { Kind::DuplicateTensor, Kind::UnusedTensor, Kind::DeadNode, Kind::InitializerAsInput,
-                 Kind::DenseZeros, Kind::Float64Weights, Kind::ZeroChannels, Kind::DeadInputFeatures }) {
+                 Kind::DenseZeros, Kind::Float64Weights, Kind::ZeroChannels, Kind::DeadInputFeatures, Kind::LowRank }) {
             const std::string name(slimscope::core::analysis::findingKindName(kind));
             QVERIFY2(slim::hasFix(kind), name.c_str());
             slimscope::core::analysis::Finding finding { kind, {}, 1, { "W" }, {}, {}, {} };
