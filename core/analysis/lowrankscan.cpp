@@ -58,10 +58,12 @@ LowRankScan scanLowRank(const Analysis& analysis, double budget)
         if (!products)
             continue;
         const double m = static_cast<double>(std::min(tensor.shape[0], tensor.shape[1]));
-        candidates.push_back({ t, tensor.shape[0], tensor.shape[1], static_cast<double>(tensor.elements) * m + m * m * m });
+        candidates.push_back(
+            { t, tensor.shape[0], tensor.shape[1], static_cast<double>(tensor.elements) * m + m * m * m });
     }
     scan.candidates = candidates.size();
-    std::ranges::stable_sort(candidates, std::greater {}, [&](const Candidate& c) { return analysis.tensors[c.tensor].bytes; });
+    std::ranges::stable_sort(
+        candidates, std::greater {}, [&](const Candidate& c) { return analysis.tensors[c.tensor].bytes; });
     std::vector<Candidate> chosen;
     double spent = 0;
     for (const Candidate& c : candidates)

@@ -246,6 +246,45 @@ void compareLayers(const Analysis& a, const Analysis& b, Comparison& c)
 
 } // namespace
 
+namespace {
+
+std::vector<model::RemovedInputFeatures> recordedRemovals(const model::ModelFile& file)
+{
+    for (const auto& entry : file.proto().metadata_props())
+        if (entry.key() == model::kRemovedInputFeaturesKey)
+            return model::readRemovedInputFeatures(entry.value()).value_or(std::vector<model::RemovedInputFeatures> {});
+    return {};
+}
+
+// What B's metadata says it stopped reading, as positions of A's inputs.
+void addRemovedInputFeatures(const model::ModelFile& a, const model::ModelFile& b, Comparison& c)
+{
+    const auto fromA = recordedRemovals(a), fromB = recordedRemovals(b);
+    for (const auto& removed : fromB) {
+        const auto drop = model::featuresToDrop(fromA, fromB, removed.input);
+        if (!drop) {
+            c.diagnostics.push_back({ Diagnostic::Severity::Warning, removed.input,
+                "B's metadata lists input features A still reads, but also some A does not: B was not slimmed from "
+                "A" });
+            continue;
+        }
+        if (drop->empty())
+            continue;
+        const auto before = std::ranges::find(fromA, removed.input, &model::RemovedInputFeatures::input);
+        const std::int64_t featuresA
+            = removed.featuresBefore - (before == fromA.end() ? 0 : static_cast<std::int64_t>(before->indices.size()));
+        c.removedInputFeatures.push_back({ removed.input, featuresA, *drop });
+        std::string list;
+        for (std::size_t i = 0; i < drop->size(); ++i)
+            list += (i ? "," : "") + std::to_string((*drop)[i]);
+        c.diagnostics.push_back({ Diagnostic::Severity::Info, removed.input,
+            "B reads " + std::to_string(featuresA - static_cast<std::int64_t>(drop->size())) + " of A's "
+                + std::to_string(featuresA) + " features (its metadata): feed it without " + list });
+    }
+}
+
+} // namespace
+
 Result<Comparison> compareModels(const Analysis& a, const Analysis& b)
 {
     if (!a.modelFile || !b.modelFile)
@@ -253,6 +292,7 @@ Result<Comparison> compareModels(const Analysis& a, const Analysis& b)
     Comparison c;
     c.a = a.model;
     c.b = b.model;
+    addRemovedInputFeatures(*a.modelFile, *b.modelFile, c);
     const Side sa(a), sb(b);
     const std::size_t nA = a.tensors.size(), nB = b.tensors.size();
     std::vector<int> pairOfA(nA, -1);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/analysis.h"
+#include "model/removedfeatures.h"
 #include "support/error.h"
 
 #include <cstdint>
@@ -56,6 +57,9 @@ struct Comparison {
     std::vector<LayerMatch> layers; ///< layers of A that B has under the same name, in A's order
     std::vector<std::string> layersAdded; ///< only in B
     std::vector<std::string> layersRemoved; ///< only in A
+    /// Input features B no longer reads (its metadata, prune_channels with inputs), as positions of A's inputs:
+    /// feed B without them.
+    std::vector<model::RemovedInputFeatures> removedInputFeatures;
     Diagnostics diagnostics; ///< tensors that could not be read (compared by size only)
 };
 

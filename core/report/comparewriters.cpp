@@ -149,6 +149,12 @@ void writeComparisonJson(std::ostream& out, const Comparison& c)
     }
     json.endArray();
     json.stringArray("added", c.added).stringArray("removed", c.removed);
+    json.key("removed_input_features").beginArray();
+    for (const auto& removed : c.removedInputFeatures) {
+        json.beginObject().field("input", removed.input).field("features_a", removed.featuresBefore);
+        json.intArray("indices", removed.indices).endObject();
+    }
+    json.endArray();
     json.key("dtype_changes").beginArray();
     for (const auto& [name, dtypes] : c.dtypeChanges)
         json.beginObject()

@@ -65,10 +65,7 @@ void writeSlimJson(std::ostream& out, const SlimReport& report)
     json.key("removed_input_features").beginArray();
     for (const auto& removed : p.removedInputFeatures) {
         json.beginObject().field("input", removed.input).field("features_before", removed.featuresBefore);
-        json.key("indices").beginArray();
-        for (const std::int64_t index : removed.indices)
-            json.value(index);
-        json.endArray().endObject();
+        json.intArray("indices", removed.indices).endObject();
     }
     json.endArray();
     if (report.verificationJson) {

@@ -2,8 +2,10 @@
 // multiplies by zero, narrows the input, records the positions in the model's metadata, and verification leaves
 // them out of the slimmed model's feed. The positions expected are the ones the fixture zeroes; the outputs are
 // checked against the original in ONNX Runtime on inputs this test narrows itself.
+#include "analysis/analysis.h"
 #include "model/removedfeatures.h"
 #include "modelbuilder.h"
+#include "report/compare.h"
 #include "runtime/verify.h"
 #include "slim/steps/prunechannels.h"
 #include "slimtestsupport.h"
@@ -92,6 +94,15 @@ private slots:
         const auto parsed = m::readRemovedInputFeatures(recorded);
         QVERIFY2(parsed && parsed->size() == 1, recorded.c_str());
         QCOMPARE(parsed->front().indices, (Positions { 3, 5, 7 }));
+        // compare reads the same metadata: B no longer reads A's features 3, 5 and 7.
+        const auto a = slimscope::core::analysis::analyzeFile(path("mlp.onnx").string());
+        const auto b = slimscope::core::analysis::analyzeFile(path("mlp-narrow.onnx").string());
+        QVERIFY(a && b);
+        const auto comparison = slimscope::core::report::compareModels(**a, **b);
+        QVERIFY(comparison);
+        QCOMPARE(comparison->removedInputFeatures.size(), std::size_t(1));
+        QCOMPARE(comparison->removedInputFeatures[0].indices, (Positions { 3, 5, 7 }));
+        QCOMPARE(comparison->removedInputFeatures[0].featuresBefore, std::int64_t(10));
 
         REQUIRE_RUNTIME();
         // The oracle: the original on its inputs, the slimmed model on the same inputs without columns 3, 5, 7.
