@@ -82,7 +82,8 @@ std::optional<std::string> StepFlags::finish()
         const std::string value = option.value ? *option.value : "true";
         const auto step = m_steps.find(option.kind);
         if (step == m_steps.end())
-            return option.flag + " needs " + flagOf(option.kind);
+            return (option.option.alias.empty() ? option.flag : option.option.alias + " (" + option.flag + ")")
+                + " needs " + flagOf(option.kind);
         if (auto applied = option.option.apply(step->second, value); !applied)
             return applied.error().message;
     }

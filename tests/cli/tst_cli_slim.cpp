@@ -136,6 +136,8 @@ private slots:
         QTest::newRow("prune channels") << QStringList { "--prune-channels", "0.5", "--min-elements", "0" };
         QTest::newRow("prune channels l1 global round") << QStringList { "--prune-channels", "30%",
             "--prune-channels-criterion", "l1", "--prune-channels-mode", "global", "--prune-channels-round-to", "8" };
+        QTest::newRow("prune channels zero, inputs, short flags") << QStringList { "--prune-channels", "zero",
+            "--prune-inputs", "--channel-criterion", "l1", "--channel-scope", "global", "--min-elements", "0" };
         QTest::newRow("low rank percent") << QStringList { "--low-rank", "80%" };
         QTest::newRow("everything scoped") << QStringList { "--cleanup", "--prune", "0.5", "--quantize", "int8",
             "--sparse-storage", "auto", "--include", "W", "--exclude", "2$", "--min-elements", "100" };
