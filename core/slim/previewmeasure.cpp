@@ -85,7 +85,7 @@ struct Effective {
 
 class Reconstructor {
 public:
-    Reconstructor(WorkingModel& model, const std::map<std::string, std::vector<std::string>>& storedAs)
+    Reconstructor(WorkingModel& model, const std::map<std::string, StoredAs>& storedAs)
         : m_model(model)
         , m_index(model)
         , m_storedAs(storedAs)
@@ -266,18 +266,18 @@ private:
 
     // A tensor a step re-expressed under other names (low_rank's factors, in whatever form later steps stored
     // them): their bytes. Its values are not rebuilt; the step measured its error.
-    Effective storedAsParts(const std::vector<std::string>& parts) const
+    Effective storedAsParts(const StoredAs& stored) const
     {
         Effective e;
-        for (const auto& part : parts) {
-            const Effective stored = find(part, false);
-            if (!stored.found)
+        for (const auto& part : stored.parts) {
+            const Effective piece = find(part, false);
+            if (!piece.found)
                 return {};
-            e.bytes += stored.bytes;
+            e.bytes += piece.bytes;
         }
         e.found = true;
-        e.dtype = DataType::Float;
-        e.storage = StorageAfter::LowRank;
+        e.dtype = stored.dtype;
+        e.storage = stored.storage;
         return e;
     }
 
@@ -354,7 +354,7 @@ private:
     std::unordered_map<std::string, onnx::TensorProto*> m_initializers;
     std::unordered_map<std::string, onnx::SparseTensorProto*> m_sparse;
     std::unordered_map<std::string, onnx::NodeProto*> m_producers;
-    const std::map<std::string, std::vector<std::string>>& m_storedAs;
+    const std::map<std::string, StoredAs>& m_storedAs;
 };
 
 // Params and weight bytes of a working model, counted as the analysis counts them: initializers, sparse
@@ -530,7 +530,7 @@ void useMeasurement(
 // with no measured error is reported as a diagnostic rather than left blank without a word.
 std::vector<TensorChange> describeAll(const model::ModelFile& file, WorkingModel& model,
     const analysis::Analysis* analysis, const std::map<std::string, MeasuredError>& measured,
-    const std::map<std::string, std::vector<std::string>>& storedAs, const ApplyOptions& options,
+    const std::map<std::string, StoredAs>& storedAs, const ApplyOptions& options,
     Diagnostics& diagnostics, const CancelToken* cancel)
 {
     const Reconstructor reconstructor(model, storedAs);
@@ -635,7 +635,7 @@ std::vector<DtypeBytes> sortedDtypes(const std::map<std::string, std::uint64_t>&
 
 std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
     const std::map<std::string, MeasuredError>& measured,
-    const std::map<std::string, std::vector<std::string>>& storedAs, const ApplyOptions& options,
+    const std::map<std::string, StoredAs>& storedAs, const ApplyOptions& options,
     Diagnostics& diagnostics, const CancelToken* cancel)
 {
     return describeAll(file, model, options.analysis, measured, storedAs, options, diagnostics, cancel);

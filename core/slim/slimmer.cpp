@@ -21,7 +21,7 @@ struct Applied {
     Diagnostics diagnostics;
     std::map<std::string, MeasuredError> measured; ///< errors against the original values
     std::set<std::string> touched; ///< tensors some step changed
-    std::map<std::string, std::vector<std::string>> storedAs; ///< StepOutcome::storedAs of every step
+    std::map<std::string, StoredAs> storedAs; ///< StepOutcome::storedAs of every step
     std::vector<ChannelGroupReport> channelGroups; ///< the last prune_channels step's
     std::vector<model::RemovedInputFeatures> removedInputFeatures; ///< as positions of the original inputs
     bool shapesChanged = false; ///< an enabled step that can change shapes ran: MACs are counted again

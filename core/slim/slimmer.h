@@ -4,6 +4,7 @@
 #include "channelreport.h"
 #include "model/modelfile.h"
 #include "recipe.h"
+#include "storedas.h"
 #include "support/error.h"
 #include "support/progress.h"
 #include "workingmodel.h"
@@ -18,20 +19,6 @@ struct Analysis;
 
 namespace slimscope::core::slim {
 
-/// How a weight is stored after slimming.
-enum class StorageAfter {
-    Initializer,
-    SparseInitializer,
-    Constant,
-    SparseConstant,
-    Quantized,
-    Float16,
-    LowRank,
-    Removed
-};
-/// "initializer", "sparse_initializer", "constant", "sparse_constant", "quantized", "float16", "low_rank",
-/// "removed".
-std::string_view storageAfterName(StorageAfter storage);
 
 /// What happened to one weight tensor of the original model.
 struct TensorChange {

@@ -7,6 +7,7 @@
 
 #include "channelreport.h"
 #include "recipe.h"
+#include "storedas.h"
 #include "support/error.h"
 #include "support/progress.h"
 #include "workingmodel.h"
@@ -60,7 +61,7 @@ struct StepOutcome {
     std::map<std::string, MeasuredError> errors; ///< by original tensor name, for tensors whose shape changed
     /// Tensors the step re-expressed under other names (low_rank: the two factors), by original name: the
     /// preview counts their bytes as the original's "after".
-    std::map<std::string, std::vector<std::string>> storedAs;
+    std::map<std::string, StoredAs> storedAs;
     std::vector<ChannelGroupReport> channelGroups; ///< prune_channels: every group it looked at
     /// prune_channels with inputs: input features it removed, as positions of the step's input model.
     std::vector<model::RemovedInputFeatures> removedInputFeatures;

@@ -20,6 +20,8 @@ std::string_view storageAfterName(StorageAfter storage)
         return "float16";
     case StorageAfter::LowRank:
         return "low_rank";
+    case StorageAfter::Blockwise4Bit:
+        return "int4_blocks";
     case StorageAfter::Removed:
         return "removed";
     }

@@ -230,7 +230,7 @@ Result<StepOutcome> runLowRank(const LowRankStep& step, const Scope& scope, Step
         before += static_cast<std::uint64_t>(job.rows * job.cols) * 4;
         after += static_cast<std::uint64_t>(rank * (job.rows + job.cols)) * 4;
         outcome.tensors.push_back(name);
-        outcome.storedAs[name] = { firstName, secondName };
+        outcome.storedAs[name] = { { firstName, secondName }, StorageAfter::LowRank, model::DataType::Float };
         // The largest error on up to 256 rows spread over the matrix; exact when it has no more.
         const Eigen::Index rowStride = std::max<Eigen::Index>(1, job.rows / 256);
         double maxAbs = 0.0;
