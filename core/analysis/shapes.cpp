@@ -115,6 +115,25 @@ void prepareForInference(onnx::GraphProto& graph)
     }
     graph.clear_sparse_initializer();
     for (auto& node : *graph.mutable_node()) {
+        // ONNX has no schema for ONNX Runtime's MatMulNBits: infer it as the MatMul it computes, with a stand-in
+        // weight of its logical shape [K, N].
+        if (node.domain() == "com.microsoft" && node.op_type() == "MatMulNBits" && node.input_size() >= 2) {
+            const std::int64_t k = intAttribute(node, "K", -1), n = intAttribute(node, "N", -1);
+            if (k > 0 && n > 0) {
+                onnx::TensorProto* weight = graph.add_initializer();
+                weight->set_name(node.input(1) + "\x1fas_matmul");
+                weight->set_data_type(onnx::TensorProto::FLOAT);
+                weight->add_dims(k);
+                weight->add_dims(n);
+                const std::string a = node.input(0), output = node.output(0);
+                node.Clear();
+                node.set_op_type("MatMul");
+                node.add_input(a);
+                node.add_input(weight->name());
+                node.add_output(output);
+                continue;
+            }
+        }
         if (node.op_type() == "Constant" && node.attribute_size() == 1) {
             onnx::AttributeProto& attribute = *node.mutable_attribute(0);
             const std::string& name = attribute.name();
@@ -215,9 +234,16 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
 std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTable& shapes)
 {
     const std::string& op = node.op_type();
-    if (!(node.domain().empty() || node.domain() == "ai.onnx"))
-        return std::nullopt;
     if (node.output_size() < 1)
+        return std::nullopt;
+    if (node.domain() == "com.microsoft" && op == "MatMulNBits") { // Y[..., N] = A[..., K] · B
+        const ValueShape* output = usableShape(shapes, node.output(0));
+        const std::int64_t k = intAttribute(node, "K", -1);
+        if (!output || k <= 0)
+            return std::nullopt;
+        return product(output->dims) * static_cast<std::uint64_t>(k);
+    }
+    if (!(node.domain().empty() || node.domain() == "ai.onnx"))
         return std::nullopt;
     if (op == "Conv" && node.input_size() >= 2) {
         // Every output element needs (Cin/group) * kernel MACs: the product of the weight's dims after the first.

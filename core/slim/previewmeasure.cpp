@@ -530,8 +530,8 @@ void useMeasurement(
 // with no measured error is reported as a diagnostic rather than left blank without a word.
 std::vector<TensorChange> describeAll(const model::ModelFile& file, WorkingModel& model,
     const analysis::Analysis* analysis, const std::map<std::string, MeasuredError>& measured,
-    const std::map<std::string, StoredAs>& storedAs, const ApplyOptions& options,
-    Diagnostics& diagnostics, const CancelToken* cancel)
+    const std::map<std::string, StoredAs>& storedAs, const ApplyOptions& options, Diagnostics& diagnostics,
+    const CancelToken* cancel)
 {
     const Reconstructor reconstructor(model, storedAs);
     // Every stored weight with a tensor: initializers, sparse initializers and Constant nodes' `value`
@@ -634,9 +634,8 @@ std::vector<DtypeBytes> sortedDtypes(const std::map<std::string, std::uint64_t>&
 }
 
 std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
-    const std::map<std::string, MeasuredError>& measured,
-    const std::map<std::string, StoredAs>& storedAs, const ApplyOptions& options,
-    Diagnostics& diagnostics, const CancelToken* cancel)
+    const std::map<std::string, MeasuredError>& measured, const std::map<std::string, StoredAs>& storedAs,
+    const ApplyOptions& options, Diagnostics& diagnostics, const CancelToken* cancel)
 {
     return describeAll(file, model, options.analysis, measured, storedAs, options, diagnostics, cancel);
 }

@@ -25,8 +25,7 @@ std::vector<DtypeBytes> sortedDtypes(const std::map<std::string, std::uint64_t>&
 /// steps measured against the original values; the other changed tensors are compared element by element
 /// (on a sample with options.sampleErrors). A changed shape with no measured error becomes a diagnostic.
 std::vector<TensorChange> describeChanges(const model::ModelFile& file, WorkingModel& model,
-    const std::map<std::string, MeasuredError>& measured,
-    const std::map<std::string, StoredAs>& storedAs, const ApplyOptions& options,
-    Diagnostics& diagnostics, const CancelToken* cancel);
+    const std::map<std::string, MeasuredError>& measured, const std::map<std::string, StoredAs>& storedAs,
+    const ApplyOptions& options, Diagnostics& diagnostics, const CancelToken* cancel);
 
 } // namespace slimscope::core::slim

@@ -19,7 +19,6 @@ struct Analysis;
 
 namespace slimscope::core::slim {
 
-
 /// What happened to one weight tensor of the original model.
 struct TensorChange {
     /// The original tensor: its index into ModelFile::weights(), which is also its index into Analysis::tensors.

@@ -25,6 +25,7 @@ std::vector<const StepType*> registerSteps()
         &pruneChannelsStepType(),
         &lowRankStepType(),
         &quantizeInt8StepType(),
+        &quantizeInt4StepType(),
         &quantizeFp16StepType(),
         &sparseStorageStepType(),
     };

@@ -477,8 +477,8 @@ private slots:
         const QString out = m_dir.filePath(QStringLiteral("never.onnx"));
         QTest::newRow("no -o") << QStringList { m_linear, "--cleanup" } << QStringLiteral("-o");
         QTest::newRow("no model") << QStringList { "-o", out, "--cleanup" } << QStringLiteral("MODEL");
-        QTest::newRow("bad --quantize") << QStringList { m_linear, "-o", out, "--quantize", "int4" }
-                                        << QStringLiteral("int4");
+        QTest::newRow("bad --quantize") << QStringList { m_linear, "-o", out, "--quantize", "int3" }
+                                        << QStringLiteral("int3");
         QTest::newRow("--prune 2.0") << QStringList { m_linear, "-o", out, "--prune", "2.0" } << QStringLiteral("2.0");
         QTest::newRow("--prune 100%") << QStringList { m_linear, "-o", out, "--prune", "100%" }
                                       << QStringLiteral("100%");

@@ -291,7 +291,7 @@ private slots:
         QTest::newRow("unknown mode") << oneStep("'kind': 'prune', 'mode': 'channel'")
                                       << QStringList { "'mode'", "channel", "layer", "global" };
         QTest::newRow("unknown quantize type")
-            << oneStep("'kind': 'quantize', 'type': 'int4'") << QStringList { "'type'", "int4" };
+            << oneStep("'kind': 'quantize', 'type': 'int3'") << QStringList { "'type'", "int3" };
         QTest::newRow("unknown policy") << oneStep("'kind': 'sparse_storage', 'policy': 'maybe'")
                                         << QStringList { "'policy'", "maybe" };
         QTest::newRow("unknown kind") << oneStep("'kind': 'distill'")
@@ -468,7 +468,7 @@ private slots:
         QTest::addColumn<QString>("spec");
         QTest::newRow("unknown") << "distill";
         QTest::newRow("unknown format") << "quantize:int3";
-        QTest::newRow("int4 not yet") << "int4";
+        QTest::newRow("int3 unknown") << "int3";
         QTest::newRow("prune out of range") << "prune:1.5";
         QTest::newRow("prune text") << "prune:half";
         QTest::newRow("low_rank above 1") << "low_rank:1.5";

@@ -3,12 +3,15 @@
 #include "stepeditors.h"
 
 #include <QCheckBox>
+#include <QComboBox>
+#include <QFormLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 
 namespace slimscope::ui::editors {
 
 using core::slim::QuantizeFp16Step;
+using core::slim::QuantizeInt4Step;
 using core::slim::QuantizeInt8Step;
 
 namespace {
@@ -51,6 +54,62 @@ private:
     QCheckBox* m_symmetric;
 };
 
+class QuantizeInt4Editor final : public StepEditor {
+public:
+    explicit QuantizeInt4Editor(QWidget* parent)
+        : StepEditor(parent)
+    {
+        auto* layout = new QFormLayout(this);
+        m_blockSize = new QComboBox(this);
+        m_blockSize->setObjectName(QStringLiteral("int4BlockSize"));
+        for (const int size : { 16, 32, 64, 128, 256 })
+            m_blockSize->addItem(QString::number(size), size);
+        m_blockSize->setToolTip(tr("Weights per scale along K: smaller blocks are more accurate and a little larger"));
+        layout->addRow(tr("Block size"), m_blockSize);
+        m_accuracy = new QComboBox(this);
+        m_accuracy->addItems({ tr("0: compute as the model's float type"), tr("1: float32"), tr("2: float16"),
+            tr("3: bfloat16"), tr("4: int8 (fastest on CPUs with VNNI)") });
+        layout->addRow(tr("Accuracy level"), m_accuracy);
+        m_symmetric = new QCheckBox(tr("Symmetric (off: a zero point per block)"), this);
+        layout->addRow(QString(), m_symmetric);
+        m_others = new QCheckBox(tr("Other weights (Conv, embeddings) int8 per channel"), this);
+        m_others->setToolTip(tr("ONNX Runtime's MatMulNBits reads only MatMul and Gemm weights"));
+        layout->addRow(QString(), m_others);
+        const auto edit = [this](auto apply) {
+            return [this, apply](auto value) {
+                report([apply, value](core::slim::StepParams& params) {
+                    if (auto* step = params.as<QuantizeInt4Step>())
+                        apply(*step, value);
+                });
+            };
+        };
+        connect(m_blockSize, &QComboBox::currentIndexChanged, this, [this, edit](int index) {
+            edit([](QuantizeInt4Step& s, int size) { s.blockSize = size; })(m_blockSize->itemData(index).toInt());
+        });
+        connect(m_accuracy, &QComboBox::currentIndexChanged, this,
+            edit([](QuantizeInt4Step& s, int level) { s.accuracyLevel = level; }));
+        connect(m_symmetric, &QCheckBox::toggled, this, edit([](QuantizeInt4Step& s, bool on) { s.symmetric = on; }));
+        connect(m_others, &QCheckBox::toggled, this, edit([](QuantizeInt4Step& s, bool on) { s.othersInt8 = on; }));
+    }
+
+protected:
+    void load(const core::slim::StepParams& params) override
+    {
+        if (const auto* step = params.as<QuantizeInt4Step>()) {
+            m_blockSize->setCurrentIndex(m_blockSize->findData(static_cast<int>(step->blockSize)));
+            m_accuracy->setCurrentIndex(static_cast<int>(step->accuracyLevel));
+            m_symmetric->setChecked(step->symmetric);
+            m_others->setChecked(step->othersInt8);
+        }
+    }
+
+private:
+    QComboBox* m_blockSize;
+    QComboBox* m_accuracy;
+    QCheckBox* m_symmetric;
+    QCheckBox* m_others;
+};
+
 class QuantizeFp16Editor final : public StepEditor {
 public:
     explicit QuantizeFp16Editor(QWidget* parent)
@@ -73,6 +132,11 @@ protected:
 StepEditor* quantizeInt8(QWidget* parent)
 {
     return new QuantizeInt8Editor(parent);
+}
+
+StepEditor* quantizeInt4(QWidget* parent)
+{
+    return new QuantizeInt4Editor(parent);
 }
 
 StepEditor* quantizeFp16(QWidget* parent)

@@ -61,6 +61,7 @@ const std::vector<StepEditorEntry>& stepEditors()
             editors::pruneChannels },
         { "low_rank", QT_TRANSLATE_NOOP("SlimMenu", "Add &Low-Rank Step"), Qt::Key_L, editors::lowRank },
         { "quantize:int8", QT_TRANSLATE_NOOP("SlimMenu", "Add &Quantize int8 Step"), Qt::Key_Q, editors::quantizeInt8 },
+        { "quantize:int4", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize int&4 Step"), Qt::Key_4, editors::quantizeInt4 },
         { "quantize:fp16", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize &fp16 Step"), 0, editors::quantizeFp16 },
         { "sparse_storage", QT_TRANSLATE_NOOP("SlimMenu", "Add &Sparse Storage Step"), Qt::Key_A,
             editors::sparseStorage },

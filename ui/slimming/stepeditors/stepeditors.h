@@ -19,6 +19,7 @@ StepEditor* prune(QWidget* parent);
 StepEditor* pruneChannels(QWidget* parent);
 StepEditor* lowRank(QWidget* parent);
 StepEditor* quantizeInt8(QWidget* parent);
+StepEditor* quantizeInt4(QWidget* parent);
 StepEditor* quantizeFp16(QWidget* parent);
 StepEditor* sparseStorage(QWidget* parent);
 
