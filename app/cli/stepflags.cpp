@@ -49,8 +49,12 @@ void StepFlags::define(CLI::App& app)
             app.add_option(stored.flag, stored.value, help)->type_name(valueName);
         else
             app.add_flag(stored.flag, stored.set, help);
+        std::vector<std::string> defined; // an option several types of the kind share is defined once
         for (const StepType* type : types)
             for (const StepOption& option : type->options()) {
+                if (std::ranges::find(defined, option.name) != defined.end())
+                    continue;
+                defined.push_back(option.name);
                 auto given = std::make_unique<GivenOption>(
                     GivenOption { std::string(kind), flagOf(kind) + "-" + option.name, option, std::nullopt, false });
                 const std::string names = given->flag + (option.alias.empty() ? "" : "," + option.alias);

@@ -58,6 +58,8 @@ std::string_view findingKindName(FindingKind kind)
         return "large_constant";
     case FindingKind::LowRank:
         return "low_rank";
+    case FindingKind::Fp16Overflow:
+        return "fp16_overflow";
     }
     return "unknown";
 }

@@ -54,6 +54,7 @@ public:
         unusedTensors();
         deadNodes();
         float64Weights();
+        fp16Range();
         denseZeros();
         zeroChannels();
         deadInputFeatures();
@@ -234,6 +235,48 @@ private:
             + "); float32 holds the same values in half the bytes";
         finding.fix = "quantize fp32: store as float32 (or float16) with a Cast where float64 is required";
         m_findings.push_back(std::move(finding));
+    }
+
+    // Float weights float16 cannot hold: values beyond ±65504 saturate, and a tensor whose every value is below
+    // float16's smallest normal (6.1e-5) keeps at most a few bits of each. bfloat16 has float32's range.
+    void fp16Range()
+    {
+        constexpr double kHalfMax = 65504.0, kHalfMinNormal = 6.103515625e-05;
+        Finding over, under;
+        over.kind = under.kind = FindingKind::Fp16Overflow;
+        double largest = 0.0;
+        for (const TensorStats& t : m_analysis.tensors) {
+            if ((t.dtype != model::DataType::Float && t.dtype != model::DataType::Double) || !t.values.computed
+                || t.values.count == 0)
+                continue;
+            const double magnitude = std::max(std::fabs(t.values.min), std::fabs(t.values.max));
+            if (magnitude > kHalfMax) {
+                over.tensors.push_back(t.name);
+                over.nodes.insert(over.nodes.end(), t.consumers.begin(), t.consumers.end());
+                largest = std::max(largest, magnitude);
+            } else if (magnitude > 0.0 && magnitude < kHalfMinNormal) {
+                under.tensors.push_back(t.name);
+                under.nodes.insert(under.nodes.end(), t.consumers.begin(), t.consumers.end());
+            }
+        }
+        std::string names;
+        if (!over.tensors.empty()) {
+            char text[64];
+            std::snprintf(text, sizeof text, "%.6g", largest);
+            over.message = std::to_string(over.tensors.size())
+                + " float weight tensor(s) hold values beyond float16's "
+                  "±65504 (up to "
+                + text + "): quantize fp16 would saturate them";
+            over.fix = "quantize fp16 with keep: [these tensors], or quantize bf16 (float32's range)";
+            m_findings.push_back(std::move(over));
+        }
+        if (!under.tensors.empty()) {
+            under.message = std::to_string(under.tensors.size())
+                + " float weight tensor(s) have every value below "
+                  "float16's smallest normal 6.1e-5: quantize fp16 would keep only a few bits of each";
+            under.fix = "quantize fp16 with keep: [these tensors], or quantize bf16";
+            m_findings.push_back(std::move(under));
+        }
     }
 
     void denseZeros()

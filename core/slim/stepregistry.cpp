@@ -27,6 +27,7 @@ std::vector<const StepType*> registerSteps()
         &quantizeInt8StepType(),
         &quantizeInt4StepType(),
         &quantizeFp16StepType(),
+        &quantizeBf16StepType(),
         &sparseStorageStepType(),
     };
 }

@@ -91,7 +91,32 @@ private slots:
             QVERIFY2(!names.contains(name), qPrintable(name));
             names.insert(name);
         }
-        QCOMPARE(names.size(), 10);
+        QCOMPARE(names.size(), 11);
+    }
+
+    // float16's range: a tensor with one value of 70000 and a tensor of values all below 6.1e-5 are found (two
+    // findings), a tensor within ±65504 with normal values is not.
+    void fp16RangeIsChecked()
+    {
+        fx::ModelBuilder b(13, 8);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 4 });
+        b.addFloatInitializer("big", { 4, 4 }, { 1, 2, 3, 70000.0f, 0, 0, 0, 0, 1, 1, 1, 1, -5, 5, 6, 7 });
+        b.addFloatInitializer("tiny", { 4, 4 }, std::vector<float>(16, 3e-6f));
+        b.addFloatInitializer("fine", { 4, 4 }, std::vector<float>(16, -60000.0f));
+        b.addNode("MatMul", { "x", "big" }, { "a" }, "mm_big");
+        b.addNode("MatMul", { "a", "tiny" }, { "t" }, "mm_tiny");
+        b.addNode("MatMul", { "t", "fine" }, { "y" }, "mm_fine");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4 });
+        QTemporaryDir dir;
+        const std::string path = dir.filePath(QStringLiteral("range.onnx")).toStdString();
+        QVERIFY(b.save(path).has_value());
+        const auto analysis = an::analyzeFile(path);
+        QVERIFY(analysis.has_value());
+        std::vector<std::vector<std::string>> found;
+        for (const auto& finding : (*analysis)->findings)
+            if (finding.kind == an::FindingKind::Fp16Overflow)
+                found.push_back(finding.tensors);
+        QCOMPARE(found, (std::vector<std::vector<std::string>> { { "big" }, { "tiny" } }));
     }
 
     // Input features the first layers multiply by zero: found when every reader ignores them (a Gemm with

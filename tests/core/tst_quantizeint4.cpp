@@ -82,7 +82,8 @@ std::vector<double> decode(const onnx::GraphProto& g, const onnx::NodeProto& nod
     for (std::size_t col = 0; col < n; ++col)
         for (std::size_t row = 0; row < k; ++row) {
             const std::size_t b = row / block, within = row % block;
-            const auto byte = static_cast<unsigned char>(codes->raw_data()[(col * blocks + b) * block / 2 + within / 2]);
+            const auto byte
+                = static_cast<unsigned char>(codes->raw_data()[(col * blocks + b) * block / 2 + within / 2]);
             const int code = within % 2 == 0 ? byte & 0x0F : byte >> 4;
             int zero = 8;
             if (zeros) {
@@ -145,17 +146,16 @@ private slots:
         const auto written = readProto(out);
         QVERIFY(written);
         const auto& g = written->graph();
-        QVERIFY(std::ranges::any_of(written->opset_import(),
-            [](const auto& o) { return o.domain() == "com.microsoft" && o.version() == 1; }));
+        QVERIFY(std::ranges::any_of(
+            written->opset_import(), [](const auto& o) { return o.domain() == "com.microsoft" && o.version() == 1; }));
         std::map<std::string, const onnx::NodeProto*> byName;
         for (const auto& node : g.node())
             if (node.op_type() == "MatMulNBits")
                 byName[node.input(0)] = &node;
         QCOMPARE(byName.size(), std::size_t(3));
         QVERIFY(std::ranges::any_of(g.node(), [](const auto& n) { return n.op_type() == "Add"; })); // fc2's bias
-        const std::map<std::string, std::pair<std::vector<float>, std::string>> expected {
-            { "x", { chain.w1, "w1" } }, { "a1", { transposed(chain.w2, 40, 96), "w2" } }, { "a2", { chain.w3, "w3" } }
-        };
+        const std::map<std::string, std::pair<std::vector<float>, std::string>> expected { { "x", { chain.w1, "w1" } },
+            { "a1", { transposed(chain.w2, 40, 96), "w2" } }, { "a2", { chain.w3, "w3" } } };
         for (const auto& [input, weight] : expected) {
             const auto* node = byName.at(input);
             QCOMPARE(node->domain(), std::string("com.microsoft"));
@@ -168,7 +168,8 @@ private slots:
             const auto row = std::ranges::find(s->result.preview.tensors, weight.second, &slim::TensorChange::name);
             QVERIFY(row != s->result.preview.tensors.end() && row->hasError);
             QVERIFY2(std::fabs(row->sqnrDb - measured) < 0.01,
-                qPrintable(QStringLiteral("%1: preview %2, decoded %3").arg(input.c_str()).arg(row->sqnrDb).arg(measured)));
+                qPrintable(
+                    QStringLiteral("%1: preview %2, decoded %3").arg(input.c_str()).arg(row->sqnrDb).arg(measured)));
             QCOMPARE(std::string(slim::storageAfterName(row->storageAfter)), std::string("int4_blocks"));
         }
         REQUIRE_RUNTIME();
@@ -194,7 +195,8 @@ private slots:
         fx::ModelBuilder::addAttrInt(b.addNode("Gemm", { "f", "fc.weight", "fc.bias" }, { "y" }, "fc"), "transB", 1);
         b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 10 });
         QVERIFY(b.save(path("convnet.onnx")).has_value());
-        TRY_SLIM(s, path("convnet.onnx"), single(slim::QuantizeInt4Step {}, scopeWithMin(0)), path("convnet-int4.onnx"));
+        TRY_SLIM(
+            s, path("convnet.onnx"), single(slim::QuantizeInt4Step {}, scopeWithMin(0)), path("convnet-int4.onnx"));
         const auto written = readProto(path("convnet-int4.onnx"));
         QVERIFY(written);
         int nbits = 0, dequantize = 0;

@@ -3,6 +3,7 @@
 // the original name, now produced by the new node, so graph inputs and outputs keep their types.
 #include "quantize.h"
 
+#include "model/elementdecode.h"
 #include "quantizecodec.h"
 #include "slim/opsetupgrade.h"
 #include "slim/stepcache.h"
@@ -126,6 +127,8 @@ struct QuantizeSettings {
     bool int8 = true;
     bool perChannel = true;
     bool symmetric = true;
+    bool bfloat16 = false; ///< for !int8: bfloat16 storage instead of float16
+    std::vector<std::string> keepFloat32 = {}; ///< for !int8: tensors left in float32 (the fp16 step's `keep`)
 };
 
 Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope, StepContext& context)
@@ -134,6 +137,17 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
     ScopeMatcher matcher(scope);
     // DequantizeLinear needs opset 10, per axis 13: an older model is upgraded first with ONNX's converter, if
     // there is anything to quantize; where the converter cannot, the values are stored another way (viaCast).
+    if (step.bfloat16) { // a Cast from bfloat16 needs opset 13
+        const GraphIndex probe(model);
+        if (std::ranges::any_of(probe.weights(), [&](const InitializerRef& w) { return matcher.matches(w, probe); })
+            && probe.opset() < 13 && !upgradeOpset(model, 13, "quantize bf16", context.diagnostics)) {
+            StepOutcome none;
+            none.summary = "nothing stored as bfloat16: a Cast from bfloat16 needs opset 13, and ONNX's version "
+                           "converter could not upgrade the model from opset "
+                + std::to_string(probe.opset());
+            return none;
+        }
+    }
     if (step.int8) {
         const GraphIndex probe(model);
         if (std::ranges::any_of(probe.weights(), [&](const InitializerRef& w) { return matcher.matches(w, probe); })) {
@@ -170,6 +184,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         quant::ChannelLayout layout;
         quant::Int8Params params;
         MeasuredError error;
+        std::uint64_t saturated = 0; ///< fp16: values beyond ±65504
         std::optional<Error> failure;
     };
     std::vector<Job> jobs;
@@ -180,6 +195,8 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
             continue;
         if (!int8 && tensor.data_type() != kFloat)
             continue; // fp16 storage applies to float32 weights
+        if (!int8 && std::ranges::find(step.keepFloat32, initializer.name) != step.keepFloat32.end())
+            continue;
         Job job;
         job.initializer = initializer;
         job.dims.assign(tensor.dims().begin(), tensor.dims().end());
@@ -193,7 +210,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         job.bytesBefore = model.payloadBytes(tensor);
         jobs.push_back(std::move(job));
     }
-    const std::string variant = int8 ? "int8:axis=" : "fp16";
+    const std::string variant = int8 ? "int8:axis=" : step.bfloat16 ? "bf16" : "fp16";
     parallelFor(
         jobs.size(),
         [&](std::size_t j) {
@@ -250,12 +267,23 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
                         .measured(sample);
                 }));
             } else {
+                if (!step.bfloat16)
+                    job.saturated = *cached("fp16:saturated", std::function<std::uint64_t()>([&] {
+                        return read().visit([](auto view) {
+                            std::uint64_t count = 0;
+                            for (std::size_t i = 0; i < view.size(); ++i)
+                                count += model::beyondHalfRange(view[i]) ? 1 : 0;
+                            return count;
+                        });
+                    }));
                 job.error = *cached(errorKind, std::function<MeasuredError()>([&] {
                     const FloatValues& before = reference();
                     return before
                         .visit([&](auto original) {
-                            return read().visit(
-                                [&](auto view) { return quant::float16Errors(original, view, sample); });
+                            return read().visit([&](auto view) {
+                                return step.bfloat16 ? quant::bfloat16Errors(original, view, sample)
+                                                     : quant::float16Errors(original, view, sample);
+                            });
                         })
                         .measured(sample);
                 }));
@@ -311,10 +339,11 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
                 attribute->set_i(job.axis);
             }
         } else {
-            const std::string halfName = index.uniqueName(name + "_fp16");
+            const std::string halfName = index.uniqueName(name + (step.bfloat16 ? "_bf16" : "_fp16"));
             after += job.elements * 2;
-            onnx::TensorProto& half = addInitializer(model, graph, halfName, kFloat16, job.dims, {});
-            model.setDeferred(half, std::make_shared<quant::HalfBytes>(job.input, job.elements));
+            onnx::TensorProto& half = addInitializer(
+                model, graph, halfName, step.bfloat16 ? onnx::TensorProto::BFLOAT16 : kFloat16, job.dims, {});
+            model.setDeferred(half, std::make_shared<quant::HalfBytes>(job.input, job.elements, step.bfloat16));
             node.set_op_type("Cast");
             node.set_name(index.uniqueName(name + "_Cast"));
             node.add_input(halfName);
@@ -358,8 +387,21 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
             removeFromInputs(graph, name); // now produced by a node, it cannot also be an input
         prependNodes(graph, newNodes[g]);
     }
-    outcome.summary = std::string(int8 ? "quantized " : "stored as float16: ") + std::to_string(outcome.tensors.size())
-        + " tensor(s), " + humanBytes(before) + " -> " + humanBytes(after);
+    std::uint64_t saturated = 0;
+    std::string saturatedTensors;
+    for (const Job& job : jobs)
+        if (job.saturated > 0) {
+            saturated += job.saturated;
+            saturatedTensors += (saturatedTensors.empty() ? "" : ", ") + job.initializer.name;
+        }
+    if (saturated > 0)
+        context.diagnostics.push_back({ Diagnostic::Severity::Warning, {},
+            "quantize fp16: " + std::to_string(saturated) + " value(s) beyond ±65504 saturate (" + saturatedTensors
+                + "); keep those tensors in float32 (keep), or store bfloat16" });
+    outcome.summary = std::string(int8        ? "quantized "
+                              : step.bfloat16 ? "stored as bfloat16: "
+                                              : "stored as float16: ")
+        + std::to_string(outcome.tensors.size()) + " tensor(s), " + humanBytes(before) + " -> " + humanBytes(after);
     if (int8)
         outcome.summary += std::string(perChannel ? " (per channel where the op has channels" : " (per tensor")
             + (viaCast ? "; Cast and Mul)" : ")");
@@ -411,23 +453,63 @@ protected:
     }
 };
 
-class QuantizeFp16Type final : public TypedStepType<QuantizeFp16Step> {
+// fp16 and bf16: two bytes per float32 weight, a Cast back where it is read; `keep` leaves listed tensors in
+// float32 (values a 16-bit float cannot hold).
+template <class Step, bool Bfloat16> class HalfFloatType final : public TypedStepType<Step> {
 public:
-    std::string_view title() const override { return "Quantize fp16"; }
-    std::string_view help() const override { return "float16 storage with a Cast to float32: half the bytes"; }
+    std::string_view title() const override { return Bfloat16 ? "Quantize bf16" : "Quantize fp16"; }
+    std::string_view help() const override
+    {
+        return Bfloat16 ? "bfloat16 storage with a Cast to float32: half the bytes, float32's range"
+                        : "float16 storage with a Cast to float32: half the bytes";
+    }
     std::string_view valueName() const override { return "TYPE"; }
     std::vector<StepPreset> presets() const override
     {
-        return { { "fp16", "float16 storage, Cast back to float32", QuantizeFp16Step {} } };
+        return { Bfloat16 ? StepPreset { "bf16", "bfloat16 storage, Cast back to float32 (opset 13)", Step {} }
+                          : StepPreset { "fp16", "float16 storage, Cast back to float32", Step {} } };
+    }
+    std::vector<StepOption> options() const override
+    {
+        return { { "keep", "NAMES", "fp16/bf16: comma-separated tensors left in float32",
+            // One flag for both types (the CLI defines an option name once per kind).
+            [](StepParams& params, std::string_view value) -> Result<void> {
+                std::vector<std::string>* keep = nullptr;
+                if (auto* fp16 = params.as<QuantizeFp16Step>())
+                    keep = &fp16->keep;
+                else if (auto* bf16 = params.as<QuantizeBf16Step>())
+                    keep = &bf16->keep;
+                if (!keep)
+                    return fail(ErrorCode::InvalidArgument, "--quantize-keep applies to --quantize fp16 or bf16");
+                for (std::size_t begin = 0; begin <= value.size();) {
+                    const std::size_t comma = std::min(value.find(',', begin), value.size());
+                    if (comma > begin)
+                        keep->emplace_back(value.substr(begin, comma - begin));
+                    begin = comma + 1;
+                }
+                return {};
+            },
+            {}, false } };
     }
 
 protected:
-    std::string describeParams(const QuantizeFp16Step&) const override { return "quantize fp16"; }
-    Result<QuantizeFp16Step> readParams(JsonObjectReader&) const override { return QuantizeFp16Step {}; }
-    void writeParams(JsonWriter&, const QuantizeFp16Step&) const override { }
-    Result<StepOutcome> run(const QuantizeFp16Step&, const Scope& scope, StepContext& context) const override
+    std::string describeParams(const Step& step) const override
     {
-        return runQuantize({ false, false, false }, scope, context);
+        return std::string(Bfloat16 ? "quantize bf16" : "quantize fp16")
+            + (step.keep.empty() ? "" : ", " + std::to_string(step.keep.size()) + " tensor(s) kept in float32");
+    }
+    Result<Step> readParams(JsonObjectReader& reader) const override
+    {
+        Step step;
+        if (auto read = reader.strings("keep", step.keep); !read)
+            return std::unexpected(read.error());
+        return step;
+    }
+    void writeParams(JsonWriter& json, const Step& step) const override { json.stringArray("keep", step.keep); }
+    Result<void> validateParams(const Step&) const override { return {}; }
+    Result<StepOutcome> run(const Step& step, const Scope& scope, StepContext& context) const override
+    {
+        return runQuantize({ false, false, false, Bfloat16, step.keep }, scope, context);
     }
 };
 
@@ -441,7 +523,13 @@ const StepType& quantizeInt8StepType()
 
 const StepType& quantizeFp16StepType()
 {
-    static const QuantizeFp16Type type;
+    static const HalfFloatType<QuantizeFp16Step, false> type;
+    return type;
+}
+
+const StepType& quantizeBf16StepType()
+{
+    static const HalfFloatType<QuantizeBf16Step, true> type;
     return type;
 }
 

@@ -5,7 +5,9 @@
 #include "slim/stepparams.h"
 
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace slimscope::core::slim {
 
@@ -20,10 +22,20 @@ struct QuantizeInt8Step {
     bool operator==(const QuantizeInt8Step&) const = default;
 };
 
-/// quantize:fp16: float16 storage with a Cast back to float32 where the consumers read it.
+/// quantize:fp16: float16 storage with a Cast back to float32 where the consumers read it. Values beyond ±65504
+/// saturate (the preview counts them); tensors in `keep` stay float32.
 struct QuantizeFp16Step {
     static constexpr std::string_view kName = "quantize:fp16";
+    std::vector<std::string> keep;
     bool operator==(const QuantizeFp16Step&) const = default;
+};
+
+/// quantize:bf16: bfloat16 storage (float32's exponent, 8 bits of mantissa) with a Cast back to float32; a Cast
+/// from bfloat16 needs opset 13 (older models are upgraded with ONNX's version converter).
+struct QuantizeBf16Step {
+    static constexpr std::string_view kName = "quantize:bf16";
+    std::vector<std::string> keep;
+    bool operator==(const QuantizeBf16Step&) const = default;
 };
 
 /// quantize:int4: MatMul and Gemm weights block-wise in 4 bits for ONNX Runtime's com.microsoft MatMulNBits
@@ -41,5 +53,6 @@ struct QuantizeInt4Step {
 const StepType& quantizeInt8StepType();
 const StepType& quantizeInt4StepType();
 const StepType& quantizeFp16StepType();
+const StepType& quantizeBf16StepType();
 
 } // namespace slimscope::core::slim

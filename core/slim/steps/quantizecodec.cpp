@@ -175,6 +175,19 @@ template <class Reference, class View> ErrorSums float16Errors(Reference referen
         sampleStride(reference.size(), kErrorBlock, sample));
 }
 
+template <class Reference, class View> ErrorSums bfloat16Errors(Reference reference, View values, bool sample)
+{
+    return accumulateErrors(
+        reference,
+        [&](std::size_t begin, std::size_t count, float* out) {
+            const FloatView input = values.block(begin, count, out);
+            for (std::size_t i = 0; i < count; ++i)
+                out[i] = model::bfloat16ToFloat(model::floatToBfloat16(input[i]));
+            return FloatView(std::span<const float>(out, count));
+        },
+        sampleStride(reference.size(), kErrorBlock, sample));
+}
+
 template ChannelRanges rangesOf(FloatView, const ChannelLayout&);
 template ChannelRanges rangesOf(CutFloatView, const ChannelLayout&);
 template ErrorSums int8Errors(FloatView, FloatView, const ChannelLayout&, const Int8Params&, bool);
@@ -185,6 +198,10 @@ template ErrorSums float16Errors(FloatView, FloatView, bool);
 template ErrorSums float16Errors(FloatView, CutFloatView, bool);
 template ErrorSums float16Errors(CutFloatView, FloatView, bool);
 template ErrorSums float16Errors(CutFloatView, CutFloatView, bool);
+template ErrorSums bfloat16Errors(FloatView, FloatView, bool);
+template ErrorSums bfloat16Errors(FloatView, CutFloatView, bool);
+template ErrorSums bfloat16Errors(CutFloatView, FloatView, bool);
+template ErrorSums bfloat16Errors(CutFloatView, CutFloatView, bool);
 
 Result<std::vector<std::byte>> QuantizedBytes::materialize() const
 {
@@ -201,6 +218,13 @@ Result<std::vector<std::byte>> HalfBytes::materialize() const
         return std::unexpected(read.error());
     const FloatValues values = std::move(*read).plain();
     std::vector<std::byte> half(values.values.size() * 2);
+    if (m_bfloat16) {
+        for (std::size_t i = 0; i < values.values.size(); ++i) {
+            const std::uint16_t bits = model::floatToBfloat16(values.values[i]);
+            std::memcpy(half.data() + i * 2, &bits, 2);
+        }
+        return half;
+    }
     std::vector<float> aligned(std::min<std::size_t>(values.values.size(), kErrorBlock)); // for F16C
     for (std::size_t begin = 0; begin < values.values.size(); begin += aligned.size()) {
         const std::size_t count = std::min(aligned.size(), values.values.size() - begin);

@@ -50,6 +50,8 @@ ErrorSums int8Errors(
     Reference reference, View values, const ChannelLayout& layout, const Int8Params& params, bool sample);
 /// The error of storing float32 `values` as float16, against `reference`.
 template <class Reference, class View> ErrorSums float16Errors(Reference reference, View values, bool sample);
+/// The same for bfloat16 (round to nearest even).
+template <class Reference, class View> ErrorSums bfloat16Errors(Reference reference, View values, bool sample);
 // (Views: FloatView or CutFloatView; instantiated for both in quantizecodec.cpp.)
 
 /// The quantized bytes of a float tensor, computed from its input when asked for.
@@ -75,12 +77,13 @@ private:
     std::uint64_t m_elements;
 };
 
-/// The float16 bytes of a float32 tensor, computed from its input when asked for.
+/// The float16 (or bfloat16) bytes of a float32 tensor, computed from its input when asked for.
 class HalfBytes final : public DeferredBytes {
 public:
-    HalfBytes(TensorSource input, std::uint64_t elements)
+    HalfBytes(TensorSource input, std::uint64_t elements, bool bfloat16 = false)
         : m_input(std::move(input))
         , m_elements(elements)
+        , m_bfloat16(bfloat16)
     { }
     std::uint64_t byteSize() const override { return m_elements * 2; }
     Result<std::vector<std::byte>> materialize() const override;
@@ -89,6 +92,7 @@ public:
 private:
     TensorSource m_input;
     std::uint64_t m_elements;
+    bool m_bfloat16;
 };
 
 } // namespace slimscope::core::slim::quant

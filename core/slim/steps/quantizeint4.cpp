@@ -36,8 +36,8 @@ struct Int4Blocks {
 };
 
 /// `values` is the weight as stored: [K, N] for MatMul (transposed = false) or [N, K] for Gemm with transB.
-Int4Blocks quantizeBlocks(const FloatView& values, std::int64_t k, std::int64_t n, bool transposed,
-    std::int64_t blockSize, bool symmetric)
+Int4Blocks quantizeBlocks(
+    const FloatView& values, std::int64_t k, std::int64_t n, bool transposed, std::int64_t blockSize, bool symmetric)
 {
     const auto K = static_cast<std::size_t>(k), N = static_cast<std::size_t>(n);
     const auto block = static_cast<std::size_t>(blockSize);
@@ -47,7 +47,8 @@ Int4Blocks quantizeBlocks(const FloatView& values, std::int64_t k, std::int64_t 
     out.scales.assign(N * blocks, 0.0f);
     if (!symmetric)
         out.zeroPoints.assign(N * zeroBytes, std::byte { 0 });
-    const auto at = [&](std::size_t row, std::size_t col) { return transposed ? values[col * K + row] : values[row * N + col]; };
+    const auto at
+        = [&](std::size_t row, std::size_t col) { return transposed ? values[col * K + row] : values[row * N + col]; };
     std::vector<float> chunk(block);
     for (std::size_t c = 0; c < N; ++c)
         for (std::size_t b = 0; b < blocks; ++b) {
@@ -156,13 +157,15 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
     std::size_t skipped = 0;
     for (const InitializerRef& weight : index.weights()) {
         const onnx::TensorProto& tensor = *weight.tensor;
-        if (tensor.dims_size() != 2 || tensor.data_type() != onnx::TensorProto::FLOAT || !matcher.matches(weight, index))
+        if (tensor.dims_size() != 2 || tensor.data_type() != onnx::TensorProto::FLOAT
+            || !matcher.matches(weight, index))
             continue;
         Job job { weight, {}, 0, 0, false, {}, model.payloadBytes(tensor), nullptr, std::nullopt };
         bool readable = !index.uses(weight.name).empty() && !index.isGraphOutput(weight.name);
         for (const ValueUse& use : index.uses(weight.name)) {
             const auto reader = readerOf(use);
-            readable = readable && reader && (job.readers.empty() || reader->transposed == job.readers.front().transposed);
+            readable
+                = readable && reader && (job.readers.empty() || reader->transposed == job.readers.front().transposed);
             if (reader)
                 job.readers.push_back(*reader);
         }
@@ -178,8 +181,8 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
             job.input = *source;
         jobs.push_back(std::move(job));
     }
-    const std::string kind = "int4:block=" + std::to_string(step.blockSize) + (step.symmetric ? ":symmetric" : ":zero")
-        + ":";
+    const std::string kind
+        = "int4:block=" + std::to_string(step.blockSize) + (step.symmetric ? ":symmetric" : ":zero") + ":";
     parallelFor(
         jobs.size(),
         [&](std::size_t j) {
@@ -228,8 +231,8 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
         };
         const std::string codes
             = add(name + "_int4", onnx::TensorProto::UINT8, { job.n, blockCount, step.blockSize / 2 }, blocks.codes);
-        const std::string scales = add(name + "_int4_scales", onnx::TensorProto::FLOAT, { job.n * blockCount },
-            bytesOf(blocks.scales));
+        const std::string scales
+            = add(name + "_int4_scales", onnx::TensorProto::FLOAT, { job.n * blockCount }, bytesOf(blocks.scales));
         std::string zeros;
         if (!step.symmetric)
             zeros = add(name + "_int4_zero_points", onnx::TensorProto::UINT8,
@@ -337,21 +340,21 @@ public:
     }
     std::vector<StepOption> options() const override
     {
-        return { { "block-size", "N", "int4: values per scale along K, a power of two from 16 to 256 (default 32)",
-                     [](StepParams& params, std::string_view value) -> Result<void> {
-                         auto* step = params.as<QuantizeInt4Step>();
-                         if (!step)
-                             return fail(ErrorCode::InvalidArgument, "--quantize-block-size applies to --quantize int4");
-                         const auto n = parseShare(value);
-                         if (!n || *n < 16 || *n > 256 || std::popcount(static_cast<unsigned>(*n)) != 1
-                             || *n != std::floor(*n))
-                             return fail(ErrorCode::InvalidArgument,
-                                 "--quantize-block-size is a power of two from 16 to 256, not '" + std::string(value)
-                                     + "'");
-                         step->blockSize = static_cast<std::int64_t>(*n);
-                         return {};
-                     },
-                     {}, false },
+        return {
+            { "block-size", "N", "int4: values per scale along K, a power of two from 16 to 256 (default 32)",
+                [](StepParams& params, std::string_view value) -> Result<void> {
+                    auto* step = params.as<QuantizeInt4Step>();
+                    if (!step)
+                        return fail(ErrorCode::InvalidArgument, "--quantize-block-size applies to --quantize int4");
+                    const auto n = parseShare(value);
+                    if (!n || *n < 16 || *n > 256 || std::popcount(static_cast<unsigned>(*n)) != 1
+                        || *n != std::floor(*n))
+                        return fail(ErrorCode::InvalidArgument,
+                            "--quantize-block-size is a power of two from 16 to 256, not '" + std::string(value) + "'");
+                    step->blockSize = static_cast<std::int64_t>(*n);
+                    return {};
+                },
+                {}, false },
             { "accuracy-level", "L", "int4: MatMulNBits accuracy_level, 0 (compute in float) to 4 (int8 compute)",
                 [](StepParams& params, std::string_view value) -> Result<void> {
                     auto* step = params.as<QuantizeInt4Step>();
@@ -363,7 +366,8 @@ public:
                     step->accuracyLevel = value[0] - '0';
                     return {};
                 },
-                {}, false } };
+                {}, false }
+        };
     }
 
 protected:

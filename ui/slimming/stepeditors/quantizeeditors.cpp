@@ -112,12 +112,15 @@ private:
 
 class QuantizeFp16Editor final : public StepEditor {
 public:
-    explicit QuantizeFp16Editor(QWidget* parent)
+    QuantizeFp16Editor(QWidget* parent, bool bfloat16)
         : StepEditor(parent)
     {
         auto* layout = new QVBoxLayout(this);
-        auto* text = new QLabel(tr("Float weights are stored as float16 (values beyond ±65504 saturate) and "
-                                   "cast back to float32 where they are read."),
+        auto* text = new QLabel(bfloat16
+                ? tr("Float weights are stored as bfloat16 (float32's range, 8 bits of precision) and cast back to "
+                     "float32 where they are read. Needs opset 13; older models are upgraded.")
+                : tr("Float weights are stored as float16 (values beyond ±65504 saturate: the preview counts them, "
+                     "and the fp16_overflow finding names them) and cast back to float32 where they are read."),
             this);
         text->setWordWrap(true);
         layout->addWidget(text);
@@ -141,7 +144,12 @@ StepEditor* quantizeInt4(QWidget* parent)
 
 StepEditor* quantizeFp16(QWidget* parent)
 {
-    return new QuantizeFp16Editor(parent);
+    return new QuantizeFp16Editor(parent, false);
+}
+
+StepEditor* quantizeBf16(QWidget* parent)
+{
+    return new QuantizeFp16Editor(parent, true);
 }
 
 } // namespace slimscope::ui::editors
