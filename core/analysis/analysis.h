@@ -61,6 +61,7 @@ struct LayerStats {
     double sparsity = 0.0;
     std::vector<std::string> outputShapes; ///< "[1,64,56,56]", "?" where inference gave nothing
     std::optional<std::uint64_t> macs; ///< nullopt: not known for this op (or shapes unknown)
+    bool macsPerTimeStep = false; ///< a recurrent layer whose sequence length is symbolic: `macs` is per step
     std::string shapeError; ///< what ONNX shape inference said about this node, if anything
 };
 
@@ -92,6 +93,7 @@ struct ModelSummary {
     std::uint64_t graphBytes = 0; ///< file bytes minus the weight bytes inside the file
     std::uint64_t zeros = 0;
     std::uint64_t macs = 0; ///< over the nodes whose MACs are known
+    bool macsPerTimeStep = false; ///< some recurrent layer's MACs are per time step (symbolic sequence length)
     std::uint64_t tensorCount = 0;
     std::uint64_t nodeCount = 0;
     std::uint64_t graphCount = 0;

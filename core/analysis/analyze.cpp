@@ -234,6 +234,7 @@ std::vector<LayerIndex> buildLayers(Analysis& analysis, const detail::WeightScop
                 layer.outputShapes.push_back(found == shapes.values.end() ? "?" : shapeText(found->second));
             }
             layer.macs = nodeMacs(node, shapes);
+            layer.macsPerTimeStep = macsPerTimeStep(node, shapes);
             const auto error
                 = shapes.nodeErrors.find(node.name().empty() && node.output_size() ? node.output(0) : node.name());
             if (error != shapes.nodeErrors.end())
@@ -393,6 +394,7 @@ void buildSummary(Analysis& analysis)
     std::map<std::string, OpTypeTotal> byOp;
     for (const LayerStats& layer : analysis.layers) {
         summary.macs += layer.macs.value_or(0);
+        summary.macsPerTimeStep = summary.macsPerTimeStep || layer.macsPerTimeStep;
         OpTypeTotal& total = byOp[layer.domain.empty() ? layer.opType : layer.domain + "::" + layer.opType];
         total.opType = layer.domain.empty() ? layer.opType : layer.domain + "::" + layer.opType;
         ++total.nodes;

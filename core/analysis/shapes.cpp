@@ -82,24 +82,50 @@ void parseNodeErrors(const std::string& text, ShapeTable& table)
     }
 }
 
-std::uint64_t product(const std::vector<std::int64_t>& dims, std::size_t from = 0, std::size_t to = SIZE_MAX)
+// ONNX has no schemas for ONNX Runtime's contrib ops, so inference would stop at them: on the copy, each becomes
+// the standard op that gives its output's shape (MatMulNBits and DynamicQuantizeMatMul a MatMul with a float
+// stand-in weight of the logical shape, Attention a MatMul by [H_in, hidden], MultiHeadAttention an Identity of
+// the query).
+bool standInForContrib(onnx::GraphProto& graph, onnx::NodeProto& node)
 {
-    std::uint64_t result = 1;
-    for (std::size_t i = from; i < std::min(to, dims.size()); ++i)
-        result *= static_cast<std::uint64_t>(dims[i] < 0 ? 1 : dims[i]);
-    return result;
-}
-
-// Symbolic dimensions (batch) count as 1; a dimension unknown without even a symbol makes the shape unusable.
-const ValueShape* usableShape(const ShapeTable& shapes, const std::string& name)
-{
-    const auto found = shapes.values.find(name);
-    if (found == shapes.values.end() || !found->second.hasShape)
-        return nullptr;
-    for (std::size_t i = 0; i < found->second.dims.size(); ++i)
-        if (found->second.dims[i] < 0 && found->second.symbols[i].empty())
-            return nullptr;
-    return &found->second;
+    const auto dimsOf = [&](const std::string& name) -> std::vector<std::int64_t> {
+        for (const auto& t : graph.initializer())
+            if (t.name() == name)
+                return { t.dims().begin(), t.dims().end() };
+        return {};
+    };
+    std::vector<std::int64_t> weight;
+    const std::string& op = node.op_type();
+    if (op == "MatMulNBits" && intAttribute(node, "K", -1) > 0 && intAttribute(node, "N", -1) > 0)
+        weight = { intAttribute(node, "K", -1), intAttribute(node, "N", -1) };
+    else if (op == "DynamicQuantizeMatMul" && node.input_size() >= 2)
+        weight = dimsOf(node.input(1));
+    else if (op == "Attention" && node.input_size() >= 2) {
+        weight = dimsOf(node.input(1));
+        if (weight.size() == 2)
+            weight[1] /= 3; // Q, K and V side by side
+    } else if (op == "MultiHeadAttention" && node.input_size() >= 1 && node.output_size() >= 1) {
+        const std::string query = node.input(0), output = node.output(0);
+        node.Clear();
+        node.set_op_type("Identity");
+        node.add_input(query);
+        node.add_output(output);
+        return true;
+    }
+    if (weight.size() != 2 || node.input_size() < 1 || node.output_size() < 1)
+        return false;
+    onnx::TensorProto* standIn = graph.add_initializer();
+    standIn->set_name(node.output(0) + "#stand-in weight");
+    standIn->set_data_type(onnx::TensorProto::FLOAT);
+    for (const auto d : weight)
+        standIn->add_dims(d);
+    const std::string a = node.input(0), output = node.output(0);
+    node.Clear();
+    node.set_op_type("MatMul");
+    node.add_input(a);
+    node.add_input(standIn->name());
+    node.add_output(output);
+    return true;
 }
 
 // ONNX 1.12's shape inference types a sparse initializer as a sparse tensor (its dense consumers then fail)
@@ -115,25 +141,8 @@ void prepareForInference(onnx::GraphProto& graph)
     }
     graph.clear_sparse_initializer();
     for (auto& node : *graph.mutable_node()) {
-        // ONNX has no schema for ONNX Runtime's MatMulNBits: infer it as the MatMul it computes, with a stand-in
-        // weight of its logical shape [K, N].
-        if (node.domain() == "com.microsoft" && node.op_type() == "MatMulNBits" && node.input_size() >= 2) {
-            const std::int64_t k = intAttribute(node, "K", -1), n = intAttribute(node, "N", -1);
-            if (k > 0 && n > 0) {
-                onnx::TensorProto* weight = graph.add_initializer();
-                weight->set_name(node.input(1) + "\x1fas_matmul");
-                weight->set_data_type(onnx::TensorProto::FLOAT);
-                weight->add_dims(k);
-                weight->add_dims(n);
-                const std::string a = node.input(0), output = node.output(0);
-                node.Clear();
-                node.set_op_type("MatMul");
-                node.add_input(a);
-                node.add_input(weight->name());
-                node.add_output(output);
-                continue;
-            }
-        }
+        if (node.domain() == "com.microsoft" && standInForContrib(graph, node))
+            continue;
         if (node.op_type() == "Constant" && node.attribute_size() == 1) {
             onnx::AttributeProto& attribute = *node.mutable_attribute(0);
             const std::string& name = attribute.name();
@@ -171,6 +180,26 @@ void prepareForInference(onnx::GraphProto& graph)
 }
 
 } // namespace
+
+std::uint64_t dimsProduct(const std::vector<std::int64_t>& dims, std::size_t from, std::size_t to)
+{
+    std::uint64_t result = 1;
+    for (std::size_t i = from; i < std::min(to, dims.size()); ++i)
+        result *= static_cast<std::uint64_t>(dims[i] < 0 ? 1 : dims[i]);
+    return result;
+}
+
+// Symbolic dimensions (batch) count as 1; a dimension unknown without even a symbol makes the shape unusable.
+const ValueShape* usableShape(const ShapeTable& shapes, const std::string& name)
+{
+    const auto found = shapes.values.find(name);
+    if (found == shapes.values.end() || !found->second.hasShape)
+        return nullptr;
+    for (std::size_t i = 0; i < found->second.dims.size(); ++i)
+        if (found->second.dims[i] < 0 && found->second.symbols[i].empty())
+            return nullptr;
+    return &found->second;
+}
 
 std::string shapeText(const ValueShape& shape)
 {
@@ -229,55 +258,6 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
         }
     }
     return table;
-}
-
-std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTable& shapes)
-{
-    const std::string& op = node.op_type();
-    if (node.output_size() < 1)
-        return std::nullopt;
-    if (node.domain() == "com.microsoft" && op == "MatMulNBits") { // Y[..., N] = A[..., K] · B
-        const ValueShape* output = usableShape(shapes, node.output(0));
-        const std::int64_t k = intAttribute(node, "K", -1);
-        if (!output || k <= 0)
-            return std::nullopt;
-        return product(output->dims) * static_cast<std::uint64_t>(k);
-    }
-    if (!(node.domain().empty() || node.domain() == "ai.onnx"))
-        return std::nullopt;
-    if (op == "Conv" && node.input_size() >= 2) {
-        // Every output element needs (Cin/group) * kernel MACs: the product of the weight's dims after the first.
-        const ValueShape* weight = usableShape(shapes, node.input(1));
-        const ValueShape* output = usableShape(shapes, node.output(0));
-        if (!weight || !output || weight->dims.size() < 2)
-            return std::nullopt;
-        return product(output->dims) * product(weight->dims, 1);
-    }
-    if (op == "ConvTranspose" && node.input_size() >= 2) {
-        // Every input element is spread over (Cout/group) * kernel outputs.
-        const ValueShape* input = usableShape(shapes, node.input(0));
-        const ValueShape* weight = usableShape(shapes, node.input(1));
-        if (!input || !weight || weight->dims.size() < 2)
-            return std::nullopt;
-        return product(input->dims) * product(weight->dims, 1);
-    }
-    if (op == "Gemm" && node.input_size() >= 2) {
-        const ValueShape* a = usableShape(shapes, node.input(0));
-        const ValueShape* output = usableShape(shapes, node.output(0));
-        if (!a || !output || a->dims.size() != 2)
-            return std::nullopt;
-        const std::int64_t k = intAttribute(node, "transA", 0) ? a->dims[0] : a->dims[1];
-        return product(output->dims) * static_cast<std::uint64_t>(k < 0 ? 1 : k);
-    }
-    if ((op == "MatMul" || op == "MatMulInteger") && node.input_size() >= 2) {
-        const ValueShape* a = usableShape(shapes, node.input(0));
-        const ValueShape* output = usableShape(shapes, node.output(0));
-        if (!a || !output || a->dims.empty())
-            return std::nullopt;
-        const std::int64_t k = a->dims.back();
-        return product(output->dims) * static_cast<std::uint64_t>(k < 0 ? 1 : k);
-    }
-    return std::nullopt;
 }
 
 namespace {

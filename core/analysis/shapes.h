@@ -4,6 +4,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -34,9 +35,17 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics);
 /// "[1,3,224,224]", with symbols ("[N,3,224,224]") and "?" for unknown dimensions.
 std::string shapeText(const ValueShape& shape);
 
+/// The shape of `name` when each dimension is known or symbolic (symbols count as 1: per sample); null otherwise.
+const ValueShape* usableShape(const ShapeTable& shapes, const std::string& name);
+/// Product of dims[from, to), symbolic (negative) dimensions as 1.
+std::uint64_t dimsProduct(const std::vector<std::int64_t>& dims, std::size_t from = 0, std::size_t to = SIZE_MAX);
+
 /// Multiply-accumulates of one node given the shapes around it; nullopt when the op is not one we count or a
 /// shape it needs is unknown.
 std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTable& shapes);
+
+/// True for a recurrent node (LSTM, GRU, RNN) whose sequence length is symbolic: its MACs are per time step.
+bool macsPerTimeStep(const onnx::NodeProto& node, const ShapeTable& shapes);
 
 /// MACs of one inference over every node of every graph whose MACs are known, as the analysis totals them
 /// (runs shape inference; a model whose shapes cannot be inferred counts what it can).

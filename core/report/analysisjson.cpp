@@ -37,7 +37,10 @@ void writeModel(JsonWriter& json, const Analysis& a)
     json.field("external_file_bytes", m.externalFileBytes);
     json.field("graph_bytes", m.graphBytes).field("zeros", m.zeros);
     json.field("sparsity", m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0);
-    json.field("macs", m.macs).field("tensor_count", m.tensorCount).field("node_count", m.nodeCount);
+    json.field("macs", m.macs)
+        .field("macs_per_time_step", m.macsPerTimeStep)
+        .field("tensor_count", m.tensorCount)
+        .field("node_count", m.nodeCount);
     json.field("graph_count", m.graphCount).field("external_file_count", m.externalFileCount);
     writeTotals(json, a);
     json.endObject();

@@ -105,8 +105,9 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
         << humanPercent(m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0) << " zeros\n";
     out << "Weights     " << humanBytes(m.weightBytes) << " in " << m.tensorCount << " tensors ("
         << humanPercent(weightShare) << " of the file); graph " << humanBytes(m.graphBytes) << "\n";
-    out << "Compute     " << humanCount(m.macs) << "MACs per sample over " << m.nodeCount << " nodes in "
-        << m.graphCount << " graph(s)\n";
+    out << "Compute     " << humanCount(m.macs)
+        << (m.macsPerTimeStep ? "MACs per sample (recurrent layers: per time step) over " : "MACs per sample over ")
+        << m.nodeCount << " nodes in " << m.graphCount << " graph(s)\n";
     out << "\nBy dtype\n";
     for (const auto& t : a.byDtype)
         out << "  " << std::left << std::setw(14) << model::dataTypeName(t.dtype) << std::right << std::setw(12)

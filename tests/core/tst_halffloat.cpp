@@ -77,7 +77,8 @@ private slots:
         }
         const auto row = std::ranges::find(s->result.preview.tensors, std::string("w2"), &slim::TensorChange::name);
         QVERIFY(row != s->result.preview.tensors.end() && row->hasError);
-        QVERIFY2(std::fabs(row->sqnrDb - 10.0 * std::log10(signal / noise)) < 0.01, qPrintable(QString::number(row->sqnrDb)));
+        QVERIFY2(std::fabs(row->sqnrDb - 10.0 * std::log10(signal / noise)) < 0.01,
+            qPrintable(QString::number(row->sqnrDb)));
         REQUIRE_RUNTIME();
         const auto compared = compareInRuntime(path("two.onnx"), path("two-bf16.onnx"));
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));

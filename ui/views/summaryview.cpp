@@ -87,7 +87,8 @@ QString SummaryView::render(const Analysis& a) const
     html += row(tr("Parameters"), q(core::humanCount(m.params)) + QStringLiteral(" (%1)").arg(m.params));
     html += row(tr("Weight bytes"), q(core::humanBytes(m.weightBytes)));
     html += row(tr("Graph bytes"), q(core::humanBytes(m.graphBytes)));
-    html += row(tr("MACs per sample"), q(core::humanCount(m.macs)));
+    html += row(m.macsPerTimeStep ? tr("MACs per sample (recurrent layers: per time step)") : tr("MACs per sample"),
+        q(core::humanCount(m.macs)));
     html += row(tr("Format"), tr("IR %1, opsets %2").arg(m.irVersion).arg(opsets));
     html += row(tr("Producer"), q(m.producerName + " " + m.producerVersion));
     html += row(tr("SHA-256"), QStringLiteral("<tt>%1</tt>").arg(q(m.sha256)));
