@@ -42,6 +42,10 @@ struct TensorStats {
     LayerIndex owner;
     bool shared() const { return users.size() > 1; }
     int weightIndex = -1; ///< index into ModelFile::weights()
+    /// The model weights it holds: its elements; K · N for MatMulNBits' packed codes; 0 for the scales and zero
+    /// points of quantized ops (they are overhead of the weights they describe).
+    std::uint64_t weights = 0;
+    int packedBits = 0; ///< 4 for MatMulNBits' codes (two per stored byte); 0 when each element is one value
 };
 
 /// One node ("layer") of any graph.
@@ -62,6 +66,10 @@ struct LayerStats {
     std::vector<std::string> outputShapes; ///< "[1,64,56,56]", "?" where inference gave nothing
     std::optional<std::uint64_t> macs; ///< nullopt: not known for this op (or shapes unknown)
     bool macsPerTimeStep = false; ///< a recurrent layer whose sequence length is symbolic: `macs` is per step
+    std::uint64_t weights = 0; ///< model weights its tensors hold (TensorStats::weights)
+    /// 8 · bytes / weights: what each weight costs, scales and zero points included (32 float32, ~8.1 int8 per
+    /// channel, ~4.5 for 4-bit blocks of 32); 0 without weights.
+    double bitsPerWeight = 0.0;
     std::string shapeError; ///< what ONNX shape inference said about this node, if anything
 };
 
@@ -94,6 +102,8 @@ struct ModelSummary {
     std::uint64_t zeros = 0;
     std::uint64_t macs = 0; ///< over the nodes whose MACs are known
     bool macsPerTimeStep = false; ///< some recurrent layer's MACs are per time step (symbolic sequence length)
+    std::uint64_t weights = 0; ///< Σ TensorStats::weights
+    double bitsPerWeight = 0.0; ///< 8 · weightBytes / weights, 0 without weights
     std::uint64_t tensorCount = 0;
     std::uint64_t nodeCount = 0;
     std::uint64_t graphCount = 0;

@@ -3,6 +3,7 @@
 #include "analysisinternal.h"
 #include "lowrankscan.h"
 #include "model/elementdecode.h"
+#include "model/nodeattributes.h"
 #include "model/weightroles.h"
 #include "model/weighttrace.h"
 #include "shapes.h"
@@ -250,6 +251,29 @@ std::vector<LayerIndex> buildLayers(Analysis& analysis, const detail::WeightScop
 // that node's op decides its role (bias or normalisation, as the slimmer's default scope decides it) and holds
 // its bytes, rather than each Slice on the way or the Constant node that stores it. A weight with several users
 // goes to the first in model order and is listed as shared by the others, so the layers add up to the weights.
+// What a tensor holds as weights, by how it is read: MatMulNBits' codes hold K · N weights in `bits` each; the
+// scales and zero points of quantized ops hold none (they are the weights' overhead).
+void countWeights(const onnx::NodeProto& node, int input, TensorStats& tensor)
+{
+    const std::string& op = node.op_type();
+    if (node.domain() == "com.microsoft" && op == "MatMulNBits") {
+        if (input == 1) {
+            tensor.weights = static_cast<std::uint64_t>(std::max<std::int64_t>(0, model::intAttribute(node, "K", 0)))
+                * static_cast<std::uint64_t>(std::max<std::int64_t>(0, model::intAttribute(node, "N", 0)));
+            tensor.packedBits = static_cast<int>(model::intAttribute(node, "bits", 4));
+        } else if (input == 2 || input == 3) {
+            tensor.weights = 0;
+        }
+        return;
+    }
+    const bool auxiliary = (op == "DequantizeLinear" && input >= 1)
+        || ((op == "QLinearConv" || op == "QLinearMatMul") && input != 0 && input != 3 && input != 8)
+        || ((op == "MatMulInteger" || op == "ConvInteger") && input >= 2)
+        || (op == "DynamicQuantizeMatMul" && (input == 2 || input == 3));
+    if (auxiliary)
+        tensor.weights = 0;
+}
+
 void attributeWeights(Analysis& analysis, const std::vector<LayerIndex>& holder)
 {
     const ModelFile& file = *analysis.modelFile;
@@ -282,10 +306,12 @@ void attributeWeights(Analysis& analysis, const std::vector<LayerIndex>& holder)
     for (std::size_t t = 0; t < analysis.tensors.size(); ++t) {
         TensorStats& tensor = analysis.tensors[t];
         std::vector<std::pair<LayerIndex, int>> uses; // (layer, the slot it reads the values at)
+        tensor.weights = tensor.storedElements;
         for (const auto& use : tracer.trace(tensor.name, tensor.shape)) {
             if (const auto found = layerOf.find(use.node); found != layerOf.end())
                 uses.emplace_back(found->second, use.input);
             tensor.biasOrNorm = tensor.biasOrNorm || model::isBiasOrNormUse(use.node->op_type(), use.input);
+            countWeights(*use.node, use.input, tensor);
         }
         if (uses.empty()) // read only on the way to a graph output, say: its readers use it
             for (const LayerIndex reader : tensor.consumerLayers)
@@ -321,10 +347,13 @@ void attributeWeights(Analysis& analysis, const std::vector<LayerIndex>& holder)
             const TensorStats& tensor = analysis.tensor(t);
             layer.params += tensor.storedElements;
             layer.bytes += tensor.bytes;
+            layer.weights += tensor.weights;
             layer.zeros += tensor.zeros;
             elements += tensor.elements;
         }
         layer.sparsity = elements ? static_cast<double>(layer.zeros) / static_cast<double>(elements) : 0.0;
+        layer.bitsPerWeight
+            = layer.weights ? 8.0 * static_cast<double>(layer.bytes) / static_cast<double>(layer.weights) : 0.0;
     }
 }
 
@@ -377,12 +406,17 @@ void buildSummary(Analysis& analysis)
             summary.externalBytes += tensor.bytes;
         else
             inFileWeightBytes += tensor.bytes;
-        DtypeTotal& total = byDtype[std::string(model::dataTypeName(tensor.dtype))]; // ordered by name, as reported
-        total.dtype = tensor.dtype;
+        summary.weights += tensor.weights;
+        // Packed 4-bit codes count as what they hold: uint4 values, not uint8 bytes.
+        const model::DataType dtype = tensor.packedBits == 4 ? model::DataType::Uint4 : tensor.dtype;
+        DtypeTotal& total = byDtype[std::string(model::dataTypeName(dtype))]; // ordered by name, as reported
+        total.dtype = dtype;
         ++total.tensors;
-        total.elements += tensor.storedElements;
+        total.elements += tensor.packedBits == 4 ? tensor.weights : tensor.storedElements;
         total.bytes += tensor.bytes;
     }
+    summary.bitsPerWeight
+        = summary.weights ? 8.0 * static_cast<double>(summary.weightBytes) / static_cast<double>(summary.weights) : 0.0;
     summary.graphBytes = summary.fileBytes > inFileWeightBytes ? summary.fileBytes - inFileWeightBytes : 0;
     summary.tensorCount = analysis.tensors.size();
     summary.nodeCount = analysis.layers.size();

@@ -189,5 +189,4 @@ std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTa
     return std::nullopt;
 }
 
-
 } // namespace slimscope::core::analysis

@@ -37,6 +37,7 @@ void writeModel(JsonWriter& json, const Analysis& a)
     json.field("external_file_bytes", m.externalFileBytes);
     json.field("graph_bytes", m.graphBytes).field("zeros", m.zeros);
     json.field("sparsity", m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0);
+    json.field("weights", m.weights).field("bits_per_weight", m.bitsPerWeight);
     json.field("macs", m.macs)
         .field("macs_per_time_step", m.macsPerTimeStep)
         .field("tensor_count", m.tensorCount)
@@ -52,6 +53,7 @@ void writeTensor(JsonWriter& json, const Analysis& a, const TensorStats& t)
     json.field("name", t.name).field("storage", model::storageName(t.storage)).field("graph", t.graph);
     json.field("dtype", model::dataTypeName(t.dtype)).intArray("shape", t.shape);
     json.field("elements", t.elements).field("stored_elements", t.storedElements).field("bytes", t.bytes);
+    json.field("weights", t.weights);
     json.field("external", t.external).field("zeros", t.zeros).field("sparsity", t.sparsity);
     json.field("zeros_against_zero_point", t.zerosAgainstZeroPoint);
     if (t.values.computed) {
@@ -83,6 +85,7 @@ void writeLayer(JsonWriter& json, const Analysis& a, const LayerStats& l)
     json.field("name", l.name).field("op_type", l.opType).field("domain", l.domain).field("graph", l.graph);
     writeLayerTensors(json, a, l);
     json.field("params", l.params).field("bytes", l.bytes).field("zeros", l.zeros).field("sparsity", l.sparsity);
+    json.field("weights", l.weights).field("bits_per_weight", l.bitsPerWeight);
     json.stringArray("output_shapes", l.outputShapes);
     json.key("macs");
     if (l.macs)

@@ -105,6 +105,12 @@ void writeAnalysisTable(std::ostream& out, const Analysis& a, int topLayers)
         << humanPercent(m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0) << " zeros\n";
     out << "Weights     " << humanBytes(m.weightBytes) << " in " << m.tensorCount << " tensors ("
         << humanPercent(weightShare) << " of the file); graph " << humanBytes(m.graphBytes) << "\n";
+    if (m.weights) {
+        char bits[32];
+        std::snprintf(bits, sizeof bits, "%.2f", m.bitsPerWeight);
+        out << "Bits        " << bits << " per weight (" << humanCount(m.weights)
+            << " weights; scales and zero points included)\n";
+    }
     out << "Compute     " << humanCount(m.macs)
         << (m.macsPerTimeStep ? "MACs per sample (recurrent layers: per time step) over " : "MACs per sample over ")
         << m.nodeCount << " nodes in " << m.graphCount << " graph(s)\n";

@@ -41,6 +41,7 @@ void writeModel(JsonWriter& json, const Analysis& a)
     json.field("params", m.params).field("weight_bytes", m.weightBytes).field("external_bytes", m.externalBytes);
     json.field("graph_bytes", m.graphBytes).field("zeros", m.zeros);
     json.field("sparsity", m.params ? static_cast<double>(m.zeros) / static_cast<double>(m.params) : 0.0);
+    json.field("weights", m.weights).field("bits_per_weight", m.bitsPerWeight);
     json.field("macs", m.macs).field("tensor_count", m.tensorCount).field("node_count", m.nodeCount);
     json.field("graph_count", m.graphCount).field("external_file_count", m.externalFileCount);
     json.field("bytes_recoverable", detail::recoverableBytes(a));

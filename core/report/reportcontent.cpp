@@ -178,7 +178,9 @@ Table summaryTable(const Analysis& a)
     t.rows.push_back({ "External data bytes", bytesText(m.externalBytes) });
     t.rows.push_back({ "Graph bytes", bytesText(m.graphBytes) });
     t.rows.push_back({ "Zeros", humanPercent(fraction(m.zeros, m.params)) });
-    t.rows.push_back({ "MACs", humanCount(m.macs) + " (" + std::to_string(m.macs) + ")" });
+    t.rows.push_back({ "Bits per weight", fixed(m.bitsPerWeight, 2) + " (scales and zero points included)" });
+    t.rows.push_back({ m.macsPerTimeStep ? "MACs (recurrent layers per time step)" : "MACs",
+        humanCount(m.macs) + " (" + std::to_string(m.macs) + ")" });
     t.rows.push_back({ "Tensors / nodes / graphs",
         std::to_string(m.tensorCount) + " / " + std::to_string(m.nodeCount) + " / " + std::to_string(m.graphCount) });
     t.rows.push_back(

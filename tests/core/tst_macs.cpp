@@ -47,10 +47,12 @@ fx::ModelBuilder everyFamily()
     b.addInput("fixed_x", kFloat, { 5, 1, 16 });
     b.addFloatInitializer("gru.W", { 1, 24, 16 }, floats(24 * 16));
     b.addFloatInitializer("gru.R", { 1, 24, 8 }, floats(24 * 8));
-    fx::ModelBuilder::addAttrInt(b.addNode("GRU", { "fixed_x", "gru.W", "gru.R" }, { "gru_y" }, "gru"), "hidden_size", 8);
+    fx::ModelBuilder::addAttrInt(
+        b.addNode("GRU", { "fixed_x", "gru.W", "gru.R" }, { "gru_y" }, "gru"), "hidden_size", 8);
     b.addFloatInitializer("rnn.W", { 1, 8, 16 }, floats(8 * 16));
     b.addFloatInitializer("rnn.R", { 1, 8, 8 }, floats(64));
-    fx::ModelBuilder::addAttrInt(b.addNode("RNN", { "fixed_x", "rnn.W", "rnn.R" }, { "rnn_y" }, "rnn"), "hidden_size", 8);
+    fx::ModelBuilder::addAttrInt(
+        b.addNode("RNN", { "fixed_x", "rnn.W", "rnn.R" }, { "rnn_y" }, "rnn"), "hidden_size", 8);
     b.addOutput("gru_y", kFloat, { 5, 1, 1, 8 });
     b.addOutput("rnn_y", kFloat, { 5, 1, 1, 8 });
     // Einsum bij,bjk->bik on [2,3,4] and [2,4,5].

@@ -3,6 +3,7 @@
 // point 8 when absent, packed the same way when present), independently of the step, and compared with the
 // original weights: the SQNR of Gaussian weights in blocks of 32 is at least 18 dB and equals the preview's. The
 // file size is the preview's, ONNX Runtime runs every result, Conv weights get int8.
+#include "analysis/analysis.h"
 #include "modelbuilder.h"
 #include "slim/steps/quantize.h"
 #include "slimtestsupport.h"
@@ -172,6 +173,20 @@ private slots:
                     QStringLiteral("%1: preview %2, decoded %3").arg(input.c_str()).arg(row->sqnrDb).arg(measured)));
             QCOMPARE(std::string(slim::storageAfterName(row->storageAfter)), std::string("int4_blocks"));
         }
+        // The analysis counts what the codes hold: K · N weights of 4 bits; fc1's layer costs 4 bits per weight
+        // plus a float32 scale per 32 (and, with zero points, 4 bits more per 32): 5 or 5.125 bits.
+        const auto analysis = slimscope::core::analysis::analyzeFile(out.string());
+        QVERIFY(analysis.has_value());
+        QCOMPARE((*analysis)->model.weights, std::uint64_t(256 * 96 + 40 * 96 + 40 + 40 * 24));
+        const auto fc1 = std::ranges::find_if(
+            (*analysis)->layers, [](const auto& l) { return l.opType == "MatMulNBits" && l.name.starts_with("fc1"); });
+        QVERIFY(fc1 != (*analysis)->layers.end());
+        QCOMPARE(fc1->weights, std::uint64_t(256 * 96));
+        QCOMPARE(fc1->bitsPerWeight, symmetric ? 5.0 : 5.125);
+        const auto uint4 = std::ranges::find((*analysis)->byDtype, slimscope::core::model::DataType::Uint4,
+            &slimscope::core::analysis::DtypeTotal::dtype);
+        QVERIFY(uint4 != (*analysis)->byDtype.end());
+        QCOMPARE(uint4->elements, std::uint64_t(256 * 96 + 40 * 96 + 40 * 24));
         REQUIRE_RUNTIME();
         const auto compared = compareInRuntime(in, out);
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));

@@ -88,6 +88,17 @@ const std::vector<LayerColumn>& layerColumns()
             [](const LayerRowData& r) -> QVariant {
                 return r.layer.outputShapes.empty() ? QString() : text(r.layer.outputShapes.front());
             } },
+        // What each weight costs in bits, scales and zero points included: an int4/int8/fp16 mix at a glance.
+        { "bits", QT_TRANSLATE_NOOP("LayersModel", "Bits/weight"), true,
+            [](const LayerRowData& r) -> QVariant {
+                return r.layer.weights ? QString::number(r.layer.bitsPerWeight, 'f', 2) : QString();
+            },
+            [](const LayerRowData& r) -> QVariant { return r.layer.bitsPerWeight; }, {},
+            [](const LayerRowData& r) -> QVariant {
+                return QCoreApplication::translate("LayersModel", "%1 bytes for %2 weights")
+                    .arg(r.layer.bytes)
+                    .arg(r.layer.weights);
+            } },
         // Structured pruning in the preview: the main weight's channels before -> after, and its group.
         { "channels", QT_TRANSLATE_NOOP("LayersModel", "Channels"), true,
             [](const LayerRowData& r) -> QVariant {

@@ -87,6 +87,9 @@ QString SummaryView::render(const Analysis& a) const
     html += row(tr("Parameters"), q(core::humanCount(m.params)) + QStringLiteral(" (%1)").arg(m.params));
     html += row(tr("Weight bytes"), q(core::humanBytes(m.weightBytes)));
     html += row(tr("Graph bytes"), q(core::humanBytes(m.graphBytes)));
+    if (m.weights)
+        html += row(tr("Bits per weight"),
+            tr("%1 (scales and zero points included)").arg(QString::number(m.bitsPerWeight, 'f', 2)));
     html += row(m.macsPerTimeStep ? tr("MACs per sample (recurrent layers: per time step)") : tr("MACs per sample"),
         q(core::humanCount(m.macs)));
     html += row(tr("Format"), tr("IR %1, opsets %2").arg(m.irVersion).arg(opsets));
