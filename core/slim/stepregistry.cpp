@@ -26,6 +26,7 @@ std::vector<const StepType*> registerSteps()
         &lowRankStepType(),
         &quantizeInt8StepType(),
         &quantizeInt4StepType(),
+        &quantizeInt8DynamicStepType(),
         &quantizeFp16StepType(),
         &quantizeBf16StepType(),
         &sparseStorageStepType(),

@@ -193,6 +193,51 @@ private slots:
         QVERIFY2((*compared)[0].cosine > 0.99, qPrintable(QString::number((*compared)[0].cosine)));
     }
 
+    // int8-dynamic: the same chain read by DynamicQuantizeMatMul; the int8 codes [K, N] times the per-column scales
+    // (decoded here) give the preview's SQNR, well above int4's; ONNX Runtime's output stays within cosine 0.99.
+    void matMulChainBecomesDynamicQuantizeMatMul()
+    {
+        Chain chain = matMulChain();
+        const fs::path in = path("chain-d.onnx"), out = path("chain-dynamic.onnx");
+        QVERIFY(chain.builder.save(in).has_value());
+        TRY_SLIM(s, in, single(slim::QuantizeInt8DynamicStep {}, scopeWithMin(0)), out);
+        QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
+        const auto written = readProto(out);
+        QVERIFY(written);
+        const auto& g = written->graph();
+        std::map<std::string, const onnx::NodeProto*> byInput;
+        for (const auto& node : g.node())
+            if (node.op_type() == "DynamicQuantizeMatMul" && node.domain() == "com.microsoft")
+                byInput[node.input(0)] = &node;
+        QCOMPARE(byInput.size(), std::size_t(3));
+        const std::map<std::string, std::tuple<std::vector<float>, std::string, std::size_t>> expected {
+            { "x", { chain.w1, "w1", 96 } }, { "a1", { transposed(chain.w2, 40, 96), "w2", 40 } },
+            { "a2", { chain.w3, "w3", 24 } }
+        };
+        for (const auto& [input, weight] : expected) {
+            const auto& [values, name, n] = weight;
+            const auto* codes = findInitializer(g, byInput.at(input)->input(1));
+            const auto* scales = findInitializer(g, byInput.at(input)->input(2));
+            QVERIFY(codes && scales && codes->data_type() == onnx::TensorProto::INT8);
+            QCOMPARE(codes->raw_data().size(), values.size());
+            std::vector<float> scale(n);
+            QCOMPARE(scales->raw_data().size(), n * 4);
+            std::memcpy(scale.data(), scales->raw_data().data(), n * 4);
+            std::vector<double> restored(values.size());
+            for (std::size_t i = 0; i < values.size(); ++i)
+                restored[i] = double(static_cast<std::int8_t>(codes->raw_data()[i])) * scale[i % n];
+            const double measured = sqnr(values, restored);
+            QVERIFY2(measured >= 35.0, qPrintable(QString::number(measured)));
+            const auto row = std::ranges::find(s->result.preview.tensors, name, &slim::TensorChange::name);
+            QVERIFY(row != s->result.preview.tensors.end() && row->hasError);
+            QVERIFY2(std::fabs(row->sqnrDb - measured) < 0.01, qPrintable(QString::number(row->sqnrDb)));
+        }
+        REQUIRE_RUNTIME();
+        const auto compared = compareInRuntime(in, out);
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        QVERIFY2((*compared)[0].cosine > 0.99, qPrintable(QString::number((*compared)[0].cosine)));
+    }
+
     // A Conv net with a Gemm head: the head becomes MatMulNBits, the Conv kernel int8 per channel
     // (DequantizeLinear), and the summary says why.
     void convWeightsGetInt8()

@@ -50,7 +50,15 @@ struct QuantizeInt4Step {
     bool operator==(const QuantizeInt4Step&) const = default;
 };
 
+/// quantize:int8-dynamic: MatMul/Gemm weights int8 per output column read by ONNX Runtime's com.microsoft
+/// DynamicQuantizeMatMul (activations quantized per batch at run time, integer products).
+struct QuantizeInt8DynamicStep {
+    static constexpr std::string_view kName = "quantize:int8-dynamic";
+    bool operator==(const QuantizeInt8DynamicStep&) const = default;
+};
+
 const StepType& quantizeInt8StepType();
+const StepType& quantizeInt8DynamicStepType();
 const StepType& quantizeInt4StepType();
 const StepType& quantizeFp16StepType();
 const StepType& quantizeBf16StepType();

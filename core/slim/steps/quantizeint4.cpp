@@ -1,9 +1,11 @@
-// quantize:int4: the weights of MatMul (and Gemm without transA, alpha or beta) become ONNX Runtime's
-// com.microsoft MatMulNBits: codes of 4 bits packed two per byte (low nibble first) along K, in blocks of
-// `blockSize` with one float scale each (and a zero point each when asymmetric, packed the same way); the node
-// computes A · dequant(B) where dequant = (code − zero point) · scale, the zero point 8 when absent. A Gemm
-// with a bias becomes MatMulNBits then Add. The other weights in scope (Conv kernels, embeddings) get int8 per
-// channel: MatMulNBits reads only MatMul weights.
+// quantize:int4 and quantize:int8-dynamic. int4: the weights of MatMul (and Gemm without transA, alpha or beta)
+// become ONNX Runtime's com.microsoft MatMulNBits: codes of 4 bits packed two per byte (low nibble first) along K,
+// in blocks of `blockSize` with one float scale each (and a zero point each when asymmetric, packed the same way);
+// the node computes A · dequant(B) where dequant = (code − zero point) · scale, the zero point 8 when absent. A
+// Gemm with a bias becomes MatMulNBits then Add. The other weights in scope (Conv kernels, embeddings) get int8
+// per channel: MatMulNBits reads only MatMul weights. int8-dynamic: the same MatMul and Gemm weights become int8
+// per output column read by ONNX Runtime's com.microsoft DynamicQuantizeMatMul, which quantizes the activations
+// per batch at run time and multiplies in integers.
 #include "quantize.h"
 
 #include "slim/stepcache.h"
@@ -27,8 +29,9 @@ namespace slimscope::core::slim {
 namespace {
 
 /// A weight read by MatMulNBits: packed codes [N, blocks, blockSize / 2], scales [N · blocks], zero points
-/// [N · ⌈blocks / 2⌉] (empty when symmetric), and the error of the dequantized values.
-struct Int4Blocks {
+/// [N · ⌈blocks / 2⌉] (empty when symmetric); or by DynamicQuantizeMatMul: int8 codes [K, N], scales [N]. With
+/// the error of the dequantized values.
+struct PackedWeight {
     std::vector<std::byte> codes;
     std::vector<float> scales;
     std::vector<std::byte> zeroPoints;
@@ -36,13 +39,13 @@ struct Int4Blocks {
 };
 
 /// `values` is the weight as stored: [K, N] for MatMul (transposed = false) or [N, K] for Gemm with transB.
-Int4Blocks quantizeBlocks(
+PackedWeight quantizeBlocks(
     const FloatView& values, std::int64_t k, std::int64_t n, bool transposed, std::int64_t blockSize, bool symmetric)
 {
     const auto K = static_cast<std::size_t>(k), N = static_cast<std::size_t>(n);
     const auto block = static_cast<std::size_t>(blockSize);
     const std::size_t blocks = (K + block - 1) / block, zeroBytes = (blocks + 1) / 2;
-    Int4Blocks out;
+    PackedWeight out;
     out.codes.assign(N * blocks * block / 2, std::byte { 0 });
     out.scales.assign(N * blocks, 0.0f);
     if (!symmetric)
@@ -92,6 +95,42 @@ Int4Blocks quantizeBlocks(
     return out;
 }
 
+/// DynamicQuantizeMatMul's weight: int8 per output column (symmetric, zero point 0), laid out [K, N].
+PackedWeight quantizeColumns(const FloatView& values, std::int64_t k, std::int64_t n, bool transposed)
+{
+    const auto K = static_cast<std::size_t>(k), N = static_cast<std::size_t>(n);
+    const auto at
+        = [&](std::size_t row, std::size_t col) { return transposed ? values[col * K + row] : values[row * N + col]; };
+    PackedWeight out;
+    out.codes.resize(K * N);
+    out.scales.assign(N, 0.0f);
+    for (std::size_t c = 0; c < N; ++c) {
+        float largest = 0.0f;
+        for (std::size_t r = 0; r < K; ++r)
+            largest = std::max(largest, std::fabs(at(r, c)));
+        const float scale = largest / 127.0f;
+        out.scales[c] = scale;
+        const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
+        for (std::size_t r = 0; r < K; ++r) {
+            const float v = at(r, c);
+            const int code = std::clamp(static_cast<int>(std::lround(v * inverse)), -127, 127);
+            out.codes[r * N + c] = static_cast<std::byte>(static_cast<std::int8_t>(code));
+            const double restored = static_cast<double>(code) * scale;
+            out.signal += double(v) * v;
+            out.noise += (v - restored) * (v - restored);
+            out.maxAbs = std::max(out.maxAbs, std::fabs(v - restored));
+        }
+    }
+    return out;
+}
+
+/// What the MatMul-reading formats differ in: 4-bit blocks for MatMulNBits, or int8 columns for ONNX Runtime's
+/// DynamicQuantizeMatMul (activations quantized per batch at run time).
+struct MatMulFormat {
+    bool dynamicInt8 = false;
+    QuantizeInt4Step int4; ///< for MatMulNBits
+};
+
 /// A MatMul or Gemm that can read the weight as MatMulNBits, with the orientation it reads it in.
 struct Reader {
     onnx::NodeProto* node = nullptr;
@@ -138,8 +177,10 @@ std::vector<std::byte> bytesOf(const std::vector<float>& values)
     return bytes;
 }
 
-Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, StepContext& context)
+Result<StepOutcome> runMatMulFormat(const MatMulFormat& format, const Scope& scope, StepContext& context)
 {
+    const QuantizeInt4Step& step = format.int4;
+    const bool dynamic = format.dynamicInt8;
     WorkingModel& model = context.model;
     GraphIndex index(model);
     ScopeMatcher matcher(scope);
@@ -150,7 +191,7 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
         bool transposed = false;
         TensorSource input;
         std::uint64_t bytesBefore = 0;
-        std::shared_ptr<const Int4Blocks> blocks;
+        std::shared_ptr<const PackedWeight> blocks;
         std::optional<Error> failure;
     };
     std::vector<Job> jobs;
@@ -181,25 +222,28 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
             job.input = *source;
         jobs.push_back(std::move(job));
     }
-    const std::string kind
-        = "int4:block=" + std::to_string(step.blockSize) + (step.symmetric ? ":symmetric" : ":zero") + ":";
+    const std::string kind = dynamic
+        ? std::string("int8-columns:")
+        : "int4:block=" + std::to_string(step.blockSize) + (step.symmetric ? ":symmetric" : ":zero") + ":";
     parallelFor(
         jobs.size(),
         [&](std::size_t j) {
             Job& job = jobs[j];
-            const auto compute = [&]() -> Int4Blocks {
+            const auto compute = [&]() -> PackedWeight {
                 auto values = readFloatValues(job.input, onnx::TensorProto::FLOAT);
                 if (!values) {
                     job.failure = values.error();
                     return {};
                 }
                 const FloatValues plain = std::move(*values).plain();
-                return quantizeBlocks(plain.values, job.k, job.n, job.transposed, step.blockSize, step.symmetric);
+                return dynamic
+                    ? quantizeColumns(plain.values, job.k, job.n, job.transposed)
+                    : quantizeBlocks(plain.values, job.k, job.n, job.transposed, step.blockSize, step.symmetric);
             };
-            const std::function<Int4Blocks()> fn = compute;
+            const std::function<PackedWeight()> fn = compute;
             job.blocks = context.cache && job.input.identity()
-                ? context.cache->get<Int4Blocks>(job.input, kind + (job.transposed ? "t" : "n"), fn)
-                : std::make_shared<const Int4Blocks>(compute());
+                ? context.cache->get<PackedWeight>(job.input, kind + (job.transposed ? "t" : "n"), fn)
+                : std::make_shared<const PackedWeight>(compute());
         },
         context.cancel);
     if (context.cancel && context.cancel->isCancelled())
@@ -213,7 +257,7 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
     for (Job& job : jobs) {
         if (job.failure)
             return std::unexpected(*job.failure);
-        const Int4Blocks& blocks = *job.blocks;
+        const PackedWeight& blocks = *job.blocks;
         const std::string& name = job.weight.name;
         onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(job.weight.graph)].graph;
         const std::int64_t blockCount = (job.k + step.blockSize - 1) / step.blockSize;
@@ -229,12 +273,13 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
             listAsInputIfRequired(model, graph, tensor);
             return tensor.name();
         };
-        const std::string codes
-            = add(name + "_int4", onnx::TensorProto::UINT8, { job.n, blockCount, step.blockSize / 2 }, blocks.codes);
-        const std::string scales
-            = add(name + "_int4_scales", onnx::TensorProto::FLOAT, { job.n * blockCount }, bytesOf(blocks.scales));
+        const std::string codes = dynamic
+            ? add(name + "_int8", onnx::TensorProto::INT8, { job.k, job.n }, blocks.codes)
+            : add(name + "_int4", onnx::TensorProto::UINT8, { job.n, blockCount, step.blockSize / 2 }, blocks.codes);
+        const std::string scales = add(name + (dynamic ? "_int8_scales" : "_int4_scales"), onnx::TensorProto::FLOAT,
+            { dynamic ? job.n : job.n * blockCount }, bytesOf(blocks.scales));
         std::string zeros;
-        if (!step.symmetric)
+        if (!dynamic && !step.symmetric)
             zeros = add(name + "_int4_zero_points", onnx::TensorProto::UINT8,
                 { static_cast<std::int64_t>(blocks.zeroPoints.size()) }, blocks.zeroPoints);
         for (const Reader& reader : job.readers) {
@@ -242,21 +287,23 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
             const std::string a = node.input(0), output = node.output(0);
             const std::string bias = node.op_type() == "Gemm" && node.input_size() > 2 ? node.input(2) : "";
             onnx::NodeProto nbits;
-            nbits.set_op_type("MatMulNBits");
+            nbits.set_op_type(dynamic ? "DynamicQuantizeMatMul" : "MatMulNBits");
             nbits.set_domain("com.microsoft");
-            nbits.set_name(index.uniqueName((node.name().empty() ? output : node.name()) + "_int4"));
+            nbits.set_name(
+                index.uniqueName((node.name().empty() ? output : node.name()) + (dynamic ? "_int8" : "_int4")));
             for (const std::string& in : { a, codes, scales })
                 nbits.add_input(in);
             if (!zeros.empty())
                 nbits.add_input(zeros);
-            for (const auto& [key, value] : { std::pair<const char*, std::int64_t> { "K", job.k }, { "N", job.n },
-                     { "bits", 4 }, { "block_size", step.blockSize }, { "accuracy_level", step.accuracyLevel } })
-                *nbits.add_attribute() = intAttr(key, value);
+            if (!dynamic)
+                for (const auto& [key, value] : { std::pair<const char*, std::int64_t> { "K", job.k }, { "N", job.n },
+                         { "bits", 4 }, { "block_size", step.blockSize }, { "accuracy_level", step.accuracyLevel } })
+                    *nbits.add_attribute() = intAttr(key, value);
             if (bias.empty()) {
                 nbits.add_output(output);
                 node = std::move(nbits);
             } else { // the Gemm becomes the Add of its bias, after the MatMulNBits
-                const std::string product = index.uniqueName(output + "_int4_product");
+                const std::string product = index.uniqueName(output + (dynamic ? "_int8_product" : "_int4_product"));
                 nbits.add_output(product);
                 before_[&node] = std::move(nbits);
                 node.Clear();
@@ -276,7 +323,8 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
         outcome.errors[name] = errorFromSums(blocks.signal, blocks.noise, blocks.maxAbs);
         outcome.storedAs[name] = { zeros.empty() ? std::vector<std::string> { codes, scales }
                                                  : std::vector<std::string> { codes, scales, zeros },
-            StorageAfter::Blockwise4Bit, model::DataType::Uint4 };
+            dynamic ? StorageAfter::Quantized : StorageAfter::Blockwise4Bit,
+            dynamic ? model::DataType::Int8 : model::DataType::Uint4 };
     }
     for (const auto& graphRef : index.graphs()) {
         onnx::GraphProto& graph = *graphRef.graph;
@@ -303,14 +351,16 @@ Result<StepOutcome> runInt4(const QuantizeInt4Step& step, const Scope& scope, St
     }
     if (!jobs.empty())
         importContribDomain(model.proto());
-    outcome.summary = "int4 blocks of " + std::to_string(step.blockSize) + " (MatMulNBits): "
+    outcome.summary = (dynamic ? std::string("int8 per column (DynamicQuantizeMatMul, activations quantized at run "
+                                             "time): ")
+                               : "int4 blocks of " + std::to_string(step.blockSize) + " (MatMulNBits): ")
         + std::to_string(jobs.size()) + " MatMul/Gemm weight(s), " + humanBytes(before) + " -> " + humanBytes(after);
     if (skipped > 0)
         context.diagnostics.push_back({ Diagnostic::Severity::Info, {},
-            "quantize int4: " + std::to_string(skipped)
+            std::string(dynamic ? "quantize int8-dynamic: " : "quantize int4: ") + std::to_string(skipped)
                 + " MatMul/Gemm weight(s) stay: another op reads them too, or a Gemm transposes A or scales by alpha "
                   "or beta" });
-    if (step.othersInt8) {
+    if (!dynamic && step.othersInt8) {
         auto rest = quantizeInt8StepType().apply(QuantizeInt8Step {}, scope, context);
         if (!rest)
             return std::unexpected(rest.error());
@@ -409,11 +459,43 @@ protected:
     }
     Result<StepOutcome> run(const QuantizeInt4Step& step, const Scope& scope, StepContext& context) const override
     {
-        return runInt4(step, scope, context);
+        return runMatMulFormat({ false, step }, scope, context);
+    }
+};
+
+class QuantizeInt8DynamicType final : public TypedStepType<QuantizeInt8DynamicStep> {
+public:
+    std::string_view title() const override { return "Quantize int8 dynamic"; }
+    std::string_view help() const override
+    {
+        return "MatMul/Gemm weights int8 per column, activations quantized at run time (ONNX Runtime's "
+               "DynamicQuantizeMatMul): smaller and faster for transformer models on CPU";
+    }
+    std::string_view valueName() const override { return "TYPE"; }
+    std::vector<StepPreset> presets() const override
+    {
+        return { { "int8-dynamic", "MatMul/Gemm weights int8, activations quantized per batch (DynamicQuantizeMatMul)",
+            QuantizeInt8DynamicStep {} } };
+    }
+
+protected:
+    std::string describeParams(const QuantizeInt8DynamicStep&) const override { return "quantize int8 dynamic"; }
+    Result<QuantizeInt8DynamicStep> readParams(JsonObjectReader&) const override { return QuantizeInt8DynamicStep {}; }
+    void writeParams(JsonWriter&, const QuantizeInt8DynamicStep&) const override { }
+    Result<void> validateParams(const QuantizeInt8DynamicStep&) const override { return {}; }
+    Result<StepOutcome> run(const QuantizeInt8DynamicStep&, const Scope& scope, StepContext& context) const override
+    {
+        return runMatMulFormat({ true, {} }, scope, context);
     }
 };
 
 } // namespace
+
+const StepType& quantizeInt8DynamicStepType()
+{
+    static const QuantizeInt8DynamicType type;
+    return type;
+}
 
 const StepType& quantizeInt4StepType()
 {

@@ -110,6 +110,22 @@ private:
     QCheckBox* m_others;
 };
 
+// A step without settings: what it does, in a sentence.
+class NoteEditor final : public StepEditor {
+public:
+    NoteEditor(QWidget* parent, const QString& note)
+        : StepEditor(parent)
+    {
+        auto* layout = new QVBoxLayout(this);
+        auto* text = new QLabel(note, this);
+        text->setWordWrap(true);
+        layout->addWidget(text);
+    }
+
+protected:
+    void load(const core::slim::StepParams&) override { }
+};
+
 class QuantizeFp16Editor final : public StepEditor {
 public:
     QuantizeFp16Editor(QWidget* parent, bool bfloat16)
@@ -145,6 +161,14 @@ StepEditor* quantizeInt4(QWidget* parent)
 StepEditor* quantizeFp16(QWidget* parent)
 {
     return new QuantizeFp16Editor(parent, false);
+}
+
+StepEditor* quantizeInt8Dynamic(QWidget* parent)
+{
+    return new NoteEditor(parent,
+        QObject::tr("MatMul and Gemm weights are stored int8 per output column and read by ONNX Runtime's "
+                    "DynamicQuantizeMatMul, which quantizes the activations of each batch at run time and multiplies "
+                    "in integers: the usual speed-up for transformer models on CPU. Other weights stay as they are."));
 }
 
 StepEditor* quantizeBf16(QWidget* parent)

@@ -62,6 +62,8 @@ const std::vector<StepEditorEntry>& stepEditors()
         { "low_rank", QT_TRANSLATE_NOOP("SlimMenu", "Add &Low-Rank Step"), Qt::Key_L, editors::lowRank },
         { "quantize:int8", QT_TRANSLATE_NOOP("SlimMenu", "Add &Quantize int8 Step"), Qt::Key_Q, editors::quantizeInt8 },
         { "quantize:int4", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize int&4 Step"), Qt::Key_4, editors::quantizeInt4 },
+        { "quantize:int8-dynamic", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize int8 &Dynamic Step"), 0,
+            editors::quantizeInt8Dynamic },
         { "quantize:fp16", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize &fp16 Step"), 0, editors::quantizeFp16 },
         { "quantize:bf16", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize &bf16 Step"), 0, editors::quantizeBf16 },
         { "sparse_storage", QT_TRANSLATE_NOOP("SlimMenu", "Add &Sparse Storage Step"), Qt::Key_A,
