@@ -4,6 +4,7 @@
 // that shape inference recomputes them.
 #include "prunechannels.h"
 
+#include "channeledits.h"
 #include "deadinputs.h"
 #include "slim/channelgroups.h"
 #include "slim/stepsupport.h"
@@ -106,113 +107,6 @@ std::int64_t keptCount(std::int64_t channels, std::int64_t remove, const PruneCh
     if (step.roundTo > 1)
         keep = std::min(channels, (keep + step.roundTo - 1) / step.roundTo * step.roundTo);
     return std::max<std::int64_t>(keep, 1);
-}
-
-// Every part of a Split keeps a channel (an empty part is not a tensor ONNX Runtime runs): the strongest of a part
-// that lost all of them stays.
-void keepOnePerPart(const ChannelGroup& group, const std::vector<double>& norms, std::vector<bool>& kept)
-{
-    for (const ChannelSplit& split : group.splits)
-        for (const auto& [offset, length] : split.parts) {
-            const auto begin = static_cast<std::size_t>(offset), end = begin + static_cast<std::size_t>(length);
-            if (std::any_of(kept.begin() + static_cast<std::ptrdiff_t>(begin),
-                    kept.begin() + static_cast<std::ptrdiff_t>(end), [](bool k) { return k; }))
-                continue;
-            std::size_t best = begin;
-            for (std::size_t ch = begin; ch < end; ++ch)
-                best = norms[ch] > norms[best] ? ch : best;
-            kept[best] = true;
-        }
-}
-
-// A Split's sizes become the kept channels of each part: its `split` attribute (opset < 13) or a new constant
-// input of its own (the old one may be shared; an equal split by output count gets one too).
-void setSplitSizes(WorkingModel& model, GraphIndex& index, const ChannelSplit& split, const std::vector<bool>& kept)
-{
-    std::vector<std::int64_t> sizes;
-    for (const auto& [offset, length] : split.parts)
-        sizes.push_back(std::count(kept.begin() + static_cast<std::ptrdiff_t>(offset),
-            kept.begin() + static_cast<std::ptrdiff_t>(offset + length), true));
-    onnx::NodeProto& node = *split.node;
-    auto* attributes = node.mutable_attribute();
-    for (int a = attributes->size() - 1; a >= 0; --a) {
-        if (attributes->Get(a).name() == "split") {
-            attributes->Mutable(a)->clear_ints();
-            for (const std::int64_t size : sizes)
-                attributes->Mutable(a)->add_ints(size);
-            return;
-        }
-        if (attributes->Get(a).name() == "num_outputs") // opset 18: the split input replaces it
-            attributes->DeleteSubrange(a, 1);
-    }
-    if (index.opset() < 13) {
-        auto* attribute = node.add_attribute();
-        attribute->set_name("split");
-        attribute->set_type(onnx::AttributeProto::INTS);
-        for (const std::int64_t size : sizes)
-            attribute->add_ints(size);
-        return;
-    }
-    std::vector<std::byte> bytes(sizes.size() * sizeof(std::int64_t));
-    std::memcpy(bytes.data(), sizes.data(), bytes.size());
-    if (node.input_size() > 1) { // sizes this node alone reads are rewritten where they are
-        const auto stored = std::ranges::find(index.weights(), node.input(1), &InitializerRef::name);
-        if (stored != index.weights().end() && index.uses(node.input(1)).size() == 1
-            && stored->tensor->data_type() == onnx::TensorProto::INT64) {
-            model.setData(*stored->tensor, std::move(bytes));
-            return;
-        }
-    }
-    onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(split.graph)].graph;
-    onnx::TensorProto& tensor = *graph.add_initializer();
-    tensor.set_name(index.uniqueName((node.name().empty() ? node.output(0) : node.name()) + "_sizes"));
-    tensor.set_data_type(onnx::TensorProto::INT64);
-    tensor.add_dims(static_cast<std::int64_t>(sizes.size()));
-    model.setData(tensor, std::move(bytes));
-    listAsInputIfRequired(model, graph, tensor);
-    if (node.input_size() < 2)
-        node.add_input(tensor.name());
-    else
-        node.set_input(1, tensor.name());
-}
-
-// After readers took copies of their own, the shared original may be read by nothing but Identity nodes whose
-// outputs nothing reads: those nodes go, and the original when nothing reads it any more.
-void removeUnusedAliases(WorkingModel& model, const std::unordered_set<std::string>& originals)
-{
-    if (originals.empty())
-        return;
-    std::unordered_set<std::string> aliases = originals; // the originals and what Identity chains make of them
-    for (bool grew = true; grew;) {
-        grew = false;
-        for (const auto& graph : model.graphs())
-            for (const auto& node : graph.graph->node())
-                if (node.op_type() == "Identity" && node.input_size() == 1 && node.output_size() == 1
-                    && aliases.contains(node.input(0)))
-                    grew = aliases.insert(node.output(0)).second || grew;
-    }
-    for (bool removed = true; removed;) {
-        removed = false;
-        const GraphIndex index(model);
-        for (const auto& graph : index.graphs()) {
-            auto* nodes = graph.graph->mutable_node();
-            for (int n = nodes->size() - 1; n >= 0; --n) {
-                const auto& node = nodes->Get(n);
-                if (node.op_type() == "Identity" && node.output_size() == 1 && node.input_size() == 1
-                    && aliases.contains(node.input(0)) && index.uses(node.output(0)).empty()
-                    && !index.isGraphOutput(node.output(0))) {
-                    nodes->DeleteSubrange(n, 1);
-                    removed = true;
-                }
-            }
-        }
-    }
-    const GraphIndex index(model);
-    for (const auto& graph : index.graphs())
-        eraseInitializers(model, *graph.graph, [&](const onnx::TensorProto& t) {
-            return originals.contains(t.name()) && index.uses(t.name()).empty() && !index.isGraphOutput(t.name())
-                && !index.isGraphInput(t.name());
-        });
 }
 
 Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope& scope, StepContext& context)
