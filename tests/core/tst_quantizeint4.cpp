@@ -238,6 +238,75 @@ private slots:
         QVERIFY2((*compared)[0].cosine > 0.99, qPrintable(QString::number((*compared)[0].cosine)));
     }
 
+    // An embedding table [100, 64] read by Gather becomes GatherBlockQuantized: codes [100, 32] and scales [100, 2]
+    // decoded here ((code − 8) · scale, low nibble first) match the preview's SQNR; ONNX Runtime gathers the same
+    // rows (ids fed here, cosine against the float model's output above 0.98 with the MatMul after it int4 too).
+    void embeddingBecomesGatherBlockQuantized()
+    {
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(91);
+        b.addInput("ids", onnx::TensorProto::INT64, { 2, 5 });
+        const std::vector<float> table = gaussian(rng, 100 * 64, 1.0f);
+        b.addFloatInitializer("embedding", { 100, 64 }, table);
+        b.addFloatInitializer("proj", { 64, 16 }, gaussian(rng, 64 * 16, 0.1f));
+        b.addNode("Gather", { "embedding", "ids" }, { "e" }, "lookup");
+        b.addNode("MatMul", { "e", "proj" }, { "y" }, "proj_mm");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 2, 5, 16 });
+        const fs::path in = path("embedding.onnx"), out = path("embedding-int4.onnx");
+        QVERIFY(b.save(in).has_value());
+        TRY_SLIM(s, in, single(slim::QuantizeInt4Step {}, scopeWithMin(0)), out);
+        QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
+        const auto written = readProto(out);
+        QVERIFY(written);
+        const onnx::NodeProto* gather = nullptr;
+        for (const auto& node : written->graph().node())
+            if (node.op_type() == "GatherBlockQuantized" && node.domain() == "com.microsoft")
+                gather = &node;
+        QVERIFY(gather);
+        const auto* codes = findInitializer(written->graph(), gather->input(0));
+        const auto* scales = findInitializer(written->graph(), gather->input(2));
+        QVERIFY(codes && scales);
+        QCOMPARE(codes->raw_data().size(), std::size_t(100 * 32));
+        QCOMPARE(scales->raw_data().size(), std::size_t(100 * 2 * 4));
+        std::vector<float> scale(200);
+        std::memcpy(scale.data(), scales->raw_data().data(), 800);
+        std::vector<double> restored(table.size());
+        for (std::size_t r = 0; r < 100; ++r)
+            for (std::size_t c = 0; c < 64; ++c) {
+                const auto byte = static_cast<unsigned char>(codes->raw_data()[r * 32 + c / 2]);
+                const int code = c % 2 == 0 ? byte & 0x0F : byte >> 4;
+                restored[r * 64 + c] = double(code - 8) * scale[r * 2 + c / 32];
+            }
+        const double measured = sqnr(table, restored);
+        QVERIFY2(measured >= 18.0, qPrintable(QString::number(measured)));
+        const auto row
+            = std::ranges::find(s->result.preview.tensors, std::string("embedding"), &slim::TensorChange::name);
+        QVERIFY(row != s->result.preview.tensors.end() && row->hasError);
+        QVERIFY2(std::fabs(row->sqnrDb - measured) < 0.01, qPrintable(QString::number(row->sqnrDb)));
+        REQUIRE_RUNTIME();
+        auto original = rt::ModelSession::open(in, 1);
+        auto slimmed = rt::ModelSession::open(out, 1);
+        QVERIFY(original.has_value());
+        QVERIFY2(slimmed.has_value(), slimmed ? "" : slimmed.error().message.c_str());
+        rt::HostTensor ids { "ids", slimscope::core::model::DataType::Int64, { 2, 5 }, {} };
+        for (const std::int64_t id : { 0, 7, 99, 42, 13, 56, 3, 88, 21, 64 })
+            ids.data.insert(
+                ids.data.end(), reinterpret_cast<const std::byte*>(&id), reinterpret_cast<const std::byte*>(&id) + 8);
+        const auto a = original->run({ ids });
+        const auto c = slimmed->run({ ids });
+        QVERIFY(a && c);
+        std::vector<float> x(160), y(160);
+        std::memcpy(x.data(), (*a)[0].data.data(), 640);
+        std::memcpy(y.data(), (*c)[0].data.data(), 640);
+        double dot = 0, xx = 0, yy = 0;
+        for (std::size_t i = 0; i < 160; ++i) {
+            dot += double(x[i]) * y[i];
+            xx += double(x[i]) * x[i];
+            yy += double(y[i]) * y[i];
+        }
+        QVERIFY2(dot / std::sqrt(xx * yy) > 0.98, qPrintable(QString::number(dot / std::sqrt(xx * yy))));
+    }
+
     // A Conv net with a Gemm head: the head becomes MatMulNBits, the Conv kernel int8 per channel
     // (DequantizeLinear), and the summary says why.
     void convWeightsGetInt8()

@@ -39,8 +39,8 @@ struct QuantizeBf16Step {
 };
 
 /// quantize:int4: MatMul and Gemm weights block-wise in 4 bits for ONNX Runtime's com.microsoft MatMulNBits
-/// (packed nibbles, one float scale per block of `blockSize` along K, zero points when asymmetric); the other
-/// weights in scope get int8 per channel (`othersInt8`), since MatMulNBits reads only MatMul weights.
+/// (packed nibbles, one float scale per block of `blockSize` along K, zero points when asymmetric); embedding
+/// tables read by Gather for GatherBlockQuantized; the other weights in scope get int8 per channel (`othersInt8`).
 struct QuantizeInt4Step {
     static constexpr std::string_view kName = "quantize:int4";
     std::int64_t blockSize = 32; ///< a power of two from 16 to 256

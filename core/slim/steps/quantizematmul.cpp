@@ -8,6 +8,9 @@
 // per batch at run time and multiplies in integers.
 #include "quantize.h"
 
+#include "blockquant.h"
+#include "quantizegather.h"
+
 #include "slim/stepcache.h"
 #include "slim/stepregistry.h"
 #include "slim/stepsupport.h"
@@ -26,19 +29,8 @@
 
 namespace slimscope::core::slim {
 
-namespace {
+namespace blockquant {
 
-/// A weight read by MatMulNBits: packed codes [N, blocks, blockSize / 2], scales [N · blocks], zero points
-/// [N · ⌈blocks / 2⌉] (empty when symmetric); or by DynamicQuantizeMatMul: int8 codes [K, N], scales [N]. With
-/// the error of the dequantized values.
-struct PackedWeight {
-    std::vector<std::byte> codes;
-    std::vector<float> scales;
-    std::vector<std::byte> zeroPoints;
-    double signal = 0, noise = 0, maxAbs = 0;
-};
-
-/// `values` is the weight as stored: [K, N] for MatMul (transposed = false) or [N, K] for Gemm with transB.
 PackedWeight quantizeBlocks(
     const FloatView& values, std::int64_t k, std::int64_t n, bool transposed, std::int64_t blockSize, bool symmetric)
 {
@@ -94,6 +86,38 @@ PackedWeight quantizeBlocks(
         }
     return out;
 }
+
+onnx::AttributeProto intAttr(const std::string& name, std::int64_t value)
+{
+    onnx::AttributeProto attribute;
+    attribute.set_name(name);
+    attribute.set_type(onnx::AttributeProto::INT);
+    attribute.set_i(value);
+    return attribute;
+}
+
+void importContribDomain(onnx::ModelProto& proto)
+{
+    for (const auto& opset : proto.opset_import())
+        if (opset.domain() == "com.microsoft")
+            return;
+    auto* opset = proto.add_opset_import();
+    opset->set_domain("com.microsoft");
+    opset->set_version(1);
+}
+
+std::vector<std::byte> bytesOf(const std::vector<float>& values)
+{
+    std::vector<std::byte> bytes(values.size() * sizeof(float));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+} // namespace blockquant
+
+namespace {
+
+using namespace blockquant;
 
 /// DynamicQuantizeMatMul's weight: int8 per output column (symmetric, zero point 0), laid out [K, N].
 PackedWeight quantizeColumns(const FloatView& values, std::int64_t k, std::int64_t n, bool transposed)
@@ -151,30 +175,16 @@ std::optional<Reader> readerOf(const ValueUse& use)
     return Reader { use.node, use.graph, model::intAttribute(node, "transB", 0) != 0 };
 }
 
-onnx::AttributeProto intAttr(const std::string& name, std::int64_t value)
+// A name as an ECMAScript regular expression that matches it literally.
+std::string escapedPattern(const std::string& name)
 {
-    onnx::AttributeProto attribute;
-    attribute.set_name(name);
-    attribute.set_type(onnx::AttributeProto::INT);
-    attribute.set_i(value);
-    return attribute;
-}
-
-void importContribDomain(onnx::ModelProto& proto)
-{
-    for (const auto& opset : proto.opset_import())
-        if (opset.domain() == "com.microsoft")
-            return;
-    auto* opset = proto.add_opset_import();
-    opset->set_domain("com.microsoft");
-    opset->set_version(1);
-}
-
-std::vector<std::byte> bytesOf(const std::vector<float>& values)
-{
-    std::vector<std::byte> bytes(values.size() * sizeof(float));
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    return bytes;
+    std::string pattern;
+    for (const char c : name) {
+        if (std::string_view("\\^$.|?*+()[]{}/").find(c) != std::string_view::npos)
+            pattern += '\\';
+        pattern += c;
+    }
+    return pattern;
 }
 
 Result<StepOutcome> runMatMulFormat(const MatMulFormat& format, const Scope& scope, StepContext& context)
@@ -184,6 +194,9 @@ Result<StepOutcome> runMatMulFormat(const MatMulFormat& format, const Scope& sco
     WorkingModel& model = context.model;
     GraphIndex index(model);
     ScopeMatcher matcher(scope);
+    std::unordered_set<std::string> existing; // the int8 pass below must not quantize the scales made here
+    for (const InitializerRef& weight : index.weights())
+        existing.insert(weight.name);
     struct Job {
         InitializerRef weight;
         std::vector<Reader> readers;
@@ -360,8 +373,22 @@ Result<StepOutcome> runMatMulFormat(const MatMulFormat& format, const Scope& sco
             std::string(dynamic ? "quantize int8-dynamic: " : "quantize int4: ") + std::to_string(skipped)
                 + " MatMul/Gemm weight(s) stay: another op reads them too, or a Gemm transposes A or scales by alpha "
                   "or beta" });
+    if (!dynamic) { // embedding tables: GatherBlockQuantized
+        std::uint64_t tableBytes = 0, packedBytes = 0;
+        auto tables = quantizeEmbeddings(step, scope, context, outcome, tableBytes, packedBytes);
+        if (!tables)
+            return std::unexpected(tables.error());
+        if (*tables > 0)
+            outcome.summary += "; " + std::to_string(*tables) + " embedding table(s) (GatherBlockQuantized), "
+                + humanBytes(tableBytes) + " -> " + humanBytes(packedBytes);
+    }
     if (!dynamic && step.othersInt8) {
-        auto rest = quantizeInt8StepType().apply(QuantizeInt8Step {}, scope, context);
+        Scope others = scope;
+        const GraphIndex now(model);
+        for (const InitializerRef& weight : now.weights())
+            if (!existing.contains(weight.name))
+                others.exclude.push_back("^" + escapedPattern(weight.name) + "$");
+        auto rest = quantizeInt8StepType().apply(QuantizeInt8Step {}, others, context);
         if (!rest)
             return std::unexpected(rest.error());
         if (!rest->tensors.empty()) {
