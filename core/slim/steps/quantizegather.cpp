@@ -24,7 +24,8 @@ Result<std::size_t> quantizeEmbeddings(const QuantizeInt4Step& step, const Scope
     for (const InitializerRef& weight : index.weights()) {
         const onnx::TensorProto& tensor = *weight.tensor;
         if (weight.constantNode || tensor.dims_size() != 2 || tensor.data_type() != onnx::TensorProto::FLOAT
-            || !matcher.matches(weight, index) || tensor.dims(1) % step.blockSize != 0 || index.isGraphOutput(weight.name))
+            || !matcher.matches(weight, index) || tensor.dims(1) % step.blockSize != 0
+            || index.isGraphOutput(weight.name))
             continue;
         const auto& uses = index.uses(weight.name);
         const bool gathered = !uses.empty() && std::ranges::all_of(uses, [](const ValueUse& use) {
@@ -81,7 +82,8 @@ Result<std::size_t> quantizeEmbeddings(const QuantizeInt4Step& step, const Scope
         ++tables;
     }
     for (const auto& graphRef : index.graphs()) {
-        eraseInitializers(model, *graphRef.graph, [&](const onnx::TensorProto& t) { return removed.contains(t.name()); });
+        eraseInitializers(
+            model, *graphRef.graph, [&](const onnx::TensorProto& t) { return removed.contains(t.name()); });
         auto* inputs = graphRef.graph->mutable_input();
         for (int i = inputs->size() - 1; i >= 0; --i)
             if (removed.contains(inputs->Get(i).name()))
