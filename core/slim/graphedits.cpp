@@ -49,6 +49,26 @@ Result<std::vector<float>> floatCopy(const WorkingModel& model, const onnx::Tens
     return values;
 }
 
+std::vector<std::byte> floatBytes(std::span<const float> values)
+{
+    std::vector<std::byte> bytes(values.size() * sizeof(float));
+    std::memcpy(bytes.data(), values.data(), bytes.size());
+    return bytes;
+}
+
+onnx::TensorProto& addInitializer(WorkingModel& model, onnx::GraphProto& graph, const std::string& name,
+    std::int32_t dataType, const std::vector<std::int64_t>& dims, std::vector<std::byte> bytes)
+{
+    onnx::TensorProto& tensor = *graph.add_initializer();
+    tensor.set_name(name);
+    tensor.set_data_type(dataType);
+    for (const auto dim : dims)
+        tensor.add_dims(dim);
+    model.setData(tensor, std::move(bytes));
+    listAsInputIfRequired(model, graph, tensor);
+    return tensor;
+}
+
 void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to)
 {
     for (auto& node : *graph.mutable_node()) {

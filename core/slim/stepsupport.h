@@ -53,6 +53,12 @@ model::WeightTracer weightTracer(const WorkingModel& model, const GraphIndex& in
 /// Removes graph.initializer entries for which `remove` is true, forgetting their sources first.
 void eraseInitializers(
     WorkingModel& model, onnx::GraphProto& graph, const std::function<bool(const onnx::TensorProto&)>& remove);
+/// float32 values as raw_data bytes.
+std::vector<std::byte> floatBytes(std::span<const float> values);
+/// A new initializer of the graph holding `bytes` (raw_data layout), listed as an input when the IR version
+/// requires it.
+onnx::TensorProto& addInitializer(WorkingModel& model, onnx::GraphProto& graph, const std::string& name,
+    std::int32_t dataType, const std::vector<std::int64_t>& dims, std::vector<std::byte> bytes);
 /// IR versions before 4 require every initializer to be listed as a graph input: list a new one there too.
 void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, const onnx::TensorProto& tensor);
 

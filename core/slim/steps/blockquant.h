@@ -32,6 +32,5 @@ PackedWeight quantizeBlocks(
 onnx::AttributeProto intAttr(const std::string& name, std::int64_t value);
 /// Imports com.microsoft version 1 unless the model already does.
 void importContribDomain(onnx::ModelProto& proto);
-std::vector<std::byte> bytesOf(const std::vector<float>& values);
 
 } // namespace slimscope::core::slim::blockquant

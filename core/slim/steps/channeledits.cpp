@@ -59,12 +59,9 @@ void setSplitSizes(WorkingModel& model, GraphIndex& index, const ChannelSplit& s
         }
     }
     onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(split.graph)].graph;
-    onnx::TensorProto& tensor = *graph.add_initializer();
-    tensor.set_name(index.uniqueName((node.name().empty() ? node.output(0) : node.name()) + "_sizes"));
-    tensor.set_data_type(onnx::TensorProto::INT64);
-    tensor.add_dims(static_cast<std::int64_t>(sizes.size()));
-    model.setData(tensor, std::move(bytes));
-    listAsInputIfRequired(model, graph, tensor);
+    const onnx::TensorProto& tensor = addInitializer(model, graph,
+        index.uniqueName((node.name().empty() ? node.output(0) : node.name()) + "_sizes"), onnx::TensorProto::INT64,
+        { static_cast<std::int64_t>(sizes.size()) }, std::move(bytes));
     if (node.input_size() < 2)
         node.add_input(tensor.name());
     else

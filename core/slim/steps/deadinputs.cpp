@@ -137,9 +137,7 @@ Result<void> removeDeadInputFeatures(WorkingModel& working, StepOutcome& outcome
             outcome.errors[r.weight->name] = errorFromSums(signal, noise, maxAbs);
             outcome.tensors.push_back(r.weight->name);
             w.set_dims(r.rows ? 0 : 1, features - deadCount);
-            std::vector<std::byte> bytes(kept.size() * sizeof(float));
-            std::memcpy(bytes.data(), kept.data(), bytes.size());
-            working.setData(w, std::move(bytes));
+            working.setData(w, floatBytes(kept));
         }
         shape->mutable_dim(shape->dim_size() - 1)->set_dim_value(features - deadCount);
         // The metadata keeps positions of the original input: an earlier run may already have removed some.

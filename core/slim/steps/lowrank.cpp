@@ -73,14 +73,8 @@ std::vector<std::byte> bytesOf(const RowMatrix& m)
 onnx::TensorProto& addFactor(
     WorkingModel& model, GraphIndex& index, onnx::GraphProto& graph, const std::string& base, const RowMatrix& m)
 {
-    onnx::TensorProto& tensor = *graph.add_initializer();
-    tensor.set_name(index.uniqueName(base));
-    tensor.set_data_type(onnx::TensorProto::FLOAT);
-    tensor.add_dims(m.rows());
-    tensor.add_dims(m.cols());
-    model.setData(tensor, bytesOf(m));
-    listAsInputIfRequired(model, graph, tensor);
-    return tensor;
+    return addInitializer(
+        model, graph, index.uniqueName(base), onnx::TensorProto::FLOAT, { m.rows(), m.cols() }, bytesOf(m));
 }
 
 /// How the consumers read the weight: directly as the B input of MatMul or Gemm (transA 0, one transB for all),

@@ -79,9 +79,7 @@ Result<void> addToBias(WorkingModel& model, const InitializerRef& bias, const st
         return std::unexpected(sum.error());
     for (std::size_t i = 0; i < sum->size(); ++i)
         (*sum)[i] = static_cast<float>(static_cast<double>((*sum)[i]) + delta[i]);
-    std::vector<std::byte> bytes(sum->size() * 4);
-    std::memcpy(bytes.data(), sum->data(), bytes.size());
-    model.setData(*bias.tensor, std::move(bytes));
+    model.setData(*bias.tensor, floatBytes(*sum));
     return {};
 }
 
@@ -340,9 +338,7 @@ Result<StepOutcome> runPruneChannels(const PruneChannelsStep& step, const Scope&
         }
         for (const auto& [axis, mask] : combined)
             target->set_dims(axis, static_cast<std::int64_t>(std::ranges::count(mask, true)));
-        std::vector<std::byte> bytes(out.size() * 4);
-        std::memcpy(bytes.data(), out.data(), bytes.size());
-        model.setData(*target, std::move(bytes));
+        model.setData(*target, floatBytes(out));
         if (cut.member.reader)
             continue; // a new tensor: the original keeps its row, unchanged for its other readers
         // The error of a removed channel is its values, as if they were zeros (what the consumers lose).

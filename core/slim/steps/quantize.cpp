@@ -29,26 +29,6 @@ constexpr std::int32_t kInt8 = onnx::TensorProto::INT8;
 constexpr std::int32_t kUint8 = onnx::TensorProto::UINT8;
 constexpr std::int32_t kFloat16 = onnx::TensorProto::FLOAT16;
 
-std::vector<std::byte> floatBytes(const std::vector<float>& values)
-{
-    std::vector<std::byte> bytes(values.size() * 4);
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    return bytes;
-}
-
-onnx::TensorProto& addInitializer(WorkingModel& model, onnx::GraphProto& graph, const std::string& name,
-    std::int32_t dataType, const std::vector<std::int64_t>& dims, std::vector<std::byte> bytes)
-{
-    onnx::TensorProto& tensor = *graph.add_initializer();
-    tensor.set_name(name);
-    tensor.set_data_type(dataType);
-    for (const auto dim : dims)
-        tensor.add_dims(dim);
-    model.setData(tensor, std::move(bytes));
-    listAsInputIfRequired(model, graph, tensor);
-    return tensor;
-}
-
 // Nodes created by a step go first in their graph: they read only initializers, so any position before their
 // consumers is valid, and the front is before all of them. Node pointers stay stable.
 void prependNodes(onnx::GraphProto& graph, std::vector<onnx::NodeProto>& nodes)

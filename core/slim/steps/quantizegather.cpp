@@ -46,21 +46,14 @@ Result<std::size_t> quantizeEmbeddings(const QuantizeInt4Step& step, const Scope
         onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(weight.graph)].graph;
         const auto add = [&](const std::string& base, std::int32_t type, std::vector<std::int64_t> dims,
                              std::vector<std::byte> bytes) {
-            onnx::TensorProto& added = *graph.add_initializer();
-            added.set_name(index.uniqueName(base));
-            added.set_data_type(type);
-            for (const auto d : dims)
-                added.add_dims(d);
             after += bytes.size();
-            model.setData(added, std::move(bytes));
-            listAsInputIfRequired(model, graph, added);
-            return added.name();
+            return addInitializer(model, graph, index.uniqueName(base), type, dims, std::move(bytes)).name();
         };
         const std::string name = weight.name;
         before += model.payloadBytes(tensor);
         const std::string codes = add(name + "_int4", onnx::TensorProto::UINT8, { rows, columns / 2 }, packed.codes);
         const std::string scales
-            = add(name + "_int4_scales", onnx::TensorProto::FLOAT, { rows, blocks }, bytesOf(packed.scales));
+            = add(name + "_int4_scales", onnx::TensorProto::FLOAT, { rows, blocks }, floatBytes(packed.scales));
         for (const ValueUse& use : uses) {
             onnx::NodeProto& node = *use.node;
             const std::string indices = node.input(1), output = node.output(0), label = node.name();

@@ -106,13 +106,6 @@ void importContribDomain(onnx::ModelProto& proto)
     opset->set_version(1);
 }
 
-std::vector<std::byte> bytesOf(const std::vector<float>& values)
-{
-    std::vector<std::byte> bytes(values.size() * sizeof(float));
-    std::memcpy(bytes.data(), values.data(), bytes.size());
-    return bytes;
-}
-
 } // namespace blockquant
 
 namespace {
@@ -276,21 +269,14 @@ Result<StepOutcome> runMatMulFormat(const MatMulFormat& format, const Scope& sco
         const std::int64_t blockCount = (job.k + step.blockSize - 1) / step.blockSize;
         const auto add = [&](const std::string& base, std::int32_t type, std::vector<std::int64_t> dims,
                              std::vector<std::byte> bytes) {
-            onnx::TensorProto& tensor = *graph.add_initializer();
-            tensor.set_name(index.uniqueName(base));
-            tensor.set_data_type(type);
-            for (const auto d : dims)
-                tensor.add_dims(d);
             after += bytes.size();
-            model.setData(tensor, std::move(bytes));
-            listAsInputIfRequired(model, graph, tensor);
-            return tensor.name();
+            return addInitializer(model, graph, index.uniqueName(base), type, dims, std::move(bytes)).name();
         };
         const std::string codes = dynamic
             ? add(name + "_int8", onnx::TensorProto::INT8, { job.k, job.n }, blocks.codes)
             : add(name + "_int4", onnx::TensorProto::UINT8, { job.n, blockCount, step.blockSize / 2 }, blocks.codes);
         const std::string scales = add(name + (dynamic ? "_int8_scales" : "_int4_scales"), onnx::TensorProto::FLOAT,
-            { dynamic ? job.n : job.n * blockCount }, bytesOf(blocks.scales));
+            { dynamic ? job.n : job.n * blockCount }, floatBytes(blocks.scales));
         std::string zeros;
         if (!dynamic && !step.symmetric)
             zeros = add(name + "_int4_zero_points", onnx::TensorProto::UINT8,
