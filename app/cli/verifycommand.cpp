@@ -1,5 +1,6 @@
 // slimscope-cli verify
 #include "args.h"
+#include "inputsetflags.h"
 
 #include "report/verifywriters.h"
 #include "runtime/verify.h"
@@ -16,9 +17,9 @@ namespace {
 struct VerifyArgs {
     std::string original;
     std::string slimmed;
-    std::string inputsDir;
+    InputSetArgs inputs;
     int runs = 10;
-    std::vector<std::string> dims;
+    unsigned threads = 0;
     std::string format = "table";
     std::optional<std::string> output;
 };
@@ -28,15 +29,13 @@ std::unique_ptr<CLI::App> verifyCommand(VerifyArgs& args)
     auto app = makeCommand("verify", "Run both models in ONNX Runtime on the same inputs and compare the outputs.");
     app->add_option("ORIGINAL", args.original, "the original model")->required()->type_name("");
     app->add_option("SLIMMED", args.slimmed, "the slimmed model")->required()->type_name("");
-    app->add_option("--inputs", args.inputsDir,
-           "input tensors as DIR/<input name>.pb (TensorProto) or .npy (default: random, seed 12345)")
-        ->type_name("DIR");
+    addInputSetOptions(*app, args.inputs, "random:1");
     app->add_option("--runs", args.runs, "timed runs per model for latency (default 10)")
         ->type_name("N")
         ->check(CLI::Range(1, 100000));
-    app->add_option("--dim", args.dims, "value of a symbolic dimension (default 1; repeatable)")
-        ->type_name("NAME=VALUE")
-        ->allow_extra_args(false);
+    app->add_option("--threads", args.threads, "ONNX Runtime intra-op threads per model (default 0: one per core)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 1024));
     app->add_option("--format", args.format, "table (default) or json (schema slimscope.verify/1)")
         ->check(CLI::IsMember({ "table", "json" }).description(""))
         ->type_name("FORMAT");
@@ -58,28 +57,18 @@ int runVerify(const std::vector<std::string>& raw)
     if (auto exit = parseCommand(*verifyCommand(args), raw))
         return *exit;
     runtime::VerifyOptions options;
-    options.inputsDir = args.inputsDir;
+    auto spec = inputSetFrom(args.inputs);
+    if (!spec)
+        return usageError(spec.error().message);
+    options.inputs = std::move(*spec);
     options.runs = args.runs;
-    for (const std::string& dim : args.dims) {
-        const auto equals = dim.find('=');
-        try {
-            std::size_t used = 0;
-            if (equals == std::string::npos || equals == 0)
-                throw std::invalid_argument("no NAME=");
-            const std::string value = dim.substr(equals + 1);
-            options.dims[dim.substr(0, equals)] = std::stoll(value, &used);
-            if (used != value.size())
-                throw std::invalid_argument("trailing text");
-        } catch (...) {
-            return usageError("--dim takes NAME=VALUE, not '" + dim + "'");
-        }
-    }
+    options.threads = args.threads;
     const std::vector<std::string> models { args.original, args.slimmed };
     const std::optional<std::string>& output = args.output;
     const std::string& format = args.format;
     std::vector<InputFile> inputs { { models[0], "the original model" }, { models[1], "the slimmed model" } };
-    if (!options.inputsDir.empty())
-        inputs.push_back({ options.inputsDir, "the inputs folder" });
+    if (!options.inputs.isRandom())
+        inputs.push_back({ options.inputs.folder, "the inputs folder" });
     if (auto refused = checkOutput(output, inputs))
         return *refused;
     auto verification = runtime::verify(models[0], models[1], options);

@@ -316,8 +316,9 @@ Table verificationTable(const runtime::Verification& v)
             o.top1Agreement ? humanPercent(*o.top1Agreement) : std::string("-"),
             o.identical ? "identical" : (passes(one) ? "pass" : "warn") });
     }
-    t.rows.push_back({ "latency (median of " + std::to_string(v.runs) + ")", "", "", "",
-        fixed(v.originalLatencyMs, 3) + " ms -> " + fixed(v.slimmedLatencyMs, 3) + " ms",
+    t.rows.push_back({ "latency (median of " + std::to_string(v.runs) + ", intra-op threads "
+            + (v.threads ? std::to_string(v.threads) : std::string("one per core")) + ")",
+        "", "", "", fixed(v.originalLatencyMs, 3) + " ms -> " + fixed(v.slimmedLatencyMs, 3) + " ms",
         passes(v) ? "PASS" : "WARN" });
     return t;
 }

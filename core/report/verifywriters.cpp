@@ -40,7 +40,7 @@ void writeVerificationJson(JsonWriter& json, const runtime::Verification& v, con
         .field("min_cosine", thresholds.minCosine)
         .field("min_top1_agreement", thresholds.minTop1Agreement)
         .endObject();
-    json.field("input_source", v.inputSource).field("runtime_version", v.runtimeVersion);
+    json.field("input_source", v.inputSource).field("samples", v.samples).field("runtime_version", v.runtimeVersion);
     json.key("inputs").beginArray();
     for (const auto& input : v.inputs)
         json.beginObject()
@@ -74,6 +74,7 @@ void writeVerificationJson(JsonWriter& json, const runtime::Verification& v, con
         .field("original", v.originalLatencyMs)
         .field("slimmed", v.slimmedLatencyMs)
         .field("runs", v.runs)
+        .field("intra_op_threads", static_cast<std::uint64_t>(v.threads))
         .endObject();
     writeDiagnostics(json, v.diagnostics);
     json.endObject();
@@ -112,8 +113,9 @@ void writeVerificationTable(std::ostream& out, const runtime::Verification& v, c
             << "\n";
     }
     char latency[128];
-    std::snprintf(latency, sizeof latency, "  latency (median of %d): %.3f ms -> %.3f ms\n", v.runs,
-        v.originalLatencyMs, v.slimmedLatencyMs);
+    const std::string threads = v.threads ? std::to_string(v.threads) : std::string("one per core");
+    std::snprintf(latency, sizeof latency, "  latency (median of %d, intra-op threads: %s): %.3f ms -> %.3f ms\n",
+        v.runs, threads.c_str(), v.originalLatencyMs, v.slimmedLatencyMs);
     out << latency;
     for (const auto& d : v.diagnostics)
         out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message

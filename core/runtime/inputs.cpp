@@ -474,15 +474,19 @@ Result<std::vector<HostTensor>> loadInputs(const std::vector<TensorInfo>& inputs
     if (!std::filesystem::is_directory(folder, ec))
         return fail(ErrorCode::NotFound, "inputs folder '" + folder.string() + "' does not exist");
     std::vector<HostTensor> tensors;
-    for (const TensorInfo& input : inputs) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        const TensorInfo& input = inputs[i];
         const std::string stem = fileStem(input.name);
         const auto npy = folder / (stem + ".npy");
-        const auto pb = folder / (stem + ".pb");
+        auto pb = folder / (stem + ".pb");
         const bool isNpy = std::filesystem::exists(npy, ec);
+        // ONNX's backend test data names the files by the input's position instead.
+        if (!isNpy && !std::filesystem::exists(pb, ec))
+            pb = folder / ("input_" + std::to_string(i) + ".pb");
         if (!isNpy && !std::filesystem::exists(pb, ec))
             return fail(ErrorCode::NotFound,
                 "inputs folder '" + folder.string() + "': no file for input '" + input.name + "' (expected " + stem
-                    + ".npy or " + stem + ".pb)");
+                    + ".npy, " + stem + ".pb or input_" + std::to_string(i) + ".pb)");
         const auto& file = isNpy ? npy : pb;
         auto tensor = isNpy ? readNpy(file) : readTensorProto(file);
         if (!tensor)

@@ -27,8 +27,9 @@ Result<std::vector<HostTensor>> randomInputs(const std::vector<TensorInfo>& inpu
     std::uint64_t seed = kDefaultInputSeed, const std::map<std::string, std::int64_t>& dims = {});
 
 /// Tensors for every input read from `folder`: `<input name>.npy` or `<input name>.pb` (one of them; .npy wins
-/// when both exist). Each must match the input's element type exactly and its fixed dimensions; symbolic
-/// dimensions take the file's size. Errors name the file (or the missing one) and the reason.
+/// when both exist), else `input_<i>.pb` by the input's position (ONNX's backend test data). Each must match the
+/// input's element type exactly and its fixed dimensions; symbolic dimensions take the file's size. Errors name the
+/// file (or the missing one) and the reason.
 Result<std::vector<HostTensor>> loadInputs(const std::vector<TensorInfo>& inputs, const std::filesystem::path& folder);
 
 /// A numpy .npy file (format 1.0, 2.0 or 3.0; little-endian or single-byte dtype; C order) with dtype

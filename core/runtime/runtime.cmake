@@ -14,6 +14,7 @@ endif()
 target_sources(slimscope_core PRIVATE
     runtime/session.cpp
     runtime/inputs.cpp
+    runtime/inputset.cpp
     runtime/verify.cpp
 )
 

@@ -195,18 +195,19 @@ double top1Agreement(const std::vector<double>& ref, const std::vector<double>& 
 }
 
 /// Runs both models `runs` times, alternating run by run so that a machine that speeds up or slows down
-/// meanwhile (another build, turbo, a cold cache) affects both medians alike.
-Result<void> measureLatency(const ModelSession& a, const std::vector<HostTensor>& feedsA, const ModelSession& b,
-    const std::vector<HostTensor>& feedsB, int runs, const Progress& progress, const CancelToken* cancel,
+/// meanwhile (another build, turbo, a cold cache) affects both medians alike. Run r feeds sample r mod n.
+Result<void> measureLatency(const ModelSession& a, const std::vector<InputSample>& feedsA, const ModelSession& b,
+    const std::vector<InputSample>& feedsB, int runs, const Progress& progress, const CancelToken* cancel,
     Verification& result)
 {
     std::vector<double> timesA, timesB;
     for (int run = 0; run < runs; ++run) {
         if (cancel && cancel->isCancelled())
             return fail(ErrorCode::Cancelled, "cancelled");
-        progress.report("Measuring latency", 0.2 + 0.8 * run / runs);
+        progress.report("Measuring latency", 0.5 + 0.5 * run / runs);
+        const std::size_t sample = static_cast<std::size_t>(run) % feedsA.size();
         for (auto [session, feeds, times] :
-            { std::tuple { &a, &feedsA, &timesA }, std::tuple { &b, &feedsB, &timesB } }) {
+            { std::tuple { &a, &feedsA[sample], &timesA }, std::tuple { &b, &feedsB[sample], &timesB } }) {
             const auto start = std::chrono::steady_clock::now();
             auto outputs = session->run(*feeds);
             const auto stop = std::chrono::steady_clock::now();
@@ -218,6 +219,29 @@ Result<void> measureLatency(const ModelSession& a, const std::vector<HostTensor>
     result.originalLatencyMs = median(timesA);
     result.slimmedLatencyMs = median(timesB);
     return {};
+}
+
+/// The outputs of every sample joined per output: along the first axis when the samples agree on the others
+/// (so rows, and top-1 agreement, stay rows), else flattened. One sample's outputs are returned as they are.
+std::vector<HostTensor> joinSamples(std::vector<std::vector<HostTensor>> perSample)
+{
+    if (perSample.size() == 1)
+        return std::move(perSample.front());
+    std::vector<HostTensor> joined = std::move(perSample.front());
+    for (std::size_t s = 1; s < perSample.size(); ++s)
+        for (HostTensor& out : joined) {
+            const auto it = std::ranges::find(perSample[s], out.name, &HostTensor::name);
+            if (it == perSample[s].end() || it->dtype != out.dtype)
+                continue;
+            const bool rows = !out.shape.empty() && it->shape.size() == out.shape.size()
+                && std::equal(out.shape.begin() + 1, out.shape.end(), it->shape.begin() + 1);
+            if (rows)
+                out.shape[0] += it->shape[0];
+            else
+                out.shape = { static_cast<std::int64_t>(out.elementCount() + it->elementCount()) };
+            out.data.insert(out.data.end(), it->data.begin(), it->data.end());
+        }
+    return joined;
 }
 
 void compareAll(const ModelSession& original, const std::vector<HostTensor>& reference,
@@ -258,7 +282,7 @@ void compareAll(const ModelSession& original, const std::vector<HostTensor>& ref
 /// "sequence"); the message ends with which were, or is empty.
 std::string defaultedDimsHint(const std::vector<TensorInfo>& inputs, const VerifyOptions& options)
 {
-    if (!options.inputsDir.empty())
+    if (!options.inputs.isRandom())
         return {};
     std::vector<std::string> names;
     for (const TensorInfo& input : inputs)
@@ -266,7 +290,8 @@ std::string defaultedDimsHint(const std::vector<TensorInfo>& inputs, const Verif
             const std::string name = i < input.dimNames.size() && !input.dimNames[i].empty()
                 ? input.dimNames[i]
                 : input.name + "[" + std::to_string(i) + "]";
-            if (input.shape[i] < 0 && !options.dims.contains(name) && std::ranges::find(names, name) == names.end())
+            if (input.shape[i] < 0 && !options.inputs.dims.contains(name)
+                && std::ranges::find(names, name) == names.end())
                 names.push_back(name);
         }
     if (names.empty())
@@ -346,6 +371,7 @@ Result<Verification> verify(const std::filesystem::path& original, const std::fi
     result.original = original;
     result.slimmed = slimmed;
     result.runs = options.runs;
+    result.threads = options.threads;
     result.runtimeVersion = runtimeVersion();
 
     progress.report("Loading the original model", 0.0);
@@ -359,29 +385,44 @@ Result<Verification> verify(const std::filesystem::path& original, const std::fi
     if (!b)
         return std::unexpected(b.error());
 
-    auto feeds = options.inputsDir.empty() ? randomInputs(a->inputs(), options.seed, options.dims)
-                                           : loadInputs(a->inputs(), options.inputsDir);
-    if (!feeds)
-        return std::unexpected(Error(feeds.error()).withContext("model '" + original.string() + "'"));
-    result.inputSource = options.inputsDir.empty() ? "random (seed " + std::to_string(options.seed) + ")"
-                                                   : "files in " + options.inputsDir.string();
-    for (const HostTensor& feed : *feeds)
+    auto samples = loadInputSet(a->inputs(), options.inputs);
+    if (!samples)
+        return std::unexpected(Error(samples.error()).withContext("model '" + original.string() + "'"));
+    result.inputSource = options.inputs.describe();
+    result.samples = static_cast<int>(samples->size());
+    for (const HostTensor& feed : samples->front())
         result.inputs.push_back({ feed.name, feed.dtype, feed.shape, {} });
-    auto feedsB = slimmedFeeds(*feeds, *a, *b, result.diagnostics);
-    if (!feedsB)
-        return std::unexpected(feedsB.error());
+    std::vector<InputSample> samplesB;
+    for (const InputSample& sample : *samples) {
+        Diagnostics ignored; // the first sample's notes stand for all: every sample has the same inputs
+        auto feedsB = slimmedFeeds(sample, *a, *b, samplesB.empty() ? result.diagnostics : ignored);
+        if (!feedsB)
+            return std::unexpected(feedsB.error());
+        samplesB.push_back(std::move(*feedsB));
+    }
 
-    // The first run of each model is the warm-up (allocations, kernel selection); its outputs are compared.
-    progress.report("Running both models", 0.2);
-    auto outA = a->run(*feeds);
-    if (!outA)
-        return fail(outA.error().code, outA.error().message + defaultedDimsHint(a->inputs(), options));
-    auto outB = b->run(*feedsB);
-    if (!outB)
-        return std::unexpected(outB.error());
-    compareAll(*a, *outA, *outB, result);
+    // The first run of each model on each sample also warms it up (allocations, kernel selection).
+    std::vector<std::vector<HostTensor>> outputsA, outputsB;
+    for (std::size_t i = 0; i < samples->size(); ++i) {
+        if (cancelled())
+            return fail(ErrorCode::Cancelled, "cancelled");
+        progress.report("Running both models", 0.2 + 0.3 * static_cast<double>(i) / samples->size());
+        auto outA = a->run((*samples)[i]);
+        if (!outA)
+            return fail(outA.error().code, outA.error().message + defaultedDimsHint(a->inputs(), options));
+        auto outB = b->run(samplesB[i]);
+        if (!outB)
+            return std::unexpected(outB.error());
+        outputsA.push_back(std::move(*outA));
+        outputsB.push_back(std::move(*outB));
+    }
+    const std::vector<HostTensor> firstA = outputsA.front();
+    compareAll(*a, joinSamples(std::move(outputsA)), joinSamples(std::move(outputsB)), result);
+    for (OutputComparison& c : result.outputs) // the shape of one sample's output, not of the joined values
+        if (const auto it = std::ranges::find(firstA, c.name, &HostTensor::name); it != firstA.end())
+            c.shape = it->shape;
 
-    if (auto measured = measureLatency(*a, *feeds, *b, *feedsB, options.runs, progress, cancel, result); !measured)
+    if (auto measured = measureLatency(*a, *samples, *b, samplesB, options.runs, progress, cancel, result); !measured)
         return std::unexpected(measured.error());
     progress.report("Verified", 1.0);
     return result;

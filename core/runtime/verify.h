@@ -2,6 +2,7 @@
 
 #include "model/datatype.h"
 #include "runtime/inputs.h"
+#include "runtime/inputset.h"
 #include "runtime/session.h"
 #include "support/error.h"
 #include "support/progress.h"
@@ -22,9 +23,9 @@ inline constexpr double kSqnrCapDb = 200.0;
 struct VerifyOptions {
     unsigned threads = 0; ///< ONNX Runtime intra-op threads per session (0: one per core)
     int runs = 10; ///< timed runs per model, after one warm-up run; at least 1
-    std::uint64_t seed = kDefaultInputSeed; ///< for random inputs
-    std::map<std::string, std::int64_t> dims; ///< sizes of symbolic dimensions by name; others are 1
-    std::filesystem::path inputsDir; ///< `<input>.npy` / `<input>.pb` files; empty: random inputs
+    /// The samples both models get (runtime/inputset.h): files, or seeded random values. Outputs are compared
+    /// over all samples at once (one cosine over their concatenation); timed runs go through them in turn.
+    InputSetSpec inputs;
 };
 
 /// One output of the original model against the same-named output of the slimmed one, both read as double.
@@ -44,12 +45,14 @@ struct OutputComparison {
 struct Verification {
     std::filesystem::path original;
     std::filesystem::path slimmed;
-    std::vector<TensorInfo> inputs; ///< what was fed: names, element types and the concrete shapes
+    std::vector<TensorInfo> inputs; ///< what was fed (the first sample): names, element types, concrete shapes
+    int samples = 1; ///< how many samples were fed
     std::vector<OutputComparison> outputs; ///< in the original's output order
     double originalLatencyMs = 0; ///< median of `runs` runs
     double slimmedLatencyMs = 0;
     int runs = 0;
-    std::string inputSource; ///< "random (seed 12345)" or "files in DIR"
+    unsigned threads = 0; ///< intra-op threads per session as asked (0: ONNX Runtime's default, one per core)
+    std::string inputSource; ///< "random (1 sample, seed 12345)" or "files in DIR"
     std::string runtimeVersion; ///< of the ONNX Runtime library used
     Diagnostics diagnostics; ///< outputs that could not be compared, inputs converted or ignored
 };

@@ -112,7 +112,7 @@ void TestRuntime::modelAgainstItself()
     QCOMPARE(result->runs, 5);
     QVERIFY(result->originalLatencyMs > 0);
     QVERIFY(result->slimmedLatencyMs > 0);
-    QCOMPARE(result->inputSource, std::string("random (seed 12345)"));
+    QCOMPARE(result->inputSource, std::string("random (1 sample, seed 12345)"));
     QCOMPARE(result->inputs.size(), size_t { 1 });
     QVERIFY(!result->runtimeVersion.empty());
     QVERIFY(result->diagnostics.empty());
@@ -158,7 +158,7 @@ void TestRuntime::perturbedWeightsWithinComputedRange()
     }
 
     rt::VerifyOptions options;
-    options.inputsDir = path(dir, "inputs");
+    options.inputs.folder = path(dir, "inputs");
     const auto result = rt::verify(path(dir, "a.onnx"), path(dir, "b.onnx"), options);
     QVERIFY2(result, result ? "" : result.error().message.c_str());
     const rt::OutputComparison& out = result->outputs.at(0);
@@ -171,7 +171,7 @@ void TestRuntime::perturbedWeightsWithinComputedRange()
     QVERIFY(std::abs(out.meanAbs - sumDiff / static_cast<double>(ya.size())) < 2e-5);
     QVERIFY(std::abs(out.sqnrDb - 10 * std::log10(refSquares / diffSquares)) < 0.05);
     QVERIFY(std::abs(out.cosine - dot / std::sqrt(refSquares * outSquares)) < 1e-7);
-    QCOMPARE(result->inputSource, "files in " + options.inputsDir.string());
+    QCOMPARE(result->inputSource, "files in " + options.inputs.folder.string());
 }
 
 void TestRuntime::randomInputsMatchTheOracle()
@@ -256,7 +256,7 @@ void TestRuntime::top1AgreementOnGemmClassifier()
     writeBytes(path(dir, "inputs") / "x.pb", proto.SerializeAsString());
 
     rt::VerifyOptions options;
-    options.inputsDir = path(dir, "inputs");
+    options.inputs.folder = path(dir, "inputs");
     options.runs = 3;
     const auto result = rt::verify(path(dir, "a.onnx"), path(dir, "b.onnx"), options);
     QVERIFY2(result, result ? "" : result.error().message.c_str());
@@ -286,7 +286,7 @@ void TestRuntime::symbolicDimensions()
     QVERIFY(result);
     QCOMPARE(result->inputs.at(0).shape, (std::vector<int64_t> { 1, 4 }));
     QCOMPARE(result->outputs.at(0).shape, (std::vector<int64_t> { 1, 3 }));
-    options.dims["N"] = 6;
+    options.inputs.dims["N"] = 6;
     result = rt::verify(model, model, options);
     QVERIFY(result);
     QCOMPARE(result->inputs.at(0).shape, (std::vector<int64_t> { 6, 4 }));
@@ -301,14 +301,14 @@ void TestRuntime::symbolicDimensions()
     reshape.addNode("Reshape", { "x", "shape" }, { "y" });
     reshape.addOutput("y", kFloat, { 8 });
     save(reshape, path(dir, "reshape.onnx"));
-    options.dims.clear();
+    options.inputs.dims.clear();
     result = rt::verify(path(dir, "reshape.onnx"), path(dir, "reshape.onnx"), options);
     QVERIFY(!result);
     QVERIFY2(errorText(result.error())
                  .endsWith(
                      QLatin1String("(the random inputs had symbolic dimensions set to 1: N; give them sizes by name)")),
         qPrintable(errorText(result.error())));
-    options.dims["N"] = 2;
+    options.inputs.dims["N"] = 2;
     result = rt::verify(path(dir, "reshape.onnx"), path(dir, "reshape.onnx"), options);
     QVERIFY2(result, result ? "" : result.error().message.c_str());
 }

@@ -1,6 +1,7 @@
 // Inputs for verification without a session: .npy and TensorProto readers, float16 conversion, and errors that
 // name the file. These run whether or not ONNX Runtime is built in.
 #include "model/elementdecode.h"
+#include "runtime/inputset.h"
 #include "runtimetestsupport.h"
 
 #include <bit>
@@ -15,6 +16,8 @@ private slots:
     void readsTensorProtoFiles();
     void badInputFilesNameTheFile();
     void float16InputsAreConverted();
+    void inputSetsReadTestDataSetFolders();
+    void inputSetSpecsAreParsed();
 };
 
 // The one float16/bfloat16 encoder (model/elementdecode.h) that slimming, random inputs and input conversion share:
@@ -143,12 +146,13 @@ void TestRuntimeInputs::badInputFilesNameTheFile()
     const auto inputs = path(dir, "inputs");
     std::filesystem::create_directory(inputs);
     rt::VerifyOptions options;
-    options.inputsDir = inputs;
+    options.inputs.folder = inputs;
 
     auto result = rt::verify(model, model, options);
     QVERIFY(!result);
     QCOMPARE(result.error().code, ErrorCode::NotFound);
-    QVERIFY2(errorText(result.error()).contains(QLatin1String("no file for input 'x' (expected x.npy or x.pb)")),
+    QVERIFY2(
+        errorText(result.error()).contains(QLatin1String("no file for input 'x' (expected x.npy, x.pb or input_0.pb)")),
         qPrintable(errorText(result.error())));
 
     const std::vector<float> values(63, 0.5f); // x is [1, 64]
@@ -168,7 +172,7 @@ void TestRuntimeInputs::badInputFilesNameTheFile()
                  .contains(QLatin1String("x.npy': element type float64 does not match input 'x', which is float32")),
         qPrintable(errorText(result.error())));
 
-    options.inputsDir = path(dir, "nowhere");
+    options.inputs.folder = path(dir, "nowhere");
     result = rt::verify(model, model, options);
     QVERIFY(!result && errorText(result.error()).contains(QLatin1String("nowhere' does not exist")));
 }
@@ -203,5 +207,82 @@ void TestRuntimeInputs::float16InputsAreConverted()
         result->diagnostics[0].message, std::string("input converted from float32 to float16 for the slimmed model"));
 }
 
+// ONNX's backend test data: test_data_set_<k>/input_<i>.pb, by position, ordered by k as a number (10 after 2);
+// a folder without such sub-folders is one sample; random:N gives N different seeded samples.
+void TestRuntimeInputs::inputSetsReadTestDataSetFolders()
+{
+    QTemporaryDir dir;
+    const std::filesystem::path root = dir.path().toStdString();
+    const std::vector<rt::TensorInfo> inputs { { "a", DataType::Float, { 1, 2 }, {} },
+        { "b", DataType::Int64, { -1 }, { "n" } } };
+    for (int k : { 10, 2, 0 }) {
+        const auto set = root / ("test_data_set_" + std::to_string(k));
+        std::filesystem::create_directories(set);
+        onnx::TensorProto a;
+        a.set_data_type(onnx::TensorProto::FLOAT);
+        a.add_dims(1);
+        a.add_dims(2);
+        a.add_float_data(static_cast<float>(k));
+        a.add_float_data(0.5f);
+        writeBytes(set / "input_0.pb", a.SerializeAsString());
+        const std::vector<int64_t> b(static_cast<std::size_t>(k + 1), 7); // a symbolic size per sample
+        writeBytes(set / "b.npy", npyBytes("<i8", { static_cast<int64_t>(k + 1) }, b.data(), b.size() * 8, 1));
+    }
+    std::filesystem::create_directories(root / "test_data_set_x"); // not a set: ignored
+    rt::InputSetSpec spec;
+    spec.folder = root;
+    auto samples = rt::loadInputSet(inputs, spec);
+    QVERIFY2(samples, samples ? "" : samples.error().message.c_str());
+    QCOMPARE(samples->size(), std::size_t { 3 });
+    const int expected[] = { 0, 2, 10 };
+    for (std::size_t i = 0; i < 3; ++i) {
+        const auto& sample = (*samples)[i];
+        QCOMPARE(sample.size(), std::size_t { 2 });
+        QCOMPARE(sample[0].name, std::string("a"));
+        float first = 0;
+        std::memcpy(&first, sample[0].data.data(), 4);
+        QCOMPARE(first, static_cast<float>(expected[i]));
+        QCOMPARE(sample[1].shape, std::vector<int64_t> { expected[i] + 1 });
+    }
+
+    // One set missing a file: the error names the set's folder and the files it looked for.
+    std::filesystem::remove(root / "test_data_set_2" / "b.npy");
+    samples = rt::loadInputSet(inputs, spec);
+    QVERIFY(!samples);
+    QVERIFY2(
+        errorText(samples.error())
+            .contains(QLatin1String("test_data_set_2': no file for input 'b' (expected b.npy, b.pb or input_1.pb)")),
+        qPrintable(errorText(samples.error())));
+
+    rt::InputSetSpec random;
+    random.randomSamples = 3;
+    random.dims["n"] = 4;
+    samples = rt::loadInputSet(inputs, random);
+    QVERIFY(samples && samples->size() == 3);
+    QCOMPARE((*samples)[2][1].shape, std::vector<int64_t> { 4 });
+    QVERIFY((*samples)[0][0].data != (*samples)[1][0].data);
+    // Sample 0 is the single random sample verify fed before sets existed (the oracle's generator, seed 12345).
+    const auto single = rt::randomInputs(inputs, rt::kDefaultInputSeed, random.dims);
+    QVERIFY(single && (*single)[0].data == (*samples)[0][0].data);
+    QCOMPARE(random.describe(), std::string("random (3 samples, seed 12345)"));
+}
+
+void TestRuntimeInputs::inputSetSpecsAreParsed()
+{
+    auto spec = rt::parseInputSetSpec("random:8");
+    QVERIFY(spec && spec->isRandom() && spec->randomSamples == 8);
+    QCOMPARE(spec->toText(), std::string("random:8"));
+    spec = rt::parseInputSetSpec("random");
+    QVERIFY(spec && spec->isRandom() && spec->randomSamples == 1);
+    spec = rt::parseInputSetSpec("calib/set");
+    QVERIFY(spec && !spec->isRandom() && spec->folder == std::filesystem::path("calib/set"));
+    for (const char* bad : { "random:0", "random:x", "random:-2", "random:100001", "" }) {
+        spec = rt::parseInputSetSpec(bad);
+        QVERIFY2(!spec && spec.error().code == ErrorCode::InvalidArgument, bad);
+    }
+    QVERIFY(rt::parseDimAssignment("batch=4") == std::pair(std::string("batch"), int64_t { 4 }));
+    for (const char* bad : { "batch", "=4", "batch=", "batch=x", "batch=-1", "batch=4x" })
+        QVERIFY2(!rt::parseDimAssignment(bad), bad);
+}
 QTEST_GUILESS_MAIN(TestRuntimeInputs)
 #include "tst_runtimeinputs.moc"

@@ -154,7 +154,7 @@ private slots:
         const auto written = writeOracleInputs(m.path, inputs);
         QVERIFY2(written.has_value(), qPrintable(written ? QString() : written.error()));
         auto options = quickVerify();
-        options.inputsDir = inputs;
+        options.inputs.folder = inputs;
         const auto fed = rt::verify(m.path, out, options);
         QVERIFY2(fed.has_value(), qPrintable(errorOf(fed)));
         for (std::size_t o = 0; o < own->size(); ++o) {

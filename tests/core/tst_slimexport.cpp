@@ -326,7 +326,7 @@ private slots:
         std::ofstream(inputs / "c.npy", std::ios::binary)
             << slimscope::fixtures::npyBytes("<f4", { 2, 1, 64 }, state.data(), state.size() * 4);
         rt::VerifyOptions options = quickVerify();
-        options.inputsDir = inputs;
+        options.inputs.folder = inputs;
         auto v = rt::verify(model, folder / "slim.onnx", options);
         QVERIFY2(v.has_value(), qPrintable(errorOf(v)));
         QVERIFY2(v->inputSource.find("files") != std::string::npos, v->inputSource.c_str());
