@@ -15,6 +15,7 @@ target_sources(slimscope_core PRIVATE
     runtime/session.cpp
     runtime/inputs.cpp
     runtime/inputset.cpp
+    runtime/calibration.cpp
     runtime/verify.cpp
 )
 

@@ -171,23 +171,27 @@ std::string runtimeVersion()
     return OrtGetApiBase()->GetVersionString();
 }
 
-Result<ModelSession> ModelSession::open(const std::filesystem::path& path, unsigned threads)
+namespace {
+
+/// Loads a session made by `create` (from a file or from memory) and reads its inputs, outputs and metadata.
+template <class Create>
+Result<std::unique_ptr<ModelSession::Impl>> load(
+    const std::filesystem::path& path, const SessionSettings& settings, Create create)
 {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-        return fail(ErrorCode::NotFound, modelContext(path) + ": no such file");
     auto env = environment();
     if (!env)
         return std::unexpected(Error(env.error()).withContext(modelContext(path)));
     try {
-        auto impl = std::make_unique<Impl>();
+        auto impl = std::make_unique<ModelSession::Impl>();
         impl->path = path;
         Ort::SessionOptions options;
-        options.SetIntraOpNumThreads(static_cast<int>(threads));
+        options.SetIntraOpNumThreads(static_cast<int>(settings.threads));
         options.SetInterOpNumThreads(1);
         options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
         options.SetLogSeverityLevel(ORT_LOGGING_LEVEL_FATAL);
-        impl->session = Ort::Session(**env, path.c_str(), options);
+        if (!settings.saveOptimizedModel.empty())
+            options.SetOptimizedModelFilePath(settings.saveOptimizedModel.c_str());
+        impl->session = create(**env, options);
 
         Ort::AllocatorWithDefaultOptions allocator;
         for (std::size_t i = 0; i < impl->session.GetInputCount(); ++i)
@@ -204,13 +208,43 @@ Result<ModelSession> ModelSession::open(const std::filesystem::path& path, unsig
             impl->inputNames.push_back(input.name.c_str());
         for (const TensorInfo& output : impl->outputs)
             impl->outputNames.push_back(output.name.c_str());
-        return ModelSession(std::move(impl));
+        return impl;
     } catch (const Ort::Exception& e) {
         return fail(errorCode(e.GetOrtErrorCode(), ErrorCode::InvalidModel),
             modelContext(path) + ": ONNX Runtime cannot load it: " + e.what());
     } catch (const std::exception& e) {
         return fail(ErrorCode::Internal, modelContext(path) + ": " + e.what());
     }
+}
+
+} // namespace
+
+Result<ModelSession> ModelSession::open(const std::filesystem::path& path, unsigned threads)
+{
+    return open(path, SessionSettings { threads, {} });
+}
+
+Result<ModelSession> ModelSession::open(const std::filesystem::path& path, const SessionSettings& settings)
+{
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        return fail(ErrorCode::NotFound, modelContext(path) + ": no such file");
+    auto impl = load(path, settings,
+        [&](Ort::Env& env, Ort::SessionOptions& options) { return Ort::Session(env, path.c_str(), options); });
+    if (!impl)
+        return std::unexpected(impl.error());
+    return ModelSession(std::move(*impl));
+}
+
+Result<ModelSession> ModelSession::openFromMemory(
+    const std::string& bytes, const std::filesystem::path& label, const SessionSettings& settings)
+{
+    auto impl = load(label, settings, [&](Ort::Env& env, Ort::SessionOptions& options) {
+        return Ort::Session(env, bytes.data(), bytes.size(), options);
+    });
+    if (!impl)
+        return std::unexpected(impl.error());
+    return ModelSession(std::move(*impl));
 }
 
 Result<std::vector<HostTensor>> ModelSession::run(const std::vector<HostTensor>& feeds) const
@@ -282,6 +316,17 @@ std::string runtimeVersion()
 Result<ModelSession> ModelSession::open(const std::filesystem::path& path, unsigned)
 {
     return fail(ErrorCode::Unsupported, modelContext(path) + ": built without ONNX Runtime");
+}
+
+Result<ModelSession> ModelSession::open(const std::filesystem::path& path, const SessionSettings&)
+{
+    return fail(ErrorCode::Unsupported, modelContext(path) + ": built without ONNX Runtime");
+}
+
+Result<ModelSession> ModelSession::openFromMemory(
+    const std::string&, const std::filesystem::path& label, const SessionSettings&)
+{
+    return fail(ErrorCode::Unsupported, modelContext(label) + ": built without ONNX Runtime");
 }
 
 Result<std::vector<HostTensor>> ModelSession::run(const std::vector<HostTensor>&) const

@@ -38,12 +38,26 @@ bool runtimeAvailable();
 /// Version of the ONNX Runtime library loaded at run time ("1.30.0"), or empty when built without it.
 std::string runtimeVersion();
 
+/// How a session is set up.
+struct SessionSettings {
+    unsigned threads = 0; ///< ONNX Runtime's intra-op thread count (0: its default, one per core)
+    /// Where ONNX Runtime writes the model as it runs it after its graph optimizations (fusions into QLinearConv,
+    /// MatMulNBits, ...), empty for nowhere: tests read it to see what the runtime made of a model.
+    std::filesystem::path saveOptimizedModel;
+};
+
 /// One model loaded into ONNX Runtime (CPU). Every ONNX Runtime exception is caught inside and comes back
 /// as an Error naming the model file. Movable, not copyable; run() may be called from one thread at a time.
 class ModelSession {
 public:
+    struct Impl;
+
     /// Loads `path`; `threads` is ONNX Runtime's intra-op thread count (0: its default, one per core).
     static Result<ModelSession> open(const std::filesystem::path& path, unsigned threads = 0);
+    static Result<ModelSession> open(const std::filesystem::path& path, const SessionSettings& settings);
+    /// Loads a serialized model held in memory (no external data); `label` names it in errors and path().
+    static Result<ModelSession> openFromMemory(
+        const std::string& bytes, const std::filesystem::path& label, const SessionSettings& settings = {});
 
     ModelSession(ModelSession&&) noexcept;
     ModelSession& operator=(ModelSession&&) noexcept;
@@ -60,7 +74,6 @@ public:
     Result<std::vector<HostTensor>> run(const std::vector<HostTensor>& feeds) const;
 
 private:
-    struct Impl;
     explicit ModelSession(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };

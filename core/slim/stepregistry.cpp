@@ -27,6 +27,7 @@ std::vector<const StepType*> registerSteps()
         &quantizeInt8StepType(),
         &quantizeInt4StepType(),
         &quantizeInt8DynamicStepType(),
+        &quantizeInt8StaticStepType(),
         &quantizeFp16StepType(),
         &quantizeBf16StepType(),
         &sparseStorageStepType(),

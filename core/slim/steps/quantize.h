@@ -57,7 +57,23 @@ struct QuantizeInt8DynamicStep {
     bool operator==(const QuantizeInt8DynamicStep&) const = default;
 };
 
+/// quantize:int8-static: activations and weights in INT8 (QDQ: uint8 asymmetric activations with ranges calibrated
+/// in ONNX Runtime, int8 symmetric weights per output channel, int32 biases), laid out so that ONNX Runtime fuses
+/// Conv, MatMul, Gemm, Add, Mul, Concat and the pools into their integer kernels (QLinearConv, QLinearMatMul, ...).
+struct QuantizeInt8StaticStep {
+    static constexpr std::string_view kName = "quantize:int8-static";
+    std::string inputs = "random:8"; ///< calibration samples: a folder or random:N (runtime/inputset.h)
+    std::uint64_t seed = 12345; ///< of random samples
+    std::vector<std::string> dims; ///< "NAME=VALUE" sizes of symbolic dimensions for random samples
+    std::string method = "percentile"; ///< "minmax" or "percentile"
+    double percentile = 99.99; ///< share of values kept in range, in percent
+    std::vector<std::string> excludeNodes; ///< node names left in float
+    std::vector<std::string> excludeOps; ///< op types left in float
+    bool operator==(const QuantizeInt8StaticStep&) const = default;
+};
+
 const StepType& quantizeInt8StepType();
+const StepType& quantizeInt8StaticStepType();
 const StepType& quantizeInt8DynamicStepType();
 const StepType& quantizeInt4StepType();
 const StepType& quantizeFp16StepType();
