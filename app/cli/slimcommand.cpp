@@ -1,5 +1,6 @@
 // slimscope-cli slim
 #include "args.h"
+#include "inputsetflags.h"
 #include "stepflags.h"
 
 #include "model/modelfile.h"
@@ -11,6 +12,7 @@
 #include "slim/opsetupgrade.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
+#include "slim/steps/quantize.h"
 
 #include <filesystem>
 #include <fstream>
@@ -35,6 +37,7 @@ struct SlimArgs {
     bool externalData = false;
     bool dryRun = false;
     bool verify = false;
+    InputSetArgs inputs;
     std::optional<std::string> saveRecipe;
     std::string format = "table";
 };
@@ -61,6 +64,9 @@ std::unique_ptr<CLI::App> slimCommand(SlimArgs& args)
     app->add_flag("--external-data", args.externalData, "write weights to OUT.data next to OUT");
     app->add_flag("--dry-run", args.dryRun, "print the preview only; write nothing");
     app->add_flag("--verify", args.verify, "also compare the written model with the input in ONNX Runtime");
+    addInputSetOptions(*app, args.inputs,
+        "random:1 for --verify; int8-static steps calibrate on random:8 unless given here or in the recipe",
+        "--calibration");
     app->add_option("--save-recipe", args.saveRecipe, "write the recipe that was applied")->type_name("FILE");
     app->add_option("--format", args.format, "table (default) or json (schema slimscope.slim/1)")
         ->check(CLI::IsMember({ "table", "json" }).description(""))
@@ -116,6 +122,17 @@ Result<slim::Recipe> buildRecipe(const SlimArgs& args)
         scope.minElements = *args.minElements;
     for (auto& step : args.steps.steps(scope))
         recipe.steps.push_back(std::move(step));
+    // --inputs (--calibration), --seed and --dim given here are the samples every int8-static step calibrates on,
+    // the recipe's included.
+    if (!args.inputs.inputs.empty() || args.inputs.seed != runtime::kDefaultInputSeed || !args.inputs.dims.empty())
+        for (auto& step : recipe.steps)
+            if (auto* quantize = step.params.as<slim::QuantizeInt8StaticStep>()) {
+                if (!args.inputs.inputs.empty())
+                    quantize->inputs = args.inputs.inputs;
+                quantize->seed = args.inputs.seed;
+                if (!args.inputs.dims.empty())
+                    quantize->dims = args.inputs.dims;
+            }
     if (recipe.steps.empty())
         return fail(
             ErrorCode::InvalidArgument, "nothing to do: give --recipe or at least one of " + StepFlags::flagList());
@@ -157,6 +174,11 @@ int runSlim(const std::vector<std::string>& raw)
     }
     if (auto refused = checkOutput(args.saveRecipe, inputs))
         return *refused;
+    auto inputSet = inputSetFrom(args.inputs);
+    if (!inputSet)
+        return usageError(inputSet.error().message);
+    if (!inputSet->isRandom())
+        inputs.push_back({ inputSet->folder, "the inputs folder" });
     auto recipe = buildRecipe(args);
     if (!recipe)
         return recipe.error().code == ErrorCode::InvalidArgument && !args.recipeFile
@@ -202,7 +224,9 @@ int runSlim(const std::vector<std::string>& raw)
     if (args.verify || verifyUpgrade) {
         if (!written)
             return usageError("--verify needs a written model (drop --dry-run)");
-        auto verified = runtime::verify(args.model, written->path, {});
+        runtime::VerifyOptions options;
+        options.inputs = *inputSet;
+        auto verified = runtime::verify(args.model, written->path, options);
         if (!verified)
             return modelError(verified.error().message);
         verification = std::move(*verified);

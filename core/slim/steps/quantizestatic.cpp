@@ -21,11 +21,11 @@
 #include "support/sha256.h"
 
 #include <algorithm>
-#include <cstring>
-#include <span>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <set>
+#include <span>
 #include <sstream>
 
 namespace slimscope::core::slim {
@@ -170,12 +170,11 @@ std::size_t quantizeBiases(WorkingModel& model, const staticquant::Plan& plan,
         const auto dims = std::vector<std::int64_t> { static_cast<std::int64_t>(bias->size()) };
         std::vector<std::byte> bytes(codes.size() * 4);
         std::memcpy(bytes.data(), codes.data(), bytes.size());
-        const std::string codesName = addInitializer(model, graph, index.uniqueName(use.bias + "_int32"),
-            onnx::TensorProto::INT32, dims, std::move(bytes))
+        const std::string codesName = addInitializer(
+            model, graph, index.uniqueName(use.bias + "_int32"), onnx::TensorProto::INT32, dims, std::move(bytes))
                                           .name();
-        const std::string scaleName = addInitializer(
-            model, graph, index.uniqueName(use.bias + "_int32_scale"), onnx::TensorProto::FLOAT, dims,
-            floatBytes(biasScales))
+        const std::string scaleName = addInitializer(model, graph, index.uniqueName(use.bias + "_int32_scale"),
+            onnx::TensorProto::FLOAT, dims, floatBytes(biasScales))
                                           .name();
         const std::string output = index.uniqueName(use.bias + "/dequantized");
         onnx::NodeProto dq;
@@ -243,8 +242,8 @@ Result<StepOutcome> runStatic(const QuantizeInt8StaticStep& step, StepContext& c
     auto spec = inputSetOf(step);
     if (!spec)
         return std::unexpected(spec.error().withContext("quantize int8-static"));
-    if (const GraphIndex probe(model); probe.opset() < 13
-        && !upgradeOpset(model, 13, "quantize int8-static", context.diagnostics))
+    if (const GraphIndex probe(model);
+        probe.opset() < 13 && !upgradeOpset(model, 13, "quantize int8-static", context.diagnostics))
         return fail(ErrorCode::Unsupported,
             "quantize int8-static needs opset 13 (DequantizeLinear per channel) and ONNX's version converter could "
             "not upgrade the model from opset "
@@ -258,7 +257,8 @@ Result<StepOutcome> runStatic(const QuantizeInt8StaticStep& step, StepContext& c
         const auto weight = std::ranges::find(index.weights(), name, &InitializerRef::name);
         return weight != index.weights().end() && weight->tensor->data_type() == onnx::TensorProto::FLOAT;
     };
-    const staticquant::Plan plan = staticquant::planStatic(model, index, { step.excludeNodes, step.excludeOps }, isFloat);
+    const staticquant::Plan plan
+        = staticquant::planStatic(model, index, { step.excludeNodes, step.excludeOps }, isFloat);
     StepOutcome outcome;
     if (plan.quantizedOps.empty()) {
         outcome.summary = "nothing quantized: no Conv, MatMul, Gemm, Add, Mul, Concat or pool reads float values";
@@ -280,7 +280,7 @@ Result<StepOutcome> runStatic(const QuantizeInt8StaticStep& step, StepContext& c
         for (const std::string& member : group)
             if (const auto it = ranges.find(member); it != ranges.end())
                 joint = joint ? runtime::ActivationRange { std::min(joint->min, it->second.min),
-                                    std::max(joint->max, it->second.max) }
+                    std::max(joint->max, it->second.max) }
                               : it->second;
         if (joint)
             for (const std::string& member : group)

@@ -187,6 +187,8 @@ Plan planStatic(WorkingModel& model, GraphIndex& index, const PlanOptions& optio
         if (std::ranges::find(options.excludeNodes, node.name()) != options.excludeNodes.end()
             || std::ranges::find(options.excludeOps, node.op_type()) != options.excludeOps.end()) {
             plan.excluded.push_back(node.name().empty() ? node.op_type() : node.name());
+            if (node.output_size() > 0)
+                plan.excludedOutputs.insert(node.output(0));
             continue;
         }
         if (node.output_size() < 1 || !isFloat(node.output(0)))
@@ -235,6 +237,15 @@ Plan planStatic(WorkingModel& model, GraphIndex& index, const PlanOptions& optio
                 groups.unite(value, output);
         ++plan.quantizedOps[node.op_type()];
     }
+    // A value only excluded nodes read needs no pair: they read the float value.
+    const auto readByExcludedOnly = [&](const std::string& value) {
+        const auto& uses = index.uses(value);
+        return !uses.empty() && !index.isGraphOutput(value) && std::ranges::all_of(uses, [&](const ValueUse& use) {
+            return use.graph == 0 && use.node->output_size() > 0 && plan.excludedOutputs.contains(use.node->output(0));
+        });
+    };
+    std::erase_if(plan.activations, readByExcludedOnly);
+    std::erase_if(plan.constants, readByExcludedOnly);
     plan.sharedScales = groups.sets();
     // The float ops between pairs: every node reading a planned value that is not quantized itself.
     for (const onnx::NodeProto& node : graph.node()) {
@@ -262,6 +273,11 @@ std::size_t insertPairs(
     struct Pair {
         onnx::NodeProto quantize, dequantize;
     };
+    std::vector<onnx::NodeProto*> excluded;
+    for (onnx::NodeProto& node : *graph.mutable_node())
+        if (node.output_size() > 0 && plan.excludedOutputs.contains(node.output(0)))
+            excluded.push_back(&node);
+    std::map<std::string, std::string> floatOf; // what excluded nodes read instead of a dequantized value
     std::vector<Pair> atFront; // graph inputs and constants
     std::unordered_map<const onnx::NodeProto*, std::vector<Pair>> after; // after the node that produces the value
     std::size_t count = 0;
@@ -284,8 +300,8 @@ std::size_t insertPairs(
         const std::string scaleName = index.uniqueName(value + "/scale");
         const std::string zeroName = index.uniqueName(value + "/zero_point");
         addInitializer(model, graph, scaleName, onnx::TensorProto::FLOAT, {}, floatBytes({ &found->second.scale, 1 }));
-        addInitializer(model, graph, zeroName, onnx::TensorProto::UINT8, {},
-            { static_cast<std::byte>(found->second.zeroPoint) });
+        addInitializer(
+            model, graph, zeroName, onnx::TensorProto::UINT8, {}, { static_cast<std::byte>(found->second.zeroPoint) });
         const std::string quantized = index.uniqueName(value + "/quantized");
         const auto made = producer.find(value);
         Pair pair;
@@ -294,6 +310,7 @@ std::size_t insertPairs(
             // dequantized copy.
             const std::string dequantized = index.uniqueName(value + "/dequantized");
             renameUses(graph, value, dequantized);
+            floatOf[dequantized] = value;
             pair.quantize = makeNode("QuantizeLinear", { value, scaleName, zeroName }, quantized);
             pair.dequantize = makeNode("DequantizeLinear", { quantized, scaleName, zeroName }, dequantized);
         } else {
@@ -306,6 +323,7 @@ std::size_t insertPairs(
                     output = raw;
             pair.quantize = makeNode("QuantizeLinear", { raw, scaleName, zeroName }, quantized);
             pair.dequantize = makeNode("DequantizeLinear", { quantized, scaleName, zeroName }, value);
+            floatOf[value] = raw;
         }
         if (made == producer.end())
             atFront.push_back(std::move(pair));
@@ -313,6 +331,10 @@ std::size_t insertPairs(
             after[made->second].push_back(std::move(pair));
         ++count;
     }
+    for (onnx::NodeProto* node : excluded)
+        for (auto& input : *node->mutable_input())
+            if (const auto it = floatOf.find(input); it != floatOf.end())
+                input = it->second;
     // Rebuild the node list in order: pairs of inputs and constants first, each other pair right after its
     // producer. Nodes are moved by pointer, so the tensors inside their attributes keep their addresses.
     auto* nodes = graph.mutable_node();

@@ -40,6 +40,8 @@ struct Plan {
     std::map<std::string, int> quantizedOps; ///< op type → nodes that run on integers
     std::map<std::string, int> floatOps; ///< op type → nodes between pairs that stay float (no integer kernel)
     std::vector<std::string> excluded; ///< nodes left in float by name or op type
+    /// The first output of each excluded node: those nodes read the float values, never a dequantized copy.
+    std::set<std::string> excludedOutputs;
 };
 
 struct PlanOptions {
@@ -65,7 +67,7 @@ UintParams uintParamsOf(float low, float high);
 /// Puts a QuantizeLinear → DequantizeLinear pair on every activation and constant that has parameters (those
 /// without, for instance values calibration found no range for, stay float). Consumers, in every graph, read the
 /// DequantizeLinear; graph outputs keep their float value. Returns how many values got a pair.
-std::size_t insertPairs(WorkingModel& model, GraphIndex& index, const Plan& plan,
-    const std::map<std::string, UintParams>& params);
+std::size_t insertPairs(
+    WorkingModel& model, GraphIndex& index, const Plan& plan, const std::map<std::string, UintParams>& params);
 
 } // namespace slimscope::core::slim::staticquant
