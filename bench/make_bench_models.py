@@ -88,8 +88,8 @@ def bert_base(layers=12, hidden=768, heads=12, ffn=3072, seq=128, vocab=30522):
                                            g.const(f"{scope}.bias", np.zeros(hidden, np.float32))], scope, axis=-1,
                     epsilon=1e-12)
 
-    words = g.op("Gather", ["input_ids", g.const("embeddings.word", rng.normal(0, std, (vocab, hidden)).astype(
-        np.float32))], "embeddings")
+    words = g.op("Gather", [g.const("embeddings.word", rng.normal(0, std, (vocab, hidden)).astype(np.float32)),
+                            "input_ids"], "embeddings")
     x = g.op("Add", [words, g.const("embeddings.position", rng.normal(0, std, (seq, hidden)).astype(np.float32))],
              "embeddings")
     x = layer_norm(x, "embeddings.LayerNorm")

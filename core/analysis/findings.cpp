@@ -237,13 +237,16 @@ private:
         m_findings.push_back(std::move(finding));
     }
 
-    // Float weights float16 cannot hold: values beyond ±65504 saturate, and a tensor whose every value is below
-    // float16's smallest normal (6.1e-5) keeps at most a few bits of each. bfloat16 has float32's range.
+    // Float weights float16 cannot hold: values beyond ±65504 saturate, and a tensor whose every value (or most of
+    // its non-zero values) is below float16's smallest normal (6.1e-5) keeps at most a few bits of each. bfloat16
+    // has float32's range. "Most" needs no second pass over the values: by Markov's inequality on v², at most
+    // Σv² / t² values have |v| >= t, so when that bound is under half of the non-zero values, more than half of them
+    // are below t (a conservative test: a tensor it flags certainly qualifies).
     void fp16Range()
     {
         constexpr double kHalfMax = 65504.0, kHalfMinNormal = 6.103515625e-05;
-        Finding over, under;
-        over.kind = under.kind = FindingKind::Fp16Overflow;
+        Finding over, under, mostly;
+        over.kind = under.kind = mostly.kind = FindingKind::Fp16Overflow;
         double largest = 0.0;
         for (const TensorStats& t : m_analysis.tensors) {
             if ((t.dtype != model::DataType::Float && t.dtype != model::DataType::Double) || !t.values.computed
@@ -257,6 +260,14 @@ private:
             } else if (magnitude > 0.0 && magnitude < kHalfMinNormal) {
                 under.tensors.push_back(t.name);
                 under.nodes.insert(under.nodes.end(), t.consumers.begin(), t.consumers.end());
+            } else if (magnitude > 0.0 && t.values.count > t.values.zeros) {
+                const double n = static_cast<double>(t.values.count);
+                const double sumSquares = n * (t.values.std * t.values.std + t.values.mean * t.values.mean);
+                const double atLeastNormal = sumSquares / (kHalfMinNormal * kHalfMinNormal);
+                if (atLeastNormal < 0.5 * static_cast<double>(t.values.count - t.values.zeros)) {
+                    mostly.tensors.push_back(t.name);
+                    mostly.nodes.insert(mostly.nodes.end(), t.consumers.begin(), t.consumers.end());
+                }
             }
         }
         std::string names;
@@ -276,6 +287,13 @@ private:
                   "float16's smallest normal 6.1e-5: quantize fp16 would keep only a few bits of each";
             under.fix = "quantize fp16 with keep: [these tensors], or quantize bf16";
             m_findings.push_back(std::move(under));
+        }
+        if (!mostly.tensors.empty()) {
+            mostly.message = std::to_string(mostly.tensors.size())
+                + " float weight tensor(s) have most of their non-zero values below float16's smallest normal 6.1e-5 "
+                  "(bounded from their mean square): quantize fp16 would keep only a few bits of those";
+            mostly.fix = "quantize fp16 with keep: [these tensors], or quantize bf16";
+            m_findings.push_back(std::move(mostly));
         }
     }
 

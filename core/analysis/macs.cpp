@@ -42,10 +42,12 @@ std::optional<std::uint64_t> recurrentMacs(const onnx::NodeProto& node, const Sh
 {
     // Sequence and batch may be unknown (counted as 1, as symbols are): inside If branches inference often loses
     // them while the feature size stays known.
+    // Where X has no shape at all (silero VAD v5 feeds its LSTM inside an If branch from a Reshape inference cannot
+    // follow), W still tells the sizes: one time step of one sequence (macsPerTimeStep says so).
     const auto found = node.input_size() > 0 ? shapes.values.find(node.input(0)) : shapes.values.end();
-    if (found == shapes.values.end() || !found->second.hasShape || found->second.dims.size() != 3)
-        return std::nullopt;
-    const ValueShape* x = &found->second;
+    static const ValueShape unknownX { 0, true, { -1, -1, -1 }, {} };
+    const bool xKnown = found != shapes.values.end() && found->second.hasShape && found->second.dims.size() == 3;
+    const ValueShape* x = xKnown ? &found->second : &unknownX;
     const std::string& op = node.op_type();
     const std::uint64_t gates = op == "LSTM" ? 4 : op == "GRU" ? 3 : 1;
     std::string direction;
@@ -141,10 +143,10 @@ bool macsPerTimeStep(const onnx::NodeProto& node, const ShapeTable& shapes)
     if (!(op == "LSTM" || op == "GRU" || op == "RNN") || node.input_size() < 1)
         return false;
     const auto found = shapes.values.find(node.input(0));
-    if (found == shapes.values.end() || found->second.dims.size() != 3)
-        return false;
+    if (found == shapes.values.end() || !found->second.hasShape || found->second.dims.size() != 3)
+        return recurrentMacs(node, shapes).has_value(); // counted from W alone: one time step
     const std::size_t sequence = intAttribute(node, "layout", 0) == 0 ? 0 : 1;
-    return found->second.hasShape && found->second.dims[sequence] < 0;
+    return found->second.dims[sequence] < 0;
 }
 
 std::optional<std::uint64_t> nodeMacs(const onnx::NodeProto& node, const ShapeTable& shapes)

@@ -94,8 +94,9 @@ private slots:
         QCOMPARE(names.size(), 11);
     }
 
-    // float16's range: a tensor with one value of 70000 and a tensor of values all below 6.1e-5 are found (two
-    // findings), a tensor within ±65504 with normal values is not.
+    // float16's range: a tensor with one value of 70000, a tensor of values all below 6.1e-5, and a tensor with one
+    // normal value among fifteen of 1e-6 are found (three findings); a tensor within ±65504 with normal values is
+    // not, nor one with half its values 1e-6 and half 0.5 (most are normal).
     void fp16RangeIsChecked()
     {
         fx::ModelBuilder b(13, 8);
@@ -103,9 +104,17 @@ private slots:
         b.addFloatInitializer("big", { 4, 4 }, { 1, 2, 3, 70000.0f, 0, 0, 0, 0, 1, 1, 1, 1, -5, 5, 6, 7 });
         b.addFloatInitializer("tiny", { 4, 4 }, std::vector<float>(16, 3e-6f));
         b.addFloatInitializer("fine", { 4, 4 }, std::vector<float>(16, -60000.0f));
+        std::vector<float> mostly(16, 1e-6f), half(16, 1e-6f);
+        mostly[3] = 1e-4f; // Σv²/t² = (1e-8 + 15e-12) / 3.7e-9 = 2.7 normal at most, under half of 16 non-zero
+        for (std::size_t i = 0; i < 8; ++i)
+            half[i] = 0.5f;
+        b.addFloatInitializer("mostly_tiny", { 4, 4 }, mostly);
+        b.addFloatInitializer("half_tiny", { 4, 4 }, half);
         b.addNode("MatMul", { "x", "big" }, { "a" }, "mm_big");
         b.addNode("MatMul", { "a", "tiny" }, { "t" }, "mm_tiny");
-        b.addNode("MatMul", { "t", "fine" }, { "y" }, "mm_fine");
+        b.addNode("MatMul", { "t", "mostly_tiny" }, { "u" }, "mm_mostly");
+        b.addNode("MatMul", { "u", "half_tiny" }, { "v" }, "mm_half");
+        b.addNode("MatMul", { "v", "fine" }, { "y" }, "mm_fine");
         b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4 });
         QTemporaryDir dir;
         const std::string path = dir.filePath(QStringLiteral("range.onnx")).toStdString();
@@ -116,7 +125,7 @@ private slots:
         for (const auto& finding : (*analysis)->findings)
             if (finding.kind == an::FindingKind::Fp16Overflow)
                 found.push_back(finding.tensors);
-        QCOMPARE(found, (std::vector<std::vector<std::string>> { { "big" }, { "tiny" } }));
+        QCOMPARE(found, (std::vector<std::vector<std::string>> { { "big" }, { "tiny" }, { "mostly_tiny" } }));
     }
 
     // Input features the first layers multiply by zero: found when every reader ignores them (a Gemm with

@@ -43,6 +43,18 @@ fx::ModelBuilder everyFamily()
     direction->set_type(onnx::AttributeProto::STRING);
     direction->set_s("bidirectional");
     b.addOutput("lstm_y", kFloat, { fx::kSymbolicDim, 2, 2, 8 });
+    // LSTM whose X shape inference cannot know (made by an op of an unknown domain): counted from W [1, 16, 4]
+    // and hidden 4, per time step of one sequence.
+    auto& mystery = b.addNode("Mystery", { "seq_x" }, { "opaque_x" }, "mystery");
+    mystery.set_domain("test.unknown");
+    b.addFloatInitializer("opaque.W", { 1, 16, 4 }, floats(64));
+    b.addFloatInitializer("opaque.R", { 1, 16, 4 }, floats(64));
+    fx::ModelBuilder::addAttrInt(
+        b.addNode("LSTM", { "opaque_x", "opaque.W", "opaque.R" }, { "opaque_y" }, "opaque_lstm"), "hidden_size", 4);
+    b.addOutput("opaque_y", kFloat, { fx::kSymbolicDim, 1, fx::kSymbolicDim, 4 });
+    auto* unknown = b.model().add_opset_import();
+    unknown->set_domain("test.unknown");
+    unknown->set_version(1);
     // GRU and RNN on X [5, 1, 16], hidden 8.
     b.addInput("fixed_x", kFloat, { 5, 1, 16 });
     b.addFloatInitializer("gru.W", { 1, 24, 16 }, floats(24 * 16));
@@ -125,6 +137,7 @@ private slots:
         QVERIFY(analysis.has_value());
         const std::map<std::string, std::uint64_t> expected {
             { "lstm", 1 * 2 * 2 * 4 * 8 * (16 + 8) }, // steps 1 (symbolic) × batch 2 × 2 directions × 4 gates
+            { "opaque_lstm", 4 * 4 * (4 + 4) }, // one step, one sequence: 4 gates × hidden 4 × (input 4 + hidden 4)
             { "gru", 5 * 1 * 3 * 8 * (16 + 8) },
             { "rnn", 5 * 1 * 8 * (16 + 8) },
             { "einsum", 2 * 3 * 4 * 5 },
@@ -143,7 +156,7 @@ private slots:
             QVERIFY2(layer != (*analysis)->layers.end(), name.c_str());
             QVERIFY2(layer->macs.has_value(), name.c_str());
             QCOMPARE(*layer->macs, macs);
-            QCOMPARE(layer->macsPerTimeStep, name == "lstm");
+            QCOMPARE(layer->macsPerTimeStep, name == "lstm" || name == "opaque_lstm");
             total += macs;
         }
         QCOMPARE((*analysis)->model.macs, total);

@@ -389,7 +389,8 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
     if (int8 && !outcome.tensors.empty())
         context.diagnostics.push_back({ Diagnostic::Severity::Warning, {},
             "weight-only int8 is smaller, not faster: ONNX Runtime dequantizes the weights at every inference "
-            "(mobilenet_v2: 4.1 -> 12.4 ms on CPU); verify measures the latency of this model" });
+            "(mobilenet_v2: 4.1 -> 12.4 ms on CPU); quantize int8-static runs Conv and MatMul on integers instead "
+            "(mobilenet_v2: 4.0 -> 2.8 ms); verify measures the latency of this model" });
     return outcome;
 }
 

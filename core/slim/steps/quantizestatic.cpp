@@ -313,8 +313,8 @@ Result<StepOutcome> runStatic(const QuantizeInt8StaticStep& step, StepContext& c
     GraphIndex edited(model);
     const std::size_t pairs = staticquant::insertPairs(model, edited, plan, params);
 
-    outcome.summary = "int8 static: " + std::to_string(outcome.tensors.size()) + " weight(s) int8 per channel, "
-        + std::to_string(biases) + " bias(es) int32, " + std::to_string(pairs) + " value(s) uint8 (ranges by "
+    outcome.summary = std::to_string(outcome.tensors.size()) + " weight(s) int8 per channel, " + std::to_string(biases)
+        + " bias(es) int32, " + std::to_string(pairs) + " value(s) uint8 (ranges by "
         + (step.method == "minmax" ? std::string("min-max") : "percentile " + shortDouble(step.percentile)) + " over "
         + calibration->inputSource + "); integer ops: " + opCounts(plan.quantizedOps);
     if (!plan.floatOps.empty())

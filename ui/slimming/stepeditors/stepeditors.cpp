@@ -64,6 +64,8 @@ const std::vector<StepEditorEntry>& stepEditors()
         { "quantize:int4", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize int&4 Step"), Qt::Key_4, editors::quantizeInt4 },
         { "quantize:int8-dynamic", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize int8 &Dynamic Step"), 0,
             editors::quantizeInt8Dynamic },
+        { "quantize:int8-static", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize int8 S&tatic Step"), 0,
+            editors::quantizeInt8Static },
         { "quantize:fp16", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize &fp16 Step"), 0, editors::quantizeFp16 },
         { "quantize:bf16", QT_TRANSLATE_NOOP("SlimMenu", "Add Quantize &bf16 Step"), 0, editors::quantizeBf16 },
         { "sparse_storage", QT_TRANSLATE_NOOP("SlimMenu", "Add &Sparse Storage Step"), Qt::Key_A,

@@ -21,6 +21,7 @@ StepEditor* lowRank(QWidget* parent);
 StepEditor* quantizeInt8(QWidget* parent);
 StepEditor* quantizeInt4(QWidget* parent);
 StepEditor* quantizeInt8Dynamic(QWidget* parent);
+StepEditor* quantizeInt8Static(QWidget* parent);
 StepEditor* quantizeFp16(QWidget* parent);
 StepEditor* quantizeBf16(QWidget* parent);
 StepEditor* sparseStorage(QWidget* parent);
