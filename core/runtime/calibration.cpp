@@ -62,7 +62,7 @@ Result<Calibration> calibrateRanges(const std::string& modelBytes, const std::st
         return std::unexpected(session.error());
     auto samples = loadInputSet(session->inputs(), options.inputs);
     if (!samples)
-        return std::unexpected(Error(samples.error()).withContext("calibration"));
+        return std::unexpected(samples.error());
 
     std::map<std::string, Tally> tallies;
     std::vector<int> outputOf; // per session output (then per feed): 1 when it is one of `tensors` and float32
@@ -80,7 +80,7 @@ Result<Calibration> calibrateRanges(const std::string& modelBytes, const std::st
                 0.05 + 0.95 * static_cast<double>(pass * samples->size() + s) / steps);
             auto outputs = session->run((*samples)[s]);
             if (!outputs)
-                return std::unexpected(Error(outputs.error()).withContext("calibration, sample " + std::to_string(s)));
+                return std::unexpected(Error(outputs.error()).withContext("sample " + std::to_string(s)));
             // A graph input asked for is tallied from the feed (a graph output cannot repeat an input's name).
             for (const HostTensor& feed : (*samples)[s])
                 if (feed.dtype == model::DataType::Float && std::ranges::find(tensors, feed.name) != tensors.end()) {

@@ -314,6 +314,78 @@ private slots:
         QVERIFY2(ops.contains("QLinearMatMul") && !ops.contains("MatMul"), qPrintable(opList(ops)));
     }
 
+    // An embedding table read by Gather: int8 codes per row and a scale per row (decoded here: SQNR as the
+    // preview's, above 35 dB), gathered before they are dequantized; ONNX Runtime gathers the same rows (ids
+    // over the whole table) within cosine 0.99, the MatMul after it on integers.
+    void embeddingRowsAreGatheredAsInt8()
+    {
+        REQUIRE_RUNTIME();
+        fx::ModelBuilder b(13, 8);
+        fx::Lcg rng(91);
+        b.addInput("ids", onnx::TensorProto::INT64, { 2, 5 });
+        const std::vector<float> table = fx::randomFloats(rng, 100 * 64, 1.0f);
+        b.addFloatInitializer("embedding", { 100, 64 }, table);
+        b.addFloatInitializer("proj", { 64, 16 }, fx::randomFloats(rng, 64 * 16, 0.2f));
+        b.addNode("Gather", { "embedding", "ids" }, { "e" }, "lookup");
+        b.addNode("MatMul", { "e", "proj" }, { "y" }, "proj_mm");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 2, 5, 16 });
+        const fs::path in = path("embedding.onnx"), out = path("embedding-static.onnx");
+        QVERIFY(b.save(in).has_value());
+        TRY_SLIM(s, in, single(slim::QuantizeInt8StaticStep {}), out);
+        QCOMPARE(s->exported.fileBytes, s->result.preview.predictedFileBytes);
+        const auto written = readProto(out);
+        QVERIFY(written);
+        const auto& g = written->graph();
+        QVERIFY(!findInitializer(g, "embedding"));
+        const onnx::TensorProto *codes = nullptr, *scales = nullptr;
+        for (const auto& t : g.initializer()) {
+            if (t.data_type() == onnx::TensorProto::INT8 && elementsOf(t) == 6400)
+                codes = &t;
+            if (t.data_type() == onnx::TensorProto::FLOAT && t.dims_size() == 2 && t.dims(0) == 100 && t.dims(1) == 1)
+                scales = &t;
+        }
+        QVERIFY(codes && scales);
+        const auto rowScale = valuesOf<float>(*scales);
+        double signal = 0, noise = 0;
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            const double restored = double(static_cast<std::int8_t>(codes->raw_data()[i])) * rowScale[i / 64];
+            signal += double(table[i]) * table[i];
+            noise += (table[i] - restored) * (table[i] - restored);
+        }
+        const double measured = 10 * std::log10(signal / noise);
+        QVERIFY2(measured > 35.0, qPrintable(QString::number(measured)));
+        const auto row
+            = std::ranges::find(s->result.preview.tensors, std::string("embedding"), &slim::TensorChange::name);
+        QVERIFY(row != s->result.preview.tensors.end() && row->hasError);
+        QVERIFY2(std::fabs(row->sqnrDb - measured) < 0.01, qPrintable(QString::number(row->sqnrDb)));
+
+        auto original = rt::ModelSession::open(in, 1);
+        auto slimmed = rt::ModelSession::open(out, 1);
+        QVERIFY(original.has_value());
+        QVERIFY2(slimmed.has_value(), slimmed ? "" : slimmed.error().message.c_str());
+        double dot = 0, xx = 0, yy = 0;
+        for (std::int64_t first = 0; first < 100; first += 10) {
+            rt::HostTensor ids { "ids", model::DataType::Int64, { 2, 5 }, {} };
+            for (std::int64_t id = first; id < first + 10; ++id)
+                ids.data.insert(ids.data.end(), reinterpret_cast<const std::byte*>(&id),
+                    reinterpret_cast<const std::byte*>(&id) + 8);
+            const auto a = original->run({ ids });
+            const auto c = slimmed->run({ ids });
+            QVERIFY2(a && c, c ? "" : c.error().message.c_str());
+            std::vector<float> x(160), y(160);
+            std::memcpy(x.data(), (*a)[0].data.data(), 640);
+            std::memcpy(y.data(), (*c)[0].data.data(), 640);
+            for (std::size_t i = 0; i < 160; ++i) {
+                dot += double(x[i]) * y[i];
+                xx += double(x[i]) * x[i];
+                yy += double(y[i]) * y[i];
+            }
+        }
+        QVERIFY2(dot / std::sqrt(xx * yy) >= 0.99, qPrintable(QString::number(dot / std::sqrt(xx * yy))));
+        const auto ops = optimizedOps(out, path("embedding-ort.onnx"));
+        QVERIFY2(ops.contains("QLinearMatMul") || ops.contains("MatMulIntegerToFloat"), qPrintable(opList(ops)));
+    }
+
     // Bad calibration input is an error that names it; nothing is written.
     void badCalibrationInputsAreErrors()
     {

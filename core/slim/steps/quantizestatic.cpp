@@ -6,6 +6,7 @@
 #include "quantize.h"
 
 #include "blockquant.h"
+#include "gatherrows.h"
 #include "staticplan.h"
 
 #include "analysis/shapes.h"
@@ -309,12 +310,18 @@ Result<StepOutcome> runStatic(const QuantizeInt8StaticStep& step, StepContext& c
                 context.diagnostics.push_back(std::move(note));
         outcome = std::move(*weights);
     }
+    // Embedding tables: int8 rows, dequantized after the Gather (only the rows an inference reads).
+    auto tables = quantizeGatheredRows(context, 1024, outcome);
+    if (!tables)
+        return std::unexpected(tables.error());
     const std::size_t biases = quantizeBiases(model, plan, params, context.diagnostics);
     GraphIndex edited(model);
     const std::size_t pairs = staticquant::insertPairs(model, edited, plan, params);
 
-    outcome.summary = std::to_string(outcome.tensors.size()) + " weight(s) int8 per channel, " + std::to_string(biases)
-        + " bias(es) int32, " + std::to_string(pairs) + " value(s) uint8 (ranges by "
+    outcome.summary = std::to_string(outcome.tensors.size() - *tables) + " weight(s) int8 per channel, "
+        + (*tables ? std::to_string(*tables) + " embedding table(s) int8 per row (gathered, then dequantized), "
+                   : std::string())
+        + std::to_string(biases) + " bias(es) int32, " + std::to_string(pairs) + " value(s) uint8 (ranges by "
         + (step.method == "minmax" ? std::string("min-max") : "percentile " + shortDouble(step.percentile)) + " over "
         + calibration->inputSource + "); integer ops: " + opCounts(plan.quantizedOps);
     if (!plan.floatOps.empty())
