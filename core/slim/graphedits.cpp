@@ -69,6 +69,18 @@ onnx::TensorProto& addInitializer(WorkingModel& model, onnx::GraphProto& graph, 
     return tensor;
 }
 
+onnx::NodeProto newNode(GraphIndex& index, std::string_view op, std::vector<std::string> inputs,
+    const std::string& output, const std::string& label)
+{
+    onnx::NodeProto node;
+    node.set_op_type(std::string(op));
+    node.set_name(index.uniqueName(label));
+    for (auto& input : inputs)
+        node.add_input(std::move(input));
+    node.add_output(output);
+    return node;
+}
+
 void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to)
 {
     for (auto& node : *graph.mutable_node()) {

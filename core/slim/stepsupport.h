@@ -62,6 +62,10 @@ onnx::TensorProto& addInitializer(WorkingModel& model, onnx::GraphProto& graph, 
 /// IR versions before 4 require every initializer to be listed as a graph input: list a new one there too.
 void listAsInputIfRequired(const WorkingModel& model, onnx::GraphProto& graph, const onnx::TensorProto& tensor);
 
+/// A new node of the default domain reading `inputs` and writing `output`, named uniquely after `label`.
+onnx::NodeProto newNode(GraphIndex& index, std::string_view op, std::vector<std::string> inputs,
+    const std::string& output, const std::string& label);
+
 /// Renames every use of `from` to `to` in the graph and its subgraphs.
 void renameUses(onnx::GraphProto& graph, const std::string& from, const std::string& to);
 

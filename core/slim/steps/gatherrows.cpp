@@ -46,13 +46,7 @@ RowCodes quantizeRows(const FloatView& values, std::size_t rows, std::size_t col
 
 onnx::NodeProto makeNode(GraphIndex& index, const char* op, std::vector<std::string> inputs, const std::string& output)
 {
-    onnx::NodeProto node;
-    node.set_op_type(op);
-    node.set_name(index.uniqueName(output + "/" + op));
-    for (auto& input : inputs)
-        node.add_input(std::move(input));
-    node.add_output(output);
-    return node;
+    return newNode(index, op, std::move(inputs), output, output + "/" + op);
 }
 
 } // namespace

@@ -73,13 +73,7 @@ std::vector<onnx::NodeProto> castAndScale(WorkingModel& model, GraphIndex& index
         model.setDeferred(
             quantized, std::make_shared<quant::QuantizedBytes>(input, floatType, layout, params, elements));
     const auto makeNode = [&](const char* op, std::vector<std::string> inputs, const std::string& output) {
-        onnx::NodeProto node;
-        node.set_op_type(op);
-        node.set_name(index.uniqueName(name + "_" + op));
-        for (auto& in : inputs)
-            node.add_input(std::move(in));
-        node.add_output(output);
-        return node;
+        return newNode(index, op, std::move(inputs), output, name + "_" + op);
     };
     std::vector<onnx::NodeProto> nodes;
     std::string value = index.uniqueName(name + "_int8_as_float");

@@ -282,13 +282,7 @@ std::size_t insertPairs(
     std::unordered_map<const onnx::NodeProto*, std::vector<Pair>> after; // after the node that produces the value
     std::size_t count = 0;
     const auto makeNode = [&](const char* op, std::vector<std::string> inputs, const std::string& output) {
-        onnx::NodeProto node;
-        node.set_op_type(op);
-        node.set_name(index.uniqueName(output + "/" + op));
-        for (auto& input : inputs)
-            node.add_input(std::move(input));
-        node.add_output(output);
-        return node;
+        return newNode(index, op, std::move(inputs), output, output + "/" + op);
     };
     std::vector<std::string> values = plan.constants;
     values.insert(values.end(), plan.activations.begin(), plan.activations.end());
