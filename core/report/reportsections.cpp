@@ -68,6 +68,15 @@ void slimming(const ReportInput& input, Medium, std::vector<Section>& out)
         return;
     out.push_back({ "slimming", "Slimming", 2, { table(beforeAfterTable(input)) } });
     out.push_back({ "steps", "Steps", 3, { table(stepsTable(*input.preview)) } });
+    // What the steps warn about (a format that is smaller but slower, values saturated) belongs beside them.
+    Block warnings;
+    warnings.kind = Block::Kind::List;
+    for (const auto& d : input.preview->diagnostics)
+        if (d.severity != Diagnostic::Severity::Info)
+            warnings.items.push_back(std::string(severityName(d.severity)) + ": "
+                + (d.subject.empty() ? d.message : d.subject + ": " + d.message));
+    if (!warnings.items.empty())
+        out.push_back({ "slimming_warnings", "Warnings", 3, { warnings } });
     if (!input.preview->removedInputFeatures.empty())
         out.push_back({ "removed_input_features", "Removed input features", 3,
             { paragraph("The slimmed model's inputs are narrower: callers leave these positions of the last axis out "

@@ -42,6 +42,7 @@ struct ModelSession::Impl {
     std::map<std::string, std::string> metadata;
     Ort::Session session { nullptr };
     std::vector<const char*> inputNames; // point into `inputs`
+    std::vector<TensorInfo> overridable; // initializers listed as graph inputs: a run may feed them
     std::vector<const char*> outputNames; // point into `outputs`
 };
 
@@ -204,6 +205,10 @@ Result<std::unique_ptr<ModelSession::Impl>> load(
         for (const auto& key : metadata.GetCustomMetadataMapKeysAllocated(allocator))
             if (const auto value = metadata.LookupCustomMetadataMapAllocated(key.get(), allocator))
                 impl->metadata.emplace(key.get(), value.get());
+        for (std::size_t i = 0; i < impl->session.GetOverridableInitializerCount(); ++i)
+            impl->overridable.push_back(
+                describe(impl->session.GetOverridableInitializerNameAllocated(i, allocator).get(),
+                    impl->session.GetOverridableInitializerTypeInfo(i)));
         for (const TensorInfo& input : impl->inputs)
             impl->inputNames.push_back(input.name.c_str());
         for (const TensorInfo& output : impl->outputs)
@@ -251,10 +256,20 @@ Result<std::vector<HostTensor>> ModelSession::run(const std::vector<HostTensor>&
 {
     const Impl& d = *m_impl;
     std::vector<const HostTensor*> ordered(d.inputs.size(), nullptr);
+    std::vector<const HostTensor*> overrides; // initializers fed in place of their stored values
+    std::vector<const char*> names = d.inputNames;
     for (const HostTensor& feed : feeds) {
         const auto it = std::ranges::find(d.inputs, feed.name, &TensorInfo::name);
-        if (it == d.inputs.end())
-            return fail(ErrorCode::InvalidArgument, modelContext(d.path) + ": it has no input '" + feed.name + "'");
+        if (it == d.inputs.end()) {
+            const auto init = std::ranges::find(d.overridable, feed.name, &TensorInfo::name);
+            if (init == d.overridable.end())
+                return fail(ErrorCode::InvalidArgument, modelContext(d.path) + ": it has no input '" + feed.name + "'");
+            if (auto checked = checkFeed(feed, *init); !checked)
+                return std::unexpected(checked.error().withContext(modelContext(d.path)));
+            overrides.push_back(&feed);
+            names.push_back(init->name.c_str());
+            continue;
+        }
         const auto index = static_cast<std::size_t>(it - d.inputs.begin());
         if (ordered[index])
             return fail(ErrorCode::InvalidArgument, modelContext(d.path) + ": input '" + feed.name + "' given twice");
@@ -273,14 +288,15 @@ Result<std::vector<HostTensor>> ModelSession::run(const std::vector<HostTensor>&
         // does not write to inputs.
         static std::byte empty[1] {};
         std::vector<Ort::Value> values;
-        values.reserve(ordered.size());
+        values.reserve(ordered.size() + overrides.size());
+        ordered.insert(ordered.end(), overrides.begin(), overrides.end());
         for (const HostTensor* feed : ordered) {
             auto* data = feed->data.empty() ? empty : const_cast<std::byte*>(feed->data.data());
             values.push_back(Ort::Value::CreateTensor(memory, data, feed->data.size(), feed->shape.data(),
                 feed->shape.size(), static_cast<ONNXTensorElementDataType>(feed->dtype)));
         }
-        auto results = m_impl->session.Run(Ort::RunOptions { nullptr }, d.inputNames.data(), values.data(),
-            values.size(), d.outputNames.data(), d.outputNames.size());
+        auto results = m_impl->session.Run(Ort::RunOptions { nullptr }, names.data(), values.data(), values.size(),
+            d.outputNames.data(), d.outputNames.size());
         std::vector<HostTensor> outputs;
         outputs.reserve(results.size());
         for (std::size_t i = 0; i < results.size(); ++i)

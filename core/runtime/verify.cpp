@@ -221,8 +221,8 @@ Result<void> measureLatency(const ModelSession& a, const std::vector<InputSample
     return {};
 }
 
-/// The outputs of every sample joined per output: along the first axis when the samples agree on the others
-/// (so rows, and top-1 agreement, stay rows), else flattened. One sample's outputs are returned as they are.
+} // namespace
+
 std::vector<HostTensor> joinSamples(std::vector<std::vector<HostTensor>> perSample)
 {
     if (perSample.size() == 1)
@@ -243,6 +243,8 @@ std::vector<HostTensor> joinSamples(std::vector<std::vector<HostTensor>> perSamp
         }
     return joined;
 }
+
+namespace {
 
 void compareAll(const ModelSession& original, const std::vector<HostTensor>& reference,
     const std::vector<HostTensor>& candidate, Verification& result)

@@ -57,6 +57,10 @@ struct Verification {
     Diagnostics diagnostics; ///< outputs that could not be compared, inputs converted or ignored
 };
 
+/// The outputs of every sample joined per output: along the first axis when the samples agree on the others (so
+/// rows, and top-1 agreement, stay rows), else flattened. One sample's outputs are returned as they are.
+std::vector<HostTensor> joinSamples(std::vector<std::vector<HostTensor>> perSample);
+
 /// Compares `candidate` against `reference` (same shape required; any numeric element types). Needs no
 /// ONNX Runtime.
 Result<OutputComparison> compareOutputs(const HostTensor& reference, const HostTensor& candidate);

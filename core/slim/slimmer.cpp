@@ -123,6 +123,7 @@ Result<SlimResult> measured(Applied state, const model::ModelFile& file, const T
     }
     preview.tensors
         = describeChanges(file, *result.model, state.measured, state.storedAs, options, preview.diagnostics, cancel);
+    result.storedAs = state.storedAs;
     preview.macsBefore = options.analysis ? options.analysis->model.macs : analysis::countMacs(file.proto());
     preview.macsAfter
         = state.shapesChanged ? analysis::countMacs(result.model->withShapeConstants()) : preview.macsBefore;

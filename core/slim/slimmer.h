@@ -9,6 +9,7 @@
 #include "support/progress.h"
 #include "workingmodel.h"
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -93,6 +94,8 @@ std::vector<const TensorChange*> changesByTensor(const Preview& preview, std::si
 struct SlimResult {
     std::shared_ptr<WorkingModel> model;
     Preview preview;
+    /// Original weights the steps re-expressed under other names (low_rank's factors, int4's packed blocks).
+    std::map<std::string, StoredAs> storedAs;
 };
 
 class StepCache;

@@ -458,6 +458,9 @@ private slots:
         QVERIFY(md.contains(QStringLiteral("![Bytes by layer](report_pareto.png)")));
         QCOMPARE(md.contains(QStringLiteral("```json\n{")), input.recipe != nullptr);
         QVERIFY(md.contains(QString::fromStdString(input.analysis->model.sha256)));
+        // The recipe is weight-only int8: the report says beside the steps that it is smaller, not faster.
+        QCOMPARE(md.contains(QStringLiteral("### Warnings\n\n- warning: weight-only int8 is smaller, not faster")),
+            input.preview != nullptr);
     }
 
     // Names with '|', '<', '&', quotes and commas; more layers than the Markdown table shows.
