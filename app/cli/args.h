@@ -44,11 +44,13 @@ std::string slimHelp();
 std::string verifyHelp();
 std::string reportHelp();
 std::string compareHelp();
+std::string sensitivityHelp();
 
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);
 int runVerify(const std::vector<std::string>& args);
 int runReport(const std::vector<std::string>& args);
 int runCompare(const std::vector<std::string>& args);
+int runSensitivity(const std::vector<std::string>& args);
 
 } // namespace slimscope::cli

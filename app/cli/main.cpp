@@ -20,6 +20,7 @@ Commands:
   verify ORIGINAL SLIMMED  Run both models in ONNX Runtime on the same inputs and compare the outputs.
   report MODEL -o FILE     Write a review report: .html, .pdf, .md (charts as PNGs beside it), .json or .csv.
   compare A B              List what differs between two models' weights and layers.
+  sensitivity MODEL        Rank the layers by how much the outputs move when a step is applied to each alone.
 
 'slimscope-cli COMMAND --help' shows one command's options; all of them follow.
 
@@ -38,7 +39,7 @@ Exit status: 0 done; 1 a model, an input file or an output could not be read or 
 std::string usage()
 {
     std::string text = kUsage;
-    for (const auto& help : { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp() })
+    for (const auto& help : { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp(), sensitivityHelp() })
         text += "\n" + help;
     return text;
 }
@@ -70,6 +71,8 @@ int run(int argc, char** argv)
         return runReport(args);
     if (command == "compare")
         return runCompare(args);
+    if (command == "sensitivity")
+        return runSensitivity(args);
     return usageError("unknown command '" + command + "'");
 }
 

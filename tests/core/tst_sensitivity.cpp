@@ -1,0 +1,207 @@
+// Sensitivity on a model built to prove the point: "fragile" holds pairs of nearly equal columns whose tiny
+// difference the next layer amplifies 1000 times, so int8 leaves its weights almost intact (high SQNR) and breaks
+// the output; "noisy" has one large value per column, so int8 rounds its small values away (low SQNR) while its
+// output barely moves. Sensitivity ranks fragile first, the weight-level proxy ranks it last but one. The numbers
+// the ranking rests on are checked against this test's own forward pass of the dequantized weights.
+#include "analysis/analysis.h"
+#include "plan/sensitivity.h"
+#include "report/sensitivitywriters.h"
+#include "slim/stepregistry.h"
+#include "slim/steps/prune.h"
+#include "slim/steps/prunechannels.h"
+#include "slim/steps/quantize.h"
+#include "slimtestsupport.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <sstream>
+
+using namespace slimtest;
+namespace an = slimscope::core::analysis;
+namespace plan = slimscope::core::plan;
+
+namespace {
+
+struct Fragile {
+    fx::ModelBuilder builder { 13, 8 };
+    std::vector<float> w1, w2, w3;
+};
+
+// x[1,128] -> fragile (MatMul W1 [128,32]) -> decoder (MatMul W2 [32,32]: 1000 · (h[2j+1] - h[2j])) -> y1[1,32];
+// x -> noisy (MatMul W3 [128,64]: 50 at row c, small values elsewhere) -> y2[1,64].
+Fragile fragileModel()
+{
+    Fragile f;
+    fx::Lcg rng(61);
+    auto& b = f.builder;
+    b.addInput("x", onnx::TensorProto::FLOAT, { 1, 128 });
+    f.w1.resize(128 * 32);
+    const auto base = fx::randomFloats(rng, 128 * 16, 1.0f);
+    const auto delta = fx::randomFloats(rng, 128 * 16, 1e-3f);
+    for (std::size_t r = 0; r < 128; ++r)
+        for (std::size_t j = 0; j < 16; ++j) {
+            f.w1[r * 32 + 2 * j] = base[r * 16 + j];
+            f.w1[r * 32 + 2 * j + 1] = base[r * 16 + j] + delta[r * 16 + j];
+        }
+    f.w2.assign(32 * 32, 0.0f);
+    for (std::size_t j = 0; j < 16; ++j) {
+        f.w2[(2 * j) * 32 + j] = -1000.0f;
+        f.w2[(2 * j + 1) * 32 + j] = 1000.0f;
+    }
+    f.w3 = fx::randomFloats(rng, 128 * 64, 0.5f);
+    for (std::size_t c = 0; c < 64; ++c)
+        f.w3[c * 64 + c] = 50.0f; // row c, column c
+    b.addFloatInitializer("w1", { 128, 32 }, f.w1);
+    b.addFloatInitializer("w2", { 32, 32 }, f.w2);
+    b.addFloatInitializer("w3", { 128, 64 }, f.w3);
+    b.addNode("MatMul", { "x", "w1" }, { "h" }, "fragile");
+    b.addNode("MatMul", { "h", "w2" }, { "y1" }, "decoder");
+    b.addNode("MatMul", { "x", "w3" }, { "y2" }, "noisy");
+    b.addOutput("y1", onnx::TensorProto::FLOAT, { 1, 32 });
+    b.addOutput("y2", onnx::TensorProto::FLOAT, { 1, 64 });
+    return f;
+}
+
+/// int8 per column, symmetric, as ONNX's QuantizeLinear rounds (half to even): this test's own dequantized copy.
+std::vector<float> int8PerColumn(const std::vector<float>& w, std::size_t rows, std::size_t cols)
+{
+    std::vector<float> out(w.size());
+    for (std::size_t c = 0; c < cols; ++c) {
+        float extreme = 0;
+        for (std::size_t r = 0; r < rows; ++r)
+            extreme = std::max(extreme, std::fabs(w[r * cols + c]));
+        const float scale = extreme / 127.0f;
+        for (std::size_t r = 0; r < rows; ++r)
+            out[r * cols + c] = scale > 0 ? std::nearbyint(w[r * cols + c] / scale) * scale : 0.0f;
+    }
+    return out;
+}
+
+double sqnrDb(const std::vector<float>& a, const std::vector<float>& b)
+{
+    double signal = 0, noise = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        signal += double(a[i]) * a[i];
+        noise += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+    }
+    return 10 * std::log10(signal / noise);
+}
+
+} // namespace
+
+class TestSensitivity : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+
+    fs::path path(const std::string& name) const { return fs::path(m_dir.path().toStdString()) / name; }
+
+private slots:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+
+    void fragileLayerRanksFirstWhileItsProxyLooksFine()
+    {
+        REQUIRE_RUNTIME();
+        const Fragile f = fragileModel();
+        QVERIFY(f.builder.save(path("fragile.onnx")).has_value());
+        const auto analysis = an::analyzeFile(path("fragile.onnx").string());
+        QVERIFY(analysis.has_value());
+        const auto result = plan::sensitivity(
+            (*analysis)->modelFile, **analysis, slim::QuantizeInt8Step {}, plan::SensitivityOptions {});
+        QVERIFY2(result.has_value(), result ? "" : result.error().message.c_str());
+        QCOMPARE(result->samples, 8);
+        QCOMPARE(result->layers.size(), std::size_t(3));
+        std::map<std::string, const plan::LayerSensitivity*> byNode;
+        for (const auto& layer : result->layers)
+            byNode[layer.node] = &layer;
+        QCOMPARE(result->layers.front().node, std::string("fragile"));
+        const auto& fragile = *byNode.at("fragile");
+        const auto& noisy = *byNode.at("noisy");
+        const auto& decoder = *byNode.at("decoder");
+        // The outputs: fragile breaks y1, noisy moves y2 a little, the decoder's ±1000 are exact in int8.
+        QVERIFY2(fragile.cosine < 0.9, qPrintable(QString::number(fragile.cosine)));
+        QVERIFY2(noisy.cosine > 0.99, qPrintable(QString::number(noisy.cosine)));
+        QCOMPARE(decoder.cosine, 1.0);
+        // The proxy says the opposite: fragile's weights keep far more of their signal than noisy's.
+        const double fragileProxy = sqnrDb(f.w1, int8PerColumn(f.w1, 128, 32));
+        const double noisyProxy = sqnrDb(f.w3, int8PerColumn(f.w3, 128, 64));
+        QVERIFY2(std::fabs(fragile.proxySqnrDb - fragileProxy) < 0.05,
+            qPrintable(QStringLiteral("%1 vs %2").arg(fragile.proxySqnrDb).arg(fragileProxy)));
+        QVERIFY2(std::fabs(noisy.proxySqnrDb - noisyProxy) < 0.05,
+            qPrintable(QStringLiteral("%1 vs %2").arg(noisy.proxySqnrDb).arg(noisyProxy)));
+        QVERIFY(fragile.proxySqnrDb > noisy.proxySqnrDb + 10);
+        // Bytes: 4096 float32 -> 4096 int8 + 32 float scales + 32 int8 zero points.
+        QCOMPARE(fragile.bytesBefore, std::uint64_t(4096 * 4));
+        QCOMPARE(fragile.bytesAfter, std::uint64_t(4096 + 32 * 4 + 32)); // codes, scales, zero points
+        QCOMPARE(fragile.tensors, std::vector<std::string> { "w1" });
+
+        // The same seed gives the same numbers.
+        const auto again = plan::sensitivity(
+            (*analysis)->modelFile, **analysis, slim::QuantizeInt8Step {}, plan::SensitivityOptions {});
+        QVERIFY(again.has_value());
+        for (std::size_t i = 0; i < 3; ++i) {
+            QCOMPARE(again->layers[i].node, result->layers[i].node);
+            QCOMPARE(again->layers[i].cosine, result->layers[i].cosine);
+        }
+
+        // JSON: the schema's keys, most sensitive first; CSV: a header and one row per layer.
+        std::ostringstream json, csv;
+        slimscope::core::report::writeSensitivityDocument(json, *result);
+        const auto doc = QJsonDocument::fromJson(QByteArray::fromStdString(json.str())).object();
+        QCOMPARE(doc[u"schema"].toString(), QStringLiteral("slimscope.sensitivity/1"));
+        const auto layers = doc[u"sensitivity"][u"layers"].toArray();
+        QCOMPARE(layers.size(), 3);
+        const auto first = layers[0].toObject();
+        for (const char* key : { "node", "op_type", "tensors", "bytes_before", "bytes_after", "bytes_saved", "cosine",
+                 "sqnr_db", "max_abs", "top1_agreement", "proxy_sqnr_db" })
+            QVERIFY2(first.contains(QLatin1String(key)), key);
+        QCOMPARE(first[u"node"].toString(), QStringLiteral("fragile"));
+        QCOMPARE(first[u"bytes_saved"].toInteger(), qint64(4096 * 4 - 4096 - 128 - 32));
+        slimscope::core::report::writeSensitivityCsv(csv, *result);
+        QCOMPARE(QString::fromStdString(csv.str()).count(u'\n'), 4);
+    }
+
+    // Other weight steps run through the same session (their values rebuilt from what the step stored); a step
+    // that changes shapes is refused with the reason.
+    void otherStepsAndRefusals()
+    {
+        REQUIRE_RUNTIME();
+        QVERIFY(fragileModel().builder.save(path("fragile2.onnx")).has_value());
+        const auto analysis = an::analyzeFile(path("fragile2.onnx").string());
+        QVERIFY(analysis.has_value());
+        for (const char* spec : { "fp16", "bf16", "int4", "prune:0.5" }) {
+            const auto step = slim::parseStepSpec(spec);
+            QVERIFY(step.has_value());
+            const auto result = plan::sensitivity((*analysis)->modelFile, **analysis, *step, {});
+            QVERIFY2(result.has_value(), result ? spec : result.error().message.c_str());
+            QVERIFY2(result->layers.size() >= 2, spec);
+            // fp16 keeps 11 bits: every layer's outputs stay close; the others break fragile.
+            if (std::string(spec) == "fp16")
+                QVERIFY2(result->layers.back().cosine > 0.9, spec);
+            else {
+                QString ranking;
+                for (const auto& layer : result->layers)
+                    ranking += QStringLiteral("%1 %2; ").arg(QString::fromStdString(layer.node)).arg(layer.cosine);
+                // int4 breaks the decoder too: its +1000 has no code (symmetric 4 bits reach -8 · scale but only
+                // 7 · scale), so it comes out as 875. Either way the noisy layer, worst by proxy, is not first.
+                QVERIFY2(result->layers.front().node != "noisy", qPrintable(QString(spec) + ": " + ranking));
+                const auto fragile
+                    = std::ranges::find(result->layers, std::string("fragile"), &plan::LayerSensitivity::node);
+                QVERIFY2(fragile != result->layers.end() && fragile->cosine < 0.9,
+                    qPrintable(QString(spec) + ": " + ranking));
+            }
+        }
+        const auto refused = plan::sensitivity(
+            (*analysis)->modelFile, **analysis, slim::PruneChannelsStep {}, plan::SensitivityOptions {});
+        QVERIFY(!refused);
+        QCOMPARE(refused.error().code, slimscope::core::ErrorCode::Unsupported);
+        QVERIFY(refused.error().message.find("prune_channels") != std::string::npos);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSensitivity)
+#include "tst_sensitivity.moc"
