@@ -115,6 +115,62 @@ private slots:
         QVERIFY2(broken.err.contains("X.npy"), broken.err.constData());
     }
 
+    // random:N gives N samples (the JSON says how many and from where), --threads is stated with the latency.
+    void randomSamplesAndThreads()
+    {
+        const Run run = runCli({ QStringLiteral("verify"), m_model, m_model, QStringLiteral("--inputs"),
+            QStringLiteral("random:3"), QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--format"),
+            QStringLiteral("json"), QStringLiteral("--runs"), QStringLiteral("2") });
+        if (builtWithoutRuntime(run))
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        const QJsonObject root = verificationOf(run.out);
+        QCOMPARE(root.value(u"samples").toInt(), 3);
+        QCOMPARE(root.value(u"input_source").toString(), QStringLiteral("random (3 samples, seed 12345)"));
+        QCOMPARE(root.value(u"latency_ms").toObject().value(u"intra_op_threads").toInt(), 1);
+        const Run table = runCli({ QStringLiteral("verify"), m_model, m_model, QStringLiteral("--runs"),
+            QStringLiteral("1"), QStringLiteral("--threads"), QStringLiteral("1") });
+        QVERIFY2(table.out.contains("intra-op threads: 1"), table.out.constData());
+        const Run bad = runCli(
+            { QStringLiteral("verify"), m_model, m_model, QStringLiteral("--inputs"), QStringLiteral("random:0") });
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("random:N takes a sample count"), bad.err.constData());
+    }
+
+    // sensitivity as a user runs it: JSON with the schema's keys, CSV with a header, a step that changes shapes
+    // and an unknown step refused as usage errors.
+    void sensitivityCommand()
+    {
+        const Run run
+            = runCli({ QStringLiteral("sensitivity"), m_model, QStringLiteral("--inputs"), QStringLiteral("random:2"),
+                QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("-o"), QStringLiteral("-") });
+        if (run.code == 2 && run.err.contains("not available"))
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        const QJsonObject root = objectOf(run.out);
+        QCOMPARE(root.value(u"schema").toString(), QStringLiteral("slimscope.sensitivity/1"));
+        const QJsonObject s = root.value(u"sensitivity").toObject();
+        QCOMPARE(s.value(u"step").toString(), QStringLiteral("int8"));
+        QCOMPARE(s.value(u"inputs").toObject().value(u"samples").toInt(), 2);
+        const QJsonArray layers = s.value(u"layers").toArray();
+        QCOMPARE(layers.size(), 1);
+        QCOMPARE(layers.at(0).toObject().value(u"node").toString(), QStringLiteral("matmul"));
+        QCOMPARE(layers.at(0).toObject().value(u"bytes_before").toInt(), 64 * 32 * 4);
+        const Run csv = runCli({ QStringLiteral("sensitivity"), m_model, QStringLiteral("--step"),
+            QStringLiteral("fp16"), QStringLiteral("--inputs"), QStringLiteral("random:1"), QStringLiteral("--format"),
+            QStringLiteral("csv") });
+        QVERIFY2(csv.code == 0, qPrintable(describe(csv)));
+        QVERIFY2(csv.out.startsWith("rank,node,op_type,tensors,bytes_before"), csv.out.constData());
+        QCOMPARE(csv.out.count('\n'), 2);
+        const Run shapes = runCli(
+            { QStringLiteral("sensitivity"), m_model, QStringLiteral("--step"), QStringLiteral("prune_channels:0.3") });
+        QCOMPARE(shapes.code, 2);
+        QVERIFY2(shapes.err.contains("prune_channels"), shapes.err.constData());
+        const Run unknown
+            = runCli({ QStringLiteral("sensitivity"), m_model, QStringLiteral("--step"), QStringLiteral("int7") });
+        QCOMPARE(unknown.code, 2);
+    }
+
     // 95 % of the weights pruned: the outputs drift far below the 0.99 cosine floor, and verify says "warn".
     void aBrokenRecipeGetsTheWarnVerdict()
     {
