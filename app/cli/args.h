@@ -45,6 +45,7 @@ std::string verifyHelp();
 std::string reportHelp();
 std::string compareHelp();
 std::string sensitivityHelp();
+std::string planHelp();
 
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);
@@ -52,5 +53,6 @@ int runVerify(const std::vector<std::string>& args);
 int runReport(const std::vector<std::string>& args);
 int runCompare(const std::vector<std::string>& args);
 int runSensitivity(const std::vector<std::string>& args);
+int runPlan(const std::vector<std::string>& args);
 
 } // namespace slimscope::cli

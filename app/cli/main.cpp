@@ -21,6 +21,8 @@ Commands:
   report MODEL -o FILE     Write a review report: .html, .pdf, .md (charts as PNGs beside it), .json or .csv.
   compare A B              List what differs between two models' weights and layers.
   sensitivity MODEL        Rank the layers by how much the outputs move when a step is applied to each alone.
+  plan MODEL --target-size SIZE -o RECIPE
+                           Choose per-layer steps that reach a size with the outputs above a cosine floor.
 
 'slimscope-cli COMMAND --help' shows one command's options; all of them follow.
 
@@ -39,7 +41,8 @@ Exit status: 0 done; 1 a model, an input file or an output could not be read or 
 std::string usage()
 {
     std::string text = kUsage;
-    for (const auto& help : { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp(), sensitivityHelp() })
+    for (const auto& help :
+        { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp(), sensitivityHelp(), planHelp() })
         text += "\n" + help;
     return text;
 }
@@ -73,6 +76,8 @@ int run(int argc, char** argv)
         return runCompare(args);
     if (command == "sensitivity")
         return runSensitivity(args);
+    if (command == "plan")
+        return runPlan(args);
     return usageError("unknown command '" + command + "'");
 }
 

@@ -75,6 +75,44 @@ runtime::HostTensor floatTensor(
     return tensor;
 }
 
+/// ONNX Runtime runs a MatMul (or Gemm) whose weight comes from a DequantizeLinear of int8 constants as its own
+/// MatMulNBits kernel, with int8 activations (accuracy level 4): feeding the dequantized values to the float model
+/// would not show that. Such layers are measured in a session of their own, with the step applied to them alone.
+bool runsItsOwnKernel(const analysis::LayerStats& layer, const slim::StepType& type)
+{
+    return type.name().starts_with("quantize:int8") && (layer.opType == "MatMul" || layer.opType == "Gemm");
+}
+
+Result<std::vector<runtime::HostTensor>> runAlone(const std::shared_ptr<const model::ModelFile>& file,
+    const analysis::Analysis& analysis, const slim::StepParams& step, const std::vector<std::string>& tensors,
+    const std::vector<runtime::InputSample>& samples, const SensitivityOptions& options, const CancelToken* cancel)
+{
+    slim::Scope scope;
+    scope.tensors = tensors;
+    scope.onlyTensors = true;
+    scope.minElements = 0;
+    scope.skipBiasAndNorm = false;
+    auto applied
+        = slim::applyRecipe(file, slim::Recipe { { slim::Step { step, scope, true } } }, {}, cancel, &analysis);
+    if (!applied)
+        return std::unexpected(applied.error());
+    auto bytes = slim::serializeToString(*applied->model);
+    if (!bytes)
+        return std::unexpected(bytes.error());
+    auto session
+        = runtime::ModelSession::openFromMemory(*bytes, file->path(), runtime::SessionSettings { options.threads, {} });
+    if (!session)
+        return std::unexpected(session.error());
+    std::vector<std::vector<runtime::HostTensor>> outputs;
+    for (const runtime::InputSample& sample : samples) {
+        auto out = session->run(sample);
+        if (!out)
+            return std::unexpected(out.error());
+        outputs.push_back(std::move(*out));
+    }
+    return runtime::joinSamples(std::move(outputs));
+}
+
 std::string stepSpec(const slim::StepParams& step)
 {
     auto type = slim::stepTypeOf(step);
@@ -209,7 +247,9 @@ Result<Sensitivity> sensitivity(const std::shared_ptr<const model::ModelFile>& f
         }
         layer.proxySqnrDb = noise > 0 && signal > 0 ? std::min(runtime::kSqnrCapDb, 10.0 * std::log10(signal / noise))
                                                     : runtime::kSqnrCapDb;
-        auto outputs = runAll(overrides);
+        auto outputs = runsItsOwnKernel(*candidate.layer, **type)
+            ? runAlone(file, analysis, step, layer.tensors, *samples, options, cancel)
+            : runAll(overrides);
         if (!outputs)
             return std::unexpected(outputs.error().withContext("layer '" + layer.node + "'"));
         bool first = true;

@@ -3,6 +3,7 @@
 
 #include "report/jsonparts.h"
 #include "report/reportcontent.h"
+#include "slim/recipe.h"
 #include "support/format.h"
 
 #include <cstdio>
@@ -95,6 +96,76 @@ void writeSensitivityCsv(std::ostream& out, const plan::Sensitivity& s)
             << detail::csvField(tensors) << ',' << l.bytesBefore << ',' << l.bytesAfter << ',' << l.bytesSaved() << ','
             << numbers << ',' << top1 << ',' << proxy << "\n";
     }
+}
+
+void writePlanDocument(std::ostream& out, const plan::Plan& p)
+{
+    JsonWriter json(out);
+    json.beginObject().field("schema", plan::kPlanSchema);
+    json.key("tool").beginObject().field("name", "slimscope").field("version", SLIMSCOPE_VERSION).endObject();
+    json.key("plan").beginObject();
+    json.field("file_bytes", p.fileBytes).field("target_bytes", p.targetBytes).field("min_cosine", p.minCosine);
+    json.field("met", p.met).field("seconds", p.seconds);
+    json.key("best").beginObject();
+    json.field("predicted_bytes", p.best.predictedBytes).field("min_cosine", p.best.minCosine);
+    json.field("layers", static_cast<std::uint64_t>(p.best.layers));
+    json.key("recipe");
+    slim::writeRecipe(json, p.best.recipe);
+    json.endObject();
+    json.key("choices").beginArray();
+    for (const auto& c : p.choices)
+        json.beginObject()
+            .field("node", c.node)
+            .field("step", c.step)
+            .field("cosine", c.cosine)
+            .field("bytes_saved", c.bytesSaved)
+            .endObject();
+    json.endArray();
+    json.key("evaluated").beginArray();
+    for (const auto& point : p.evaluated)
+        json.beginObject()
+            .field("predicted_bytes", point.predictedBytes)
+            .field("min_cosine", point.minCosine)
+            .field("layers", static_cast<std::uint64_t>(point.layers))
+            .endObject();
+    json.endArray();
+    json.key("sweeps").beginArray();
+    for (const auto& sweep : p.sweeps)
+        json.beginObject()
+            .field("step", sweep.step)
+            .field("layers", static_cast<std::uint64_t>(sweep.layers.size()))
+            .field("seconds", sweep.seconds)
+            .endObject();
+    json.endArray();
+    writeDiagnostics(json, p.diagnostics);
+    json.endObject();
+    json.endObject();
+}
+
+void writePlanTable(std::ostream& out, const plan::Plan& p)
+{
+    char line[512];
+    std::snprintf(line, sizeof line, "Plan: %s -> target %s, every output cosine >= %.4f: %s\n",
+        humanBytes(p.fileBytes).c_str(), humanBytes(p.targetBytes).c_str(), p.minCosine, p.met ? "MET" : "NOT MET");
+    out << line;
+    std::snprintf(line, sizeof line, "  best recipe: %s (%.2fx smaller), min cosine %.6f, %zu layers changed\n",
+        humanBytes(p.best.predictedBytes).c_str(),
+        p.best.predictedBytes ? static_cast<double>(p.fileBytes) / static_cast<double>(p.best.predictedBytes) : 0.0,
+        p.best.minCosine, p.best.layers);
+    out << line;
+    for (const auto& step : p.best.recipe.steps)
+        out << "    " << slim::describeStep(step) << ": " << step.scope.tensors.size() << " tensor(s)\n";
+    std::snprintf(line, sizeof line, "  %zu recipe(s) verified in ONNX Runtime, %zu sensitivity sweep(s), %.1f s\n",
+        p.evaluated.size(), p.sweeps.size(), p.seconds);
+    out << line;
+    for (const auto& point : p.evaluated) {
+        std::snprintf(line, sizeof line, "    %-12s cosine %.6f  (%zu layers)\n",
+            humanBytes(point.predictedBytes).c_str(), point.minCosine, point.layers);
+        out << line;
+    }
+    for (const auto& d : p.diagnostics)
+        out << "  " << severityName(d.severity) << ": " << (d.subject.empty() ? "" : d.subject + ": ") << d.message
+            << "\n";
 }
 
 } // namespace slimscope::core::report

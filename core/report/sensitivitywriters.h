@@ -1,7 +1,9 @@
 #pragma once
 
-// Sensitivity results as JSON (schema slimscope.sensitivity/1), a terminal table and CSV.
+// Sensitivity results as JSON (schema slimscope.sensitivity/1), a terminal table and CSV; plans as JSON (schema
+// slimscope.plan/1) and a table.
 
+#include "plan/planner.h"
 #include "plan/sensitivity.h"
 #include "support/jsonwriter.h"
 
@@ -16,5 +18,10 @@ void writeSensitivityDocument(std::ostream& out, const plan::Sensitivity& sensit
 void writeSensitivityTable(std::ostream& out, const plan::Sensitivity& sensitivity);
 /// One row per layer, most sensitive first; the header names the columns as the JSON keys do.
 void writeSensitivityCsv(std::ostream& out, const plan::Sensitivity& sensitivity);
+
+/// A standalone document, schema slimscope.plan/1: the target, whether it was met, the best recipe and every
+/// recipe verified on the way (the size/fidelity frontier).
+void writePlanDocument(std::ostream& out, const plan::Plan& plan);
+void writePlanTable(std::ostream& out, const plan::Plan& plan);
 
 } // namespace slimscope::core::report
