@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -169,6 +170,42 @@ private slots:
         const Run unknown
             = runCli({ QStringLiteral("sensitivity"), m_model, QStringLiteral("--step"), QStringLiteral("int7") });
         QCOMPARE(unknown.code, 2);
+    }
+
+    // plan as a user runs it: a reachable target writes a recipe that slim replays (exit 0); a target below what
+    // the candidates reach is exit 3 with the best recipe still written; no target is a usage error.
+    void planCommand()
+    {
+        const QString recipe = m_dir.filePath(QStringLiteral("plan.json"));
+        const Run run = runCli({ QStringLiteral("plan"), m_model, QStringLiteral("--target-ratio"),
+            QStringLiteral("1.5"), QStringLiteral("--steps"), QStringLiteral("fp16,int8"), QStringLiteral("--inputs"),
+            QStringLiteral("random:2"), QStringLiteral("-o"), recipe });
+        if (run.code == 2 && run.err.contains("not available"))
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        QVERIFY2(run.out.contains("MET"), run.out.constData());
+        const QString slimmed = m_dir.filePath(QStringLiteral("planned.onnx"));
+        const Run slim = runCli({ QStringLiteral("slim"), m_model, QStringLiteral("--recipe"), recipe,
+            QStringLiteral("-o"), slimmed, QStringLiteral("--format"), QStringLiteral("json") });
+        QVERIFY2(slim.code == 0, qPrintable(describe(slim)));
+        const QJsonObject after = objectOf(slim.out).value(u"after").toObject();
+        QVERIFY2(after.value(u"file_bytes").toDouble() <= QFileInfo(m_model).size() / 1.5, slim.out.constData());
+
+        const QString json = m_dir.filePath(QStringLiteral("plan-out.json"));
+        const Run tooSmall = runCli({ QStringLiteral("plan"), m_model, QStringLiteral("--target-size"),
+            QStringLiteral("100B"), QStringLiteral("--steps"), QStringLiteral("fp16"), QStringLiteral("--inputs"),
+            QStringLiteral("random:1"), QStringLiteral("--format"), QStringLiteral("json"), QStringLiteral("-o"),
+            json });
+        QCOMPARE(tooSmall.code, 3);
+        const QJsonObject plan = objectOf(tooSmall.out).value(u"plan").toObject();
+        QCOMPARE(plan.value(u"met").toBool(true), false);
+        QCOMPARE(plan.value(u"target_bytes").toInt(), 100);
+        QVERIFY(QFileInfo::exists(json));
+        QCOMPARE(runCli({ QStringLiteral("plan"), m_model }).code, 2);
+        const Run badSize
+            = runCli({ QStringLiteral("plan"), m_model, QStringLiteral("--target-size"), QStringLiteral("3 parsecs") });
+        QCOMPARE(badSize.code, 2);
+        QVERIFY2(badSize.err.contains("KiB/MiB/GiB"), badSize.err.constData());
     }
 
     // 95 % of the weights pruned: the outputs drift far below the 0.99 cosine floor, and verify says "warn".
