@@ -1,6 +1,7 @@
 // slimscope: the desktop application.
 #include "mainwindow.h"
 #include "views/layersview.h"
+#include "views/sensitivityview.h"
 #include "views/viewregistry.h"
 
 #include "samplemodel.h"
@@ -76,6 +77,14 @@ int main(int argc, char** argv)
             }
             if (window.analysis() && window.layersView())
                 window.layersView()->table()->selectRow(0);
+            // The Sensitivity view measures when it is shown: picture its result, not its progress.
+            auto* sensitivity = window.findChild<slimscope::ui::SensitivityView*>();
+            if (viewName == QLatin1String("sensitivity") && sensitivity && window.analysis()
+                && !sensitivity->result()) {
+                QObject::connect(sensitivity, &slimscope::ui::SensitivityView::finished, &window,
+                    [&window, grabNow] { QTimer::singleShot(300, &window, grabNow); });
+                return;
+            }
             QTimer::singleShot(300, &window, grabNow);
         };
         if (parser.isSet(recipe)) {

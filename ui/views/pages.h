@@ -15,5 +15,6 @@ QWidget* findings(ViewContext& context);
 QWidget* charts(ViewContext& context);
 QWidget* treemap(ViewContext& context);
 QWidget* slim(ViewContext& context);
+QWidget* sensitivity(ViewContext& context);
 
 } // namespace slimscope::ui::views

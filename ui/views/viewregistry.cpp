@@ -16,6 +16,7 @@ const std::vector<ViewEntry>& viewEntries()
         { "charts", QT_TRANSLATE_NOOP("Views", "Charts"), views::charts },
         { "treemap", QT_TRANSLATE_NOOP("Views", "Treemap"), views::treemap },
         { "slim", QT_TRANSLATE_NOOP("Views", "Slim"), views::slim },
+        { "sensitivity", QT_TRANSLATE_NOOP("Views", "Sensitivity"), views::sensitivity },
     };
     return entries;
 }
