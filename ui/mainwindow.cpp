@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "views/sensitivityview.h"
 
 #include "charts/beforeafterchart.h"
 #include "charts/dtypechart.h"
@@ -156,8 +157,9 @@ void MainWindow::buildMenus()
     saveRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     file->addSeparator();
     QAction* exportReport = file->addAction(tr("Export Re&port…"), this, [this] {
+        const auto* sensitivity = findChild<SensitivityView*>();
         const ReportSources sources { analysis(), std::make_shared<const core::slim::Recipe>(m_slim->recipe()),
-            m_slim->preview() };
+            m_slim->preview(), sensitivity ? sensitivity->resultFor(analysis()) : nullptr };
         exportReportWithDialog(
             this, sources, [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     });

@@ -1,5 +1,8 @@
 // slimscope-cli report: the review report of a model (and of a recipe's preview) as HTML, PDF, Markdown, JSON or CSV.
 #include "args.h"
+#include "inputsetflags.h"
+#include "plan/sensitivity.h"
+#include "slim/stepregistry.h"
 
 #include "analysis/analysis.h"
 #include "report/report.h"
@@ -35,6 +38,8 @@ struct ReportArgs {
     std::string model;
     std::optional<std::string> recipeFile;
     bool verify = false;
+    std::optional<std::string> sensitivity;
+    InputSetArgs inputs;
     std::string output;
     std::string format; ///< html, pdf, md, json or csv: --format, else the output's extension
 };
@@ -54,6 +59,10 @@ std::unique_ptr<CLI::App> reportCommand(ReportArgs& args)
         ->type_name("FILE");
     app->add_flag(
         "--verify", args.verify, "also run the slimmed model in ONNX Runtime against the original (needs --recipe)");
+    app->add_option("--sensitivity", args.sensitivity,
+           "also measure each layer's sensitivity to STEP (int8, int4, fp16, bf16, prune:0.5, ...) in ONNX Runtime")
+        ->type_name("STEP");
+    addInputSetOptions(*app, args.inputs, "random:1 for --verify, random:8 for --sensitivity");
     return app;
 }
 
@@ -197,12 +206,34 @@ int runReport(const std::vector<std::string>& raw)
             auto exported = slim::exportModel(*slimmed->model, temporary.path() / "slimmed.onnx", {});
             if (!exported)
                 return modelError(exported.error().message);
-            auto verified = runtime::verify(args.model, exported->path, {});
+            runtime::VerifyOptions options;
+            if (auto spec = inputSetFrom(args.inputs); spec)
+                options.inputs = *spec;
+            auto verified = runtime::verify(args.model, exported->path, options);
             if (!verified)
                 return modelError(verified.error().message);
             verification = std::move(*verified);
             input.verification = &*verification;
         }
+    }
+    std::optional<plan::Sensitivity> sensitivity;
+    if (args.sensitivity) {
+        auto step = slim::parseStepSpec(*args.sensitivity);
+        if (!step)
+            return usageError("--sensitivity: " + step.error().message);
+        runtime::InputSetSpec fallback;
+        fallback.randomSamples = 8;
+        auto spec = inputSetFrom(args.inputs, fallback);
+        if (!spec)
+            return usageError(spec.error().message);
+        plan::SensitivityOptions options;
+        options.inputs = *spec;
+        auto measured = plan::sensitivity((*analysis)->modelFile, **analysis, *step, options);
+        if (!measured)
+            return modelError(args.model + ": " + measured.error().message);
+        measured->step = *args.sensitivity;
+        sensitivity = std::move(*measured);
+        input.sensitivity = &*sensitivity;
     }
     inputs = (*analysis)->modelFile->inputFiles();
     if (args.recipeFile)

@@ -3,6 +3,7 @@
 #include "jsonparts.h"
 
 #include "reportcontent.h"
+#include "sensitivitywriters.h"
 #include "support/format.h"
 #include "support/jsonwriter.h"
 #include "verifywriters.h"
@@ -150,6 +151,10 @@ void writeReportJson(std::ostream& out, const ReportInput& input)
     if (input.verification) {
         json.key("verification");
         writeVerificationJson(json, *input.verification);
+    }
+    if (input.sensitivity) {
+        json.key("sensitivity");
+        writeSensitivityJson(json, *input.sensitivity);
     }
     writeDiagnostics(json, a.diagnostics);
     json.endObject();

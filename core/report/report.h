@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/analysis.h"
+#include "plan/sensitivity.h"
 #include "runtime/verify.h"
 #include "slim/exporter.h"
 #include "slim/recipe.h"
@@ -25,6 +26,7 @@ struct ReportInput {
     const slim::Preview* preview = nullptr;
     const slim::ExportResult* written = nullptr;
     const runtime::Verification* verification = nullptr;
+    const plan::Sensitivity* sensitivity = nullptr; ///< a sensitivity sweep, when one was computed
     std::string generatedAt; ///< ISO 8601 UTC, e.g. "2026-11-27T21:50:00Z"
 };
 

@@ -305,6 +305,21 @@ Table stepsTable(const slim::Preview& p)
     return t;
 }
 
+Table sensitivityTable(const plan::Sensitivity& s)
+{
+    Table t { { "layer", "op", "saved", "cosine", "SQNR dB", "proxy SQNR dB", "top-1" },
+        { false, false, true, true, true, true, true }, {} };
+    for (std::size_t i = 0; i < s.layers.size() && i < 25; ++i) {
+        const auto& l = s.layers[i];
+        t.rows.push_back({ l.node, l.opType, humanBytes(l.bytesSaved()), fixed(l.cosine, 6), fixed(l.sqnrDb, 1),
+            fixed(l.proxySqnrDb, 1), l.top1Agreement ? humanPercent(*l.top1Agreement) : std::string("-") });
+    }
+    if (s.layers.size() > 25)
+        t.rows.push_back(
+            { std::to_string(s.layers.size() - 25) + " more layers, less sensitive", "", "", "", "", "", "" });
+    return t;
+}
+
 Table verificationTable(const runtime::Verification& v)
 {
     Table t { { "output", "cosine", "SQNR dB", "max abs", "top-1", "verdict" },

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "plan/sensitivity.h"
+
 // Internal to the report writers (core's, and the PDF in ui/reports): the content every format renders (tables built
 // once), and the small renderers
 // and escapes the Markdown, HTML and text writers share.
@@ -58,6 +60,8 @@ Table channelGroupsTable(const slim::Preview& preview);
 /// prune_channels with inputs: the input features the slimmed model no longer reads.
 Table removedInputFeaturesTable(const slim::Preview& preview);
 Table verificationTable(const runtime::Verification& verification);
+/// The most sensitive layers (at most 25), most sensitive first.
+Table sensitivityTable(const plan::Sensitivity& sensitivity);
 
 std::string csvField(std::string_view text);
 std::string markdownCell(std::string_view text);

@@ -108,6 +108,18 @@ void verification(const ReportInput& input, Medium, std::vector<Section>& out)
             table(verificationTable(v)) } });
 }
 
+void sensitivity(const ReportInput& input, Medium, std::vector<Section>& out)
+{
+    if (!input.sensitivity)
+        return;
+    const auto& s = *input.sensitivity;
+    out.push_back({ "sensitivity", "Sensitivity to " + s.stepDescription, 2,
+        { paragraph("Each layer with the step applied to it alone, run in ONNX Runtime on " + s.inputSource
+              + ", most sensitive first: the outputs' cosine and SQNR (the worst over the outputs) beside the "
+                "weights' own SQNR, which a preview shows but which does not rank layers by their effect."),
+            table(sensitivityTable(s)) } });
+}
+
 void layers(const ReportInput& input, Medium medium, std::vector<Section>& out)
 {
     const auto rows = layerRows(input);
@@ -154,6 +166,7 @@ const std::vector<SectionEntry>& reportSectionEntries()
         { "slimming", slimming },
         { "recipe", recipe },
         { "verification", verification },
+        { "sensitivity", sensitivity },
         { "layers", layers },
         { "diagnostics", diagnostics },
     };

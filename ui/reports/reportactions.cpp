@@ -164,6 +164,7 @@ JobRunner* writeReportInBackground(
         input->recipe = sources.recipe.get();
         input->preview = &sources.preview->preview;
     }
+    input->sensitivity = sources.sensitivity.get();
     input->generatedAt = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
     const auto inputs
         = sources.analysis->modelFile ? sources.analysis->modelFile->inputFiles() : std::vector<core::InputFile> {};

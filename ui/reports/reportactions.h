@@ -1,5 +1,7 @@
 #pragma once
 
+#include "plan/sensitivity.h"
+
 #include "jobs/jobrunner.h"
 #include "modelptrs.h"
 #include "report/report.h"
@@ -48,6 +50,7 @@ struct ReportSources {
     AnalysisPtr analysis;
     std::shared_ptr<const core::slim::Recipe> recipe;
     SlimResultPtr preview;
+    std::shared_ptr<const core::plan::Sensitivity> sensitivity; ///< the Sensitivity view's, when it measured this model
 };
 
 /// File > Export Report…: asks for a file and writes the report in the background (writeReportInBackground).
