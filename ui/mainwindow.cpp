@@ -222,6 +222,14 @@ QWidget* MainWindow::buildViews()
     m_slim = m_views->findChild<SlimPanel*>();
     connect(m_slim, &SlimPanel::exported, this, [this](const QString& text) { statusBar()->showMessage(text, 10000); });
     connect(m_slim, &SlimPanel::exportFailed, this, [this](const QString& text) { showBanner(text); });
+    connect(m_slim, &SlimPanel::planRequested, this, [this] {
+        if (auto* sensitivity = m_views->findChild<SensitivityView*>()) {
+            sensitivity->setAutoMeasure(false); // the planner measures what it needs
+            showView(QStringLiteral("sensitivity"));
+            sensitivity->planWithDialog();
+            sensitivity->setAutoMeasure(true);
+        }
+    });
 
     // The Details dock: the selected layer's tensors, and its largest weight as a histogram under them.
     auto* details = new DetailsView(this);

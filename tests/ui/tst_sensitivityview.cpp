@@ -1,6 +1,7 @@
 // The Sensitivity view in a real window, offscreen: showing it measures int8 on random inputs in the background,
 // the chart draws one bar per measured layer, and one click keeps the most sensitive layers out of the recipe's
 // int8 step (their tensors then stay float in the preview). The screenshot mode waits for the measurement.
+#include "charts/frontierchart.h"
 #include "charts/qcp.h"
 #include "charts/sensitivitychart.h"
 #include "fixtures.h"
@@ -10,6 +11,7 @@
 #include "slim/stepregistry.h"
 #include "slimming/slimpanel.h"
 #include "testenv.h"
+#include "views/plandialog.h"
 #include "views/sensitivityview.h"
 
 #include <QProcess>
@@ -94,6 +96,51 @@ private slots:
         // Excluding again adds nothing twice.
         QVERIFY(view->excludeMostSensitive(2));
         QCOMPARE(window.slimPanel()->recipe().steps[0].scope.exclude.size(), std::size_t(2));
+    }
+
+    // Plan for…: the planner runs in the background, its best recipe lands in the Slim panel, every recipe it
+    // verified is a point of the frontier chart, and clicking another point adopts that recipe.
+    void planPutsTheBestRecipeInTheSlimPanel()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.show();
+        window.openModel(m_model);
+        QVERIFY(ready.wait(20000));
+        auto* view = window.findChild<ui::SensitivityView*>();
+        QVERIFY(view);
+        QSignalSpy planned(view, &ui::SensitivityView::planFinished);
+        view->setAutoMeasure(false);
+        QVERIFY(window.showView(QStringLiteral("sensitivity")));
+        core::plan::PlanOptions options;
+        options.steps = { "int8", "fp16" };
+        options.targetBytes = window.analysis()->modelFile->fileSize() / 2;
+        options.sensitivity.inputs.randomSamples = 2;
+        view->plan(options);
+        QVERIFY(planned.wait(120000));
+        if (!view->planResult())
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        const core::plan::Plan& plan = *view->planResult();
+        QVERIFY(plan.met);
+        QCOMPARE(window.slimPanel()->recipe(), plan.best.recipe);
+        QCOMPARE(view->frontier()->points()->data()->size(), static_cast<int>(plan.evaluated.size()));
+        QCOMPARE(view->frontier()->current(), static_cast<int>(plan.evaluated.size()) - 1);
+        if (const QByteArray shots = qgetenv("SLIMSCOPE_TEST_SHOTS");
+            !shots.isEmpty() && QTest::qWaitFor([] { return false; }, 300) == false)
+            window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/frontier.png"));
+        QVERIFY(view->adoptPoint(0));
+        QCOMPARE(window.slimPanel()->recipe(), plan.evaluated.front().recipe);
+        QVERIFY(!view->adoptPoint(static_cast<int>(plan.evaluated.size())));
+    }
+
+    void planTargetsParse()
+    {
+        QCOMPARE(*ui::parsePlanTarget(QStringLiteral("4x"), 1000), std::uint64_t(250));
+        QCOMPARE(*ui::parsePlanTarget(QStringLiteral(" 2.5 X "), 1000), std::uint64_t(400));
+        QCOMPARE(*ui::parsePlanTarget(QStringLiteral("25MB"), 1000), std::uint64_t(25000000));
+        QCOMPARE(*ui::parsePlanTarget(QStringLiteral("1KiB"), 1000), std::uint64_t(1024));
+        QVERIFY(!ui::parsePlanTarget(QStringLiteral("0.5x"), 1000));
+        QVERIFY(!ui::parsePlanTarget(QStringLiteral("small"), 1000));
     }
 
     void screenshotWaitsForTheMeasurement()

@@ -223,6 +223,12 @@ void SlimPanel::buildUi()
     m_verdict->setWordWrap(true);
     actions->addWidget(m_minCosine);
     actions->addWidget(m_minTop1);
+    auto* planButton = new QPushButton(tr("Plan for…"), this);
+    planButton->setObjectName(QStringLiteral("planButton"));
+    planButton->setToolTip(tr("Choose per-layer steps that reach a target size with every output above a cosine "
+                              "floor, verified in ONNX Runtime"));
+    connect(planButton, &QPushButton::clicked, this, &SlimPanel::planRequested);
+    actions->addWidget(planButton);
     actions->addWidget(m_verifyButton);
     actions->addWidget(m_exportButton);
     m_cancelWork = new QPushButton(tr("Cancel"), this);

@@ -68,6 +68,8 @@ signals:
     void exported(const QString& summary);
     void exportFailed(const QString& message);
     void verified(const QString& summary, bool pass);
+    /// Plan for…: the window runs the planner (in the Sensitivity view) and puts its recipe here.
+    void planRequested();
 
 private:
     void buildUi();

@@ -1,12 +1,15 @@
 #include "sensitivityview.h"
 
+#include "charts/frontierchart.h"
 #include "charts/sensitivitychart.h"
 #include "jobs/jobrunner.h"
 #include "mainwindow.h"
 #include "pages.h"
+#include "plandialog.h"
 #include "session/session.h"
 #include "slim/stepregistry.h"
 #include "slimming/slimpanel.h"
+#include "support/format.h"
 #include "viewregistry.h"
 
 #include <QComboBox>
@@ -15,6 +18,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QVBoxLayout>
 
 namespace slimscope::ui {
@@ -69,8 +73,15 @@ SensitivityView::SensitivityView(Session& session, MainWindow& window, QWidget* 
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
-    m_chart = new SensitivityChart(this);
-    layout->addWidget(m_chart, 1);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setTabPosition(QTabWidget::South);
+    m_chart = new SensitivityChart(m_tabs);
+    m_frontier = new FrontierChart(m_tabs);
+    m_tabs->addTab(m_chart, tr("Layers"));
+    m_tabs->addTab(m_frontier, tr("Size / fidelity"));
+    m_tabs->setTabToolTip(1, tr("The recipes Plan for… verified: click one to adopt it"));
+    layout->addWidget(m_tabs, 1);
+    m_planJob = new JobRunner(this);
     auto* exclude = new QHBoxLayout;
     m_excludeCount = new QSpinBox(this);
     m_excludeCount->setRange(1, 1);
@@ -80,6 +91,15 @@ SensitivityView::SensitivityView(Session& session, MainWindow& window, QWidget* 
     exclude->addWidget(m_excludeCount);
     exclude->addWidget(m_exclude);
     exclude->addStretch(1);
+    auto* planButton = new QPushButton(tr("Plan for…"), this);
+    planButton->setToolTip(tr("Choose per-layer steps that reach a target size with every output above a cosine "
+                              "floor, verified in ONNX Runtime"));
+    exclude->addWidget(planButton);
+    connect(planButton, &QPushButton::clicked, this, &SensitivityView::planWithDialog);
+    connect(m_frontier, &FrontierChart::pointClicked, this, &SensitivityView::adoptPoint);
+    connect(m_planJob, &JobRunner::progressChanged, this, [this](const QString& stage, double fraction) {
+        m_status->setText(tr("Planning: %1 (%2 %)").arg(stage).arg(static_cast<int>(fraction * 100)));
+    });
     layout->addLayout(exclude);
 
     connect(m_run, &QPushButton::clicked, this, &SensitivityView::run);
@@ -106,6 +126,9 @@ void SensitivityView::onAnalysis(const AnalysisPtr& analysis)
     if (analysis == m_measured)
         return;
     m_job->cancel();
+    m_planJob->cancel();
+    m_plan.reset();
+    m_frontier->setPlan(nullptr);
     m_result.reset();
     m_measured.reset();
     m_chart->setSensitivity(nullptr);
@@ -119,7 +142,8 @@ void SensitivityView::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
     // Opening the view measures the default (int8 on random:8) once, as the screenshot mode expects.
-    if (!m_result && m_session.analysis() && m_job->state() != JobState::Running)
+    if (m_autoMeasure && !m_result && m_session.analysis() && m_job->state() != JobState::Running
+        && m_planJob->state() != JobState::Running)
         run();
 }
 
@@ -218,6 +242,67 @@ bool SensitivityView::excludeMostSensitive(int count)
         nullptr, static_cast<int>(shown))
                           .arg(q((*type)->describe(step->params)))
                           .arg(tensors));
+    return true;
+}
+
+void SensitivityView::planWithDialog()
+{
+    const AnalysisPtr analysis = m_session.analysis();
+    if (!analysis)
+        return;
+    if (const auto options = askPlanOptions(this, analysis->modelFile->fileSize()))
+        plan(*options);
+}
+
+void SensitivityView::plan(const core::plan::PlanOptions& options)
+{
+    const AnalysisPtr analysis = m_session.analysis();
+    if (!analysis)
+        return;
+    m_tabs->setCurrentWidget(m_frontier);
+    m_planJob->start<core::plan::Plan>(
+        tr("Planning"),
+        [analysis, options](const JobContext& job) {
+            return core::plan::planToTarget(analysis->modelFile, *analysis, options, job.progress(), job.cancel());
+        },
+        [this](core::Result<core::plan::Plan> result) {
+            if (!result) {
+                m_status->setText(result.error().code == core::ErrorCode::Cancelled
+                        ? tr("Planning cancelled.")
+                        : tr("<span style='color:#c33'>Planning failed: %1</span>")
+                              .arg(q(result.error().message).toHtmlEscaped()));
+                emit planFinished();
+                return;
+            }
+            m_plan = std::make_shared<const core::plan::Plan>(std::move(*result));
+            m_frontier->setPlan(m_plan.get());
+            const auto& best = m_plan->best;
+            const int index = static_cast<int>(
+                std::ranges::find(m_plan->evaluated, best.predictedBytes, &core::plan::PlanPoint::predictedBytes)
+                - m_plan->evaluated.begin());
+            adoptPoint(index);
+            m_status->setText((m_plan->met ? tr("<b>Target met</b>: ")
+                                           : tr("<b style='color:#c33'>Target not met</b>; the best recipe found: "))
+                + tr("%1 (%2× smaller), lowest output cosine %3, %4 layers changed, %5 recipes verified in %6 s. "
+                     "The recipe is in the Slim view.")
+                      .arg(q(core::humanBytes(best.predictedBytes)))
+                      .arg(static_cast<double>(m_plan->fileBytes)
+                              / static_cast<double>(std::max<std::uint64_t>(best.predictedBytes, 1)),
+                          0, 'f', 2)
+                      .arg(best.minCosine, 0, 'f', 6)
+                      .arg(best.layers)
+                      .arg(m_plan->evaluated.size())
+                      .arg(m_plan->seconds, 0, 'f', 1));
+            emit planFinished();
+        });
+}
+
+bool SensitivityView::adoptPoint(int index)
+{
+    if (!m_plan || index < 0 || index >= static_cast<int>(m_plan->evaluated.size()))
+        return false;
+    m_window.slimPanel()->setRecipe(m_plan->evaluated[static_cast<std::size_t>(index)].recipe);
+    m_frontier->setCurrent(index);
     return true;
 }
 

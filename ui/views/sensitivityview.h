@@ -4,6 +4,7 @@
 // (core/plan/sensitivity.h), as a chart; one click keeps the most sensitive layers out of the recipe's step.
 
 #include "modelptrs.h"
+#include "plan/planner.h"
 #include "plan/sensitivity.h"
 
 #include <QWidget>
@@ -15,12 +16,14 @@ class QLabel;
 class QLineEdit;
 class QPushButton;
 class QSpinBox;
+class QTabWidget;
 
 namespace slimscope::ui {
 
 class JobRunner;
 class MainWindow;
 class Session;
+class FrontierChart;
 class SensitivityChart;
 
 class SensitivityView : public QWidget {
@@ -42,9 +45,23 @@ public:
     /// step when the recipe has none); false when nothing was measured.
     bool excludeMostSensitive(int count);
 
+    /// Plans the current model to `options` in the background; the best recipe goes to the Slim panel and every
+    /// recipe verified on the way to the frontier chart.
+    void plan(const core::plan::PlanOptions& options);
+    /// Asks for the target and plans (Slim > Plan for…); the view does not measure on its own meanwhile.
+    void planWithDialog();
+    /// Whether showing the view starts a measurement when it has none (on by default).
+    void setAutoMeasure(bool on) { m_autoMeasure = on; }
+    const core::plan::Plan* planResult() const { return m_plan.get(); }
+    FrontierChart* frontier() const { return m_frontier; }
+    /// Puts the recipe of the plan's point `index` in the Slim panel.
+    bool adoptPoint(int index);
+
 signals:
     /// A measurement ended (successfully or not).
     void finished();
+    /// A plan ended (successfully or not).
+    void planFinished();
 
 protected:
     void showEvent(QShowEvent* event) override;
@@ -63,8 +80,13 @@ private:
     SensitivityChart* m_chart = nullptr;
     QSpinBox* m_excludeCount = nullptr;
     QPushButton* m_exclude = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    FrontierChart* m_frontier = nullptr;
+    JobRunner* m_planJob = nullptr;
+    std::shared_ptr<const core::plan::Plan> m_plan;
     std::shared_ptr<const core::plan::Sensitivity> m_result;
     AnalysisPtr m_measured; ///< the analysis m_result belongs to
+    bool m_autoMeasure = true;
 };
 
 } // namespace slimscope::ui
