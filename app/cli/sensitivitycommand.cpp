@@ -32,7 +32,8 @@ std::unique_ptr<CLI::App> sensitivityCommand(SensitivityArgs& args)
         "move.");
     app->add_option("MODEL", args.model, "the ONNX model")->required()->type_name("");
     app->add_option("--step", args.step,
-           "the step and its amount: quantize:int8, int8, int4, fp16, bf16, prune:0.5, low_rank:0.95 (default int8)")
+           "the step and its amount: quantize:int8, int8, int4, fp16, bf16, prune:0.5, prune_channels:0.3, "
+           "low_rank:0.95 (default int8)")
         ->type_name("STEP");
     addInputSetOptions(*app, args.inputs, "random:8");
     app->add_option("--threads", args.threads, "ONNX Runtime intra-op threads (default 0: one per core)")

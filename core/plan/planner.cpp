@@ -30,7 +30,7 @@ struct Option {
 /// original (every weight gets one step, so the order only matters for readability).
 int stepOrder(std::string_view kind)
 {
-    return kind == "prune" ? 0 : kind == "low_rank" ? 1 : 2;
+    return kind == "prune" || kind == "prune_channels" ? 0 : kind == "low_rank" ? 1 : 2;
 }
 
 slim::Recipe recipeOf(const std::map<std::string, Option>& assigned, const std::vector<slim::StepParams>& candidates)

@@ -6,6 +6,7 @@
 #include "slim/effectiveweights.h"
 #include "slim/exporter.h"
 #include "slim/stepregistry.h"
+#include "slim/steps/prunechannels.h"
 
 #include <algorithm>
 #include <chrono>
@@ -21,6 +22,9 @@ namespace {
 struct Candidate {
     const analysis::LayerStats* layer = nullptr;
     std::vector<std::size_t> weights; ///< indices into ModelFile::weights() / Analysis::tensors
+    /// prune_channels: the producers' weights that put the layer's channel group in scope; the group is pruned
+    /// alone in a session of its own (its shapes change, so no weight can be fed in place of another).
+    std::vector<std::string> aloneScope;
 };
 
 /// Σw² of a tensor from its statistics (count · (std² + mean²)), for the layer's weight-level SQNR.
@@ -132,13 +136,14 @@ Result<Sensitivity> sensitivity(const std::shared_ptr<const model::ModelFile>& f
     auto type = slim::stepTypeOf(step);
     if (!type)
         return std::unexpected(type.error());
-    if ((*type)->kind() == "prune_channels" || (*type)->kind() == "cleanup" || (*type)->name() == "quantize:int8-static"
+    const auto* channels = step.as<slim::PruneChannelsStep>();
+    if ((channels && channels->inputs) || (*type)->kind() == "cleanup" || (*type)->name() == "quantize:int8-static"
         || (*type)->name() == "quantize:int8-dynamic")
         return fail(ErrorCode::Unsupported,
             "sensitivity of " + std::string((*type)->name())
-                + ": the step changes more than each layer's weights (shapes, activations or the graph), so one "
-                  "session cannot stand for it; give a weight step (quantize:int8, int4, fp16, bf16, prune, "
-                  "low_rank)");
+                + ": the step changes more than each layer's weights (the inputs, activations or the graph), so one "
+                  "layer at a time cannot stand for it; give a weight step (quantize:int8, int4, fp16, bf16, prune, "
+                  "low_rank) or prune_channels without inputs");
 
     Sensitivity result;
     result.step = stepSpec(step);
@@ -154,8 +159,30 @@ Result<Sensitivity> sensitivity(const std::shared_ptr<const model::ModelFile>& f
     std::vector<Candidate> candidates;
     std::map<std::size_t, std::vector<float>> effective;
     std::set<std::string> overridable;
+    std::map<std::string, std::size_t> weightIndex;
+    for (std::size_t w = 0; w < file->weights().size(); ++w)
+        weightIndex.emplace(file->weights()[w].name, w);
+    for (const slim::ChannelGroupReport& group : applied->preview.channelGroups) {
+        if (!channels || group.channelsAfter >= group.channelsBefore || group.producers.empty())
+            continue;
+        const auto layer = std::ranges::find(analysis.layers, group.producers.front(), &analysis::LayerStats::name);
+        if (layer == analysis.layers.end())
+            continue;
+        Candidate candidate { &*layer, {}, {} };
+        for (std::size_t m = 0; m < group.members.size(); ++m) {
+            const auto w = weightIndex.find(group.members[m]);
+            if (w != weightIndex.end() && rows[w->second])
+                candidate.weights.push_back(w->second);
+            if (m < group.producerMembers)
+                candidate.aloneScope.push_back(group.members[m]);
+        }
+        if (!candidate.aloneScope.empty())
+            candidates.push_back(std::move(candidate));
+    }
     for (const analysis::LayerStats& layer : analysis.layers) {
-        Candidate candidate { &layer, {} };
+        if (channels)
+            break; // prune_channels: the channel groups above
+        Candidate candidate { &layer, {}, {} };
         for (const analysis::TensorIndex index : layer.tensors) {
             const slim::TensorChange* row = rows[index.get()];
             if (!row || !row->changed || row->removed)
@@ -243,11 +270,14 @@ Result<Sensitivity> sensitivity(const std::shared_ptr<const model::ModelFile>& f
             const double s = signalOf(analysis.tensors[w]);
             signal += s;
             noise += row.hasError ? s * row.relativeL2 * row.relativeL2 : 0.0;
-            overrides.push_back(floatTensor(weight.name, weight.shape, effective.at(w)));
+            if (const auto values = effective.find(w); values != effective.end())
+                overrides.push_back(floatTensor(weight.name, weight.shape, values->second));
         }
         layer.proxySqnrDb = noise > 0 && signal > 0 ? std::min(runtime::kSqnrCapDb, 10.0 * std::log10(signal / noise))
                                                     : runtime::kSqnrCapDb;
-        auto outputs = runsItsOwnKernel(*candidate.layer, **type)
+        auto outputs = !candidate.aloneScope.empty()
+            ? runAlone(file, analysis, step, candidate.aloneScope, *samples, options, cancel)
+            : runsItsOwnKernel(*candidate.layer, **type)
             ? runAlone(file, analysis, step, layer.tensors, *samples, options, cancel)
             : runAll(overrides);
         if (!outputs)

@@ -57,9 +57,10 @@ struct Sensitivity {
 };
 
 /// Applies `step` (its default scope) to the model once, then measures each layer with weights it changed, alone.
-/// Steps whose result keeps each weight's shape are supported (quantize int8/int4/fp16/bf16, prune, low_rank,
-/// sparse_storage); prune_channels changes shapes and is refused with the reason. Layers inside subgraphs are
-/// listed in the diagnostics, not measured.
+/// Weight steps (quantize int8/int4/fp16/bf16, prune, low_rank, sparse_storage) share one session; prune_channels
+/// measures each channel group it cut (named after its first producer) in a session of its own. Steps that change
+/// the inputs or activations (int8-static, int8-dynamic, prune_channels with inputs, cleanup) are refused with the
+/// reason. Layers inside subgraphs are listed in the diagnostics, not measured.
 Result<Sensitivity> sensitivity(const std::shared_ptr<const model::ModelFile>& file, const analysis::Analysis& analysis,
     const slim::StepParams& step, const SensitivityOptions& options, const Progress& progress = {},
     const CancelToken* cancel = nullptr);

@@ -138,8 +138,8 @@ private slots:
         QVERIFY2(bad.err.contains("random:N takes a sample count"), bad.err.constData());
     }
 
-    // sensitivity as a user runs it: JSON with the schema's keys, CSV with a header, a step that changes shapes
-    // and an unknown step refused as usage errors.
+    // sensitivity as a user runs it: JSON with the schema's keys, CSV with a header, a step that changes the
+    // activations and an unknown step refused as usage errors.
     void sensitivityCommand()
     {
         const Run run
@@ -163,10 +163,10 @@ private slots:
         QVERIFY2(csv.code == 0, qPrintable(describe(csv)));
         QVERIFY2(csv.out.startsWith("rank,node,op_type,tensors,bytes_before"), csv.out.constData());
         QCOMPARE(csv.out.count('\n'), 2);
-        const Run shapes = runCli(
-            { QStringLiteral("sensitivity"), m_model, QStringLiteral("--step"), QStringLiteral("prune_channels:0.3") });
-        QCOMPARE(shapes.code, 2);
-        QVERIFY2(shapes.err.contains("prune_channels"), shapes.err.constData());
+        const Run dynamic = runCli(
+            { QStringLiteral("sensitivity"), m_model, QStringLiteral("--step"), QStringLiteral("int8-dynamic") });
+        QCOMPARE(dynamic.code, 2);
+        QVERIFY2(dynamic.err.contains("int8-dynamic"), dynamic.err.constData());
         const Run unknown
             = runCli({ QStringLiteral("sensitivity"), m_model, QStringLiteral("--step"), QStringLiteral("int7") });
         QCOMPARE(unknown.code, 2);

@@ -229,7 +229,7 @@ private slots:
     }
 
     // Other weight steps run through the same session (their values rebuilt from what the step stored); a step
-    // that changes shapes is refused with the reason.
+    // that changes the inputs or the activations is refused with the reason.
     void otherStepsAndRefusals()
     {
         REQUIRE_RUNTIME();
@@ -258,11 +258,27 @@ private slots:
                     qPrintable(QString(spec) + ": " + ranking));
             }
         }
-        const auto refused = plan::sensitivity(
-            (*analysis)->modelFile, **analysis, slim::PruneChannelsStep {}, plan::SensitivityOptions {});
+        // prune_channels: each channel group it cut is pruned alone in its own session, named after its producer;
+        // the same group pruned by slim and run here moves the outputs the same way.
+        slim::PruneChannelsStep channels;
+        channels.fraction = 0.5;
+        const auto pruned = plan::sensitivity((*analysis)->modelFile, **analysis, channels, {});
+        QVERIFY2(pruned.has_value(), pruned ? "" : pruned.error().message.c_str());
+        QVERIFY(!pruned->layers.empty());
+        const auto fragileGroup
+            = std::ranges::find(pruned->layers, std::string("fragile"), &plan::LayerSensitivity::node);
+        QVERIFY(fragileGroup != pruned->layers.end());
+        QVERIFY(fragileGroup->bytesSaved() > 0);
+        QVERIFY2(fragileGroup->cosine < 0.99, qPrintable(QString::number(fragileGroup->cosine)));
+        // With the inputs option the model's inputs change: one layer at a time cannot stand for it.
+        channels.inputs = true;
+        const auto refused = plan::sensitivity((*analysis)->modelFile, **analysis, channels, {});
         QVERIFY(!refused);
         QCOMPARE(refused.error().code, slimscope::core::ErrorCode::Unsupported);
         QVERIFY(refused.error().message.find("prune_channels") != std::string::npos);
+        const auto dynamic
+            = plan::sensitivity((*analysis)->modelFile, **analysis, slim::QuantizeInt8DynamicStep {}, {});
+        QVERIFY(!dynamic && dynamic.error().code == slimscope::core::ErrorCode::Unsupported);
     }
 };
 

@@ -55,7 +55,7 @@ SensitivityView::SensitivityView(Session& session, MainWindow& window, QWidget* 
     auto* controls = new QHBoxLayout;
     m_step = new QComboBox(this);
     m_step->setObjectName(QStringLiteral("sensitivityStep"));
-    for (const char* spec : { "int8", "int4", "fp16", "bf16", "prune:0.5", "low_rank:0.95" })
+    for (const char* spec : { "int8", "int4", "fp16", "bf16", "prune:0.5", "prune_channels:0.3", "low_rank:0.95" })
         m_step->addItem(QString::fromLatin1(spec));
     m_inputs = new QLineEdit(QStringLiteral("random:8"), this);
     m_inputs->setToolTip(tr("random:N seeded samples, or a folder of <input name>.npy|.pb files or "
