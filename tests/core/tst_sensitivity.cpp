@@ -15,7 +15,9 @@
 #include "slim/steps/quantize.h"
 #include "slimtestsupport.h"
 #include "support/quantities.h"
+#include "testenv.h"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -206,6 +208,28 @@ private slots:
         QVERIFY(infeasible->best.minCosine >= 0.99);
         QVERIFY(infeasible->best.predictedBytes < fileBytes);
         QVERIFY(!infeasible->diagnostics.empty());
+    }
+
+    // A real model of ../shared/models: a plan to a third of squeezenet's size is met, slim writes it to the
+    // predicted size, and this test's own run in ONNX Runtime (its own inputs) keeps the floor.
+    void planMeetsATargetOnASharedModel()
+    {
+        REQUIRE_RUNTIME();
+        const QString path = QDir(slimscope::testing::sharedModelsDir()).filePath(QStringLiteral("squeezenet1_1.onnx"));
+        SLIMSCOPE_REQUIRE_SHARED(path);
+        const auto analysis = an::analyzeFile(path.toStdString());
+        QVERIFY(analysis.has_value());
+        plan::PlanOptions options;
+        options.targetBytes = (*analysis)->modelFile->fileSize() / 3;
+        const auto planned = plan::planToTarget((*analysis)->modelFile, **analysis, options);
+        QVERIFY2(planned.has_value(), planned ? "" : planned.error().message.c_str());
+        QVERIFY(planned->met);
+        TRY_SLIM(s, path.toStdString(), planned->best.recipe, this->path("squeezenet-planned.onnx"));
+        QCOMPARE(s->exported.fileBytes, planned->best.predictedBytes);
+        QVERIFY(s->exported.fileBytes <= options.targetBytes);
+        const auto compared = compareInRuntime(path.toStdString(), this->path("squeezenet-planned.onnx"));
+        QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
+        QVERIFY2((*compared)[0].cosine >= 0.99, qPrintable(QString::number((*compared)[0].cosine)));
     }
 
     // Sizes, counts and shares as users type them (plan's targets, budgets to come).
