@@ -7,6 +7,7 @@
 #include "report/sensitivitywriters.h"
 #include "slim/recipe.h"
 #include "slim/stepregistry.h"
+#include "support/format.h"
 #include "support/quantities.h"
 
 #include <iostream>
@@ -63,18 +64,6 @@ std::unique_ptr<CLI::App> planCommand(PlanArgs& args)
     return app;
 }
 
-std::vector<std::string> splitSteps(const std::string& text)
-{
-    std::vector<std::string> steps;
-    for (std::size_t begin = 0; begin <= text.size();) {
-        const std::size_t comma = std::min(text.find(',', begin), text.size());
-        if (comma > begin)
-            steps.push_back(text.substr(begin, comma - begin));
-        begin = comma + 1;
-    }
-    return steps;
-}
-
 } // namespace
 
 std::string planHelp()
@@ -104,7 +93,7 @@ int runPlan(const std::vector<std::string>& raw)
         return usageError(inputSet.error().message);
     plan::PlanOptions options;
     options.minCosine = args.minCosine;
-    options.steps = splitSteps(args.steps);
+    options.steps = splitCommaList(args.steps);
     for (const auto& step : options.steps)
         if (auto parsed = slim::parseStepSpec(step); !parsed)
             return usageError("--steps: " + parsed.error().message);

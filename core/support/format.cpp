@@ -66,6 +66,18 @@ std::string shortDouble(double value)
     return std::string(buffer, result.ptr);
 }
 
+std::vector<std::string> splitCommaList(std::string_view text)
+{
+    std::vector<std::string> items;
+    for (std::size_t begin = 0; begin <= text.size();) {
+        const std::size_t comma = std::min(text.find(',', begin), text.size());
+        if (comma > begin)
+            items.emplace_back(text.substr(begin, comma - begin));
+        begin = comma + 1;
+    }
+    return items;
+}
+
 std::string shortenMiddle(const std::string& text, std::size_t width)
 {
     width = std::max<std::size_t>(width, 8);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace slimscope::core {
@@ -20,5 +21,8 @@ std::string shortDouble(double value);
 /// `text` cut to `width` characters (at least 8) with "..." in the middle, so that names that share a long
 /// prefix or a long suffix stay told apart: "If_0_then_b...decoder.rnn.weight_ih". Unchanged when it fits.
 std::string shortenMiddle(const std::string& text, std::size_t width);
+
+/// The non-empty items of a comma-separated list ("a,b,,c" -> a, b, c), as options such as --quantize-keep take.
+std::vector<std::string> splitCommaList(std::string_view text);
 
 } // namespace slimscope::core

@@ -456,12 +456,8 @@ public:
                     keep = &bf16->keep;
                 if (!keep)
                     return fail(ErrorCode::InvalidArgument, "--quantize-keep applies to --quantize fp16 or bf16");
-                for (std::size_t begin = 0; begin <= value.size();) {
-                    const std::size_t comma = std::min(value.find(',', begin), value.size());
-                    if (comma > begin)
-                        keep->emplace_back(value.substr(begin, comma - begin));
-                    begin = comma + 1;
-                }
+                for (auto& name : splitCommaList(value))
+                    keep->push_back(std::move(name));
                 return {};
             },
             {}, false } };

@@ -341,12 +341,8 @@ Result<StepOutcome> runStatic(const QuantizeInt8StaticStep& step, StepContext& c
 
 Result<void> applyList(std::vector<std::string>& list, std::string_view value)
 {
-    for (std::size_t begin = 0; begin <= value.size();) {
-        const std::size_t comma = std::min(value.find(',', begin), value.size());
-        if (comma > begin)
-            list.emplace_back(value.substr(begin, comma - begin));
-        begin = comma + 1;
-    }
+    for (auto& item : splitCommaList(value))
+        list.push_back(std::move(item));
     return {};
 }
 
