@@ -14,7 +14,13 @@
 #include "views/plandialog.h"
 #include "views/sensitivityview.h"
 
+#include <QCheckBox>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QLineEdit>
 #include <QProcess>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -131,6 +137,49 @@ private slots:
         QVERIFY(view->adoptPoint(0));
         QCOMPARE(window.slimPanel()->recipe(), plan.evaluated.front().recipe);
         QVERIFY(!view->adoptPoint(static_cast<int>(plan.evaluated.size())));
+    }
+
+    // The Slim panel's Plan for… opens the dialog (a ratio typed as 1.8x, only fp16 ticked), the planner runs and
+    // its recipe lands in the Slim panel. A bad target keeps the dialog open with the reason.
+    void planForButtonAsksAndPlans()
+    {
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.show();
+        window.openModel(m_model);
+        QVERIFY(ready.wait(20000));
+        auto* view = window.findChild<ui::SensitivityView*>();
+        QVERIFY(view);
+        QSignalSpy planned(view, &ui::SensitivityView::planFinished);
+        QString badTargetMessage;
+        QTimer::singleShot(200, this, [&badTargetMessage] {
+            auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+            if (!dialog)
+                return;
+            auto* target = dialog->findChild<QLineEdit*>(QStringLiteral("planTarget"));
+            auto* buttons = dialog->findChild<QDialogButtonBox*>();
+            target->setText(QStringLiteral("lots"));
+            buttons->button(QDialogButtonBox::Ok)->click();
+            for (auto* label : dialog->findChildren<QLabel*>())
+                if (label->text().contains(QStringLiteral("lots")))
+                    badTargetMessage = label->text();
+            target->setText(QStringLiteral("1.8x"));
+            for (auto* box : dialog->findChildren<QCheckBox*>())
+                box->setChecked(box->text() == QStringLiteral("fp16"));
+            buttons->button(QDialogButtonBox::Ok)->click();
+        });
+        auto* planButton = window.slimPanel()->findChild<QPushButton*>(QStringLiteral("planButton"));
+        QVERIFY(planButton);
+        planButton->click();
+        QVERIFY(planned.wait(120000));
+        if (!view->planResult())
+            SLIMSCOPE_SKIP("built without ONNX Runtime");
+        QVERIFY2(badTargetMessage.contains(QStringLiteral("KiB/MiB/GiB")), qPrintable(badTargetMessage));
+        const auto& plan = *view->planResult();
+        QCOMPARE(plan.sweeps.size(), std::size_t(1));
+        QCOMPARE(plan.targetBytes, static_cast<std::uint64_t>(window.analysis()->modelFile->fileSize() / 1.8));
+        QVERIFY(plan.met); // fp16 halves every weight, the graph and its Casts stay
+        QCOMPARE(window.slimPanel()->recipe(), plan.best.recipe);
     }
 
     void planTargetsParse()
