@@ -37,4 +37,16 @@ core::Result<core::runtime::InputSetSpec> inputSetFrom(
     return spec;
 }
 
+void addFloorOptions(CLI::App& app, core::runtime::FidelityThresholds& floors)
+{
+    app.add_option("--min-cosine", floors.minCosine,
+           "floor on every output's cosine: below it the verdict is fail, within 0.005 above it warn (default 0.99)")
+        ->type_name("C")
+        ->check(CLI::Range(-1.0, 1.0));
+    app.add_option("--min-top1", floors.minTop1Agreement,
+           "floor on the top-1 agreement of outputs that look like class scores (default 0.99)")
+        ->type_name("SHARE")
+        ->check(CLI::Range(0.0, 1.0));
+}
+
 } // namespace slimscope::cli

@@ -1,8 +1,10 @@
 #pragma once
 
-// The input-set options every command that runs a model shares: --inputs DIR|random:N, --seed, --dim.
+// The options every command that runs a model shares: --inputs DIR|random:N, --seed, --dim; and the verdict's
+// floors, --min-cosine and --min-top1.
 
 #include "runtime/inputset.h"
+#include "runtime/verify.h"
 
 #include <CLI/CLI.hpp>
 
@@ -27,5 +29,8 @@ void addInputSetOptions(
 /// The spec the options give; `fallback` when --inputs is absent. An error quotes the bad value.
 core::Result<core::runtime::InputSetSpec> inputSetFrom(
     const InputSetArgs& args, const core::runtime::InputSetSpec& fallback = {});
+
+/// Adds --min-cosine (default 0.99) and --min-top1 (default 0.99, a share or a percentage such as 99%).
+void addFloorOptions(CLI::App& app, core::runtime::FidelityThresholds& floors);
 
 } // namespace slimscope::cli

@@ -40,6 +40,7 @@ struct ReportArgs {
     bool verify = false;
     std::optional<std::string> sensitivity;
     InputSetArgs inputs;
+    runtime::FidelityThresholds floors;
     std::string output;
     std::string format; ///< html, pdf, md, json or csv: --format, else the output's extension
 };
@@ -63,6 +64,7 @@ std::unique_ptr<CLI::App> reportCommand(ReportArgs& args)
            "also measure each layer's sensitivity to STEP (int8, int4, fp16, bf16, prune:0.5, ...) in ONNX Runtime")
         ->type_name("STEP");
     addInputSetOptions(*app, args.inputs, "random:1 for --verify, random:8 for --sensitivity");
+    addFloorOptions(*app, args.floors);
     return app;
 }
 
@@ -189,6 +191,7 @@ int runReport(const std::vector<std::string>& raw)
     report::ReportInput input;
     input.analysis = *analysis;
     input.generatedAt = nowUtc();
+    input.thresholds = args.floors;
     std::optional<slim::SlimResult> slimmed;
     std::optional<runtime::Verification> verification;
     TemporaryFolder temporary;
@@ -240,7 +243,8 @@ int runReport(const std::vector<std::string>& raw)
         inputs.push_back({ *args.recipeFile, "the recipe" });
     if (auto written = writeReport(args, input, inputs); !written)
         return errorExit(written.error());
-    return kExitOk;
+    return verification && runtime::verdictOf(*verification, args.floors) == runtime::Verdict::Fail ? kExitThreshold
+                                                                                                    : kExitOk;
 }
 
 } // namespace slimscope::cli

@@ -38,6 +38,7 @@ struct SlimArgs {
     bool dryRun = false;
     bool verify = false;
     InputSetArgs inputs;
+    runtime::FidelityThresholds floors;
     std::optional<std::string> saveRecipe;
     std::string format = "table";
 };
@@ -230,8 +231,10 @@ int runSlim(const std::vector<std::string>& raw)
         if (!verified)
             return modelError(verified.error().message);
         verification = std::move(*verified);
-        slimReport.verificationJson = [&](JsonWriter& json) { report::writeVerificationJson(json, *verification); };
-        slimReport.verificationTable = [&](std::ostream& out) { report::writeVerificationTable(out, *verification); };
+        slimReport.verificationJson
+            = [&](JsonWriter& json) { report::writeVerificationJson(json, *verification, args.floors); };
+        slimReport.verificationTable
+            = [&](std::ostream& out) { report::writeVerificationTable(out, *verification, args.floors); };
     }
     std::ostringstream text;
     if (args.format == "json")
@@ -241,7 +244,9 @@ int runSlim(const std::vector<std::string>& raw)
     // When the model or the recipe went to standard output, the summary goes to standard error.
     const bool stdoutTaken = (written && args.output == "-") || args.saveRecipe == "-";
     (stdoutTaken ? std::cerr : std::cout) << text.str();
-    return kExitOk;
+    // The model is written either way; an output below a floor is the threshold status.
+    return verification && runtime::verdictOf(*verification, args.floors) == runtime::Verdict::Fail ? kExitThreshold
+                                                                                                    : kExitOk;
 }
 
 } // namespace slimscope::cli

@@ -20,6 +20,7 @@ struct VerifyArgs {
     InputSetArgs inputs;
     int runs = 10;
     unsigned threads = 0;
+    runtime::FidelityThresholds floors;
     std::string format = "table";
     std::optional<std::string> output;
 };
@@ -30,6 +31,7 @@ std::unique_ptr<CLI::App> verifyCommand(VerifyArgs& args)
     app->add_option("ORIGINAL", args.original, "the original model")->required()->type_name("");
     app->add_option("SLIMMED", args.slimmed, "the slimmed model")->required()->type_name("");
     addInputSetOptions(*app, args.inputs, "random:1");
+    addFloorOptions(*app, args.floors);
     app->add_option("--runs", args.runs, "timed runs per model for latency (default 10)")
         ->type_name("N")
         ->check(CLI::Range(1, 100000));
@@ -76,10 +78,13 @@ int runVerify(const std::vector<std::string>& raw)
         return modelError(verification.error().message);
     std::ostringstream text;
     if (format == "json")
-        report::writeVerifyDocument(text, *verification);
+        report::writeVerifyDocument(text, *verification, args.floors);
     else
-        report::writeVerificationTable(text, *verification);
-    return emitOutput(output, text.str(), inputs);
+        report::writeVerificationTable(text, *verification, args.floors);
+    if (const int status = emitOutput(output, text.str(), inputs); status != kExitOk)
+        return status;
+    // An output below a floor is the threshold status (docs/cli.md), after the verdict was written.
+    return runtime::verdictOf(*verification, args.floors) == runtime::Verdict::Fail ? kExitThreshold : kExitOk;
 }
 
 } // namespace slimscope::cli

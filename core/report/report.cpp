@@ -150,7 +150,7 @@ void writeReportJson(std::ostream& out, const ReportInput& input)
         writeSlimming(json, input);
     if (input.verification) {
         json.key("verification");
-        writeVerificationJson(json, *input.verification);
+        writeVerificationJson(json, *input.verification, input.thresholds);
     }
     if (input.sensitivity) {
         json.key("sensitivity");

@@ -26,6 +26,7 @@ struct ReportInput {
     const slim::Preview* preview = nullptr;
     const slim::ExportResult* written = nullptr;
     const runtime::Verification* verification = nullptr;
+    runtime::FidelityThresholds thresholds; ///< the floors the verification's verdict is judged by
     const plan::Sensitivity* sensitivity = nullptr; ///< a sensitivity sweep, when one was computed
     std::string generatedAt; ///< ISO 8601 UTC, e.g. "2026-11-27T21:50:00Z"
 };

@@ -5,6 +5,7 @@
 #include "verifywriters.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -320,21 +321,20 @@ Table sensitivityTable(const plan::Sensitivity& s)
     return t;
 }
 
-Table verificationTable(const runtime::Verification& v)
+Table verificationTable(const runtime::Verification& v, const runtime::FidelityThresholds& thresholds)
 {
     Table t { { "output", "cosine", "SQNR dB", "max abs", "top-1", "verdict" },
         { false, true, true, true, true, false }, {} };
-    runtime::Verification one = v;
-    for (const auto& o : v.outputs) {
-        one.outputs = { o };
+    for (const auto& o : v.outputs)
         t.rows.push_back({ o.name, fixed(o.cosine, 6), fixed(o.sqnrDb, 1), significant(o.maxAbs),
             o.top1Agreement ? humanPercent(*o.top1Agreement) : std::string("-"),
-            o.identical ? "identical" : (passes(one) ? "pass" : "warn") });
-    }
+            o.identical ? "identical" : std::string(runtime::verdictName(runtime::outputVerdict(o, thresholds))) });
+    std::string verdict(runtime::verdictName(runtime::verdictOf(v, thresholds)));
+    for (char& c : verdict)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     t.rows.push_back({ "latency (median of " + std::to_string(v.runs) + ", intra-op threads "
             + (v.threads ? std::to_string(v.threads) : std::string("one per core")) + ")",
-        "", "", "", fixed(v.originalLatencyMs, 3) + " ms -> " + fixed(v.slimmedLatencyMs, 3) + " ms",
-        passes(v) ? "PASS" : "WARN" });
+        "", "", "", fixed(v.originalLatencyMs, 3) + " ms -> " + fixed(v.slimmedLatencyMs, 3) + " ms", verdict });
     return t;
 }
 
@@ -467,6 +467,7 @@ void htmlBegin(std::ostream& out, std::string_view title)
            "pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 0.85em; }\n"
            "figure { margin: 1em 0; } figure img { max-width: 100%; } figcaption { font-size: 0.9em; color: #555; }\n"
            ".pass { color: #1a7f37; font-weight: bold; } .warn { color: #b35900; font-weight: bold; }\n"
+           ".fail { color: #cf222e; font-weight: bold; }\n"
            "@media print {\n  body { margin: 0; max-width: none; font-size: 10pt; color: #000; }\n"
            "  h2 { page-break-after: avoid; } table, figure { page-break-inside: avoid; }\n"
            "  tr { page-break-inside: avoid; } th { background: #eee !important; }\n"

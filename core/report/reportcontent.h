@@ -59,7 +59,7 @@ Table stepsTable(const slim::Preview& preview);
 Table channelGroupsTable(const slim::Preview& preview);
 /// prune_channels with inputs: the input features the slimmed model no longer reads.
 Table removedInputFeaturesTable(const slim::Preview& preview);
-Table verificationTable(const runtime::Verification& verification);
+Table verificationTable(const runtime::Verification& verification, const runtime::FidelityThresholds& thresholds);
 /// The most sensitive layers (at most 25), most sensitive first.
 Table sensitivityTable(const plan::Sensitivity& sensitivity);
 

@@ -64,8 +64,12 @@ void writeReportHtml(std::ostream& out, const ReportInput& input, const std::vec
         if (section.id == "charts" && charts.empty())
             continue;
         if (section.id == "verification") { // the verdict in colour
-            const bool pass = passes(*input.verification);
-            out << "<h2>Verification: <span class=\"" << (pass ? "pass\">PASS" : "warn\">WARN") << "</span></h2>\n";
+            const auto verdict = runtime::verdictOf(*input.verification, input.thresholds);
+            out << "<h2>Verification: <span class=\""
+                << (verdict == runtime::Verdict::Pass          ? "pass\">PASS"
+                           : verdict == runtime::Verdict::Warn ? "warn\">WARN"
+                                                               : "fail\">FAIL")
+                << "</span></h2>\n";
         } else if (!section.title.empty()) {
             out << "<h" << section.level << ">" << xmlEscape(section.title) << "</h" << section.level << ">\n";
         }

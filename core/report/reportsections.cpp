@@ -1,7 +1,10 @@
 #include "reportsections.h"
 
 #include "slim/recipe.h"
+#include "support/format.h"
 #include "verifywriters.h"
+
+#include <cctype>
 
 namespace slimscope::core::report::detail {
 
@@ -103,9 +106,14 @@ void verification(const ReportInput& input, Medium, std::vector<Section>& out)
     if (!input.verification)
         return;
     const auto& v = *input.verification;
-    out.push_back({ "verification", std::string("Verification: ") + (passes(v) ? "PASS" : "WARN"), 2,
-        { paragraph("ONNX Runtime " + v.runtimeVersion + ", inputs " + v.inputSource + "."),
-            table(verificationTable(v)) } });
+    std::string verdict(runtime::verdictName(runtime::verdictOf(v, input.thresholds)));
+    for (char& c : verdict)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out.push_back({ "verification", "Verification: " + verdict, 2,
+        { paragraph("ONNX Runtime " + v.runtimeVersion + ", inputs " + v.inputSource
+              + "; floors: cosine >= " + shortDouble(input.thresholds.minCosine)
+              + ", top-1 >= " + shortDouble(input.thresholds.minTop1Agreement) + "."),
+            table(verificationTable(v, input.thresholds)) } });
 }
 
 void sensitivity(const ReportInput& input, Medium, std::vector<Section>& out)

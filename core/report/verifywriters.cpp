@@ -4,37 +4,22 @@
 #include "model/datatype.h"
 #include "support/format.h"
 
+#include <cctype>
 #include <cstdio>
 #include <iomanip>
 
 namespace slimscope::core::report {
 
-namespace {
-
-bool outputPasses(const runtime::OutputComparison& output, const FidelityThresholds& thresholds)
-{
-    if (output.identical)
-        return true;
-    if (output.nonFiniteMismatches > 0 || output.cosine < thresholds.minCosine)
-        return false;
-    return !output.top1Agreement || *output.top1Agreement >= thresholds.minTop1Agreement;
-}
-
-} // namespace
-
 bool passes(const runtime::Verification& verification, const FidelityThresholds& thresholds)
 {
-    for (const auto& output : verification.outputs)
-        if (!outputPasses(output, thresholds))
-            return false;
-    return !verification.outputs.empty();
+    return runtime::verdictOf(verification, thresholds) != runtime::Verdict::Fail;
 }
 
 void writeVerificationJson(JsonWriter& json, const runtime::Verification& v, const FidelityThresholds& thresholds)
 {
     json.beginObject();
     json.field("original", v.original.string()).field("slimmed", v.slimmed.string());
-    json.field("verdict", passes(v, thresholds) ? "pass" : "warn");
+    json.field("verdict", runtime::verdictName(runtime::verdictOf(v, thresholds)));
     json.key("thresholds")
         .beginObject()
         .field("min_cosine", thresholds.minCosine)
@@ -65,7 +50,8 @@ void writeVerificationJson(JsonWriter& json, const runtime::Verification& v, con
             json.value(*o.top1Agreement);
         else
             json.null();
-        json.field("pass", outputPasses(o, thresholds));
+        const auto verdict = runtime::outputVerdict(o, thresholds);
+        json.field("pass", verdict != runtime::Verdict::Fail).field("verdict", runtime::verdictName(verdict));
         json.endObject();
     }
     json.endArray();
@@ -92,8 +78,11 @@ void writeVerifyDocument(std::ostream& out, const runtime::Verification& v, cons
 
 void writeVerificationTable(std::ostream& out, const runtime::Verification& v, const FidelityThresholds& thresholds)
 {
-    out << "Verification (ONNX Runtime " << v.runtimeVersion << ", inputs " << v.inputSource
-        << "): " << (passes(v, thresholds) ? "PASS" : "WARN") << " (cosine >= " << thresholds.minCosine << ")\n";
+    std::string verdict(runtime::verdictName(runtime::verdictOf(v, thresholds)));
+    for (char& c : verdict)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out << "Verification (ONNX Runtime " << v.runtimeVersion << ", inputs " << v.inputSource << "): " << verdict
+        << " (floors: cosine >= " << thresholds.minCosine << ", top-1 >= " << thresholds.minTop1Agreement << ")\n";
     out << "  " << std::left << std::setw(28) << "output" << std::right << std::setw(12) << "cosine" << std::setw(10)
         << "SQNR dB" << std::setw(12) << "max abs" << std::setw(12) << "mean abs" << std::setw(8) << "top-1"
         << "  verdict\n";
@@ -107,9 +96,8 @@ void writeVerificationTable(std::ostream& out, const runtime::Verification& v, c
             std::snprintf(top1, sizeof top1, "%.1f%%", *o.top1Agreement * 100.0);
         out << "  " << std::left << std::setw(28) << o.name << std::right << std::setw(12) << cosine << std::setw(10)
             << sqnr << std::setw(12) << maxAbs << std::setw(12) << meanAbs << std::setw(8) << top1 << "  "
-            << (o.identical                          ? "identical"
-                       : outputPasses(o, thresholds) ? "pass"
-                                                     : "warn")
+            << (o.identical ? std::string_view("identical")
+                            : runtime::verdictName(runtime::outputVerdict(o, thresholds)))
             << "\n";
     }
     char latency[128];

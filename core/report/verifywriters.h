@@ -10,13 +10,9 @@ namespace slimscope::core::report {
 
 inline constexpr std::string_view kVerifySchema = "slimscope.verify/1";
 
-/// Fidelity thresholds for the pass/warn verdict (the GUI lets the user change them).
-struct FidelityThresholds {
-    double minCosine = 0.99;
-    double minTop1Agreement = 0.99;
-};
+using runtime::FidelityThresholds;
 
-/// "pass" when every output meets the thresholds, "warn" otherwise.
+/// True unless the verdict is fail (runtime::verdictOf).
 bool passes(const runtime::Verification& verification, const FidelityThresholds& thresholds = {});
 
 /// The verification as a JSON object (the value only; the caller writes the key or the document).

@@ -306,6 +306,31 @@ std::string defaultedDimsHint(const std::vector<TensorInfo>& inputs, const Verif
 
 } // namespace
 
+std::string_view verdictName(Verdict verdict)
+{
+    return verdict == Verdict::Pass ? "pass" : verdict == Verdict::Warn ? "warn" : "fail";
+}
+
+Verdict outputVerdict(const OutputComparison& output, const FidelityThresholds& thresholds)
+{
+    if (output.identical)
+        return Verdict::Pass;
+    if (output.nonFiniteMismatches > 0 || !(output.cosine >= thresholds.minCosine)
+        || (output.top1Agreement && *output.top1Agreement < thresholds.minTop1Agreement))
+        return Verdict::Fail;
+    return output.cosine < thresholds.minCosine + kVerdictWarnMargin ? Verdict::Warn : Verdict::Pass;
+}
+
+Verdict verdictOf(const Verification& verification, const FidelityThresholds& thresholds)
+{
+    if (verification.outputs.empty())
+        return Verdict::Fail;
+    Verdict worst = Verdict::Pass;
+    for (const auto& output : verification.outputs)
+        worst = std::max(worst, outputVerdict(output, thresholds));
+    return worst;
+}
+
 Result<OutputComparison> compareOutputs(const HostTensor& reference, const HostTensor& candidate)
 {
     for (const HostTensor* tensor : { &reference, &candidate })

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace slimscope::core::runtime {
@@ -60,6 +61,23 @@ struct Verification {
 /// The outputs of every sample joined per output: along the first axis when the samples agree on the others (so
 /// rows, and top-1 agreement, stay rows), else flattened. One sample's outputs are returned as they are.
 std::vector<HostTensor> joinSamples(std::vector<std::vector<HostTensor>> perSample);
+
+/// Floors on the outputs' fidelity (verify --min-cosine / --min-top1, the Slim panel's spin boxes).
+struct FidelityThresholds {
+    double minCosine = 0.99;
+    double minTop1Agreement = 0.99;
+};
+
+/// How far above the cosine floor an output must be for a plain pass; closer is a warning.
+inline constexpr double kVerdictWarnMargin = 0.005;
+
+/// fail: an output is below a floor (or NaN/infinity appear in one model only); warn: every output holds the floors
+/// but one is within kVerdictWarnMargin of the cosine floor; pass otherwise (identical outputs always pass).
+enum class Verdict { Pass, Warn, Fail };
+std::string_view verdictName(Verdict verdict); ///< "pass", "warn", "fail"
+Verdict outputVerdict(const OutputComparison& output, const FidelityThresholds& thresholds);
+/// The worst verdict over the outputs; fail when there is no output to compare.
+Verdict verdictOf(const Verification& verification, const FidelityThresholds& thresholds);
 
 /// Compares `candidate` against `reference` (same shape required; any numeric element types). Needs no
 /// ONNX Runtime.

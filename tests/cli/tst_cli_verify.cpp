@@ -1,5 +1,5 @@
 // verify and report --verify through the CLI, as a user runs them: inputs from .npy files, symbolic dimensions set
-// with --dim, the "warn" verdict when a recipe breaks the outputs, and the verification inside a report.
+// with --dim, the "fail" verdict (exit 3) when a recipe breaks the outputs, and the verification inside a report.
 #include "clirun.h"
 #include "modelbuilder.h"
 #include "npy.h"
@@ -208,8 +208,9 @@ private slots:
         QVERIFY2(badSize.err.contains("KiB/MiB/GiB"), badSize.err.constData());
     }
 
-    // 95 % of the weights pruned: the outputs drift far below the 0.99 cosine floor, and verify says "warn".
-    void aBrokenRecipeGetsTheWarnVerdict()
+    // 95 % of the weights pruned: the outputs drift far below the 0.99 cosine floor: verify says "fail" and exits 3
+    // (the threshold status) after writing its verdict; with floors the outputs meet, the same pair passes.
+    void aBrokenRecipeFailsTheFloor()
     {
         const QString slimmed = m_dir.filePath(QStringLiteral("mlp_pruned.onnx"));
         const Run slim = runCli({ QStringLiteral("slim"), m_model, QStringLiteral("-o"), slimmed,
@@ -219,15 +220,38 @@ private slots:
             QStringLiteral("json"), QStringLiteral("--runs"), QStringLiteral("1") });
         if (builtWithoutRuntime(run))
             SLIMSCOPE_SKIP("built without ONNX Runtime");
-        QVERIFY2(run.code == 0, qPrintable(describe(run)));
+        QVERIFY2(run.code == 3, qPrintable(describe(run)));
         const QJsonObject root = verificationOf(run.out);
-        QCOMPARE(root.value(u"verdict").toString(), QStringLiteral("warn"));
+        QCOMPARE(root.value(u"verdict").toString(), QStringLiteral("fail"));
         const QJsonObject y = root.value(u"outputs").toArray().at(0).toObject();
-        QVERIFY2(y.value(u"cosine").toDouble() < 0.99, qPrintable(QString::number(y.value(u"cosine").toDouble())));
+        const double cosine = y.value(u"cosine").toDouble();
+        QVERIFY2(cosine < 0.99, qPrintable(QString::number(cosine)));
         QCOMPARE(y.value(u"pass").toBool(true), false);
+        QCOMPARE(y.value(u"verdict").toString(), QStringLiteral("fail"));
         const Run table
             = runCli({ QStringLiteral("verify"), m_model, slimmed, QStringLiteral("--runs"), QStringLiteral("1") });
-        QVERIFY2(table.out.contains("warn"), table.out.constData());
+        QCOMPARE(table.code, 3);
+        QVERIFY2(table.out.contains("FAIL") && table.out.contains("fail"), table.out.constData());
+        // Floors below the measured cosine: pass (top-1 floor 0 as well, since pruning may move the argmax).
+        const QString low = QString::number(cosine - 0.1);
+        const Run lenient = runCli({ QStringLiteral("verify"), m_model, slimmed, QStringLiteral("--min-cosine"), low,
+            QStringLiteral("--min-top1"), QStringLiteral("0"), QStringLiteral("--format"), QStringLiteral("json"),
+            QStringLiteral("--runs"), QStringLiteral("1") });
+        QCOMPARE(lenient.code, 0);
+        QCOMPARE(verificationOf(lenient.out).value(u"verdict").toString(), QStringLiteral("pass"));
+        // A floor just under the cosine: every output holds it, but within 0.005: warn, exit 0.
+        const QString close = QString::number(cosine - 0.001, 'f', 9);
+        const Run warn = runCli({ QStringLiteral("verify"), m_model, slimmed, QStringLiteral("--min-cosine"), close,
+            QStringLiteral("--min-top1"), QStringLiteral("0"), QStringLiteral("--format"), QStringLiteral("json"),
+            QStringLiteral("--runs"), QStringLiteral("1") });
+        QCOMPARE(warn.code, 0);
+        QCOMPARE(verificationOf(warn.out).value(u"verdict").toString(), QStringLiteral("warn"));
+        // slim --verify with the default floors writes the model and exits 3.
+        const Run slimVerify = runCli({ QStringLiteral("slim"), m_model, QStringLiteral("-o"),
+            m_dir.filePath(QStringLiteral("mlp_pruned2.onnx")), QStringLiteral("--prune"), QStringLiteral("0.95"),
+            QStringLiteral("--min-elements"), QStringLiteral("1"), QStringLiteral("--verify") });
+        QCOMPARE(slimVerify.code, 3);
+        QVERIFY(QFileInfo::exists(m_dir.filePath(QStringLiteral("mlp_pruned2.onnx"))));
     }
 
     // report --recipe R --verify: the report carries the verification of the recipe's model, with its verdict.

@@ -9,6 +9,7 @@ class TestRuntime : public QObject {
 private slots:
     void withoutRuntimeVerifyIsUnsupported();
     void compareOutputsByHand();
+    void verdictAtTheFloors();
     void modelAgainstItself_data();
     void modelAgainstItself();
     void perturbedWeightsWithinComputedRange();
@@ -397,6 +398,41 @@ void TestRuntime::mobilenetAgainstItself()
           "ONNX Runtime %s",
         static_cast<long long>(elapsed), result->runs, result->originalLatencyMs, result->slimmedLatencyMs,
         result->runtimeVersion.c_str());
+}
+
+// The verdict at, just above and just below each floor: below the cosine or top-1 floor is fail, within 0.005 above
+// the cosine floor warn, beyond it pass; identical outputs pass, NaN in one model only fails, nothing compared fails.
+void TestRuntime::verdictAtTheFloors()
+{
+    using rt::Verdict;
+    const rt::FidelityThresholds floors; // 0.99 and 0.99
+    const auto output = [](double cosine, std::optional<double> top1 = std::nullopt) {
+        rt::OutputComparison o;
+        o.cosine = cosine;
+        o.top1Agreement = top1;
+        return o;
+    };
+    QCOMPARE(rt::outputVerdict(output(0.99), floors), Verdict::Warn); // at the floor
+    QCOMPARE(rt::outputVerdict(output(0.9899999), floors), Verdict::Fail); // just below
+    QCOMPARE(rt::outputVerdict(output(0.9949999), floors), Verdict::Warn); // within 0.005
+    QCOMPARE(rt::outputVerdict(output(0.995), floors), Verdict::Pass); // 0.005 above
+    QCOMPARE(rt::outputVerdict(output(0.999, 0.99), floors), Verdict::Pass); // top-1 at its floor
+    QCOMPARE(rt::outputVerdict(output(0.999, 0.9899), floors), Verdict::Fail); // just below it
+    rt::OutputComparison identical = output(0.5, 0.0);
+    identical.identical = true;
+    QCOMPARE(rt::outputVerdict(identical, floors), Verdict::Pass);
+    rt::OutputComparison nan = output(1.0);
+    nan.nonFiniteMismatches = 1;
+    QCOMPARE(rt::outputVerdict(nan, floors), Verdict::Fail);
+    rt::Verification v;
+    QCOMPARE(rt::verdictOf(v, floors), Verdict::Fail); // nothing compared
+    v.outputs = { output(0.999), output(0.992) };
+    QCOMPARE(rt::verdictOf(v, floors), Verdict::Warn); // the worst output decides
+    v.outputs.push_back(output(0.5));
+    QCOMPARE(rt::verdictOf(v, floors), Verdict::Fail);
+    QCOMPARE(rt::verdictName(Verdict::Fail), std::string_view("fail"));
+    rt::FidelityThresholds strict { 0.9995, 1.0 };
+    QCOMPARE(rt::outputVerdict(output(0.9999, 1.0), strict), Verdict::Warn);
 }
 
 QTEST_GUILESS_MAIN(TestRuntime)

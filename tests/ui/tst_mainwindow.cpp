@@ -411,8 +411,8 @@ private slots:
         QCOMPARE(session->preview(), window.slimPanel()->preview());
     }
 
-    // The Verify button runs both models in ONNX Runtime in the background: PASS for a lossless recipe, WARN when
-    // a recipe breaks the outputs.
+    // The Verify button runs both models in ONNX Runtime in the background: PASS for a lossless recipe, FAIL (in the
+    // error colour, with the output named) when a recipe breaks the outputs.
     void verifyButtonGivesPassAndWarn()
     {
         ui::MainWindow window;
@@ -445,7 +445,8 @@ private slots:
         verifyButton->click();
         QVERIFY(verified.wait(60000));
         QVERIFY2(!verified.first().at(1).toBool(), qPrintable(verified.first().at(0).toString()));
-        QVERIFY(verified.first().at(0).toString().contains(QStringLiteral("WARN")));
+        QVERIFY(verified.first().at(0).toString().contains(QStringLiteral("FAIL")));
+        QVERIFY(verified.first().at(0).toString().contains(QStringLiteral("#c33"))); // the error colour
     }
 
     // An export that upgraded the model's opset (int8 on an opset 9 model) is compared with the original in ONNX

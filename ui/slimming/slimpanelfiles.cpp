@@ -156,21 +156,42 @@ void SlimPanel::startVerification(const std::filesystem::path& writtenModel, con
                 emit verified(message, false);
                 return;
             }
-            core::report::FidelityThresholds thresholds;
+            core::runtime::FidelityThresholds thresholds;
             thresholds.minCosine = minCosine;
             thresholds.minTop1Agreement = minTop1;
-            const bool pass = core::report::passes(*result, thresholds);
-            QString text = prefix
-                + QStringLiteral("<b style='color:%1'>%2</b>")
-                      .arg(pass ? QStringLiteral("#2a2") : QStringLiteral("#d80"), pass ? tr("PASS") : tr("WARN"));
+            using core::runtime::Verdict;
+            const Verdict verdict = core::runtime::verdictOf(*result, thresholds);
+            const bool pass = verdict != Verdict::Fail;
+            // Pass green, warn orange, fail in the error colour, with the outputs that failed named.
+            const auto colour = [](Verdict v) {
+                return v == Verdict::Pass ? QStringLiteral("#2a2")
+                    : v == Verdict::Warn  ? QStringLiteral("#d80")
+                                          : QStringLiteral("#c33");
+            };
+            const auto word = [this](Verdict v) {
+                return v == Verdict::Pass ? tr("PASS") : v == Verdict::Warn ? tr("WARN") : tr("FAIL");
+            };
+            QString text = prefix + QStringLiteral("<b style='color:%1'>%2</b>").arg(colour(verdict), word(verdict));
+            QStringList failed;
+            for (const auto& o : result->outputs)
+                if (core::runtime::outputVerdict(o, thresholds) == Verdict::Fail)
+                    failed << q(o.name).toHtmlEscaped();
+            if (!failed.isEmpty())
+                text += tr(" — below the floor (cosine %1, top-1 %2 %): %3")
+                            .arg(minCosine)
+                            .arg(minTop1 * 100.0)
+                            .arg(failed.join(QStringLiteral(", ")));
             for (const auto& o : result->outputs) {
-                text += tr("<br>%1: cosine %2, SQNR %3 dB, max abs %4")
-                            .arg(q(o.name))
+                const Verdict own = core::runtime::outputVerdict(o, thresholds);
+                text += tr("<br><span style='color:%5'>%1: cosine %2, SQNR %3 dB, max abs %4")
+                            .arg(q(o.name).toHtmlEscaped())
                             .arg(o.cosine, 0, 'f', 6)
                             .arg(o.sqnrDb, 0, 'f', 1)
-                            .arg(o.maxAbs, 0, 'g', 3);
+                            .arg(o.maxAbs, 0, 'g', 3)
+                            .arg(own == Verdict::Pass ? QStringLiteral("inherit") : colour(own));
                 if (o.top1Agreement)
                     text += tr(", top-1 %1 %").arg(*o.top1Agreement * 100.0, 0, 'f', 1);
+                text += QStringLiteral("</span>");
             }
             text += tr("<br>latency %1 ms → %2 ms")
                         .arg(result->originalLatencyMs, 0, 'f', 2)
