@@ -162,6 +162,24 @@ void ChartWidget::setEmptyMessage(const QString& text)
     }
     m_emptyMessage->setText(text);
     m_emptyMessage->setVisible(!text.isEmpty());
+    // An empty chart says what to do instead of drawing axes with nothing on them (and tick labels of a range
+    // that means nothing): its axes are hidden while the message shows, and come back as they were.
+    const bool empty = !text.isEmpty();
+    if (empty == m_axesHidden)
+        return;
+    m_axesHidden = empty;
+    for (QCPAxis* axis : m_plot->axisRect()->axes()) {
+        if (empty) {
+            m_hiddenAxes.insert(axis, { axis->visible(), axis->grid()->visible() });
+            axis->setVisible(false);
+            axis->grid()->setVisible(false);
+        } else if (const auto was = m_hiddenAxes.find(axis); was != m_hiddenAxes.end()) {
+            axis->setVisible(was->first);
+            axis->grid()->setVisible(was->second);
+        }
+    }
+    if (!empty)
+        m_hiddenAxes.clear();
 }
 
 void ChartWidget::setTitle(const QString& title, const QString& subtitle)

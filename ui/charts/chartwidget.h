@@ -2,6 +2,7 @@
 
 #include <QColor>
 #include <QFont>
+#include <QHash>
 #include <QList>
 #include <QPen>
 #include <QSharedPointer>
@@ -100,6 +101,8 @@ private:
     double m_xLower = 0.0;
     double m_xUpper = 1.0;
     QCPItemText* m_emptyMessage = nullptr;
+    bool m_axesHidden = false;
+    QHash<QCPAxis*, QPair<bool, bool>> m_hiddenAxes; ///< each axis's and grid's visibility before a message hid them
     QCPTextElement* m_title = nullptr;
     QCPTextElement* m_subtitle = nullptr;
     QList<QPair<QCPAxis*, QSharedPointer<CategoryTicker>>> m_categoryAxes;

@@ -312,7 +312,13 @@ void SlimPanel::buildEditors()
 {
     m_editors = new QStackedWidget(this);
     m_editors->setObjectName(QStringLiteral("stepEditors"));
-    m_editors->addWidget(new QLabel(tr("Add a step to start slimming."), this));
+    auto* start = new QLabel(tr("No steps yet. <b>Add step</b> (or the Slim menu: Ctrl+Shift+P prune, Ctrl+Shift+Q "
+                                "quantize, Ctrl+Shift+C clean-up) builds a recipe step by step; <b>Plan for…</b> "
+                                "chooses steps that reach a target size with the outputs checked in ONNX Runtime; "
+                                "a finding's <i>Apply fix</i> adds the step that fixes it."),
+        this);
+    start->setWordWrap(true);
+    m_editors->addWidget(start);
     for (const StepType* type : stepTypes()) {
         const StepEditorEntry* entry = findStepEditor(type->name());
         // A step registered in core without an editor says so rather than showing nothing.
