@@ -1,5 +1,6 @@
 #include "slimming/slimpanel.h"
 
+#include "slim/savingshint.h"
 #include "slim/stepregistry.h"
 #include "slimming/stepeditors/stepeditors.h"
 
@@ -483,10 +484,14 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
     const double saved = p.fileBytesBefore
         ? 1.0 - static_cast<double>(p.predictedFileBytes) / static_cast<double>(p.fileBytesBefore)
         : 0.0;
-    QString text = tr("<b>%1 → %2</b> (%3 saved) &nbsp; params %4 → %5")
-                       .arg(q(core::humanBytes(p.fileBytesBefore)), q(core::humanBytes(p.predictedFileBytes)),
-                           q(core::humanPercent(saved)), q(core::humanCount(p.paramsBefore)),
-                           q(core::humanCount(p.paramsAfter)));
+    const auto nonZero = core::slim::nonZeroWeights(p);
+    QString text
+        = tr("<b>%1 → %2</b> (%3 saved) &nbsp; params %4 → %5, non-zero %6 → %7")
+              .arg(q(core::humanBytes(p.fileBytesBefore)), q(core::humanBytes(p.predictedFileBytes)),
+                  q(core::humanPercent(saved)), q(core::humanCount(p.paramsBefore)), q(core::humanCount(p.paramsAfter)),
+                  q(core::humanCount(nonZero.before)), q(core::humanCount(nonZero.after)));
+    if (const auto hint = core::slim::noSavingsHint(m_recipe, p))
+        text += QStringLiteral("<br><span style='color:#b35900'>%1</span>").arg(q(*hint).toHtmlEscaped());
     if (p.macsAfter != p.macsBefore)
         text += tr(" &nbsp; MACs %1 → %2").arg(q(core::humanCount(p.macsBefore)), q(core::humanCount(p.macsAfter)));
     for (const auto& step : p.steps)
