@@ -1,5 +1,6 @@
 #include "slimming/slimpanel.h"
 
+#include "charts/dtypestackchart.h"
 #include "slim/savingshint.h"
 #include "slim/stepregistry.h"
 #include "slimming/stepeditors/stepeditors.h"
@@ -194,6 +195,18 @@ void SlimPanel::buildUi()
     m_summary->setWordWrap(true);
     m_summary->setTextFormat(Qt::RichText);
     layout->addWidget(m_summary);
+    // Before → after as a picture: weight bytes by dtype, two stacked bars, with the figures beside them.
+    auto* picture = new QHBoxLayout;
+    m_beforeAfter = new DtypeStackChart(this);
+    m_beforeAfter->setObjectName(QStringLiteral("slimBeforeAfter"));
+    m_beforeAfter->setFixedHeight(124);
+    m_figures = new QLabel(this);
+    m_figures->setObjectName(QStringLiteral("slimFigures"));
+    m_figures->setTextFormat(Qt::RichText);
+    m_figures->setMinimumWidth(190);
+    picture->addWidget(m_beforeAfter, 1);
+    picture->addWidget(m_figures);
+    layout->addLayout(picture);
     m_changes = new QTableWidget(0, 6, this);
     m_changes->setHorizontalHeaderLabels(
         { tr("Tensor"), tr("Before"), tr("After"), tr("SQNR dB"), tr("Rel. L2"), tr("Channels") });
@@ -441,6 +454,8 @@ void SlimPanel::schedulePreview()
         m_job->cancel();
         m_preview.reset();
         m_summary->setText(tr("No steps: the model is unchanged."));
+        m_beforeAfter->setPreview(nullptr);
+        m_figures->clear();
         m_changes->setRowCount(0);
         emit previewChanged(nullptr);
         return;
@@ -507,6 +522,8 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
     if (m_previewPending) // a newer edit is waiting: this result is already behind the recipe
         text += tr(" <i>(updating…)</i>");
     m_summary->setText(text);
+    m_beforeAfter->setPreview(&p);
+    updateFigures();
 
     std::vector<const TensorChange*> changed;
     for (const auto& t : p.tensors)
@@ -552,6 +569,33 @@ void SlimPanel::onPreview(const SlimResultPtr& result)
         }
     }
     emit previewChanged(result);
+}
+
+void SlimPanel::updateFigures()
+{
+    if (!m_preview) {
+        m_figures->clear();
+        return;
+    }
+    const auto& p = m_preview->preview;
+    const auto nonZero = core::slim::nonZeroWeights(p);
+    QString text = tr("<table cellspacing='3'>"
+                      "<tr><td></td><td align='right'><b>before</b></td><td align='right'><b>after</b></td></tr>"
+                      "<tr><td>file</td><td align='right'>%1</td><td align='right'>%2</td></tr>"
+                      "<tr><td>params</td><td align='right'>%3</td><td align='right'>%4</td></tr>"
+                      "<tr><td>non-zero</td><td align='right'>%5</td><td align='right'>%6</td></tr>"
+                      "<tr><td>MACs</td><td align='right'>%7</td><td align='right'>%8</td></tr>")
+                       .arg(q(core::humanBytes(p.fileBytesBefore)), q(core::humanBytes(p.predictedFileBytes)),
+                           q(core::humanCount(p.paramsBefore)), q(core::humanCount(p.paramsAfter)),
+                           q(core::humanCount(nonZero.before)), q(core::humanCount(nonZero.after)),
+                           q(core::humanCount(p.macsBefore)), q(core::humanCount(p.macsAfter)));
+    if (m_latency && m_latencyRecipe == m_recipe)
+        text += tr("<tr><td>latency</td><td align='right'>%1 ms</td><td align='right'>%2 ms</td></tr>")
+                    .arg(m_latency->first, 0, 'f', 2)
+                    .arg(m_latency->second, 0, 'f', 2);
+    else
+        text += tr("<tr><td>latency</td><td colspan='2' align='right'><i>Verify measures it</i></td></tr>");
+    m_figures->setText(text + QStringLiteral("</table>"));
 }
 
 } // namespace slimscope::ui

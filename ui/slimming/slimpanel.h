@@ -10,6 +10,8 @@
 
 #include <QWidget>
 
+#include <optional>
+
 #include <filesystem>
 
 class QCheckBox;
@@ -25,6 +27,8 @@ class QTableWidget;
 class QUndoStack;
 
 namespace slimscope::ui {
+
+class DtypeStackChart;
 
 /// The slimming panel: recipe steps (add, reorder, remove, enable), each step's settings, a live preview
 /// computed in the background while sliders move, undo/redo, recipe files, verification and export.
@@ -71,6 +75,10 @@ signals:
     /// Plan for…: the window runs the planner (in the Sensitivity view) and puts its recipe here.
     void planRequested();
 
+public:
+    DtypeStackChart* beforeAfterChart() const { return m_beforeAfter; }
+    QString figuresText() const;
+
 private:
     void buildUi();
     void refreshStepList();
@@ -80,6 +88,7 @@ private:
     void schedulePreview();
     void onPreview(const SlimResultPtr& preview);
     void updateWorkStatus();
+    void updateFigures();
     /// Compares `writtenModel` (or, when empty, the recipe applied to a temporary file) with the original in
     /// ONNX Runtime and shows the verdict under `heading`.
     void startVerification(const std::filesystem::path& writtenModel, const QString& heading);
@@ -104,6 +113,10 @@ private:
     QLineEdit* m_include = nullptr;
     QLineEdit* m_exclude = nullptr;
     QLabel* m_summary = nullptr;
+    DtypeStackChart* m_beforeAfter = nullptr;
+    QLabel* m_figures = nullptr; ///< params, MACs and (once verified) latency beside the picture
+    std::optional<std::pair<double, double>> m_latency; ///< ONNX Runtime latency before and after, ms
+    core::slim::Recipe m_latencyRecipe; ///< the recipe m_latency was measured for
     QTableWidget* m_changes = nullptr;
     QDoubleSpinBox* m_minCosine = nullptr;
     QDoubleSpinBox* m_minTop1 = nullptr;

@@ -144,7 +144,7 @@ void SlimPanel::startVerification(const std::filesystem::path& writtenModel, con
                 return std::unexpected(written.error());
             return core::runtime::verify(analysis->modelFile->path(), slimmedPath, {}, job.progress(), job.cancel());
         },
-        [this, minCosine, minTop1, heading](core::Result<core::runtime::Verification> result) {
+        [this, minCosine, minTop1, heading, recipe](core::Result<core::runtime::Verification> result) {
             const QString prefix = heading.isEmpty() ? QString() : heading.toHtmlEscaped() + QStringLiteral("<br>");
             if (!result) {
                 const bool cancelled = result.error().code == core::ErrorCode::Cancelled;
@@ -156,6 +156,9 @@ void SlimPanel::startVerification(const std::filesystem::path& writtenModel, con
                 emit verified(message, false);
                 return;
             }
+            m_latency = std::pair { result->originalLatencyMs, result->slimmedLatencyMs };
+            m_latencyRecipe = recipe;
+            updateFigures();
             core::runtime::FidelityThresholds thresholds;
             thresholds.minCosine = minCosine;
             thresholds.minTop1Agreement = minTop1;
@@ -199,6 +202,11 @@ void SlimPanel::startVerification(const std::filesystem::path& writtenModel, con
             m_verdict->setText(text);
             emit verified(text, pass);
         });
+}
+
+QString SlimPanel::figuresText() const
+{
+    return m_figures->text();
 }
 
 } // namespace slimscope::ui
