@@ -123,11 +123,9 @@ void HistogramChart::rebuild()
             stats += tr(" · %1 NaN/Inf not shown").arg(QLocale().toString(static_cast<qulonglong>(v.nonFinite)));
         setTitle(title, stats);
     }
-    setEmptyMessage(!tensor
-            ? tr("Select a layer (in the Layers view, a chart or the treemap)\nto see the values of its "
-                 "largest weight")
-            : !computed ? tr("No histogram for this tensor")
-                        : QString());
+    setEmptyMessage(!tensor ? tr("Select a layer to see\nits weights' values")
+            : !computed     ? tr("No histogram for this tensor")
+                            : QString());
     replotLater();
 }
 
