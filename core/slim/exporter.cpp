@@ -107,6 +107,13 @@ struct ExternalEntry {
 
 Result<std::string> serializeToString(WorkingModel& model)
 {
+    // One protobuf message holds at most 2 GiB: a larger model lives in a file with external data, not in memory.
+    if (const std::uint64_t size = model.serializedSize(); size > 0x7fffffffULL)
+        return fail(ErrorCode::Unsupported,
+            "the model would be " + std::to_string(size)
+                + " bytes in one piece, more than protobuf's 2 GiB: int8-static calibration, sensitivity and plans "
+                  "load "
+                  "models into ONNX Runtime from memory, which needs them below that");
     if (model.unchanged() && model.original()->externalFiles().empty()) { // as exportModel writes it
         const auto bytes = model.original()->fileBytes();
         return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
