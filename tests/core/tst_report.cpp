@@ -463,41 +463,6 @@ private slots:
             input.preview != nullptr);
     }
 
-    // A sensitivity sweep given to the report: a section listing at most 25 layers in the given order (with a
-    // row saying how many more), and the sweep in the JSON report as sensitivity's own schema writes it.
-    void sensitivitySection()
-    {
-        rep::ReportInput input;
-        input.analysis = awkwardAnalysis(3);
-        slimscope::core::plan::Sensitivity sweep;
-        sweep.step = "int8";
-        sweep.stepDescription = "quantize int8 per-channel symmetric";
-        sweep.inputSource = "random (8 samples, seed 12345)";
-        for (int i = 0; i < 30; ++i) {
-            slimscope::core::plan::LayerSensitivity layer;
-            layer.node = "layer_" + std::to_string(i);
-            layer.opType = "Conv";
-            layer.cosine = 0.9 + 0.003 * i;
-            layer.bytesBefore = 4000;
-            layer.bytesAfter = 1000;
-            sweep.layers.push_back(layer);
-        }
-        input.sensitivity = &sweep;
-        std::ostringstream md, json;
-        rep::writeReportMarkdown(md, input, m_charts);
-        rep::writeReportJson(json, input);
-        const QString text = QString::fromStdString(md.str());
-        QVERIFY(text.contains(QStringLiteral("## Sensitivity to quantize int8 per-channel symmetric")));
-        QVERIFY(text.contains(QStringLiteral("| layer_0 | Conv | 2.93 KiB | 0.900000 |")));
-        QVERIFY(text.contains(QStringLiteral("| layer_24 |")));
-        QVERIFY(!text.contains(QStringLiteral("| layer_25 |")));
-        QVERIFY(text.contains(QStringLiteral("5 more layers, less sensitive")));
-        const auto root = QJsonDocument::fromJson(QByteArray::fromStdString(json.str())).object();
-        const auto layers = root[u"sensitivity"][u"layers"].toArray();
-        QCOMPARE(layers.size(), 30);
-        QCOMPARE(layers[0].toObject()[u"bytes_saved"].toInt(), 3000);
-    }
-
     // Names with '|', '<', '&', quotes and commas; more layers than the Markdown table shows.
     void escapingAndLimits()
     {

@@ -8,6 +8,7 @@
 #include "analysis/analysis.h"
 #include "plan/planner.h"
 #include "plan/sensitivity.h"
+#include "report/report.h"
 #include "report/sensitivitywriters.h"
 #include "slim/stepregistry.h"
 #include "slim/steps/prune.h"
@@ -230,6 +231,45 @@ private slots:
         const auto compared = compareInRuntime(path.toStdString(), this->path("squeezenet-planned.onnx"));
         QVERIFY2(compared.has_value(), qPrintable(errorOf(compared)));
         QVERIFY2((*compared)[0].cosine >= 0.99, qPrintable(QString::number((*compared)[0].cosine)));
+    }
+
+    // A sensitivity sweep given to the report: a section listing at most 25 layers in the given order (with a
+    // row saying how many more), and the sweep in the JSON report as sensitivity's own schema writes it.
+    void reportSection()
+    {
+        const fs::path in = path("fragile-report.onnx");
+        QVERIFY(fragileModel().builder.save(in).has_value());
+        const auto analysis = an::analyzeFile(in.string());
+        QVERIFY(analysis.has_value());
+        slimscope::core::report::ReportInput input;
+        input.analysis = *analysis;
+        plan::Sensitivity sweep;
+        sweep.step = "int8";
+        sweep.stepDescription = "quantize int8 per-channel symmetric";
+        sweep.inputSource = "random (8 samples, seed 12345)";
+        for (int i = 0; i < 30; ++i) {
+            plan::LayerSensitivity layer;
+            layer.node = "layer_" + std::to_string(i);
+            layer.opType = "Conv";
+            layer.cosine = 0.9 + 0.003 * i;
+            layer.bytesBefore = 4000;
+            layer.bytesAfter = 1000;
+            sweep.layers.push_back(layer);
+        }
+        input.sensitivity = &sweep;
+        std::ostringstream md, json;
+        slimscope::core::report::writeReportMarkdown(md, input, {});
+        slimscope::core::report::writeReportJson(json, input);
+        const QString text = QString::fromStdString(md.str());
+        QVERIFY(text.contains(QStringLiteral("## Sensitivity to quantize int8 per-channel symmetric")));
+        QVERIFY(text.contains(QStringLiteral("| layer_0 | Conv | 2.93 KiB | 0.900000 |")));
+        QVERIFY(text.contains(QStringLiteral("| layer_24 |")));
+        QVERIFY(!text.contains(QStringLiteral("| layer_25 |")));
+        QVERIFY(text.contains(QStringLiteral("5 more layers, less sensitive")));
+        const auto root = QJsonDocument::fromJson(QByteArray::fromStdString(json.str())).object();
+        const auto layers = root[u"sensitivity"][u"layers"].toArray();
+        QCOMPARE(layers.size(), 30);
+        QCOMPARE(layers[0].toObject()[u"bytes_saved"].toInt(), 3000);
     }
 
     // Sizes, counts and shares as users type them (plan's targets, budgets to come).
