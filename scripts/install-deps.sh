@@ -8,7 +8,7 @@ PACKAGES=(
     libonnx-dev libprotobuf-dev protobuf-compiler
     libqcustomplot-dev libssl-dev
     python3-onnx python3-numpy
-    xvfb xauth fonts-dejavu-core poppler-utils
+    xvfb xauth fonts-dejavu-core poppler-utils graphviz
     clang-format nlohmann-json3-dev libcli11-dev libeigen3-dev
 )
 

@@ -46,6 +46,7 @@ std::string reportHelp();
 std::string compareHelp();
 std::string sensitivityHelp();
 std::string planHelp();
+std::string graphHelp();
 
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);
@@ -54,5 +55,6 @@ int runReport(const std::vector<std::string>& args);
 int runCompare(const std::vector<std::string>& args);
 int runSensitivity(const std::vector<std::string>& args);
 int runPlan(const std::vector<std::string>& args);
+int runGraph(const std::vector<std::string>& args);
 
 } // namespace slimscope::cli

@@ -21,6 +21,7 @@ Commands:
   report MODEL -o FILE     Write a review report: .html, .pdf, .md (charts as PNGs beside it), .json or .csv.
   compare A B              List what differs between two models' weights and layers.
   sensitivity MODEL        Rank the layers by how much the outputs move when a step is applied to each alone.
+  graph MODEL              Write the model's graph as DOT or SVG, nodes coloured by bytes, MACs, sparsity or dtype.
   plan MODEL --target-size SIZE -o RECIPE
                            Choose per-layer steps that reach a size with the outputs above a cosine floor.
 
@@ -41,8 +42,8 @@ Exit status: 0 done; 1 a model, an input file or an output could not be read or 
 std::string usage()
 {
     std::string text = kUsage;
-    for (const auto& help :
-        { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp(), sensitivityHelp(), planHelp() })
+    for (const auto& help : { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp(), sensitivityHelp(),
+             planHelp(), graphHelp() })
         text += "\n" + help;
     return text;
 }
@@ -78,6 +79,8 @@ int run(int argc, char** argv)
         return runSensitivity(args);
     if (command == "plan")
         return runPlan(args);
+    if (command == "graph")
+        return runGraph(args);
     return usageError("unknown command '" + command + "'");
 }
 

@@ -1,0 +1,131 @@
+// The model's graph as DOT: every node of the fixture is there with its op and name, every edge the proto's values
+// make (computed here from the proto), graph inputs and outputs as ellipses, weight-only nodes folded away, and
+// colours from the analysis (the largest layer the darkest, a layer without weights white). With Graphviz's dot
+// installed, the CLI's SVG holds every node's name.
+#include "analysis/analysis.h"
+#include "fixtures.h"
+#include "graph/dotgraph.h"
+#include "testenv.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <set>
+
+namespace an = slimscope::core::analysis;
+namespace gr = slimscope::core::graph;
+namespace fx = slimscope::fixtures;
+
+class TestDotGraph : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+
+private slots:
+    void everyNodeAndEdgeOfTheFixture()
+    {
+        const auto path = m_dir.filePath(QStringLiteral("convnet.onnx")).toStdString();
+        const auto fixture = fx::convNet();
+        QVERIFY(fixture.builder.save(path).has_value());
+        const auto analysis = an::analyzeFile(path);
+        QVERIFY(analysis.has_value());
+        const std::string dot = gr::toDot(**analysis);
+        const QString text = QString::fromStdString(dot);
+        QVERIFY(text.startsWith(QStringLiteral("digraph model {")));
+
+        const auto& graph = fixture.builder.model().graph();
+        std::map<std::string, int> producer;
+        for (int i = 0; i < graph.node_size(); ++i) {
+            const auto& node = graph.node(i);
+            // Every node: "n<i> [label="<op>\n<name>..."".
+            const QString declared
+                = QStringLiteral("n%1 [label=\"%2\\n%3")
+                      .arg(i)
+                      .arg(QString::fromStdString(node.op_type()), QString::fromStdString(node.name()));
+            QVERIFY2(text.contains(declared), qPrintable(declared));
+            for (const auto& output : node.output())
+                producer[output] = i;
+        }
+        std::set<QString> expected;
+        for (int i = 0; i < graph.node_size(); ++i)
+            for (const auto& input : graph.node(i).input()) {
+                if (const auto from = producer.find(input); from != producer.end())
+                    expected.insert(QStringLiteral("n%1 -> n%2").arg(from->second).arg(i));
+                else if (input == graph.input(0).name())
+                    expected.insert(QStringLiteral("in0 -> n%1").arg(i));
+            }
+        expected.insert(QStringLiteral("n%1 -> out0").arg(producer.at(graph.output(0).name())));
+        std::set<QString> found;
+        const QRegularExpression edge(
+            QStringLiteral("^  ((?:n|in)\\d+ -> (?:n|out)\\d+)"), QRegularExpression::MultilineOption);
+        for (auto it = edge.globalMatch(text); it.hasNext();)
+            found.insert(it.next().captured(1));
+        QCOMPARE(found, expected);
+        QVERIFY(text.contains(QStringLiteral("in0 [shape=ellipse")));
+        QVERIFY(text.contains(QStringLiteral("legend [shape=note")));
+
+        // Colours: the layer with the most bytes is the darkest blue, one without weights white.
+        const auto& layers = (*analysis)->layers;
+        std::size_t largest = 0, none = layers.size();
+        for (std::size_t i = 0; i < layers.size(); ++i) {
+            if (layers[i].bytes > layers[largest].bytes)
+                largest = i;
+            if (layers[i].bytes == 0 && none == layers.size())
+                none = i;
+        }
+        QCOMPARE(gr::nodeColour(**analysis, largest, gr::NodeMeasure::Bytes), std::string("#3b6fb6"));
+        QVERIFY(none < layers.size());
+        QCOMPARE(gr::nodeColour(**analysis, none, gr::NodeMeasure::Bytes), std::string("#ffffff"));
+        QCOMPARE(gr::nodeColour(**analysis, largest, gr::NodeMeasure::Dtype), std::string("#7aa6d6")); // float32
+        QVERIFY(gr::toDot(**analysis, { gr::NodeMeasure::Sparsity }).find("zeros") != std::string::npos);
+        QCOMPARE(gr::parseNodeMeasure("macs"), std::optional(gr::NodeMeasure::Macs));
+        QVERIFY(!gr::parseNodeMeasure("colour"));
+    }
+
+    // Names with quotes and backslashes stay inside their DOT strings.
+    void awkwardNamesAreEscaped()
+    {
+        fx::ModelBuilder b(13, 8);
+        b.addInput("x\"in", onnx::TensorProto::FLOAT, { 1, 4 });
+        b.addNode("Relu", { "x\"in" }, { "y" }, "relu \"one\" \\ two");
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4 });
+        const auto path = m_dir.filePath(QStringLiteral("awkward.onnx")).toStdString();
+        QVERIFY(b.save(path).has_value());
+        const auto analysis = an::analyzeFile(path);
+        QVERIFY(analysis.has_value());
+        const QString text = QString::fromStdString(gr::toDot(**analysis));
+        QVERIFY2(text.contains(QStringLiteral("relu \\\"one\\\" \\\\ two")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("label=\"x\\\"in\"")));
+    }
+
+    void cliWritesSvgThroughDot()
+    {
+        if (QStandardPaths::findExecutable(QStringLiteral("dot")).isEmpty())
+            SLIMSCOPE_SKIP("Graphviz's dot is not installed (apt install graphviz; scripts/install-deps.sh does)");
+        const auto model = m_dir.filePath(QStringLiteral("convnet-cli.onnx"));
+        QVERIFY(fx::convNet().builder.save(model.toStdString()).has_value());
+        const auto svg = m_dir.filePath(QStringLiteral("convnet.svg"));
+        QProcess cli;
+        cli.start(QStringLiteral(SLIMSCOPE_CLI),
+            { QStringLiteral("graph"), model, QStringLiteral("--format"), QStringLiteral("svg"),
+                QStringLiteral("--color"), QStringLiteral("sparsity"), QStringLiteral("-o"), svg });
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        QFile file(svg);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY(text.contains("<svg"));
+        for (const char* name : { "conv1", "relu1", "conv2", "dwconv", "gap", "flatten", "fc" })
+            QVERIFY2(text.contains(QByteArray(">") + name + "<"), name);
+        // The input model is never an output.
+        QProcess self;
+        self.start(QStringLiteral(SLIMSCOPE_CLI), { QStringLiteral("graph"), model, QStringLiteral("-o"), model });
+        QVERIFY(self.waitForFinished(60000));
+        QCOMPARE(self.exitCode(), 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDotGraph)
+#include "tst_dotgraph.moc"
