@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <unordered_map>
@@ -184,26 +185,33 @@ std::string toDot(const analysis::Analysis& a, const DotOptions& options)
         const auto& shapes = a.layers[l].outputShapes;
         return o < shapes.size() ? shapes[o] : std::string("?");
     };
-    for (std::size_t g = 0; g < file.graphs().size(); ++g) {
-        const std::string indent = g == 0 ? "  " : "    ";
-        if (g > 0)
-            out << "  subgraph cluster_" << g << " {\n    label=" << dotString(file.graphs()[g].path)
-                << ";\n    style=dashed;\n    color=\"#999999\";\n";
-        for (const std::size_t l : layersOf[g]) {
-            if (isConstant(l))
-                continue;
-            const auto& info = a.layers[l];
-            std::string label = info.opType + "\n" + shortenMiddle(info.name, 40);
-            const std::string value
-                = options.measure == NodeMeasure::Dtype ? dtypeOf(a, info) : valueText(info, options.measure);
-            if (!value.empty())
-                label += "\n" + value;
-            out << indent << "n" << l << " [label=" << dotString(label) << ", fillcolor=\""
-                << nodeColour(a, l, options.measure) << "\", tooltip=" << dotString(info.name) << "];\n";
-        }
-        if (g > 0)
-            out << "  }\n";
-    }
+    // Each graph's nodes, its subgraphs (If/Loop/Scan bodies) as clusters nested inside it.
+    const std::function<void(std::size_t, const std::string&)> emitGraph
+        = [&](std::size_t g, const std::string& indent) {
+              for (const std::size_t l : layersOf[g]) {
+                  if (isConstant(l))
+                      continue;
+                  const auto& info = a.layers[l];
+                  std::string label = info.opType + "\n" + shortenMiddle(info.name, 40);
+                  const std::string value
+                      = options.measure == NodeMeasure::Dtype ? dtypeOf(a, info) : valueText(info, options.measure);
+                  if (!value.empty())
+                      label += "\n" + value;
+                  out << indent << "n" << l << " [label=" << dotString(label) << ", fillcolor=\""
+                      << nodeColour(a, l, options.measure) << "\", tooltip=" << dotString(info.name) << "];\n";
+              }
+              for (std::size_t c = 1; c < file.graphs().size(); ++c) {
+                  if (file.graphs()[c].parent != static_cast<int>(g))
+                      continue;
+                  out << indent << "subgraph cluster_" << c << " {\n"
+                      << indent << "  label=" << dotString(shortenMiddle(file.graphs()[c].path, 60)) << ";\n"
+                      << indent << "  style=dashed;\n"
+                      << indent << "  color=\"#999999\";\n";
+                  emitGraph(c, indent + "  ");
+                  out << indent << "}\n";
+              }
+          };
+    emitGraph(0, "  ");
     // Graph inputs and outputs of the main graph.
     const auto& main = *file.graphs().front().graph;
     std::unordered_map<std::string, std::size_t> inputIndex;
