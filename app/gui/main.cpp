@@ -1,5 +1,6 @@
 // slimscope: the desktop application.
 #include "mainwindow.h"
+#include "views/graphview.h"
 #include "views/layersview.h"
 #include "views/sensitivityview.h"
 #include "views/viewregistry.h"
@@ -82,6 +83,13 @@ int main(int argc, char** argv)
             if (viewName == QLatin1String("sensitivity") && sensitivity && window.analysis()
                 && !sensitivity->result()) {
                 QObject::connect(sensitivity, &slimscope::ui::SensitivityView::finished, &window,
+                    [&window, grabNow] { QTimer::singleShot(300, &window, grabNow); });
+                return;
+            }
+            // The Graph view lays the model out in the background when it is shown: picture the layout.
+            auto* graph = window.findChild<slimscope::ui::GraphView*>();
+            if (viewName == QLatin1String("graph") && graph && window.analysis() && !graph->layout()) {
+                QObject::connect(graph, &slimscope::ui::GraphView::finished, &window,
                     [&window, grabNow] { QTimer::singleShot(300, &window, grabNow); });
                 return;
             }

@@ -16,5 +16,6 @@ QWidget* charts(ViewContext& context);
 QWidget* treemap(ViewContext& context);
 QWidget* slim(ViewContext& context);
 QWidget* sensitivity(ViewContext& context);
+QWidget* graph(ViewContext& context);
 
 } // namespace slimscope::ui::views

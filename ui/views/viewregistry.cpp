@@ -17,6 +17,7 @@ const std::vector<ViewEntry>& viewEntries()
         { "treemap", QT_TRANSLATE_NOOP("Views", "Treemap"), views::treemap },
         { "slim", QT_TRANSLATE_NOOP("Views", "Slim"), views::slim },
         { "sensitivity", QT_TRANSLATE_NOOP("Views", "Sensitivity"), views::sensitivity },
+        { "graph", QT_TRANSLATE_NOOP("Views", "Graph"), views::graph },
     };
     return entries;
 }

@@ -1,0 +1,300 @@
+#include "graphview.h"
+
+#include "graph/dotgraph.h"
+#include "jobs/jobrunner.h"
+#include "pages.h"
+#include "session/session.h"
+#include "viewregistry.h"
+
+#include <QComboBox>
+#include <QGraphicsPathItem>
+#include <QGraphicsScene>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsView>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QVBoxLayout>
+#include <QWheelEvent>
+
+namespace slimscope::ui {
+
+namespace {
+
+constexpr double kDpi = 72.0; // scene units per inch of dot's layout
+
+/// Splits a plain-format line into tokens; "quoted strings" keep their spaces and \n escapes become newlines.
+QStringList tokens(const QByteArray& line)
+{
+    QStringList out;
+    QString current;
+    bool inQuotes = false, any = false;
+    for (qsizetype i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (inQuotes) {
+            if (c == '\\' && i + 1 < line.size()) {
+                const char next = line[++i];
+                current += next == 'n' ? QChar(u'\n') : QChar(QLatin1Char(next));
+            } else if (c == '"') {
+                inQuotes = false;
+            } else {
+                current += QLatin1Char(c);
+            }
+        } else if (c == '"') {
+            inQuotes = any = true;
+        } else if (c == ' ') {
+            if (any)
+                out << current;
+            current.clear();
+            any = false;
+        } else {
+            current += QLatin1Char(c);
+            any = true;
+        }
+    }
+    if (any)
+        out << current;
+    return out;
+}
+
+class NodeItem final : public QGraphicsPathItem {
+public:
+    NodeItem(int layer, const QPainterPath& path)
+        : QGraphicsPathItem(path)
+        , m_layer(layer)
+    { }
+    int layer() const { return m_layer; }
+
+private:
+    int m_layer;
+};
+
+} // namespace
+
+core::Result<GraphLayout> parsePlainLayout(const QByteArray& plain)
+{
+    GraphLayout layout;
+    int number = 0;
+    for (const QByteArray& line : plain.split('\n')) {
+        ++number;
+        const QStringList t = tokens(line.trimmed());
+        if (t.isEmpty() || t[0] == QLatin1String("stop"))
+            continue;
+        bool ok = true;
+        const auto num = [&](qsizetype i) {
+            bool good = false;
+            const double v = i < t.size() ? t[i].toDouble(&good) : 0.0;
+            ok = ok && good;
+            return v;
+        };
+        if (t[0] == QLatin1String("graph")) {
+            layout.width = num(2);
+            layout.height = num(3);
+        } else if (t[0] == QLatin1String("node") && t.size() >= 11) {
+            GraphLayout::Node node { t[1], num(2), num(3), num(4), num(5), t[6], t[8], t[10] };
+            layout.nodes.push_back(std::move(node));
+        } else if (t[0] == QLatin1String("edge") && t.size() >= 4) {
+            GraphLayout::Edge edge { t[1], t[2], {} };
+            const int count = static_cast<int>(num(3));
+            for (int p = 0; p < count; ++p)
+                edge.points.emplace_back(num(4 + 2 * p), num(5 + 2 * p));
+            layout.edges.push_back(std::move(edge));
+        }
+        if (!ok)
+            return core::fail(core::ErrorCode::InvalidArgument,
+                "dot's layout: cannot read line " + std::to_string(number) + ": " + line.toStdString());
+    }
+    return layout;
+}
+
+GraphView::GraphView(Session& session, QWidget* parent)
+    : QWidget(parent)
+    , m_session(session)
+    , m_job(new JobRunner(this))
+    , m_scene(new QGraphicsScene(this))
+{
+    setObjectName(QStringLiteral("graphView"));
+    auto* layout = new QVBoxLayout(this);
+    auto* controls = new QHBoxLayout;
+    m_measure = new QComboBox(this);
+    for (const char* name : { "bytes", "params", "macs", "sparsity", "dtype" })
+        m_measure->addItem(QString::fromLatin1(name));
+    controls->addWidget(new QLabel(tr("Colour by"), this));
+    controls->addWidget(m_measure);
+    m_status = new QLabel(this);
+    m_status->setWordWrap(true);
+    controls->addWidget(m_status, 1);
+    layout->addLayout(controls);
+    m_view = new QGraphicsView(m_scene, this);
+    m_view->setDragMode(QGraphicsView::ScrollHandDrag);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->viewport()->installEventFilter(this);
+    layout->addWidget(m_view, 1);
+    connect(m_measure, &QComboBox::currentIndexChanged, this, &GraphView::relayout);
+    connect(&m_session, &Session::analysisChanged, this, [this](const AnalysisPtr& analysis) {
+        if (analysis == m_laidOut)
+            return;
+        m_scene->clear();
+        m_layout.reset();
+        m_laidOut.reset();
+        if (analysis && isVisible())
+            relayout();
+    });
+    connect(&m_session, &Session::layerSelected, this, &GraphView::showSelection);
+    connect(m_scene, &QGraphicsScene::selectionChanged, this, [this] {
+        const auto items = m_scene->selectedItems();
+        if (items.size() == 1)
+            if (const auto* node = dynamic_cast<NodeItem*>(items.front());
+                node && node->layer() >= 0 && node->layer() != m_session.selectedLayer())
+                m_session.selectLayer(node->layer());
+    });
+}
+
+GraphView::~GraphView() = default;
+
+void GraphView::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    if (!m_layout && m_session.analysis() && m_job->state() != JobState::Running)
+        relayout();
+}
+
+bool GraphView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Wheel) {
+        auto* wheel = static_cast<QWheelEvent*>(event);
+        if (wheel->modifiers() & Qt::ControlModifier) {
+            const double factor = wheel->angleDelta().y() > 0 ? 1.15 : 1 / 1.15;
+            m_view->setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+            m_view->scale(factor, factor);
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void GraphView::relayout()
+{
+    const AnalysisPtr analysis = m_session.analysis();
+    if (!analysis)
+        return;
+    const QString dot = QStandardPaths::findExecutable(QStringLiteral("dot"));
+    if (dot.isEmpty()) {
+        m_status->setText(tr("The graph is laid out by Graphviz's dot program, which is not installed: "
+                             "<b>apt install graphviz</b>, then reopen this view."));
+        emit finished();
+        return;
+    }
+    core::graph::DotOptions options;
+    options.measure = *core::graph::parseNodeMeasure(m_measure->currentText().toStdString());
+    m_status->setText(tr("Laying the graph out…"));
+    m_job->start<GraphLayout>(
+        tr("Laying out the graph"),
+        [analysis, options, dot](const JobContext& job) -> core::Result<GraphLayout> {
+            const std::string text = core::graph::toDot(*analysis, options);
+            QProcess process;
+            process.start(dot, { QStringLiteral("-Tplain") });
+            if (!process.waitForStarted(10000))
+                return core::fail(core::ErrorCode::IoError, "cannot start Graphviz's dot");
+            process.write(text.data(), static_cast<qint64>(text.size()));
+            process.closeWriteChannel();
+            while (!process.waitForFinished(200))
+                if (job.cancel()->isCancelled()) {
+                    process.kill();
+                    return core::fail(core::ErrorCode::Cancelled, "cancelled");
+                }
+            if (process.exitCode() != 0)
+                return core::fail(core::ErrorCode::Internal,
+                    "Graphviz's dot could not lay the graph out: " + process.readAllStandardError().toStdString());
+            return parsePlainLayout(process.readAllStandardOutput());
+        },
+        [this, analysis](core::Result<GraphLayout> result) {
+            if (!result) {
+                m_status->setText(result.error().code == core::ErrorCode::Cancelled
+                        ? QString()
+                        : tr("<span style='color:#c33'>%1</span>")
+                              .arg(QString::fromStdString(result.error().message).toHtmlEscaped()));
+                emit finished();
+                return;
+            }
+            m_layout = std::make_shared<const GraphLayout>(std::move(*result));
+            m_laidOut = analysis;
+            draw();
+            m_status->setText(tr("%1 nodes, %2 edges. Drag to pan, Ctrl+wheel to zoom, click a node to select its "
+                                 "layer.")
+                                  .arg(m_layout->nodes.size())
+                                  .arg(m_layout->edges.size()));
+            emit finished();
+        });
+}
+
+void GraphView::draw()
+{
+    m_scene->clear();
+    const double height = m_layout->height * kDpi;
+    const auto at = [height](double x, double y) { return QPointF(x * kDpi, height - y * kDpi); };
+    for (const auto& edge : m_layout->edges) {
+        if (edge.points.size() < 4)
+            continue;
+        QPainterPath path(at(edge.points[0].x(), edge.points[0].y()));
+        for (std::size_t i = 1; i + 2 < edge.points.size(); i += 3)
+            path.cubicTo(at(edge.points[i].x(), edge.points[i].y()), at(edge.points[i + 1].x(), edge.points[i + 1].y()),
+                at(edge.points[i + 2].x(), edge.points[i + 2].y()));
+        auto* item = m_scene->addPath(path, QPen(QColor(0x66, 0x66, 0x66), 1.0));
+        item->setZValue(-1);
+    }
+    QFont font = this->font();
+    font.setPointSizeF(7.5);
+    for (const auto& node : m_layout->nodes) {
+        const QRectF box(
+            at(node.x - node.width / 2, node.y + node.height / 2), QSizeF(node.width * kDpi, node.height * kDpi));
+        QPainterPath shape;
+        if (node.shape == QLatin1String("ellipse"))
+            shape.addEllipse(box);
+        else
+            shape.addRoundedRect(box, 6, 6);
+        const int layer = node.id.startsWith(u'n') ? node.id.mid(1).toInt() : -1;
+        auto* item = new NodeItem(layer, shape);
+        item->setBrush(QColor(node.fill.startsWith(u'#') ? node.fill : QStringLiteral("#eeeeee")));
+        item->setPen(QPen(QColor(0x44, 0x44, 0x44), 0.8));
+        item->setFlag(QGraphicsItem::ItemIsSelectable, layer >= 0);
+        item->setToolTip(node.label);
+        m_scene->addItem(item);
+        auto* text = new QGraphicsSimpleTextItem(node.label, item);
+        text->setFont(font);
+        text->setBrush(Qt::black);
+        const QRectF bounds = text->boundingRect();
+        text->setPos(box.center() - QPointF(bounds.width() / 2, bounds.height() / 2));
+    }
+    m_scene->setSceneRect(m_scene->itemsBoundingRect().adjusted(-20, -20, 20, 20));
+    m_view->resetTransform();
+    // Start readable: full width when that leaves text legible, else the top of the graph at 80 %.
+    const double fit = m_view->viewport()->width() / std::max(1.0, m_scene->sceneRect().width());
+    m_view->scale(std::clamp(fit, 0.8, 1.5), std::clamp(fit, 0.8, 1.5));
+    m_view->centerOn(m_scene->sceneRect().center().x(), m_scene->sceneRect().top());
+    showSelection(m_session.selectedLayer());
+}
+
+void GraphView::showSelection(int layer)
+{
+    for (QGraphicsItem* item : m_scene->items())
+        if (auto* node = dynamic_cast<NodeItem*>(item)) {
+            const bool selected = node->layer() == layer && layer >= 0;
+            node->setPen(QPen(selected ? QColor(0xd0, 0x50, 0x00) : QColor(0x44, 0x44, 0x44), selected ? 3.0 : 0.8));
+            if (selected && isVisible())
+                m_view->centerOn(node);
+        }
+}
+
+namespace views {
+
+QWidget* graph(ViewContext& context)
+{
+    return new GraphView(context.session, context.parent);
+}
+
+} // namespace views
+
+} // namespace slimscope::ui
