@@ -88,6 +88,13 @@ private slots:
                 path && path->toolTip().contains(QStringLiteral("conv1")))
                 outlined = path->pen().widthF() > 2.0;
         QVERIFY(outlined);
+        // Ctrl+F's search: a name selects its layer, Enter again steps to the next match, nothing found says so.
+        QVERIFY(view->find(QStringLiteral("relu")));
+        const auto relu1 = std::ranges::find(analysis.layers, std::string("relu1"), &core::analysis::LayerStats::name);
+        QCOMPARE(window.session()->selectedLayer(), static_cast<int>(relu1 - analysis.layers.begin()));
+        QVERIFY(view->find(QStringLiteral("relu")));
+        QCOMPARE(window.session()->selectedLayer(), static_cast<int>(relu2 - analysis.layers.begin()));
+        QVERIFY(!view->find(QStringLiteral("no such node")));
     }
 };
 

@@ -13,8 +13,10 @@
 #include <QGraphicsView>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMouseEvent>
 #include <QProcess>
+#include <QShortcut>
 #include <QStandardPaths>
 #include <QVBoxLayout>
 #include <QWheelEvent>
@@ -126,6 +128,22 @@ GraphView::GraphView(Session& session, QWidget* parent)
     m_status = new QLabel(this);
     m_status->setWordWrap(true);
     controls->addWidget(m_status, 1);
+    m_find = new QLineEdit(this);
+    m_find->setObjectName(QStringLiteral("graphFind"));
+    m_find->setPlaceholderText(tr("Find node (Ctrl+F)"));
+    m_find->setClearButtonEnabled(true);
+    m_find->setMaximumWidth(220);
+    controls->addWidget(m_find);
+    auto* findShortcut = new QShortcut(QKeySequence::Find, this);
+    findShortcut->setContext(Qt::WidgetWithChildrenShortcut);
+    connect(findShortcut, &QShortcut::activated, this, [this] {
+        m_find->setFocus();
+        m_find->selectAll();
+    });
+    connect(m_find, &QLineEdit::returnPressed, this, [this] {
+        if (!m_find->text().isEmpty() && !find(m_find->text()))
+            m_status->setText(tr("No node's op or name contains '%1'.").arg(m_find->text().toHtmlEscaped()));
+    });
     layout->addLayout(controls);
     m_view = new QGraphicsView(m_scene, this);
     m_view->setDragMode(QGraphicsView::ScrollHandDrag);
@@ -242,6 +260,20 @@ void GraphView::draw()
         for (std::size_t i = 1; i + 2 < edge.points.size(); i += 3)
             path.cubicTo(at(edge.points[i].x(), edge.points[i].y()), at(edge.points[i + 1].x(), edge.points[i + 1].y()),
                 at(edge.points[i + 2].x(), edge.points[i + 2].y()));
+        // An arrowhead where the edge meets its head node: along the last control segment.
+        const QPointF tip = at(edge.points.back().x(), edge.points.back().y());
+        const QPointF from = at(edge.points[edge.points.size() - 2].x(), edge.points[edge.points.size() - 2].y());
+        const QLineF direction(tip, from);
+        if (direction.length() > 0.1) {
+            QLineF side = direction;
+            side.setLength(7);
+            side.setAngle(direction.angle() + 25);
+            const QPointF left = side.p2();
+            side.setAngle(direction.angle() - 25);
+            path.moveTo(left);
+            path.lineTo(tip);
+            path.lineTo(side.p2());
+        }
         auto* item = m_scene->addPath(path, QPen(QColor(0x66, 0x66, 0x66), 1.0));
         item->setZValue(-1);
     }
@@ -275,6 +307,24 @@ void GraphView::draw()
     m_view->scale(std::clamp(fit, 0.8, 1.5), std::clamp(fit, 0.8, 1.5));
     m_view->centerOn(m_scene->sceneRect().center().x(), m_scene->sceneRect().top());
     showSelection(m_session.selectedLayer());
+}
+
+bool GraphView::find(const QString& text)
+{
+    if (!m_layout || text.isEmpty())
+        return false;
+    // Nodes in layout order, starting after the selected layer's, so Enter steps through the matches.
+    std::vector<int> matches;
+    for (const auto& node : m_layout->nodes)
+        if (node.id.startsWith(u'n') && node.label.contains(text, Qt::CaseInsensitive))
+            matches.push_back(node.id.mid(1).toInt());
+    if (matches.empty())
+        return false;
+    const int current = m_session.selectedLayer();
+    auto next = std::ranges::find(matches, current);
+    next = next == matches.end() || next + 1 == matches.end() ? matches.begin() : next + 1;
+    m_session.selectLayer(*next);
+    return true;
 }
 
 void GraphView::showSelection(int layer)

@@ -12,6 +12,7 @@ class QComboBox;
 class QGraphicsScene;
 class QGraphicsView;
 class QLabel;
+class QLineEdit;
 
 namespace slimscope::ui {
 
@@ -48,6 +49,9 @@ public:
     /// Lays the current model out again (with the chosen measure).
     void relayout();
     const GraphLayout* layout() const { return m_layout.get(); }
+    /// Selects and centres the first node (after the selected one, wrapping) whose label contains `text`; false when
+    /// none does.
+    bool find(const QString& text);
     QGraphicsScene* scene() const { return m_scene; }
 
 signals:
@@ -67,6 +71,7 @@ private:
     JobRunner* m_job = nullptr;
     QComboBox* m_measure = nullptr;
     QLabel* m_status = nullptr;
+    QLineEdit* m_find = nullptr;
     QGraphicsView* m_view = nullptr;
     QGraphicsScene* m_scene = nullptr;
     std::shared_ptr<const GraphLayout> m_layout;
