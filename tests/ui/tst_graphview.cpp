@@ -95,6 +95,20 @@ private slots:
         QVERIFY(view->find(QStringLiteral("relu")));
         QCOMPARE(window.session()->selectedLayer(), static_cast<int>(relu2 - analysis.layers.begin()));
         QVERIFY(!view->find(QStringLiteral("no such node")));
+
+        // Export: SVG with the nodes' text, PNG at twice the scene's size; another extension is refused.
+        const QString svg = m_dir.filePath(QStringLiteral("graph.svg")),
+                      png = m_dir.filePath(QStringLiteral("graph.png"));
+        const auto svgWritten = view->exportTo(svg);
+        QVERIFY2(svgWritten.has_value(), svgWritten ? "" : svgWritten.error().message.c_str());
+        QFile file(svg);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QByteArray text = file.readAll();
+        QVERIFY(text.contains("<svg") && text.contains("GlobalAveragePool"));
+        QVERIFY(view->exportTo(png).has_value());
+        const QImage image(png);
+        QCOMPARE(image.size(), (view->scene()->sceneRect().size() * 2).toSize());
+        QVERIFY(!view->exportTo(m_dir.filePath(QStringLiteral("graph.bmp"))));
     }
 };
 

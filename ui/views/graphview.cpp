@@ -4,9 +4,18 @@
 #include "jobs/jobrunner.h"
 #include "pages.h"
 #include "session/session.h"
+#include "support/output.h"
 #include "viewregistry.h"
 
+#ifdef SLIMSCOPE_HAVE_SVG
+#include <QSvgGenerator>
+#endif
+
+#include <QBuffer>
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QGraphicsPathItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -15,7 +24,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QProcess>
+#include <QPushButton>
 #include <QShortcut>
 #include <QStandardPaths>
 #include <QVBoxLayout>
@@ -134,6 +145,19 @@ GraphView::GraphView(Session& session, QWidget* parent)
     m_find->setClearButtonEnabled(true);
     m_find->setMaximumWidth(220);
     controls->addWidget(m_find);
+    auto* exportButton = new QPushButton(tr("Export…"), this);
+    exportButton->setToolTip(tr("Save the whole graph as SVG or PNG"));
+    controls->addWidget(exportButton);
+    connect(exportButton, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Export Graph"), QStringLiteral("graph.svg"), tr("SVG (*.svg);;PNG (*.png)"));
+        if (path.isEmpty())
+            return;
+        const auto written = exportTo(path);
+        m_status->setText(written ? tr("Graph written to %1").arg(QDir::toNativeSeparators(path))
+                                  : tr("<span style='color:#c33'>%1</span>")
+                                        .arg(QString::fromStdString(written.error().message).toHtmlEscaped()));
+    });
     auto* findShortcut = new QShortcut(QKeySequence::Find, this);
     findShortcut->setContext(Qt::WidgetWithChildrenShortcut);
     connect(findShortcut, &QShortcut::activated, this, [this] {
@@ -307,6 +331,48 @@ void GraphView::draw()
     m_view->scale(std::clamp(fit, 0.8, 1.5), std::clamp(fit, 0.8, 1.5));
     m_view->centerOn(m_scene->sceneRect().center().x(), m_scene->sceneRect().top());
     showSelection(m_session.selectedLayer());
+}
+
+core::Result<void> GraphView::exportTo(const QString& path) const
+{
+    if (!m_layout)
+        return core::fail(core::ErrorCode::InvalidArgument, "no graph laid out yet");
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    const QRectF source = m_scene->sceneRect();
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    if (suffix == QLatin1String("png")) {
+        QImage image((source.size() * 2).toSize(), QImage::Format_ARGB32);
+        image.fill(Qt::white);
+        QPainter painter(&image);
+        painter.setRenderHint(QPainter::Antialiasing);
+        m_scene->render(&painter, QRectF(QPointF(0, 0), image.size()), source);
+        painter.end();
+        image.save(&buffer, "PNG");
+    } else if (suffix == QLatin1String("svg")) {
+#ifdef SLIMSCOPE_HAVE_SVG
+        QSvgGenerator generator;
+        generator.setOutputDevice(&buffer);
+        generator.setSize(source.size().toSize());
+        generator.setViewBox(QRectF(QPointF(0, 0), source.size()));
+        generator.setTitle(QStringLiteral("Slimscope graph"));
+        QPainter painter(&generator);
+        m_scene->render(&painter, QRectF(QPointF(0, 0), source.size()), source);
+        painter.end();
+#else
+        return core::fail(core::ErrorCode::Unsupported, "built without Qt SVG: export the graph as .png");
+#endif
+    } else {
+        return core::fail(
+            core::ErrorCode::InvalidArgument, "export the graph as .svg or .png, not ." + suffix.toStdString());
+    }
+    auto written = core::writeOutput(path.toStdString(),
+        std::string_view(bytes.constData(), static_cast<std::size_t>(bytes.size())),
+        m_session.analysis() ? m_session.analysis()->modelFile->inputFiles() : std::vector<core::InputFile> {});
+    if (!written)
+        return std::unexpected(written.error());
+    return {};
 }
 
 bool GraphView::find(const QString& text)

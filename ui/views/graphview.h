@@ -52,6 +52,9 @@ public:
     /// Selects and centres the first node (after the selected one, wrapping) whose label contains `text`; false when
     /// none does.
     bool find(const QString& text);
+    /// Writes the whole laid-out graph as .svg (vectors) or .png (twice the screen's density), through the output
+    /// module (atomic for a regular file); an error says why not.
+    core::Result<void> exportTo(const QString& path) const;
     QGraphicsScene* scene() const { return m_scene; }
 
 signals:
