@@ -87,6 +87,23 @@ bool runsItsOwnKernel(const analysis::LayerStats& layer, const slim::StepType& t
     return type.name().starts_with("quantize:int8") && (layer.opType == "MatMul" || layer.opType == "Gemm");
 }
 
+/// Every sample through `session`, each with `overrides` (weights fed in place of their stored values), the outputs
+/// joined over the samples.
+Result<std::vector<runtime::HostTensor>> runSamples(const runtime::ModelSession& session,
+    const std::vector<runtime::InputSample>& samples, const std::vector<runtime::HostTensor>& overrides)
+{
+    std::vector<std::vector<runtime::HostTensor>> outputs;
+    for (const runtime::InputSample& sample : samples) {
+        std::vector<runtime::HostTensor> feeds = sample;
+        feeds.insert(feeds.end(), overrides.begin(), overrides.end());
+        auto out = session.run(feeds);
+        if (!out)
+            return std::unexpected(out.error());
+        outputs.push_back(std::move(*out));
+    }
+    return runtime::joinSamples(std::move(outputs));
+}
+
 Result<std::vector<runtime::HostTensor>> runAlone(const std::shared_ptr<const model::ModelFile>& file,
     const analysis::Analysis& analysis, const slim::StepParams& step, const std::vector<std::string>& tensors,
     const std::vector<runtime::InputSample>& samples, const SensitivityOptions& options, const CancelToken* cancel)
@@ -107,14 +124,7 @@ Result<std::vector<runtime::HostTensor>> runAlone(const std::shared_ptr<const mo
         = runtime::ModelSession::openFromMemory(*bytes, file->path(), runtime::SessionSettings { options.threads, {} });
     if (!session)
         return std::unexpected(session.error());
-    std::vector<std::vector<runtime::HostTensor>> outputs;
-    for (const runtime::InputSample& sample : samples) {
-        auto out = session->run(sample);
-        if (!out)
-            return std::unexpected(out.error());
-        outputs.push_back(std::move(*out));
-    }
-    return runtime::joinSamples(std::move(outputs));
+    return runSamples(*session, samples, {});
 }
 
 std::string stepSpec(const slim::StepParams& step)
@@ -234,18 +244,7 @@ Result<Sensitivity> sensitivity(const std::shared_ptr<const model::ModelFile>& f
     result.samples = static_cast<int>(samples->size());
 
     const auto runAll
-        = [&](const std::vector<runtime::HostTensor>& overrides) -> Result<std::vector<runtime::HostTensor>> {
-        std::vector<std::vector<runtime::HostTensor>> outputs;
-        for (const runtime::InputSample& sample : *samples) {
-            std::vector<runtime::HostTensor> feeds = sample;
-            feeds.insert(feeds.end(), overrides.begin(), overrides.end());
-            auto out = session->run(feeds);
-            if (!out)
-                return std::unexpected(out.error());
-            outputs.push_back(std::move(*out));
-        }
-        return runtime::joinSamples(std::move(outputs));
-    };
+        = [&](const std::vector<runtime::HostTensor>& overrides) { return runSamples(*session, *samples, overrides); };
     auto reference = runAll({});
     if (!reference)
         return std::unexpected(reference.error());

@@ -329,9 +329,7 @@ Table verificationTable(const runtime::Verification& v, const runtime::FidelityT
         t.rows.push_back({ o.name, fixed(o.cosine, 6), fixed(o.sqnrDb, 1), significant(o.maxAbs),
             o.top1Agreement ? humanPercent(*o.top1Agreement) : std::string("-"),
             o.identical ? "identical" : std::string(runtime::verdictName(runtime::outputVerdict(o, thresholds))) });
-    std::string verdict(runtime::verdictName(runtime::verdictOf(v, thresholds)));
-    for (char& c : verdict)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string verdict(runtime::verdictTitle(runtime::verdictOf(v, thresholds)));
     t.rows.push_back({ "latency (median of " + std::to_string(v.runs) + ", intra-op threads "
             + (v.threads ? std::to_string(v.threads) : std::string("one per core")) + ")",
         "", "", "", fixed(v.originalLatencyMs, 3) + " ms -> " + fixed(v.slimmedLatencyMs, 3) + " ms", verdict });

@@ -65,11 +65,8 @@ void writeReportHtml(std::ostream& out, const ReportInput& input, const std::vec
             continue;
         if (section.id == "verification") { // the verdict in colour
             const auto verdict = runtime::verdictOf(*input.verification, input.thresholds);
-            out << "<h2>Verification: <span class=\""
-                << (verdict == runtime::Verdict::Pass          ? "pass\">PASS"
-                           : verdict == runtime::Verdict::Warn ? "warn\">WARN"
-                                                               : "fail\">FAIL")
-                << "</span></h2>\n";
+            out << "<h2>Verification: <span class=\"" << runtime::verdictName(verdict) << "\">"
+                << runtime::verdictTitle(verdict) << "</span></h2>\n";
         } else if (!section.title.empty()) {
             out << "<h" << section.level << ">" << xmlEscape(section.title) << "</h" << section.level << ">\n";
         }

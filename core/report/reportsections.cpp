@@ -106,9 +106,7 @@ void verification(const ReportInput& input, Medium, std::vector<Section>& out)
     if (!input.verification)
         return;
     const auto& v = *input.verification;
-    std::string verdict(runtime::verdictName(runtime::verdictOf(v, input.thresholds)));
-    for (char& c : verdict)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string verdict(runtime::verdictTitle(runtime::verdictOf(v, input.thresholds)));
     out.push_back({ "verification", "Verification: " + verdict, 2,
         { paragraph("ONNX Runtime " + v.runtimeVersion + ", inputs " + v.inputSource
               + "; floors: cosine >= " + shortDouble(input.thresholds.minCosine)

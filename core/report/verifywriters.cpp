@@ -78,9 +78,7 @@ void writeVerifyDocument(std::ostream& out, const runtime::Verification& v, cons
 
 void writeVerificationTable(std::ostream& out, const runtime::Verification& v, const FidelityThresholds& thresholds)
 {
-    std::string verdict(runtime::verdictName(runtime::verdictOf(v, thresholds)));
-    for (char& c : verdict)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    const std::string verdict(runtime::verdictTitle(runtime::verdictOf(v, thresholds)));
     out << "Verification (ONNX Runtime " << v.runtimeVersion << ", inputs " << v.inputSource << "): " << verdict
         << " (floors: cosine >= " << thresholds.minCosine << ", top-1 >= " << thresholds.minTop1Agreement << ")\n";
     out << "  " << std::left << std::setw(28) << "output" << std::right << std::setw(12) << "cosine" << std::setw(10)

@@ -311,6 +311,11 @@ std::string_view verdictName(Verdict verdict)
     return verdict == Verdict::Pass ? "pass" : verdict == Verdict::Warn ? "warn" : "fail";
 }
 
+std::string_view verdictTitle(Verdict verdict)
+{
+    return verdict == Verdict::Pass ? "PASS" : verdict == Verdict::Warn ? "WARN" : "FAIL";
+}
+
 Verdict outputVerdict(const OutputComparison& output, const FidelityThresholds& thresholds)
 {
     if (output.identical)

@@ -75,6 +75,7 @@ inline constexpr double kVerdictWarnMargin = 0.005;
 /// but one is within kVerdictWarnMargin of the cosine floor; pass otherwise (identical outputs always pass).
 enum class Verdict { Pass, Warn, Fail };
 std::string_view verdictName(Verdict verdict); ///< "pass", "warn", "fail"
+std::string_view verdictTitle(Verdict verdict); ///< "PASS", "WARN", "FAIL" (headings, tables)
 Verdict outputVerdict(const OutputComparison& output, const FidelityThresholds& thresholds);
 /// The worst verdict over the outputs; fail when there is no output to compare.
 Verdict verdictOf(const Verification& verification, const FidelityThresholds& thresholds);
