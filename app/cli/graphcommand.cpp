@@ -1,18 +1,10 @@
-// slimscope-cli graph: the model's graph as DOT, or SVG through Graphviz's dot program, coloured by a measure.
+// slimscope-cli graph: the model's graph as DOT, or SVG through Graphviz's dot program, coloured by a measure, with
+// name scopes closed down to a number of nodes and a recipe's effect when one is given.
 #include "args.h"
 
 #include "analysis/analysis.h"
 #include "graph/dotgraph.h"
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-extern char** environ;
+#include "slim/slimmer.h"
 
 namespace slimscope::cli {
 
@@ -24,6 +16,8 @@ struct GraphArgs {
     std::string model;
     std::string format = "dot";
     std::string color = "bytes";
+    std::size_t maxNodes = 0;
+    std::optional<std::string> recipeFile;
     std::optional<std::string> output;
 };
 
@@ -37,41 +31,16 @@ std::unique_ptr<CLI::App> graphCommand(GraphArgs& args)
     app->add_option("--color", args.color, "what a node's colour shows: bytes (default), params, macs, sparsity, dtype")
         ->check(CLI::IsMember({ "bytes", "params", "macs", "sparsity", "dtype" }).description(""))
         ->type_name("MEASURE");
+    app->add_option("--max-nodes", args.maxNodes,
+           "close name scopes, If/Loop/Scan bodies and runs of nodes into group nodes until at most N nodes show "
+           "(0, the default: every node)")
+        ->check(CLI::NonNegativeNumber.description(""))
+        ->type_name("N");
+    app->add_option("--recipe", args.recipeFile,
+           "show the model after this recipe (applied in memory): sizes after, removed nodes dashed, channels cut")
+        ->type_name("FILE");
     addOutputOption(*app, args.output, "write to FILE instead of standard output");
     return app;
-}
-
-/// Runs `dot -Tsvg` on the DOT text (through temporary files, no shell) and returns the SVG.
-Result<std::string> renderSvg(const std::string& dot)
-{
-    std::string folder = (std::filesystem::temp_directory_path() / "slimscope-graph-XXXXXX").string();
-    if (!mkdtemp(folder.data()))
-        return fail(ErrorCode::IoError, "cannot create a temporary folder for dot");
-    const std::filesystem::path in = std::filesystem::path(folder) / "graph.dot";
-    const std::filesystem::path out = std::filesystem::path(folder) / "graph.svg";
-    const auto cleanup = [&] {
-        std::error_code ignored;
-        std::filesystem::remove_all(folder, ignored);
-    };
-    std::ofstream(in, std::ios::binary) << dot;
-    std::string program = "dot", format = "-Tsvg", outFlag = "-o" + out.string(), input = in.string();
-    char* argv[] = { program.data(), format.data(), outFlag.data(), input.data(), nullptr };
-    pid_t pid = 0;
-    if (posix_spawnp(&pid, "dot", nullptr, nullptr, argv, environ) != 0) {
-        cleanup();
-        return fail(ErrorCode::Unsupported,
-            "--format svg needs Graphviz's dot program, which is not installed (apt install graphviz); --format dot "
-            "writes the graph without it");
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    std::ifstream svg(out, std::ios::binary);
-    std::ostringstream text;
-    text << svg.rdbuf();
-    cleanup();
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || text.str().empty())
-        return fail(ErrorCode::Internal, "Graphviz's dot could not lay the graph out");
-    return text.str();
 }
 
 } // namespace
@@ -87,22 +56,40 @@ int runGraph(const std::vector<std::string>& raw)
     GraphArgs args;
     if (auto exit = parseCommand(*graphCommand(args), raw))
         return *exit;
-    const std::vector<InputFile> inputs { { args.model, "the input model" } };
+    std::vector<InputFile> inputs { { args.model, "the input model" } };
+    if (args.recipeFile)
+        inputs.push_back({ *args.recipeFile, "the recipe" });
     if (auto refused = checkOutput(args.output, inputs))
         return *refused;
+    std::optional<slim::Recipe> recipe;
+    if (args.recipeFile) {
+        auto read = slim::loadRecipeFile(*args.recipeFile);
+        if (!read)
+            return modelError(read.error().message);
+        recipe = std::move(*read);
+    }
     const auto analysis = analysis::analyzeFile(args.model);
     if (!analysis)
         return modelError(analysis.error().message);
-    graph::DotOptions options;
-    options.measure = *graph::parseNodeMeasure(args.color);
-    std::string text = graph::toDot(**analysis, options);
+    const auto& a = **analysis;
+    graph::Figures figures = graph::figuresOf(a);
+    if (recipe) {
+        auto applied = slim::applyRecipe(a.modelFile, *recipe, {}, nullptr, &a);
+        if (!applied)
+            return modelError(applied.error().message);
+        graph::applyPreview(figures, a, applied->preview, graph::removedLayers(a, *applied->model));
+    }
+    const graph::GroupTree tree = graph::groupLayers(a);
+    const graph::Expansion expansion = args.maxNodes ? graph::expandUpTo(tree, args.maxNodes) : graph::expandAll(tree);
+    std::string text
+        = graph::toDot(graph::visibleGraph(a, tree, expansion, figures, *graph::parseNodeMeasure(args.color)));
     if (args.format == "svg") {
-        auto svg = renderSvg(text);
+        auto svg = graph::runDot(text, "svg");
         if (!svg)
             return modelError(svg.error().message);
         text = std::move(*svg);
     }
-    return emitOutput(args.output, text, (*analysis)->modelFile->inputFiles());
+    return emitOutput(args.output, text, a.modelFile->inputFiles());
 }
 
 } // namespace slimscope::cli

@@ -68,7 +68,8 @@ int main(int argc, char** argv)
             QApplication::exit(saved && !*loadFailed ? 0 : 1);
         };
         // Charts replot on the next turn of the event loop: let them draw before the picture is taken.
-        const auto save = [&window, viewName, grabNow] {
+        const bool withRecipe = parser.isSet(recipe);
+        const auto save = [&window, viewName, grabNow, withRecipe] {
             window.show();
             if (!window.showView(viewName)) {
                 std::fprintf(stderr, "slimscope: unknown view '%s' (%s)\n", qPrintable(viewName),
@@ -88,6 +89,8 @@ int main(int argc, char** argv)
             }
             // The Graph view lays the model out in the background when it is shown: picture the layout.
             auto* graph = window.findChild<slimscope::ui::GraphView*>();
+            if (graph && withRecipe && viewName == QLatin1String("graph"))
+                graph->setAfterRecipe(true); // with a recipe, the model after it: sizes after, removed nodes
             if (viewName == QLatin1String("graph") && graph && window.analysis() && !graph->layout()) {
                 QObject::connect(graph, &slimscope::ui::GraphView::finished, &window,
                     [&window, grabNow] { QTimer::singleShot(300, &window, grabNow); });

@@ -3,14 +3,15 @@
 // layer in the session, and a layer selected elsewhere is outlined here. dot's plain format is parsed by hand.
 #include "fixtures.h"
 #include "graph/dotgraph.h"
+#include "graph/minimap.h"
 #include "mainwindow.h"
 #include "modelbuilder.h"
 #include "session/session.h"
 #include "testenv.h"
 #include "views/graphview.h"
 
-#include <QGraphicsPathItem>
 #include <QGraphicsScene>
+#include <QGraphicsView>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -64,19 +65,26 @@ private slots:
         QVERIFY(view->layout());
         const auto& analysis = *window.analysis();
         const int nodes = fixture.builder.model().graph().node_size();
+        // Colours: white to blue by the square root of the layer's share of the largest layer's bytes.
+        double largest = 0;
+        for (const auto& layer : analysis.layers)
+            largest = std::max(largest, static_cast<double>(layer.bytes));
         for (int i = 0; i < nodes; ++i) {
             const auto it
                 = std::ranges::find(view->layout()->nodes, QStringLiteral("n%1").arg(i), &ui::GraphLayout::Node::id);
             QVERIFY2(it != view->layout()->nodes.end(), qPrintable(QString::number(i)));
-            QCOMPARE(it->fill.toStdString(),
-                core::graph::nodeColour(analysis, static_cast<std::size_t>(i), core::graph::NodeMeasure::Bytes));
+            const double t
+                = std::sqrt(static_cast<double>(analysis.layers[static_cast<std::size_t>(i)].bytes) / largest);
+            const QColor expected(
+                qRound(255 + (0x3b - 255) * t), qRound(255 + (0x6f - 255) * t), qRound(255 + (0xb6 - 255) * t));
+            QCOMPARE(QColor(it->fill), expected);
         }
         // Picking a node in the scene selects its layer; a layer picked elsewhere is outlined here.
-        QGraphicsPathItem* second = nullptr;
+        ui::GraphNodeItem* second = nullptr;
         for (QGraphicsItem* item : view->scene()->items())
-            if (auto* path = dynamic_cast<QGraphicsPathItem*>(item); path
-                && path->flags() & QGraphicsItem::ItemIsSelectable && path->toolTip().contains(QStringLiteral("relu2")))
-                second = path;
+            if (auto* node = dynamic_cast<ui::GraphNodeItem*>(item);
+                node && node->layer() >= 0 && node->label().contains(QStringLiteral("relu2")))
+                second = node;
         QVERIFY(second);
         second->setSelected(true);
         const auto relu2 = std::ranges::find(analysis.layers, std::string("relu2"), &core::analysis::LayerStats::name);
@@ -84,9 +92,8 @@ private slots:
         window.session()->selectLayer(0);
         bool outlined = false;
         for (QGraphicsItem* item : view->scene()->items())
-            if (auto* path = dynamic_cast<QGraphicsPathItem*>(item);
-                path && path->toolTip().contains(QStringLiteral("conv1")))
-                outlined = path->pen().widthF() > 2.0;
+            if (auto* node = dynamic_cast<ui::GraphNodeItem*>(item); node && node->layer() == 0)
+                outlined = node->highlighted();
         QVERIFY(outlined);
         // Ctrl+F's search: a name selects its layer, Enter again steps to the next match, nothing found says so.
         QVERIFY(view->find(QStringLiteral("relu")));
@@ -109,6 +116,61 @@ private slots:
         const QImage image(png);
         QCOMPARE(image.size(), (view->scene()->sceneRect().size() * 2).toSize());
         QVERIFY(!view->exportTo(m_dir.filePath(QStringLiteral("graph.bmp"))));
+    }
+
+    // A scoped model: closing its scope draws one group node; clicking that node opens it again; a layer found
+    // inside a closed group opens the groups around it. Zoomed in, the minimap frames the part shown.
+    void groupsCloseAndOpenOnClick()
+    {
+        if (QStandardPaths::findExecutable(QStringLiteral("dot")).isEmpty())
+            SLIMSCOPE_SKIP("Graphviz's dot is not installed (scripts/install-deps.sh installs graphviz)");
+        const QString model = m_dir.filePath(QStringLiteral("scoped.onnx"));
+        QVERIFY(fixtures::scopedChain(6).save(model.toStdString()).has_value());
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.resize(1100, 760);
+        window.show();
+        window.openModel(model);
+        QVERIFY(ready.wait(20000));
+        auto* view = window.findChild<ui::GraphView*>();
+        QSignalSpy finished(view, &ui::GraphView::finished);
+        QVERIFY(window.showView(QStringLiteral("graph")));
+        QVERIFY(finished.wait(60000));
+        const auto layerNodes = [&] {
+            return std::ranges::count_if(view->layout()->nodes, [](const auto& n) { return n.id.startsWith(u'n'); });
+        };
+        QCOMPARE(layerNodes(), std::ptrdiff_t(13)); // 12 in six blocks, "final": small enough to open whole
+        const int enc = view->groups()->topGroups.front();
+        view->setGroupOpen(enc, false);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(layerNodes(), std::ptrdiff_t(1));
+        ui::GraphNodeItem* group = nullptr;
+        for (QGraphicsItem* item : view->scene()->items())
+            if (auto* node = dynamic_cast<ui::GraphNodeItem*>(item); node && node->group() == enc)
+                group = node;
+        QVERIFY(group);
+        QVERIFY(group->label().contains(QStringLiteral("12 nodes")));
+        auto* graphics = view->findChild<QGraphicsView*>();
+        graphics->centerOn(group);
+        const QPoint at = graphics->mapFromScene(group->sceneBoundingRect().center());
+        QTest::mouseClick(graphics->viewport(), Qt::LeftButton, {}, at);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(layerNodes(), std::ptrdiff_t(13));
+
+        // Find: a Relu of block 4 while "enc" is closed opens it and selects the layer.
+        view->setGroupOpen(enc, false);
+        QVERIFY(finished.wait(60000));
+        QVERIFY(view->find(QStringLiteral("block.4/act")));
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(window.session()->selectedLayer(), 9);
+        QVERIFY(std::ranges::any_of(view->layout()->nodes, [](const auto& n) { return n.id == QStringLiteral("n9"); }));
+
+        // Zoomed in on part of the graph, the minimap shows with the viewed part framed inside it.
+        graphics->scale(4, 4);
+        view->minimap()->follow();
+        QVERIFY(view->minimap()->isVisible());
+        const QRectF framed = view->minimap()->viewedRect();
+        QVERIFY(framed.width() < view->minimap()->width());
     }
 };
 

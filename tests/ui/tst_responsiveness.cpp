@@ -338,7 +338,7 @@ private slots:
         StallMeter reportMeter;
         reportMeter.start();
         const ui::ReportSources sources { window.analysis(),
-            std::make_shared<const core::slim::Recipe>(panel->recipe()), panel->preview() };
+            std::make_shared<const core::slim::Recipe>(panel->recipe()), panel->preview(), nullptr };
         ui::writeReportInBackground(&window, sources, report, [&message](const QString& text) { message = text; });
         QTRY_VERIFY_WITH_TIMEOUT(!message.isEmpty(), 30000);
         reportMeter.stop();

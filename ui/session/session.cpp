@@ -13,9 +13,11 @@ void Session::setAnalysis(const AnalysisPtr& analysis)
 {
     m_analysis = analysis;
     m_preview.reset();
+    m_sensitivity.reset();
     m_selectedLayer = -1;
     emit analysisChanged(m_analysis);
     emit previewChanged(m_preview);
+    emit sensitivityChanged(m_sensitivity);
 }
 
 void Session::setRecipe(const core::slim::Recipe& recipe)
@@ -30,6 +32,12 @@ void Session::setPreview(const SlimResultPtr& preview)
 {
     m_preview = preview;
     emit previewChanged(m_preview);
+}
+
+void Session::setSensitivity(const SensitivityPtr& sensitivity)
+{
+    m_sensitivity = sensitivity;
+    emit sensitivityChanged(m_sensitivity);
 }
 
 void Session::setTickedTensors(std::vector<std::string> tensors)

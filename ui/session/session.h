@@ -1,8 +1,8 @@
 #pragma once
 
-// What the window is looking at, in one object: the model's analysis, the recipe, its preview and the selected
-// layer. Views subscribe to its signals; MainWindow keeps layout and actions and feeds the session, not the
-// views.
+// What the window is looking at, in one object: the model's analysis, the recipe, its preview, the last
+// sensitivity sweep and the selected layer. Views subscribe to its signals; MainWindow keeps layout and actions
+// and feeds the session, not the views.
 
 #include "modelptrs.h"
 #include "slim/recipe.h"
@@ -22,6 +22,8 @@ public:
     const core::slim::Recipe& recipe() const { return m_recipe; }
     /// The preview of recipe() on analysis(), or null while none is computed (or the recipe is empty).
     const SlimResultPtr& preview() const { return m_preview; }
+    /// The last sensitivity sweep measured on analysis(), or null (cleared with a new model).
+    const SensitivityPtr& sensitivity() const { return m_sensitivity; }
     /// Index into Analysis::layers, or -1.
     int selectedLayer() const { return m_selectedLayer; }
     /// The largest weight tensor of the selected layer (index into Analysis::tensors), or -1.
@@ -31,6 +33,7 @@ public:
     void setAnalysis(const AnalysisPtr& analysis);
     void setRecipe(const core::slim::Recipe& recipe);
     void setPreview(const SlimResultPtr& preview);
+    void setSensitivity(const SensitivityPtr& sensitivity);
     void selectLayer(int layerIndex);
     /// The weights of the layers ticked in the Layers table (biases and normalisation parameters left out, as the
     /// default scope does); the Slim panel can limit a step to them.
@@ -41,6 +44,7 @@ signals:
     void analysisChanged(const slimscope::ui::AnalysisPtr& analysis);
     void recipeChanged(const slimscope::core::slim::Recipe& recipe);
     void previewChanged(const slimscope::ui::SlimResultPtr& preview);
+    void sensitivityChanged(const slimscope::ui::SensitivityPtr& sensitivity);
     void layerSelected(int layerIndex);
     void tickedTensorsChanged(const std::vector<std::string>& tensors);
 
@@ -49,6 +53,7 @@ private:
     AnalysisPtr m_analysis;
     core::slim::Recipe m_recipe;
     SlimResultPtr m_preview;
+    SensitivityPtr m_sensitivity;
     int m_selectedLayer = -1;
 };
 

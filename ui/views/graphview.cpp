@@ -1,6 +1,7 @@
 #include "graphview.h"
 
 #include "graph/dotgraph.h"
+#include "graph/minimap.h"
 #include "jobs/jobrunner.h"
 #include "pages.h"
 #include "session/session.h"
@@ -12,23 +13,23 @@
 #endif
 
 #include <QBuffer>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QGraphicsPathItem>
+#include <QGraphicsRectItem>
 #include <QGraphicsScene>
-#include <QGraphicsSimpleTextItem>
 #include <QGraphicsView>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMouseEvent>
 #include <QPainter>
-#include <QProcess>
 #include <QPushButton>
 #include <QShortcut>
+#include <QStandardItemModel>
 #include <QStandardPaths>
+#include <QTimer>
 #include <QVBoxLayout>
 #include <QWheelEvent>
 
@@ -36,127 +37,76 @@ namespace slimscope::ui {
 
 namespace {
 
-constexpr double kDpi = 72.0; // scene units per inch of dot's layout
+namespace cg = core::graph;
 
-/// Splits a plain-format line into tokens; "quoted strings" keep their spaces and \n escapes become newlines.
-QStringList tokens(const QByteArray& line)
-{
-    QStringList out;
-    QString current;
-    bool inQuotes = false, any = false;
-    for (qsizetype i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (inQuotes) {
-            if (c == '\\' && i + 1 < line.size()) {
-                const char next = line[++i];
-                current += next == 'n' ? QChar(u'\n') : QChar(QLatin1Char(next));
-            } else if (c == '"') {
-                inQuotes = false;
-            } else {
-                current += QLatin1Char(c);
-            }
-        } else if (c == '"') {
-            inQuotes = any = true;
-        } else if (c == ' ') {
-            if (any)
-                out << current;
-            current.clear();
-            any = false;
-        } else {
-            current += QLatin1Char(c);
-            any = true;
-        }
-    }
-    if (any)
-        out << current;
-    return out;
-}
-
-class NodeItem final : public QGraphicsPathItem {
-public:
-    NodeItem(int layer, const QPainterPath& path)
-        : QGraphicsPathItem(path)
-        , m_layer(layer)
-    { }
-    int layer() const { return m_layer; }
-
-private:
-    int m_layer;
+/// What a layout job hands back: the graph it drew and where dot put it.
+struct DrawnGraph {
+    std::shared_ptr<const cg::VisibleGraph> graph;
+    GraphLayout layout;
 };
 
-} // namespace
-
-core::Result<GraphLayout> parsePlainLayout(const QByteArray& plain)
+QString q(const std::string& text)
 {
-    GraphLayout layout;
-    int number = 0;
-    for (const QByteArray& line : plain.split('\n')) {
-        ++number;
-        const QStringList t = tokens(line.trimmed());
-        if (t.isEmpty() || t[0] == QLatin1String("stop"))
-            continue;
-        bool ok = true;
-        const auto num = [&](qsizetype i) {
-            bool good = false;
-            const double v = i < t.size() ? t[i].toDouble(&good) : 0.0;
-            ok = ok && good;
-            return v;
-        };
-        if (t[0] == QLatin1String("graph")) {
-            layout.width = num(2);
-            layout.height = num(3);
-        } else if (t[0] == QLatin1String("node") && t.size() >= 11) {
-            GraphLayout::Node node { t[1], num(2), num(3), num(4), num(5), t[6], t[8], t[10] };
-            layout.nodes.push_back(std::move(node));
-        } else if (t[0] == QLatin1String("edge") && t.size() >= 4) {
-            GraphLayout::Edge edge { t[1], t[2], {} };
-            const int count = static_cast<int>(num(3));
-            for (int p = 0; p < count; ++p)
-                edge.points.emplace_back(num(4 + 2 * p), num(5 + 2 * p));
-            layout.edges.push_back(std::move(edge));
-        }
-        if (!ok)
-            return core::fail(core::ErrorCode::InvalidArgument,
-                "dot's layout: cannot read line " + std::to_string(number) + ": " + line.toStdString());
-    }
-    return layout;
+    return QString::fromStdString(text);
 }
+
+} // namespace
 
 GraphView::GraphView(Session& session, QWidget* parent)
     : QWidget(parent)
     , m_session(session)
     , m_job(new JobRunner(this))
     , m_scene(new QGraphicsScene(this))
+    , m_previewDelay(new QTimer(this))
 {
     setObjectName(QStringLiteral("graphView"));
     auto* layout = new QVBoxLayout(this);
     auto* controls = new QHBoxLayout;
     m_measure = new QComboBox(this);
-    for (const char* name : { "bytes", "params", "macs", "sparsity", "dtype" })
+    m_measure->setObjectName(QStringLiteral("graphMeasure"));
+    for (const char* name : { "bytes", "params", "macs", "sparsity", "dtype", "sensitivity" })
         m_measure->addItem(QString::fromLatin1(name));
     controls->addWidget(new QLabel(tr("Colour by"), this));
     controls->addWidget(m_measure);
-    m_status = new QLabel(this);
-    m_status->setWordWrap(true);
-    controls->addWidget(m_status, 1);
+    m_after = new QCheckBox(tr("After recipe"), this);
+    m_after->setToolTip(tr("Sizes after the recipe's preview; removed nodes dashed, cut channels counted"));
+    controls->addWidget(m_after);
+    auto* outline = new QPushButton(tr("Outline"), this);
+    outline->setToolTip(tr("Close name scopes again until about %1 nodes show").arg(kOutlineNodes));
+    controls->addWidget(outline);
+    auto* all = new QPushButton(tr("Expand all"), this);
+    all->setToolTip(tr("Open every group: the whole graph (a large model takes dot a while)"));
+    controls->addWidget(all);
+    controls->addStretch(1);
     m_find = new QLineEdit(this);
     m_find->setObjectName(QStringLiteral("graphFind"));
     m_find->setPlaceholderText(tr("Find node (Ctrl+F)"));
     m_find->setClearButtonEnabled(true);
-    m_find->setMaximumWidth(220);
+    m_find->setMaximumWidth(200);
     controls->addWidget(m_find);
     auto* exportButton = new QPushButton(tr("Export…"), this);
-    exportButton->setToolTip(tr("Save the whole graph as SVG or PNG"));
+    exportButton->setToolTip(tr("Save the graph as SVG or PNG"));
     controls->addWidget(exportButton);
+    layout->addLayout(controls);
+    m_status = new QLabel(this);
+    m_status->setWordWrap(true);
+    layout->addWidget(m_status);
+    m_view = new QGraphicsView(m_scene, this);
+    m_view->setDragMode(QGraphicsView::ScrollHandDrag);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->viewport()->installEventFilter(this);
+    layout->addWidget(m_view, 1);
+    m_minimap = new GraphMinimap(m_view);
+
     connect(exportButton, &QPushButton::clicked, this, [this] {
         const QString path = QFileDialog::getSaveFileName(
             this, tr("Export Graph"), QStringLiteral("graph.svg"), tr("SVG (*.svg);;PNG (*.png)"));
         if (path.isEmpty())
             return;
         const auto written = exportTo(path);
-        m_status->setText(written ? tr("Graph written to %1").arg(QDir::toNativeSeparators(path))
-                                  : tr("<span style='color:#c33'>%1</span>")
-                                        .arg(QString::fromStdString(written.error().message).toHtmlEscaped()));
+        m_status->setText(written
+                ? tr("Graph written to %1").arg(QDir::toNativeSeparators(path))
+                : tr("<span style='color:#c33'>%1</span>").arg(q(written.error().message).toHtmlEscaped()));
     });
     auto* findShortcut = new QShortcut(QKeySequence::Find, this);
     findShortcut->setContext(Qt::WidgetWithChildrenShortcut);
@@ -168,33 +118,65 @@ GraphView::GraphView(Session& session, QWidget* parent)
         if (!m_find->text().isEmpty() && !find(m_find->text()))
             m_status->setText(tr("No node's op or name contains '%1'.").arg(m_find->text().toHtmlEscaped()));
     });
-    layout->addLayout(controls);
-    m_view = new QGraphicsView(m_scene, this);
-    m_view->setDragMode(QGraphicsView::ScrollHandDrag);
-    m_view->setRenderHint(QPainter::Antialiasing);
-    m_view->viewport()->installEventFilter(this);
-    layout->addWidget(m_view, 1);
+    connect(outline, &QPushButton::clicked, this, &GraphView::showOutline);
+    connect(all, &QPushButton::clicked, this, &GraphView::expandAll);
     connect(m_measure, &QComboBox::currentIndexChanged, this, &GraphView::relayout);
+    connect(m_after, &QCheckBox::toggled, this, &GraphView::relayout);
+    m_previewDelay->setSingleShot(true);
+    m_previewDelay->setInterval(400); // previews follow sliders: lay out once the slider rests
+    connect(m_previewDelay, &QTimer::timeout, this, [this] {
+        if (isVisible() && m_after->isChecked())
+            relayout();
+    });
     connect(&m_session, &Session::analysisChanged, this, [this](const AnalysisPtr& analysis) {
         if (analysis == m_laidOut)
             return;
+        m_job->cancel();
         m_scene->clear();
+        m_minimap->hide();
         m_layout.reset();
+        m_graph.reset();
         m_laidOut.reset();
+        m_tree.reset();
+        m_expansion.clear();
         if (analysis && isVisible())
             relayout();
     });
+    connect(&m_session, &Session::previewChanged, this, [this](const SlimResultPtr& preview) {
+        m_after->setEnabled(preview != nullptr);
+        if (m_after->isChecked())
+            m_previewDelay->start();
+    });
+    m_after->setEnabled(m_session.preview() != nullptr);
+    connect(&m_session, &Session::sensitivityChanged, this, &GraphView::updateSensitivityChoice);
+    updateSensitivityChoice();
     connect(&m_session, &Session::layerSelected, this, &GraphView::showSelection);
     connect(m_scene, &QGraphicsScene::selectionChanged, this, [this] {
         const auto items = m_scene->selectedItems();
         if (items.size() == 1)
-            if (const auto* node = dynamic_cast<NodeItem*>(items.front());
+            if (const auto* node = dynamic_cast<GraphNodeItem*>(items.front());
                 node && node->layer() >= 0 && node->layer() != m_session.selectedLayer())
                 m_session.selectLayer(node->layer());
     });
 }
 
 GraphView::~GraphView() = default;
+
+void GraphView::updateSensitivityChoice()
+{
+    auto* model = qobject_cast<QStandardItemModel*>(m_measure->model());
+    const bool measured = m_session.sensitivity() != nullptr;
+    if (QStandardItem* item = model ? model->item(m_measure->findText(QStringLiteral("sensitivity"))) : nullptr) {
+        item->setEnabled(measured);
+        item->setToolTip(measured ? QString() : tr("Measure it in the Sensitivity view first"));
+    }
+    if (m_measure->currentText() == QLatin1String("sensitivity")) {
+        if (!measured)
+            m_measure->setCurrentIndex(0); // relayouts
+        else if (isVisible())
+            relayout();
+    }
+}
 
 void GraphView::showEvent(QShowEvent* event)
 {
@@ -211,10 +193,46 @@ bool GraphView::eventFilter(QObject* watched, QEvent* event)
             const double factor = wheel->angleDelta().y() > 0 ? 1.15 : 1 / 1.15;
             m_view->setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
             m_view->scale(factor, factor);
+            m_minimap->follow();
             return true;
         }
     }
     return QWidget::eventFilter(watched, event);
+}
+
+void GraphView::setMeasure(const QString& measure)
+{
+    m_measure->setCurrentText(measure);
+}
+
+void GraphView::setAfterRecipe(bool after)
+{
+    m_after->setChecked(after);
+}
+
+void GraphView::setGroupOpen(int group, bool open)
+{
+    if (!m_tree || group < 0 || static_cast<std::size_t>(group) >= m_expansion.size())
+        return;
+    m_expansion[static_cast<std::size_t>(group)] = open;
+    m_focusGroup = group;
+    relayout();
+}
+
+void GraphView::expandAll()
+{
+    if (!m_tree)
+        return;
+    m_expansion = cg::expandAll(*m_tree);
+    relayout();
+}
+
+void GraphView::showOutline()
+{
+    if (!m_tree)
+        return;
+    m_expansion = cg::expandUpTo(*m_tree, kOutlineNodes);
+    relayout();
 }
 
 void GraphView::relayout()
@@ -222,115 +240,89 @@ void GraphView::relayout()
     const AnalysisPtr analysis = m_session.analysis();
     if (!analysis)
         return;
-    const QString dot = QStandardPaths::findExecutable(QStringLiteral("dot"));
-    if (dot.isEmpty()) {
+    if (!m_tree) {
+        m_tree = std::make_shared<const cg::GroupTree>(cg::groupLayers(*analysis));
+        m_expansion = cg::expandUpTo(*m_tree, kOutlineNodes);
+    }
+    if (QStandardPaths::findExecutable(QStringLiteral("dot")).isEmpty()) {
         m_status->setText(tr("The graph is laid out by Graphviz's dot program, which is not installed: "
                              "<b>apt install graphviz</b>, then reopen this view."));
         emit finished();
         return;
     }
-    core::graph::DotOptions options;
-    options.measure = *core::graph::parseNodeMeasure(m_measure->currentText().toStdString());
+    const cg::NodeMeasure measure = *cg::parseNodeMeasure(m_measure->currentText().toStdString());
+    const SlimResultPtr preview = m_after->isChecked() ? m_session.preview() : nullptr;
+    const SensitivityPtr sensitivity = m_session.sensitivity();
     m_status->setText(tr("Laying the graph out…"));
-    m_job->start<GraphLayout>(
+    m_job->start<DrawnGraph>(
         tr("Laying out the graph"),
-        [analysis, options, dot](const JobContext& job) -> core::Result<GraphLayout> {
-            const std::string text = core::graph::toDot(*analysis, options);
-            QProcess process;
-            process.start(dot, { QStringLiteral("-Tplain") });
-            if (!process.waitForStarted(10000))
-                return core::fail(core::ErrorCode::IoError, "cannot start Graphviz's dot");
-            process.write(text.data(), static_cast<qint64>(text.size()));
-            process.closeWriteChannel();
-            while (!process.waitForFinished(200))
-                if (job.cancel()->isCancelled()) {
-                    process.kill();
-                    return core::fail(core::ErrorCode::Cancelled, "cancelled");
-                }
-            if (process.exitCode() != 0)
-                return core::fail(core::ErrorCode::Internal,
-                    "Graphviz's dot could not lay the graph out: " + process.readAllStandardError().toStdString());
-            return parsePlainLayout(process.readAllStandardOutput());
+        [analysis, tree = m_tree, expansion = m_expansion, measure, preview, sensitivity](
+            const JobContext& job) -> core::Result<DrawnGraph> {
+            cg::Figures figures = cg::figuresOf(*analysis);
+            if (preview && preview->model)
+                cg::applyPreview(figures, *analysis, preview->preview, cg::removedLayers(*analysis, *preview->model));
+            if (sensitivity)
+                cg::applySensitivity(figures, *analysis, *sensitivity);
+            auto graph = std::make_shared<const cg::VisibleGraph>(
+                cg::visibleGraph(*analysis, *tree, expansion, figures, measure));
+            auto layout = layOutWithDot(cg::toDot(*graph), job.cancel());
+            if (!layout)
+                return std::unexpected(layout.error());
+            return DrawnGraph { std::move(graph), std::move(*layout) };
         },
-        [this, analysis](core::Result<GraphLayout> result) {
+        [this, analysis](core::Result<DrawnGraph> result) {
             if (!result) {
                 m_status->setText(result.error().code == core::ErrorCode::Cancelled
                         ? QString()
-                        : tr("<span style='color:#c33'>%1</span>")
-                              .arg(QString::fromStdString(result.error().message).toHtmlEscaped()));
+                        : tr("<span style='color:#c33'>%1</span>").arg(q(result.error().message).toHtmlEscaped()));
                 emit finished();
                 return;
             }
-            m_layout = std::make_shared<const GraphLayout>(std::move(*result));
+            const bool sameModel = m_laidOut == analysis;
+            m_graph = std::move(result->graph);
+            m_layout = std::make_shared<const GraphLayout>(std::move(result->layout));
             m_laidOut = analysis;
-            draw();
-            m_status->setText(tr("%1 nodes, %2 edges. Drag to pan, Ctrl+wheel to zoom, click a node to select its "
-                                 "layer.")
-                                  .arg(m_layout->nodes.size())
-                                  .arg(m_layout->edges.size()));
+            draw(sameModel ? m_focusGroup : -2);
+            m_focusGroup = -1;
+            std::size_t closed = 0;
+            for (const auto& node : m_graph->nodes)
+                closed += node.kind == cg::GraphNode::Kind::Group;
+            QString text = tr("%1 nodes, %2 edges.").arg(m_graph->nodes.size()).arg(m_graph->edges.size());
+            if (closed)
+                text
+                    += tr(" %1 closed groups: click one to open it, an open group's ▾ header to close it.").arg(closed);
+            m_status->setText(text + tr(" Ctrl+wheel zooms."));
             emit finished();
         });
 }
 
-void GraphView::draw()
+void GraphView::draw(int focusGroup)
 {
-    m_scene->clear();
-    const double height = m_layout->height * kDpi;
-    const auto at = [height](double x, double y) { return QPointF(x * kDpi, height - y * kDpi); };
-    for (const auto& edge : m_layout->edges) {
-        if (edge.points.size() < 4)
-            continue;
-        QPainterPath path(at(edge.points[0].x(), edge.points[0].y()));
-        for (std::size_t i = 1; i + 2 < edge.points.size(); i += 3)
-            path.cubicTo(at(edge.points[i].x(), edge.points[i].y()), at(edge.points[i + 1].x(), edge.points[i + 1].y()),
-                at(edge.points[i + 2].x(), edge.points[i + 2].y()));
-        // An arrowhead where the edge meets its head node: along the last control segment.
-        const QPointF tip = at(edge.points.back().x(), edge.points.back().y());
-        const QPointF from = at(edge.points[edge.points.size() - 2].x(), edge.points[edge.points.size() - 2].y());
-        const QLineF direction(tip, from);
-        if (direction.length() > 0.1) {
-            QLineF side = direction;
-            side.setLength(7);
-            side.setAngle(direction.angle() + 25);
-            const QPointF left = side.p2();
-            side.setAngle(direction.angle() - 25);
-            path.moveTo(left);
-            path.lineTo(tip);
-            path.lineTo(side.p2());
+    GraphSceneActions actions;
+    actions.open = [this](int group) { setGroupOpen(group, true); };
+    actions.close = [this](int group) { setGroupOpen(group, false); };
+    const QTransform zoom = m_view->transform();
+    buildGraphScene(*m_scene, *m_graph, *m_layout, actions);
+    if (focusGroup == -2) {
+        // A new model starts readable: full width when that leaves text legible, else the top at 80 %.
+        m_view->resetTransform();
+        const double fit = m_view->viewport()->width() / std::max(1.0, m_scene->sceneRect().width());
+        m_view->scale(std::clamp(fit, 0.8, 1.5), std::clamp(fit, 0.8, 1.5));
+        m_view->centerOn(m_scene->sceneRect().center().x(), m_scene->sceneRect().top());
+    } else {
+        m_view->setTransform(zoom);
+    }
+    m_minimap->refresh();
+    if (focusGroup >= 0)
+        for (QGraphicsItem* item : m_scene->items()) {
+            const auto* node = dynamic_cast<GraphNodeItem*>(item);
+            if ((node && node->group() == focusGroup) || item->data(kGroupFrameData).toInt() == focusGroup + 1) {
+                m_view->centerOn(item);
+                break;
+            }
         }
-        auto* item = m_scene->addPath(path, QPen(QColor(0x66, 0x66, 0x66), 1.0));
-        item->setZValue(-1);
-    }
-    QFont font = this->font();
-    font.setPointSizeF(7.5);
-    for (const auto& node : m_layout->nodes) {
-        const QRectF box(
-            at(node.x - node.width / 2, node.y + node.height / 2), QSizeF(node.width * kDpi, node.height * kDpi));
-        QPainterPath shape;
-        if (node.shape == QLatin1String("ellipse"))
-            shape.addEllipse(box);
-        else
-            shape.addRoundedRect(box, 6, 6);
-        const int layer = node.id.startsWith(u'n') ? node.id.mid(1).toInt() : -1;
-        auto* item = new NodeItem(layer, shape);
-        item->setBrush(QColor(node.fill.startsWith(u'#') ? node.fill : QStringLiteral("#eeeeee")));
-        item->setPen(QPen(QColor(0x44, 0x44, 0x44), 0.8));
-        item->setFlag(QGraphicsItem::ItemIsSelectable, layer >= 0);
-        item->setToolTip(node.label);
-        m_scene->addItem(item);
-        auto* text = new QGraphicsSimpleTextItem(node.label, item);
-        text->setFont(font);
-        text->setBrush(Qt::black);
-        const QRectF bounds = text->boundingRect();
-        text->setPos(box.center() - QPointF(bounds.width() / 2, bounds.height() / 2));
-    }
-    m_scene->setSceneRect(m_scene->itemsBoundingRect().adjusted(-20, -20, 20, 20));
-    m_view->resetTransform();
-    // Start readable: full width when that leaves text legible, else the top of the graph at 80 %.
-    const double fit = m_view->viewport()->width() / std::max(1.0, m_scene->sceneRect().width());
-    m_view->scale(std::clamp(fit, 0.8, 1.5), std::clamp(fit, 0.8, 1.5));
-    m_view->centerOn(m_scene->sceneRect().center().x(), m_scene->sceneRect().top());
     showSelection(m_session.selectedLayer());
+    m_minimap->follow();
 }
 
 core::Result<void> GraphView::exportTo(const QString& path) const
@@ -377,31 +369,43 @@ core::Result<void> GraphView::exportTo(const QString& path) const
 
 bool GraphView::find(const QString& text)
 {
-    if (!m_layout || text.isEmpty())
+    const AnalysisPtr analysis = m_session.analysis();
+    if (!analysis || !m_tree || text.isEmpty())
         return false;
-    // Nodes in layout order, starting after the selected layer's, so Enter steps through the matches.
+    // Drawn layers in model order, starting after the selected one, so Enter steps through the matches.
     std::vector<int> matches;
-    for (const auto& node : m_layout->nodes)
-        if (node.id.startsWith(u'n') && node.label.contains(text, Qt::CaseInsensitive))
-            matches.push_back(node.id.mid(1).toInt());
+    for (std::size_t l = 0; l < analysis->layers.size(); ++l) {
+        const auto& layer = analysis->layers[l];
+        if (!m_tree->folded[l]
+            && (q(layer.opType).contains(text, Qt::CaseInsensitive)
+                || q(layer.name).contains(text, Qt::CaseInsensitive)))
+            matches.push_back(static_cast<int>(l));
+    }
     if (matches.empty())
         return false;
-    const int current = m_session.selectedLayer();
-    auto next = std::ranges::find(matches, current);
-    next = next == matches.end() || next + 1 == matches.end() ? matches.begin() : next + 1;
-    m_session.selectLayer(*next);
+    auto next = std::ranges::upper_bound(matches, m_session.selectedLayer());
+    const int found = next == matches.end() ? matches.front() : *next;
+    if (cg::hiddenBy(*m_tree, m_expansion, static_cast<std::size_t>(found)) >= 0) {
+        cg::reveal(*m_tree, m_expansion, static_cast<std::size_t>(found));
+        relayout(); // the selection is shown once the layout is drawn
+    }
+    m_session.selectLayer(found);
     return true;
 }
 
 void GraphView::showSelection(int layer)
 {
+    const int hidden = layer >= 0 && m_tree && static_cast<std::size_t>(layer) < m_tree->groupOf.size()
+        ? cg::hiddenBy(*m_tree, m_expansion, static_cast<std::size_t>(layer))
+        : -1;
     for (QGraphicsItem* item : m_scene->items())
-        if (auto* node = dynamic_cast<NodeItem*>(item)) {
-            const bool selected = node->layer() == layer && layer >= 0;
-            node->setPen(QPen(selected ? QColor(0xd0, 0x50, 0x00) : QColor(0x44, 0x44, 0x44), selected ? 3.0 : 0.8));
+        if (auto* node = dynamic_cast<GraphNodeItem*>(item)) {
+            const bool selected = (layer >= 0 && node->layer() == layer) || (hidden >= 0 && node->group() == hidden);
+            node->setHighlighted(selected);
             if (selected && isVisible())
                 m_view->centerOn(node);
         }
+    m_minimap->update();
 }
 
 namespace views {

@@ -184,6 +184,8 @@ void SensitivityView::run()
             }
             m_result = std::make_shared<const core::plan::Sensitivity>(std::move(*result));
             m_measured = analysis;
+            if (m_session.analysis() == analysis)
+                m_session.setSensitivity(m_result); // the Graph view colours by it
             m_chart->setSensitivity(m_result.get());
             const int layers = static_cast<int>(m_result->layers.size());
             m_excludeCount->setRange(1, std::max(1, layers));
