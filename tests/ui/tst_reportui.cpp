@@ -5,6 +5,7 @@
 #include "reports/reportactions.h"
 #include "reports/reportcharts.h"
 #include "reports/reportpdf.h"
+#include "testenv.h"
 
 #include "analysis/analysis.h"
 #include "slim/exporter.h"
@@ -18,6 +19,7 @@
 #include <QMenuBar>
 #include <QSet>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTextBrowser>
@@ -87,15 +89,22 @@ private slots:
 
     void chartsAsPng()
     {
+        if (QStandardPaths::findExecutable(QStringLiteral("dot")).isEmpty())
+            SLIMSCOPE_SKIP("Graphviz's dot is not installed (scripts/install-deps.sh installs graphviz)");
+        // Three charts and the graph's outline; with a preview, the before/after chart before the graph.
         auto charts = ui::renderReportCharts(input(), { 800, 400 }, "net");
-        QCOMPARE(charts.size(), std::size_t { 3 });
-        QCOMPARE(charts.front().fileName, std::string("net_pareto.png"));
-        charts = ui::renderReportCharts(input(true), { 800, 400 }, "net");
         QCOMPARE(charts.size(), std::size_t { 4 });
-        QCOMPARE(charts.back().id, std::string("before_after"));
+        QCOMPARE(charts.front().fileName, std::string("net_pareto.png"));
+        QCOMPARE(charts.back().fileName, std::string("net_graph.png"));
+        charts = ui::renderReportCharts(input(true), { 800, 400 }, "net");
+        QCOMPARE(charts.size(), std::size_t { 5 });
+        QCOMPARE(charts[3].id, std::string("before_after"));
         for (const auto& chart : charts) {
             const QImage image = QImage::fromData(QByteArray::fromStdString(chart.png), "PNG");
-            QCOMPARE(image.size(), QSize(800, 400));
+            if (chart.id != "graph")
+                QCOMPARE(image.size(), QSize(800, 400));
+            else // a top-to-bottom chain of nine nodes (each at least 36 points tall, drawn at 1.5 pixels a point)
+                QVERIFY(image.height() > 9 * 36 * 1.5);
             QVERIFY2(hasSeveralColours(image), chart.id.c_str());
         }
     }
@@ -123,8 +132,12 @@ private slots:
         const QByteArray bytes = file.readAll();
         QVERIFY(bytes.size() > 100);
         QVERIFY(bytes.startsWith(start));
-        if (name.endsWith(QLatin1String(".md")))
+        if (name.endsWith(QLatin1String(".md"))) {
             QVERIFY(QFileInfo::exists(m_dir.filePath(QStringLiteral("r_before_after.png"))));
+            QVERIFY(QFileInfo::exists(m_dir.filePath(QStringLiteral("r_graph.png"))));
+        }
+        if (name.endsWith(QLatin1String(".html")))
+            QVERIFY(bytes.contains("id=\"chart-graph\""));
     }
 
     void unknownFormat()

@@ -350,11 +350,12 @@ void buildGraphScene(QGraphicsScene& scene, const core::graph::VisibleGraph& gra
     scene.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -20, 20, 20));
 }
 
-core::Result<QImage> graphImage(const core::analysis::Analysis& analysis, std::size_t maxNodes, double scale)
+core::Result<QImage> graphImage(
+    const core::analysis::Analysis& analysis, std::size_t maxNodes, const core::graph::Figures* figures, double scale)
 {
     const auto tree = core::graph::groupLayers(analysis);
     const auto graph = core::graph::visibleGraph(analysis, tree, core::graph::expandUpTo(tree, maxNodes),
-        core::graph::figuresOf(analysis), core::graph::NodeMeasure::Bytes);
+        figures ? *figures : core::graph::figuresOf(analysis), core::graph::NodeMeasure::Bytes);
     auto layout = layOutWithDot(core::graph::toDot(graph));
     if (!layout)
         return std::unexpected(layout.error());

@@ -94,8 +94,10 @@ struct GraphSceneActions {
 void buildGraphScene(QGraphicsScene& scene, const core::graph::VisibleGraph& graph, const GraphLayout& layout,
     const GraphSceneActions& actions = {});
 
-/// The graph of the analysed model closed to at most `maxNodes` nodes, coloured by bytes, laid out now and drawn
-/// at `scale` (pixels per point of dot's layout): the report's picture. An error when dot is not installed.
-core::Result<QImage> graphImage(const core::analysis::Analysis& analysis, std::size_t maxNodes, double scale = 1.5);
+/// The graph of the analysed model closed to at most `maxNodes` nodes, coloured by bytes (`figures`, or the
+/// analysis's own), laid out now and drawn at `scale` (pixels per point of dot's layout): the report's picture. An
+/// error when dot is not installed.
+core::Result<QImage> graphImage(const core::analysis::Analysis& analysis, std::size_t maxNodes,
+    const core::graph::Figures* figures = nullptr, double scale = 1.5);
 
 } // namespace slimscope::ui

@@ -6,6 +6,7 @@
 #include "charts/dtypechart.h"
 #include "charts/paretochart.h"
 #include "charts/sparsitychart.h"
+#include "graph/graphscene.h"
 
 #include <QBuffer>
 #include <QPixmap>
@@ -91,6 +92,26 @@ std::vector<ReportChart> buildReportCharts(const core::report::ReportInput& inpu
     return charts;
 }
 
+std::optional<QImage> reportGraphImage(const core::report::ReportInput& input)
+{
+    if (!input.analysis)
+        return std::nullopt;
+    // With a recipe, the sizes after it (removed nodes are not known from the preview alone: they stay drawn).
+    core::graph::Figures figures = core::graph::figuresOf(*input.analysis);
+    if (input.preview)
+        core::graph::applyPreview(figures, *input.analysis, *input.preview, {});
+    auto image = graphImage(*input.analysis, kReportGraphNodes, &figures);
+    if (!image)
+        return std::nullopt; // without Graphviz's dot the report simply has no graph
+    return std::move(*image);
+}
+
+std::string reportGraphTitle()
+{
+    return "Graph of the top scopes (" + std::to_string(kReportGraphNodes)
+        + " nodes at most; a stacked box is a closed group of layers; colour and width: weight bytes)";
+}
+
 std::vector<core::report::ChartImage> renderReportCharts(
     const core::report::ReportInput& input, QSize size, const std::string& stem)
 {
@@ -102,6 +123,12 @@ std::vector<core::report::ChartImage> renderReportCharts(
         if (!buffer.open(QIODevice::WriteOnly) || !pixmap.save(&buffer, "PNG"))
             continue;
         images.push_back({ chart.id, chart.title, bytes.toStdString(), stem + "_" + chart.id + ".png" });
+    }
+    if (const auto graph = reportGraphImage(input)) {
+        QByteArray bytes;
+        QBuffer buffer(&bytes);
+        if (buffer.open(QIODevice::WriteOnly) && graph->save(&buffer, "PNG"))
+            images.push_back({ "graph", reportGraphTitle(), bytes.toStdString(), stem + "_graph.png" });
     }
     return images;
 }

@@ -2,11 +2,13 @@
 
 #include "report/report.h"
 
+#include <QImage>
 #include <QSize>
 #include <QString>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,7 +32,15 @@ std::vector<ReportChart> buildReportCharts(const core::report::ReportInput& inpu
 std::vector<std::uint64_t> layerBytesAfter(
     const core::analysis::Analysis& analysis, const core::slim::Preview& preview);
 
-/// The same charts as PNG bytes, named "<stem>_<id>.png" for the Markdown report's neighbouring files.
+/// Nodes of the report's graph picture: the model's outline, name scopes closed until this many nodes show.
+inline constexpr std::size_t kReportGraphNodes = 40;
+
+/// The report's graph picture (graphImage), or nullopt when Graphviz's dot is not installed.
+std::optional<QImage> reportGraphImage(const core::report::ReportInput& input);
+std::string reportGraphTitle();
+
+/// The same charts, and the graph picture, as PNG bytes, named "<stem>_<id>.png" for the Markdown report's neighbouring
+/// files.
 std::vector<core::report::ChartImage> renderReportCharts(
     const core::report::ReportInput& input, QSize size = { 960, 480 }, const std::string& stem = "report");
 

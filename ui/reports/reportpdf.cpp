@@ -209,6 +209,10 @@ public:
     /// The chart in vector form (recorded by recordPdfCharts), scaled to the text width, with its title above it.
     void chart(const PdfChart& chart)
     {
+        if (!chart.image.isNull()) {
+            image(chart);
+            return;
+        }
         const double height = chartHeight();
         const double scale = m_content.width() / kChartSize.width();
         ensure(height);
@@ -224,6 +228,23 @@ public:
         m_painter.drawPicture(0, 0, chart.picture);
         m_painter.restore();
         m_y += height - 2 * lineHeight(m_bold) + 30;
+    }
+
+    /// A picture (the graph) scaled to the text width, or to the page's height when it is taller, title above it.
+    void image(const PdfChart& chart)
+    {
+        const double title = textHeight(qs(chart.title), m_bold, m_content.width()) + 8;
+        double width = m_content.width();
+        double height = chart.image.height() * width / chart.image.width();
+        const double room = m_content.height() - title - 30;
+        if (height > room) {
+            width *= room / height;
+            height = room;
+        }
+        ensure(title + height);
+        m_y += drawWrapped(qs(chart.title), m_bold, m_content.left(), m_content.width(), Qt::black) + 8;
+        m_painter.drawImage(QRectF(m_content.left(), m_y, width, height), chart.image);
+        m_y += height + 30;
     }
 
 private:
@@ -332,7 +353,7 @@ std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input)
         font.setLetterSpacing(QFont::AbsoluteSpacing, 0.05);
         widget.setFont(font);
         widget.plot()->replot(QCustomPlot::rpImmediateRefresh); // category axes refit their labels to the font
-        PdfChart recorded { chart.title, QPicture() };
+        PdfChart recorded { chart.title, QPicture(), QImage() };
         QCPPainter painter;
         if (!painter.begin(&recorded.picture))
             continue;
@@ -341,6 +362,8 @@ std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input)
         painter.end();
         out.push_back(std::move(recorded));
     }
+    if (auto graph = reportGraphImage(input))
+        out.push_back({ reportGraphTitle(), QPicture(), std::move(*graph) });
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include "support/error.h"
 
 #include <QByteArray>
+#include <QImage>
 #include <QPicture>
 #include <QString>
 
@@ -16,6 +17,7 @@ namespace slimscope::ui {
 struct PdfChart {
     std::string title;
     QPicture picture;
+    QImage image; ///< a picture of its own size instead (the graph), scaled to the text width
 };
 
 /// Records the report's charts for the PDF. The chart widgets draw them: call it in the GUI thread.

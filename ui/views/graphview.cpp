@@ -41,6 +41,8 @@ namespace cg = core::graph;
 
 /// What a layout job hands back: the graph it drew and where dot put it.
 struct DrawnGraph {
+    std::shared_ptr<const cg::GroupTree> tree; ///< the groups, computed in the job for a new model
+    cg::Expansion expansion;
     std::shared_ptr<const cg::VisibleGraph> graph;
     GraphLayout layout;
 };
@@ -240,10 +242,6 @@ void GraphView::relayout()
     const AnalysisPtr analysis = m_session.analysis();
     if (!analysis)
         return;
-    if (!m_tree) {
-        m_tree = std::make_shared<const cg::GroupTree>(cg::groupLayers(*analysis));
-        m_expansion = cg::expandUpTo(*m_tree, kOutlineNodes);
-    }
     if (QStandardPaths::findExecutable(QStringLiteral("dot")).isEmpty()) {
         m_status->setText(tr("The graph is laid out by Graphviz's dot program, which is not installed: "
                              "<b>apt install graphviz</b>, then reopen this view."));
@@ -256,8 +254,14 @@ void GraphView::relayout()
     m_status->setText(tr("Laying the graph out…"));
     m_job->start<DrawnGraph>(
         tr("Laying out the graph"),
-        [analysis, tree = m_tree, expansion = m_expansion, measure, preview, sensitivity](
+        [analysis, known = m_tree, opened = m_expansion, measure, preview, sensitivity](
             const JobContext& job) -> core::Result<DrawnGraph> {
+            auto tree = known;
+            auto expansion = opened;
+            if (!tree) { // a new model: its groups and outline (a large model's take a moment: not in the GUI thread)
+                tree = std::make_shared<const cg::GroupTree>(cg::groupLayers(*analysis));
+                expansion = cg::expandUpTo(*tree, kOutlineNodes);
+            }
             cg::Figures figures = cg::figuresOf(*analysis);
             if (preview && preview->model)
                 cg::applyPreview(figures, *analysis, preview->preview, cg::removedLayers(*analysis, *preview->model));
@@ -268,7 +272,7 @@ void GraphView::relayout()
             auto layout = layOutWithDot(cg::toDot(*graph), job.cancel());
             if (!layout)
                 return std::unexpected(layout.error());
-            return DrawnGraph { std::move(graph), std::move(*layout) };
+            return DrawnGraph { std::move(tree), std::move(expansion), std::move(graph), std::move(*layout) };
         },
         [this, analysis](core::Result<DrawnGraph> result) {
             if (!result) {
@@ -279,6 +283,10 @@ void GraphView::relayout()
                 return;
             }
             const bool sameModel = m_laidOut == analysis;
+            if (!m_tree) {
+                m_tree = std::move(result->tree);
+                m_expansion = std::move(result->expansion);
+            }
             m_graph = std::move(result->graph);
             m_layout = std::make_shared<const GraphLayout>(std::move(result->layout));
             m_laidOut = analysis;
