@@ -77,7 +77,8 @@ public:
         , m_dashed(dashed)
     {
         m_labelAt = m_path.pointAtPercent(0.5) + QPointF(4, 0);
-        const QRectF text = QFontMetricsF(sceneFont(6.5)).boundingRect(m_label);
+        static const QFontMetricsF metrics(sceneFont(6.5)); // one for all edges: thousands are made at once
+        const QRectF text = metrics.boundingRect(m_label);
         m_bounds = m_path.boundingRect().united(m_arrow.boundingRect()).adjusted(-2, -2, 2, 2);
         if (!m_label.isEmpty())
             m_bounds = m_bounds.united(text.translated(m_labelAt));
@@ -347,7 +348,33 @@ void buildGraphScene(QGraphicsScene& scene, const core::graph::VisibleGraph& gra
         if (c->parent >= 0)
             membersOf[c->parent] = membersOf.value(c->parent).united(frame);
     }
-    scene.setSceneRect(scene.itemsBoundingRect().adjusted(-20, -20, 20, 20));
+    // dot's bounding box (plus the stacked boxes and frames' margins): asking the scene would visit every item.
+    scene.setSceneRect(QRectF(0, 0, layout.width * kPointsPerInch, height).adjusted(-30, -30, 30, 30));
+}
+
+QImage overviewImage(const GraphLayout& layout, int side)
+{
+    const QSizeF size(layout.width * kPointsPerInch + 60, layout.height * kPointsPerInch + 60);
+    if (size.isEmpty())
+        return {};
+    const double scale = std::min(side / size.width(), side / size.height());
+    QImage image((size * scale).toSize().expandedTo(QSize(8, 8)), QImage::Format_RGB32);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    painter.scale(scale, scale);
+    painter.translate(30, 30);
+    const double height = layout.height * kPointsPerInch;
+    painter.setPen(Qt::NoPen);
+    for (const auto& node : layout.nodes) {
+        const QRectF box((node.x - node.width / 2) * kPointsPerInch,
+            height - (node.y + node.height / 2) * kPointsPerInch, node.width * kPointsPerInch,
+            node.height * kPointsPerInch);
+        const QColor fill(node.fill.startsWith(u'#') ? node.fill : QStringLiteral("#eeeeee"));
+        // White nodes would vanish on the white picture: a light grey stands for them.
+        painter.setBrush(fill == QColor(Qt::white) ? QColor(0xdd, 0xdd, 0xdd) : fill);
+        painter.drawRect(box);
+    }
+    return image;
 }
 
 core::Result<QImage> graphImage(

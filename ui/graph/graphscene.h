@@ -94,6 +94,10 @@ struct GraphSceneActions {
 void buildGraphScene(QGraphicsScene& scene, const core::graph::VisibleGraph& graph, const GraphLayout& layout,
     const GraphSceneActions& actions = {});
 
+/// The nodes as filled boxes in at most `side` × `side` pixels, matching the scene's rectangle: the minimap's
+/// picture, made from the layout alone (any thread) rather than by drawing thousands of scene items.
+QImage overviewImage(const GraphLayout& layout, int side);
+
 /// The graph of the analysed model closed to at most `maxNodes` nodes, coloured by bytes (`figures`, or the
 /// analysis's own), laid out now and drawn at `scale` (pixels per point of dot's layout): the report's picture. An
 /// error when dot is not installed.

@@ -10,7 +10,6 @@
 namespace slimscope::ui {
 
 namespace {
-constexpr int kMaxSide = 180;
 constexpr int kMargin = 10;
 } // namespace
 
@@ -27,23 +26,16 @@ GraphMinimap::GraphMinimap(QGraphicsView* view)
     hide();
 }
 
-void GraphMinimap::refresh()
+void GraphMinimap::setPicture(const QImage& picture)
 {
-    const QGraphicsScene* scene = m_view->scene();
-    const QRectF source = scene ? scene->sceneRect() : QRectF();
-    if (source.isEmpty()) {
+    const QRectF source = m_view->scene() ? m_view->scene()->sceneRect() : QRectF();
+    m_picture = picture;
+    if (source.isEmpty() || picture.isNull()) {
         hide();
         return;
     }
-    m_scale = std::min(kMaxSide / source.width(), kMaxSide / source.height());
-    const QSize size = (source.size() * m_scale).toSize().expandedTo(QSize(8, 8));
-    m_picture = QPixmap(size);
-    m_picture.fill(Qt::white);
-    QPainter painter(&m_picture);
-    painter.setRenderHint(QPainter::Antialiasing);
-    m_view->scene()->render(&painter, QRectF(QPointF(0, 0), size), source);
-    painter.end();
-    resize(size + QSize(2, 2));
+    m_scale = picture.width() / source.width();
+    resize(picture.size() + QSize(2, 2));
     follow();
 }
 
@@ -70,7 +62,7 @@ void GraphMinimap::paintEvent(QPaintEvent*)
 {
     QPainter painter(this);
     painter.fillRect(rect(), Qt::white);
-    painter.drawPixmap(1, 1, m_picture);
+    painter.drawImage(1, 1, m_picture);
     painter.setPen(QColor(0x88, 0x88, 0x88));
     painter.drawRect(rect().adjusted(0, 0, -1, -1));
     painter.setPen(QPen(QColor(0xd0, 0x50, 0x00), 1.5));

@@ -1,10 +1,10 @@
 #pragma once
 
 // A small picture of the whole graph in the corner of the Graph view, with the part the view shows framed; clicking
-// or dragging in it moves the view there. The picture is drawn once per layout, not per repaint, so it costs nothing
-// while panning a large graph.
+// or dragging in it moves the view there. The picture is drawn once per layout from the layout's boxes (in the
+// layout job), not from the scene, so it costs the window nothing even for ten thousand nodes.
 
-#include <QPixmap>
+#include <QImage>
 #include <QWidget>
 
 class QGraphicsView;
@@ -17,8 +17,9 @@ public:
     /// Sits over `view`'s bottom right corner and follows its scrolling and zoom.
     explicit GraphMinimap(QGraphicsView* view);
 
-    /// Draws the view's scene again (after a new layout); hidden while the whole scene fits the view.
-    void refresh();
+    /// A new layout's picture (overviewImage), covering the view's scene rectangle; hidden while the whole scene
+    /// fits the view.
+    void setPicture(const QImage& picture);
     /// Moves to the corner and shows or hides itself after the view's size or zoom changed.
     void follow();
     /// The scene rectangle the view shows, in the minimap's own pixels.
@@ -34,7 +35,7 @@ private:
     void centreAt(const QPointF& point);
 
     QGraphicsView* m_view;
-    QPixmap m_picture;
+    QImage m_picture;
     double m_scale = 1.0; ///< minimap pixels per scene unit
 };
 

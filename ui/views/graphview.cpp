@@ -16,6 +16,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QGraphicsRectItem>
@@ -45,6 +46,7 @@ struct DrawnGraph {
     cg::Expansion expansion;
     std::shared_ptr<const cg::VisibleGraph> graph;
     GraphLayout layout;
+    QImage overview; ///< the minimap's picture
 };
 
 QString q(const std::string& text)
@@ -252,6 +254,8 @@ void GraphView::relayout()
     const SlimResultPtr preview = m_after->isChecked() ? m_session.preview() : nullptr;
     const SensitivityPtr sensitivity = m_session.sensitivity();
     m_status->setText(tr("Laying the graph out…"));
+    QElapsedTimer clock;
+    clock.start();
     m_job->start<DrawnGraph>(
         tr("Laying out the graph"),
         [analysis, known = m_tree, opened = m_expansion, measure, preview, sensitivity](
@@ -272,9 +276,11 @@ void GraphView::relayout()
             auto layout = layOutWithDot(cg::toDot(*graph), job.cancel());
             if (!layout)
                 return std::unexpected(layout.error());
-            return DrawnGraph { std::move(tree), std::move(expansion), std::move(graph), std::move(*layout) };
+            QImage overview = overviewImage(*layout, kMinimapSide);
+            return DrawnGraph { std::move(tree), std::move(expansion), std::move(graph), std::move(*layout),
+                std::move(overview) };
         },
-        [this, analysis](core::Result<DrawnGraph> result) {
+        [this, analysis, clock](core::Result<DrawnGraph> result) {
             if (!result) {
                 m_status->setText(result.error().code == core::ErrorCode::Cancelled
                         ? QString()
@@ -289,13 +295,17 @@ void GraphView::relayout()
             }
             m_graph = std::move(result->graph);
             m_layout = std::make_shared<const GraphLayout>(std::move(result->layout));
+            m_overview = std::move(result->overview);
             m_laidOut = analysis;
             draw(sameModel ? m_focusGroup : -2);
             m_focusGroup = -1;
             std::size_t closed = 0;
             for (const auto& node : m_graph->nodes)
                 closed += node.kind == cg::GraphNode::Kind::Group;
-            QString text = tr("%1 nodes, %2 edges.").arg(m_graph->nodes.size()).arg(m_graph->edges.size());
+            QString text = tr("%1 nodes, %2 edges, laid out in %3 s.")
+                               .arg(m_graph->nodes.size())
+                               .arg(m_graph->edges.size())
+                               .arg(static_cast<double>(clock.elapsed()) / 1000.0, 0, 'f', 2);
             if (closed)
                 text
                     += tr(" %1 closed groups: click one to open it, an open group's ▾ header to close it.").arg(closed);
@@ -320,7 +330,7 @@ void GraphView::draw(int focusGroup)
     } else {
         m_view->setTransform(zoom);
     }
-    m_minimap->refresh();
+    m_minimap->setPicture(m_overview);
     if (focusGroup >= 0)
         for (QGraphicsItem* item : m_scene->items()) {
             const auto* node = dynamic_cast<GraphNodeItem*>(item);

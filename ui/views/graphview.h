@@ -9,6 +9,7 @@
 #include "graph/layergroups.h"
 #include "modelptrs.h"
 
+#include <QImage>
 #include <QWidget>
 
 class QCheckBox;
@@ -30,6 +31,8 @@ class GraphView : public QWidget {
 public:
     /// A model opens with groups opened from the top while at most this many nodes show.
     static constexpr std::size_t kOutlineNodes = 160;
+    /// The minimap's longer side, in pixels.
+    static constexpr int kMinimapSide = 180;
 
     GraphView(Session& session, QWidget* parent = nullptr);
     ~GraphView() override;
@@ -37,6 +40,7 @@ public:
     /// Lays the current model out again (with the chosen measure and open groups).
     void relayout();
     const GraphLayout* layout() const { return m_layout.get(); }
+    std::shared_ptr<const GraphLayout> layoutPtr() const { return m_layout; }
     const core::graph::VisibleGraph* visibleGraph() const { return m_graph.get(); }
     const core::graph::GroupTree* groups() const { return m_tree.get(); }
     /// Opens or closes a group and lays the graph out again.
@@ -85,6 +89,7 @@ private:
     core::graph::Expansion m_expansion;
     std::shared_ptr<const GraphLayout> m_layout;
     std::shared_ptr<const core::graph::VisibleGraph> m_graph;
+    QImage m_overview;
     AnalysisPtr m_laidOut; ///< the analysis m_layout belongs to
     int m_focusGroup = -1; ///< the group just opened or closed: centred after the next layout
 };
