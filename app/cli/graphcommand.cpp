@@ -34,7 +34,7 @@ std::unique_ptr<CLI::App> graphCommand(GraphArgs& args)
     app->add_option("--max-nodes", args.maxNodes,
            "close name scopes, If/Loop/Scan bodies and runs of nodes into group nodes until at most N nodes show "
            "(0, the default: every node)")
-        ->check(CLI::NonNegativeNumber.description(""))
+        ->check(CLI::Range(std::size_t { 0 }, std::size_t { 10'000'000 }).description(""))
         ->type_name("N");
     app->add_option("--recipe", args.recipeFile,
            "show the model after this recipe (applied in memory): sizes after, removed nodes dashed, channels cut")

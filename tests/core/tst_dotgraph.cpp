@@ -109,6 +109,38 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("label=\"x\\\"in\"")));
     }
 
+    // --max-nodes closes the scopes: the scoped chain's ten blocks show as one group; --recipe marks sizes after.
+    void cliClosesScopesAndShowsARecipe()
+    {
+        const auto model = m_dir.filePath(QStringLiteral("scoped-cli.onnx"));
+        QVERIFY(fx::scopedChain(10).save(model.toStdString()).has_value());
+        QProcess cli;
+        cli.start(QStringLiteral(SLIMSCOPE_CLI),
+            { QStringLiteral("graph"), model, QStringLiteral("--max-nodes"), QStringLiteral("5"), QStringLiteral("-o"),
+                QStringLiteral("-") });
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QByteArray closed = cli.readAllStandardOutput();
+        QCOMPARE(closed.count("shape=box3d"), 1);
+        QVERIFY(closed.contains("20 nodes"));
+        QVERIFY(!closed.contains(" n0 [label"));
+        const auto recipe = m_dir.filePath(QStringLiteral("int8.json"));
+        QFile file(recipe);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(
+            R"({"schema":"slimscope.recipe/1","steps":[{"kind":"quantize","type":"int8","scope":{"min_elements":1}}]})");
+        file.close();
+        cli.start(QStringLiteral(SLIMSCOPE_CLI),
+            { QStringLiteral("graph"), model, QStringLiteral("--recipe"), recipe, QStringLiteral("-o"),
+                QStringLiteral("-") });
+        QVERIFY(cli.waitForFinished(60000));
+        QCOMPARE(cli.exitCode(), 0);
+        const QString after = QString::fromUtf8(cli.readAllStandardOutput());
+        // Each block's 4×4 float32 weight (64 bytes) as int8: 16 values and 4 scales.
+        QVERIFY2(after.contains(QStringLiteral("64 B → ")), qPrintable(after.left(2000)));
+        QVERIFY(after.contains(QStringLiteral("after the recipe")));
+    }
+
     void cliWritesSvgThroughDot()
     {
         if (QStandardPaths::findExecutable(QStringLiteral("dot")).isEmpty())

@@ -5,6 +5,7 @@
 #include "fixtures.h"
 #include "graph/dotgraph.h"
 #include "modelbuilder.h"
+#include "plan/sensitivity.h"
 #include "slim/slimmer.h"
 #include "slim/steps/cleanup.h"
 #include "slim/steps/quantize.h"
@@ -251,6 +252,33 @@ private slots:
         const gr::GroupTree chainTree = gr::groupLayers(*b);
         const auto shown = gr::visibleGraph(*b, chainTree, gr::expandAll(chainTree), quantized, gr::NodeMeasure::Bytes);
         QVERIFY(nodeWithId(shown, "n" + std::to_string(gemm))->label.find("→") != std::string::npos);
+    }
+
+    // Sensitivity colours as the legend says: red at or below 10 dB of output SQNR, white at or above 45 dB and where
+    // nothing was measured; a closed group shows its worst layer.
+    void sensitivityColours()
+    {
+        const auto a = analyse(fx::scopedChain(3), QStringLiteral("scoped3.onnx"));
+        QVERIFY(a);
+        slimscope::core::plan::Sensitivity sweep;
+        sweep.step = "quantize:int8";
+        slimscope::core::plan::LayerSensitivity fragile, robust;
+        fragile.node = "/enc/block.1/fc/MatMul";
+        fragile.sqnrDb = 8.0;
+        robust.node = "/enc/block.2/fc/MatMul";
+        robust.sqnrDb = 60.0;
+        sweep.layers = { fragile, robust };
+        gr::Figures figures = gr::figuresOf(*a);
+        gr::applySensitivity(figures, *a, sweep);
+        const gr::GroupTree tree = gr::groupLayers(*a);
+        const auto all = gr::visibleGraph(*a, tree, gr::expandAll(tree), figures, gr::NodeMeasure::Sensitivity);
+        QCOMPARE(nodeWithId(all, "n2")->fill, std::string("#c0392b")); // block.1's MatMul
+        QCOMPARE(nodeWithId(all, "n4")->fill, std::string("#ffffff")); // block.2's MatMul: 60 dB
+        QCOMPARE(nodeWithId(all, "n0")->fill, std::string("#ffffff")); // not measured
+        QVERIFY(nodeWithId(all, "n2")->label.find("SQNR 8.0 dB") != std::string::npos);
+        QVERIFY(all.legend.find("quantize:int8") != std::string::npos);
+        const auto closed = gr::visibleGraph(*a, tree, gr::collapseAll(tree), figures, gr::NodeMeasure::Sensitivity);
+        QCOMPARE(nodeWithId(closed, "g" + std::to_string(tree.topGroups.front()))->fill, std::string("#c0392b"));
     }
 };
 

@@ -165,6 +165,20 @@ private slots:
         QCOMPARE(window.session()->selectedLayer(), 9);
         QVERIFY(std::ranges::any_of(view->layout()->nodes, [](const auto& n) { return n.id == QStringLiteral("n9"); }));
 
+        // Sensitivity: offered once the session has a sweep; the measured layer turns red.
+        auto sweep = std::make_shared<core::plan::Sensitivity>();
+        sweep->step = "quantize:int8";
+        core::plan::LayerSensitivity fragile;
+        fragile.node = "/enc/block.2/fc/MatMul";
+        fragile.sqnrDb = 5.0;
+        sweep->layers.push_back(fragile);
+        window.session()->setSensitivity(sweep);
+        view->setMeasure(QStringLiteral("sensitivity"));
+        QVERIFY(finished.wait(60000));
+        const auto red = std::ranges::find(view->layout()->nodes, QStringLiteral("n4"), &ui::GraphLayout::Node::id);
+        QVERIFY(red != view->layout()->nodes.end());
+        QCOMPARE(QColor(red->fill), QColor(0xc0, 0x39, 0x2b));
+
         // Zoomed in on part of the graph, the minimap shows with the viewed part framed inside it.
         graphics->scale(4, 4);
         view->minimap()->follow();
