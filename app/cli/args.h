@@ -47,6 +47,7 @@ std::string compareHelp();
 std::string sensitivityHelp();
 std::string planHelp();
 std::string graphHelp();
+std::string checkHelp();
 
 int runAnalyze(const std::vector<std::string>& args);
 int runSlim(const std::vector<std::string>& args);
@@ -56,5 +57,6 @@ int runCompare(const std::vector<std::string>& args);
 int runSensitivity(const std::vector<std::string>& args);
 int runPlan(const std::vector<std::string>& args);
 int runGraph(const std::vector<std::string>& args);
+int runCheck(const std::vector<std::string>& args);
 
 } // namespace slimscope::cli

@@ -22,6 +22,7 @@ Commands:
   compare A B              List what differs between two models' weights and layers.
   sensitivity MODEL        Rank the layers by how much the outputs move when a step is applied to each alone.
   graph MODEL              Write the model's graph as DOT or SVG, nodes coloured by bytes, MACs, sparsity or dtype.
+  check MODEL [budgets]    Check the model against bloat budgets and growth against a baseline, for CI (exit 3).
   plan MODEL --target-size SIZE -o RECIPE
                            Choose per-layer steps that reach a size with the outputs above a cosine floor.
 
@@ -35,7 +36,7 @@ Outputs: a regular file is replaced atomically (a symbolic link keeps pointing a
 written through; an output that is one of the inputs is refused.
 
 Exit status: 0 done; 1 a model, an input file or an output could not be read or written; 2 wrong usage
-(a bad option or value, an output that is an input); 3 a threshold not met.
+(a bad option or value, an output that is an input); 3 a threshold or budget not met.
 )";
 
 // The overview and every command's own help (CLI11's, the one source of the options).
@@ -43,7 +44,7 @@ std::string usage()
 {
     std::string text = kUsage;
     for (const auto& help : { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp(), sensitivityHelp(),
-             planHelp(), graphHelp() })
+             planHelp(), graphHelp(), checkHelp() })
         text += "\n" + help;
     return text;
 }
@@ -81,6 +82,8 @@ int run(int argc, char** argv)
         return runPlan(args);
     if (command == "graph")
         return runGraph(args);
+    if (command == "check")
+        return runCheck(args);
     return usageError("unknown command '" + command + "'");
 }
 

@@ -164,6 +164,21 @@ Result<void> JsonObjectReader::choice(std::string_view key, std::string& out, co
     return std::unexpected(error(key, "is '" + text + "'; expected one of " + options));
 }
 
+Result<void> JsonObjectReader::amount(std::string_view key, std::string& out)
+{
+    const Json* found = static_cast<const Json*>(take(key));
+    if (!found)
+        return {};
+    const Json& value = *found;
+    if (value.is_string())
+        out = value.get_ref<const std::string&>();
+    else if (value.is_number())
+        out = value.dump();
+    else
+        return std::unexpected(error(key, "must be a number or a string such as \"25MB\", not " + typeName(value)));
+    return {};
+}
+
 Result<void> JsonObjectReader::text(
     std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed)
 {

@@ -35,6 +35,8 @@ public:
     Result<void> text(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed = {});
     Result<void> choice(std::string_view key, std::string& out, const std::vector<std::string>& allowed);
     Result<void> strings(std::string_view key, std::vector<std::string>& out);
+    /// A string, or a number as its JSON text: an amount the caller parses ("25MB" or 25000000).
+    Result<void> amount(std::string_view key, std::string& out);
     /// A nested object, read with the context "<context> <key>" (or `childContext` when given).
     Result<JsonObjectReader> object(std::string_view key, std::string childContext = {});
     /// An array whose items are objects, each read with the context `itemContext(index)`; a missing key is an
