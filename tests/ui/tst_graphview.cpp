@@ -180,6 +180,12 @@ private slots:
         QCOMPARE(QColor(red->fill), QColor(0xc0, 0x39, 0x2b));
 
         // Zoomed in on part of the graph, the minimap shows with the viewed part framed inside it.
+        if (const QByteArray shots = qgetenv("SLIMSCOPE_TEST_SHOTS"); !shots.isEmpty()) {
+            graphics->scale(0.3, 0.3); // zoomed out: boxes without text
+            QTest::qWait(200);
+            window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/graph_zoomed_out.png"));
+            graphics->scale(1 / 0.3, 1 / 0.3);
+        }
         graphics->scale(4, 4);
         view->minimap()->follow();
         QVERIFY(view->minimap()->isVisible());

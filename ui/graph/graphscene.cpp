@@ -123,6 +123,12 @@ public:
         setToolTip(QObject::tr("Click to close this group"));
     }
 
+    void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override
+    {
+        if (option->levelOfDetailFromTransform(painter->worldTransform()) >= kNodeTextLevel)
+            QGraphicsSimpleTextItem::paint(painter, option, widget);
+    }
+
 protected:
     void mousePressEvent(QGraphicsSceneMouseEvent* event) override { event->accept(); }
     void mouseReleaseEvent(QGraphicsSceneMouseEvent* event) override
