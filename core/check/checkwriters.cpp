@@ -134,8 +134,8 @@ void writeCheckJunit(std::ostream& out, const CheckResult& result)
         << "<testsuite name=\"" << xmlEscape("slimscope budgets: " + result.model) << "\" tests=\""
         << result.budgets.size() << "\" failures=\"" << failures(result) << "\" errors=\"0\" skipped=\"0\">\n";
     for (const auto& budget : result.budgets) {
-        out << "  <testcase classname=\"" << xmlEscape("slimscope." + result.model) << "\" name=\""
-            << xmlEscape(budget.key + ": " + budget.title) << "\"";
+        out << "  <testcase classname=\"slimscope.budgets\" name=\"" << xmlEscape(budget.key + ": " + budget.title)
+            << "\"";
         if (budget.passed) {
             out << ">\n    <system-out>" << xmlEscape(budget.message) << "</system-out>\n  </testcase>\n";
             continue;
