@@ -1,6 +1,8 @@
 #include "mainwindow.h"
 #include "views/sensitivityview.h"
 
+#include "aboutdialog.h"
+
 #include "charts/beforeafterchart.h"
 #include "charts/dtypechart.h"
 #include "charts/histogramchart.h"
@@ -208,6 +210,9 @@ void MainWindow::buildMenus()
         QAction* action = view->addAction(m_views->tabText(i), this, [this, i] { m_views->setCurrentIndex(i); });
         action->setShortcut(QKeySequence(Qt::ALT | static_cast<Qt::Key>(Qt::Key_1 + i)));
     }
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Slimscope"), this, [this] { showAboutDialog(this); });
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
 }
 
 QWidget* MainWindow::buildViews()

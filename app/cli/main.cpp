@@ -1,6 +1,10 @@
 // slimscope-cli: headless analysis, slimming and verification of ONNX models.
 #include "analysis/kernelset.h"
 #include "args.h"
+#include "runtime/versions.h"
+#ifdef SLIMSCOPE_CLI_WITH_UI
+#include "aboutdialog.h"
+#endif
 
 #include <csignal>
 #include <exception>
@@ -61,7 +65,12 @@ int run(int argc, char** argv)
         return kExitOk;
     }
     if (command == "--version" || command == "version") {
-        std::cout << "slimscope-cli " << SLIMSCOPE_VERSION << "\n"
+#ifdef SLIMSCOPE_CLI_WITH_UI
+        const auto libraries = ui::libraryVersions(); // reports draw charts with Qt and QCustomPlot
+#else
+        const auto libraries = core::coreLibraryVersions();
+#endif
+        std::cout << core::versionText("slimscope-cli", libraries)
                   << "statistics kernels: " << core::analysis::kernelSetName(core::analysis::defaultKernelSet())
                   << "\n";
         return kExitOk;

@@ -5,6 +5,7 @@
 #include "views/sensitivityview.h"
 #include "views/viewregistry.h"
 
+#include "aboutdialog.h"
 #include "samplemodel.h"
 #include "slimming/slimpanel.h"
 #include <QTableView>
@@ -21,10 +22,14 @@
 
 int main(int argc, char** argv)
 {
-    // A screenshot needs no screen: render offscreen unless the caller chose a platform.
-    for (int i = 1; i < argc; ++i)
-        if (std::string_view(argv[i]) == "--screenshot" && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+    // A screenshot, --help and --version need no screen: render offscreen unless the caller chose a platform.
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg(argv[i]);
+        if ((arg == "--screenshot" || arg == "--help" || arg == "-h" || arg == "--help-all" || arg == "--version"
+                || arg == "-v")
+            && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
             qputenv("QT_QPA_PLATFORM", "offscreen");
+    }
 
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Slimscope"));
@@ -34,7 +39,10 @@ int main(int argc, char** argv)
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Find and cut bloat in ONNX models."));
     parser.addHelpOption();
-    parser.addVersionOption();
+    // Our own --version: the licence and the libraries' versions too, as slimscope-cli prints them.
+    const QCommandLineOption version(
+        { QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Displays version information."));
+    parser.addOption(version);
     parser.addPositionalArgument(QStringLiteral("model"), QStringLiteral("ONNX model to open"));
     const QCommandLineOption screenshot(QStringLiteral("screenshot"),
         QStringLiteral("Render the window to a PNG file and exit."), QStringLiteral("file"));
@@ -47,6 +55,10 @@ int main(int argc, char** argv)
     parser.addOption(view);
     parser.addOption(recipe);
     parser.process(app);
+    if (parser.isSet(version)) {
+        std::fputs(slimscope::core::versionText("slimscope", slimscope::ui::libraryVersions()).c_str(), stdout);
+        return 0;
+    }
 
     slimscope::ui::MainWindow window;
     const QStringList models = parser.positionalArguments();

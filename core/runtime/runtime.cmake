@@ -17,7 +17,10 @@ target_sources(slimscope_core PRIVATE
     runtime/inputset.cpp
     runtime/calibration.cpp
     runtime/verify.cpp
+    runtime/versions.cpp
 )
+# The ONNX version the build found (its headers carry none); for --version and the About dialog.
+target_compile_definitions(slimscope_core PRIVATE SLIMSCOPE_ONNX_VERSION="${ONNX_VERSION}")
 
 if(SLIMSCOPE_WITH_ONNXRUNTIME AND OnnxRuntime_FOUND)
     # PUBLIC define: tests and the CLI can tell at compile time; runtimeAvailable() tells at run time.
