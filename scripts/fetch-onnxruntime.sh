@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Puts ONNX Runtime into third_party/onnxruntime/ (git-ignored) for the optional verification layer:
 #   include/   C/C++ API headers of Debian 13 (trixie)'s libonnxruntime-dev (1.21)
+#   copyright  that package's copyright file (ONNX Runtime's licences and third-party notices, for the .deb)
 #   lib/       libonnxruntime.so.1 from the npm package onnxruntime-node (1.30) + a libonnxruntime.so symlink
 #   node/      that npm install itself (node_modules/onnxruntime-node), for ../shared/tools/ort_compare.mjs
 #              (ORT_DIR=third_party/onnxruntime/node)
@@ -55,7 +56,9 @@ esac
 work="$(mktemp -d "${TMPDIR:-/tmp}/slimscope-ort.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-have_headers() { [ -f "$dest/include/onnxruntime_c_api.h" ] && [ -f "$dest/include/onnxruntime_cxx_api.h" ]; }
+have_headers() {
+    [ -f "$dest/include/onnxruntime_c_api.h" ] && [ -f "$dest/include/onnxruntime_cxx_api.h" ] && [ -f "$dest/copyright" ]
+}
 
 node_lib="$dest/node/node_modules/onnxruntime-node/bin/napi-v6/linux/$node_arch/libonnxruntime.so.1"
 have_node() {
@@ -106,7 +109,10 @@ fetch_headers() {
     cp -a "$work/root/usr/include/onnxruntime" "$dest/include.tmp"
     rm -rf "$dest/include"
     mv "$dest/include.tmp" "$dest/include"
-    echo "fetch-onnxruntime: headers of $(basename "$deb") -> $dest/include"
+    # Debian's record of ONNX Runtime's licences and third-party notices: the .deb's copyright file quotes it.
+    cp "$work/root/usr/share/doc/libonnxruntime-dev/copyright" "$dest/copyright.tmp"
+    mv -f "$dest/copyright.tmp" "$dest/copyright"
+    echo "fetch-onnxruntime: headers of $(basename "$deb") -> $dest/include, its copyright -> $dest/copyright"
 }
 
 fetch_node() {

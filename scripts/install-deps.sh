@@ -10,6 +10,7 @@ PACKAGES=(
     python3-onnx python3-numpy
     xvfb xauth fonts-dejavu-core poppler-utils graphviz
     clang-format nlohmann-json3-dev libcli11-dev libeigen3-dev
+    help2man lintian desktop-file-utils appstream dpkg-dev fakeroot
 )
 
 missing=()

@@ -43,13 +43,34 @@ Exit status: 0 done; 1 a model, an input file or an output could not be read or 
 (a bad option or value, an output that is an input); 3 a threshold or budget not met.
 )";
 
-// The overview and every command's own help (CLI11's, the one source of the options).
+// The overview and every command's own help (CLI11's, the one source of the options), each under a heading of its
+// own ("Options of check:") so that help2man's man page keeps the commands apart.
 std::string usage()
 {
     std::string text = kUsage;
-    for (const auto& help : { analyzeHelp(), slimHelp(), verifyHelp(), reportHelp(), compareHelp(), sensitivityHelp(),
-             planHelp(), graphHelp(), checkHelp() })
-        text += "\n" + help;
+    const std::pair<const char*, std::string> commands[]
+        = { { "analyze", analyzeHelp() }, { "slim", slimHelp() }, { "verify", verifyHelp() },
+              { "report", reportHelp() }, { "compare", compareHelp() }, { "sensitivity", sensitivityHelp() },
+              { "plan", planHelp() }, { "graph", graphHelp() }, { "check", checkHelp() } };
+    for (const auto& [name, help] : commands) {
+        // CLI11 writes the description, then "Usage: ...": both go indented under the command's heading.
+        std::string section = help;
+        const auto usageAt = section.find("Usage: ");
+        const auto usageEnd = section.find('\n', usageAt);
+        if (usageAt != std::string::npos && usageEnd != std::string::npos) {
+            std::string description = section.substr(0, usageAt);
+            while (!description.empty() && description.back() == '\n')
+                description.pop_back();
+            section = "  " + section.substr(usageAt + 7, usageEnd - usageAt - 7) + "\n  " + description
+                + section.substr(usageEnd);
+        }
+        for (const auto& [heading, renamed] :
+            { std::pair<std::string, std::string> { "\nPositionals:\n", std::string("\nArguments of ") + name + ":\n" },
+                std::pair<std::string, std::string> { "\nOptions:\n", std::string("\nOptions of ") + name + ":\n" } })
+            if (const auto at = section.find(heading); at != std::string::npos)
+                section.replace(at, heading.size(), renamed);
+        text += "\n" + std::string(name) + " command:\n" + section;
+    }
     return text;
 }
 
