@@ -15,6 +15,7 @@
 #include <QApplication>
 #include <QBuffer>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QTimer>
 
 #include <cstdio>
@@ -35,6 +36,11 @@ int main(int argc, char** argv)
     QApplication::setApplicationName(QStringLiteral("Slimscope"));
     QApplication::setOrganizationName(QStringLiteral("Slimscope"));
     QApplication::setApplicationVersion(QStringLiteral(SLIMSCOPE_VERSION));
+    // The installed theme's icon when there is one, else the built-in SVG; the desktop file name lets Wayland
+    // compositors match the window to the menu entry.
+    QApplication::setWindowIcon(
+        QIcon::fromTheme(QStringLiteral(SLIMSCOPE_APP_ID), QIcon(QStringLiteral(":/icons/slimscope.svg"))));
+    QGuiApplication::setDesktopFileName(QStringLiteral(SLIMSCOPE_APP_ID));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral("Find and cut bloat in ONNX models."));

@@ -28,6 +28,7 @@
 #include <QComboBox>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QProcess>
 #include <QPushButton>
@@ -535,6 +536,33 @@ private slots:
         QCOMPARE(panel->recipe().steps.back().params.name(), std::string_view("quantize:fp16"));
         panel->addStep("prune");
         QVERIFY(!format->isVisibleTo(panel));
+    }
+
+    // Help > About names the version, the licence and the libraries with the versions the program runs with.
+    void aboutNamesTheLibraries()
+    {
+        ui::MainWindow window;
+        window.show();
+        QAction* about = nullptr;
+        for (QAction* action : window.findChildren<QAction*>())
+            if (action->text().remove(u'&') == QLatin1String("About Slimscope"))
+                about = action;
+        QVERIFY(about);
+        QString shown;
+        QTimer::singleShot(0, &window, [&shown] {
+            for (QWidget* widget : QApplication::topLevelWidgets())
+                if (auto* box = qobject_cast<QMessageBox*>(widget); box && box->isVisible()) {
+                    shown = box->text();
+                    if (const QByteArray shots = qgetenv("SLIMSCOPE_TEST_SHOTS"); !shots.isEmpty())
+                        box->grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/about.png"));
+                    box->accept();
+                }
+        });
+        about->trigger();
+        for (const QString& expected :
+            { QStringLiteral(SLIMSCOPE_VERSION), QStringLiteral("GPL-3.0-or-later"), QStringLiteral("ONNX Runtime"),
+                QStringLiteral("protobuf"), QStringLiteral("QCustomPlot"), QString::fromLatin1(qVersion()) })
+            QVERIFY2(shown.contains(expected), qPrintable(expected + QStringLiteral(" in: ") + shown));
     }
 
 private:
