@@ -2,6 +2,7 @@
 #include "views/sensitivityview.h"
 
 #include "aboutdialog.h"
+#include "slimming/recipeguard.h"
 
 #include "charts/beforeafterchart.h"
 #include "charts/dtypechart.h"
@@ -84,6 +85,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_welcome = buildWelcomePage();
     m_pages->addWidget(m_welcome);
     m_pages->addWidget(buildViews());
+    m_recipeGuard = new RecipeGuard(*m_slim, central);
+    layout->addWidget(m_recipeGuard->recoveryBar());
     layout->addWidget(m_pages);
     setCentralWidget(central);
 
@@ -147,6 +150,8 @@ void MainWindow::buildMenus()
         QString error;
         if (!path.isEmpty() && !m_slim->loadRecipe(path, &error))
             showBanner(error);
+        else if (!path.isEmpty())
+            m_recipeGuard->markSaved();
     });
     loadRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     QAction* saveRecipe = file->addAction(tr("Save &Recipe…"), this, [this] {
@@ -155,6 +160,8 @@ void MainWindow::buildMenus()
         QString error;
         if (!path.isEmpty() && !m_slim->saveRecipe(path, &error))
             showBanner(error);
+        else if (!path.isEmpty())
+            m_recipeGuard->markSaved();
     });
     saveRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     file->addSeparator();
@@ -436,6 +443,11 @@ void MainWindow::dropEvent(QDropEvent* event)
 
 void MainWindow::closeEvent(QCloseEvent* event)
 {
+    if (!m_recipeGuard->confirmClose(this)) {
+        event->ignore();
+        return;
+    }
+    m_recipeGuard->discardAutosave();
     QSettings().setValue(kGeometryKey, saveGeometry());
     m_job->cancel();
     QMainWindow::closeEvent(event);

@@ -33,6 +33,8 @@ class SummaryView;
 
 /// The Slimscope window: a welcome page until a model is open, then the views of its analysis. Loading runs
 /// in the background; errors show in a banner and the previous model stays open.
+class RecipeGuard;
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -48,6 +50,8 @@ public:
     LayersView* layersView() const { return m_layers; }
     SlimPanel* slimPanel() const { return m_slim; }
     Session* session() const { return m_session; }
+    /// Autosave, the question before closing with an unsaved recipe, and the offer of a recipe left by a crash.
+    RecipeGuard* recipeGuard() const { return m_recipeGuard; }
     /// Adds the recipe step that fixes a finding (by index into Analysis::findings); false when none applies.
     bool applyFix(int findingIndex);
 
@@ -74,6 +78,7 @@ private:
 
     AnalysisJob* m_job = nullptr;
     Session* m_session = nullptr;
+    RecipeGuard* m_recipeGuard = nullptr;
     QString m_loadingPath;
     QStackedWidget* m_pages = nullptr;
     QWidget* m_welcome = nullptr;

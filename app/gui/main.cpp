@@ -7,6 +7,7 @@
 
 #include "aboutdialog.h"
 #include "samplemodel.h"
+#include "slimming/recipeguard.h"
 #include "slimming/slimpanel.h"
 #include <QTableView>
 
@@ -142,6 +143,7 @@ int main(int argc, char** argv)
         return app.exec();
     }
     window.show();
+    window.recipeGuard()->offerRecovery(); // a recipe a crashed window left behind
     if (!models.isEmpty())
         window.openModel(models.first());
     if (parser.isSet(recipe))

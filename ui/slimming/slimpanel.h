@@ -56,6 +56,8 @@ public:
 
     bool loadRecipe(const QString& path, QString* error);
     bool saveRecipe(const QString& path, QString* error) const;
+    /// The open model's path, empty without one.
+    QString modelPath() const { return m_analysis ? QString::fromStdString(m_analysis->model.path) : QString(); }
     /// Applies the recipe again and writes the model atomically in the background; emits exported() or
     /// exportFailed() (also when cancelled: nothing is written then).
     void exportTo(const QString& path);
