@@ -498,6 +498,9 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
     if (cancelled())
         return fail(ErrorCode::Cancelled, "analysis cancelled");
     detail::buildScopeTree(*analysis);
+    // A file truncated while it was read gave zeros where its bytes were: no figure of it can be trusted.
+    if (auto intact = file->checkIntact(); !intact)
+        return std::unexpected(intact.error());
     progress.report("done", 1.0);
     return std::shared_ptr<const Analysis>(std::move(analysis));
 }

@@ -134,6 +134,18 @@ Result<std::shared_ptr<const MappedFile>> ModelFile::externalMapping(int index) 
     return mapping;
 }
 
+Result<void> ModelFile::checkIntact() const
+{
+    if (auto intact = m_file->checkIntact(); !intact)
+        return intact;
+    std::lock_guard lock(m_externalMutex);
+    for (const auto& mapping : m_externalMappings)
+        if (mapping)
+            if (auto intact = mapping->checkIntact(); !intact)
+                return intact;
+    return {};
+}
+
 std::vector<InputFile> ModelFile::inputFiles() const
 {
     std::vector<InputFile> files { { path(), "the input model" } };

@@ -92,6 +92,9 @@ public:
     const std::filesystem::path& path() const { return m_file->path(); }
     std::uint64_t fileSize() const { return m_file->size(); }
     std::span<const std::byte> fileBytes() const { return m_file->bytes(); }
+    /// An error naming the file when the model or one of its external data files lost bytes (truncated) while it
+    /// was mapped (MappedFile::checkIntact).
+    Result<void> checkIntact() const;
     const onnx::ModelProto& proto() const { return *m_skeleton.model; }
     const std::vector<GraphInfo>& graphs() const { return m_graphs; }
     const std::vector<WeightTensor>& weights() const { return m_weights; }

@@ -142,8 +142,11 @@ Result<ExportResult> exportModel(
     // differ: field order, packing, a few bytes more or less).
     if (model.unchanged() && original.externalFiles().empty() && !options.externalData) {
         const auto bytes = original.fileBytes();
-        auto written
-            = output->write([&](OutputSink& sink) -> Result<void> { return sink.write(bytes.data(), bytes.size()); });
+        auto written = output->write([&](OutputSink& sink) -> Result<void> {
+            if (auto copied = sink.write(bytes.data(), bytes.size()); !copied)
+                return copied;
+            return original.checkIntact(); // a truncated input must not become a committed output
+        });
         if (!written)
             return std::unexpected(written.error());
         result.fileBytes = *written;
@@ -197,7 +200,7 @@ Result<ExportResult> exportModel(
                 if (auto data = sink.write(bytes->bytes.data(), bytes->bytes.size()); !data)
                     return data;
             }
-            return {};
+            return original.checkIntact();
         });
         if (!written)
             return std::unexpected(written.error());
@@ -233,6 +236,13 @@ Result<ExportResult> exportModel(
         undoExternal();
         removeExternal();
         return std::unexpected(filled.error());
+    }
+    // Every weight has been read: a file that lost bytes meanwhile gave zeros, which must not be written.
+    if (auto intact = original.checkIntact(); !intact) {
+        materializer.restore();
+        undoExternal();
+        removeExternal();
+        return std::unexpected(intact.error());
     }
     // Without external data the model is checked in memory, before a byte goes out (a stream cannot be taken back).
     if (!external && options.check) {
