@@ -140,10 +140,57 @@ std::map<int, ZeroPoint> zeroPointsOfQuantizedWeights(const ModelFile& file, con
     return result;
 }
 
+/// DequantizeLinear's scale and zero point must agree with its input: one each (per tensor), or one per element of
+/// the quantized axis (per channel), the zero point shaped as the scale. A node that breaks this is invalid (ONNX
+/// Runtime refuses the model); Slimscope says so and does not read the weight through it.
+void checkQuantizationParameters(const ModelFile& file, const detail::WeightScopes& scopes, Diagnostics& diagnostics)
+{
+    const auto& graphs = file.graphs();
+    for (int g = 0; g < static_cast<int>(graphs.size()); ++g)
+        for (const auto& node : graphs[static_cast<std::size_t>(g)].graph->node()) {
+            if (node.op_type() != "DequantizeLinear" || node.input_size() < 2)
+                continue;
+            const int x = scopes.resolve(g, node.input(0));
+            const int scale = scopes.resolve(g, node.input(1));
+            if (x < 0 || scale < 0)
+                continue;
+            const WeightTensor& xw = file.weights()[static_cast<std::size_t>(x)];
+            const WeightTensor& sw = file.weights()[static_cast<std::size_t>(scale)];
+            const std::string where = node.name().empty() ? "DequantizeLinear of '" + xw.name + "'" : node.name();
+            std::int64_t axis = 1;
+            for (const auto& attribute : node.attribute())
+                if (attribute.name() == "axis")
+                    axis = attribute.i();
+            const auto rank = static_cast<std::int64_t>(xw.shape.size());
+            const std::int64_t resolved = axis < 0 ? axis + rank : axis;
+            std::string problem;
+            if (sw.elements != 1) {
+                if (resolved < 0 || resolved >= rank)
+                    problem = std::to_string(sw.elements) + " scales, but axis " + std::to_string(axis)
+                        + " is not an axis of '" + xw.name + "' (rank " + std::to_string(rank) + ")";
+                else if (xw.shape[static_cast<std::size_t>(resolved)] != static_cast<std::int64_t>(sw.elements))
+                    problem = std::to_string(sw.elements) + " scales for axis " + std::to_string(resolved) + " of '"
+                        + xw.name + "', which has " + std::to_string(xw.shape[static_cast<std::size_t>(resolved)])
+                        + " elements";
+            }
+            if (problem.empty() && node.input_size() >= 3 && !node.input(2).empty()) {
+                const int zp = scopes.resolve(g, node.input(2));
+                if (zp >= 0 && file.weights()[static_cast<std::size_t>(zp)].elements != sw.elements)
+                    problem = std::to_string(file.weights()[static_cast<std::size_t>(zp)].elements)
+                        + " zero points for " + std::to_string(sw.elements) + " scales";
+            }
+            if (!problem.empty())
+                diagnostics.push_back({ Diagnostic::Severity::Error, where,
+                    (node.name().empty() ? "" : "DequantizeLinear with ") + problem
+                        + " (an invalid node: ONNX Runtime refuses the model; its weight is read as stored)" });
+        }
+}
+
 Result<void> computeTensorStats(
     Analysis& analysis, const detail::WeightScopes& scopes, const Progress& progress, const CancelToken* cancel)
 {
     const ModelFile& file = *analysis.modelFile;
+    checkQuantizationParameters(file, scopes, analysis.diagnostics);
     const auto zeroPoints = zeroPointsOfQuantizedWeights(file, scopes);
     std::vector<StatsJob> jobs(file.weights().size());
     std::vector<std::shared_ptr<const void>> keepAlive(jobs.size());

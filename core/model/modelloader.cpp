@@ -1,4 +1,5 @@
 // Loading and validation of a model: graphs, weight tensors and their data locations.
+#include "elementdecode.h"
 #include "modelfile.h"
 
 #include "support/format.h"
@@ -408,6 +409,122 @@ Result<int> ModelLoader::externalFileIndex(const std::string& location)
     return index;
 }
 
+namespace {
+
+std::string grouped(std::uint64_t value)
+{
+    std::string digits = std::to_string(value), out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
+/// Repeated protobuf fields cost a few bytes each in the file but hundreds to thousands of bytes each in memory
+/// once analysed (a tensor's statistics, a node's edges): a small file holding millions of empty initializers or a
+/// node with millions of inputs would take gigabytes. Real models stay far below these bounds, which grow with the
+/// file (and its external data).
+Result<void> checkCounts(std::uint64_t weights, std::uint64_t edges, std::uint64_t bytes)
+{
+    const std::uint64_t maxWeights = 100'000 + bytes / 64;
+    if (weights > maxWeights)
+        return fail(ErrorCode::InvalidModel,
+            grouped(weights) + " weight tensors in " + grouped(bytes) + " bytes, more than the " + grouped(maxWeights)
+                + " a model of that size can sensibly hold: refused as broken or hostile (analysing them would take "
+                  "far more memory than the file suggests)");
+    const std::uint64_t maxEdges = 1'000'000 + bytes / 16;
+    if (edges > maxEdges)
+        return fail(ErrorCode::InvalidModel,
+            grouped(edges) + " node inputs and outputs in " + grouped(bytes) + " bytes, more than the "
+                + grouped(maxEdges) + " a model of that size can sensibly hold: refused as broken or hostile");
+    return {};
+}
+
+/// The main graph's counts, before the loader builds anything per tensor and node (the parsed proto is all the
+/// memory spent so far). External data is not known yet: the file's size alone bounds it, so a model whose weights
+/// are all external is checked again below with them.
+Result<void> checkMainGraphProportions(const onnx::ModelProto& proto, std::uint64_t fileBytes)
+{
+    const auto& graph = proto.graph();
+    std::uint64_t edges = 0;
+    for (const auto& node : graph.node())
+        edges += static_cast<std::uint64_t>(node.input_size()) + static_cast<std::uint64_t>(node.output_size());
+    const auto weights = static_cast<std::uint64_t>(graph.initializer_size() + graph.sparse_initializer_size());
+    // Generous here (the external data may be large): only what no external file could justify is refused early.
+    const std::uint64_t slack = std::uint64_t { 1 } << 40;
+    if (weights > 100'000 + (fileBytes + slack) / 64 || edges > 1'000'000 + (fileBytes + slack) / 16)
+        return checkCounts(weights, edges, fileBytes);
+    // Empty initializers carry nothing external: count them against the file alone.
+    std::uint64_t empty = 0;
+    for (const auto& initializer : graph.initializer())
+        empty += initializer.raw_data().empty() && initializer.external_data_size() == 0
+            && initializer.float_data_size() == 0 && initializer.int32_data_size() == 0
+            && initializer.int64_data_size() == 0 && initializer.double_data_size() == 0
+            && initializer.uint64_data_size() == 0 && initializer.string_data_size() == 0;
+    return checkCounts(empty, 0, fileBytes);
+}
+
+Result<void> checkProportions(const ModelFile& model)
+{
+    std::uint64_t bytes = model.fileSize();
+    for (const auto& external : model.externalFiles())
+        bytes += external.size;
+    std::uint64_t edges = 0;
+    for (const auto& info : model.graphs())
+        for (const auto& node : info.graph->node())
+            edges += static_cast<std::uint64_t>(node.input_size()) + static_cast<std::uint64_t>(node.output_size());
+    return checkCounts(model.weights().size(), edges, bytes);
+}
+
+/// ONNX requires a sparse tensor's indices to be in range and strictly increasing (sorted, no duplicates), as linear
+/// indices [nnz] or coordinates [nnz, rank]; a reader that trusted others could write outside the dense tensor.
+Result<void> checkSparseIndices(const ModelFile& model, const WeightTensor& weight)
+{
+    const std::string context = "sparse tensor '" + weight.name + "'";
+    auto bytes = model.readIndices(weight);
+    if (!bytes)
+        return std::unexpected(bytes.error());
+    const auto type = static_cast<DataType>(weight.sparseIndices->data_type());
+    const std::size_t rank = weight.shape.size();
+    const std::uint64_t count = weight.storedElements;
+    const bool coordinates = rank > 1 && static_cast<std::uint64_t>(weight.sparseIndices->dims_size()) == 2;
+    std::uint64_t previous = 0;
+    for (std::uint64_t i = 0; i < count; ++i) {
+        std::uint64_t linear = 0;
+        if (coordinates) {
+            for (std::size_t d = 0; d < rank; ++d) {
+                const double coordinate = elementAsDouble(type, bytes->bytes.data(), i * rank + d);
+                if (coordinate < 0 || coordinate >= static_cast<double>(weight.shape[d]))
+                    return fail(ErrorCode::InvalidModel,
+                        context + ": coordinate " + std::to_string(static_cast<std::int64_t>(coordinate)) + " of value "
+                            + std::to_string(i) + " is outside dimension " + std::to_string(d) + " (size "
+                            + std::to_string(weight.shape[d]) + ")");
+                linear = linear * static_cast<std::uint64_t>(weight.shape[d]) + static_cast<std::uint64_t>(coordinate);
+            }
+        } else {
+            const double index = elementAsDouble(type, bytes->bytes.data(), i);
+            if (index < 0 || index >= static_cast<double>(weight.elements))
+                return fail(ErrorCode::InvalidModel,
+                    context + ": index " + std::to_string(static_cast<std::int64_t>(index)) + " is outside its "
+                        + std::to_string(weight.elements) + " elements");
+            linear = static_cast<std::uint64_t>(index);
+        }
+        if (i > 0 && linear == previous)
+            return fail(ErrorCode::InvalidModel,
+                context + ": index " + std::to_string(linear) + " appears twice (indices must be unique)");
+        if (i > 0 && linear < previous)
+            return fail(ErrorCode::InvalidModel,
+                context + ": indices are not in increasing order (" + std::to_string(linear) + " follows "
+                    + std::to_string(previous) + ")");
+        previous = linear;
+    }
+    return {};
+}
+
+} // namespace
+
 Result<std::shared_ptr<const ModelFile>> ModelFile::load(const fs::path& path, const CancelToken* cancel)
 {
     const auto withPath = [&](Error error) { return std::unexpected(error.withContext(path.string())); };
@@ -426,9 +543,17 @@ Result<std::shared_ptr<const ModelFile>> ModelFile::load(const fs::path& path, c
     if (!skeleton)
         return withPath(skeleton.error());
     model->m_skeleton = std::move(*skeleton);
+    if (auto sane = checkMainGraphProportions(model->proto(), model->fileSize()); !sane)
+        return withPath(sane.error());
     ModelLoader loader(*model);
     if (auto loaded = loader.run(cancel); !loaded)
         return withPath(loaded.error());
+    if (auto sane = checkProportions(*model); !sane)
+        return withPath(sane.error());
+    for (const auto& weight : model->weights())
+        if (weight.sparseIndices)
+            if (auto valid = checkSparseIndices(*model, weight); !valid)
+                return withPath(valid.error());
     return std::shared_ptr<const ModelFile>(std::move(model));
 }
 

@@ -1,4 +1,5 @@
 #include "slimmer.h"
+#include "slim/recipenames.h"
 
 #include "analysis/analysis.h"
 #include "analysis/shapes.h"
@@ -167,6 +168,8 @@ Result<SlimResult> applyRecipe(const std::shared_ptr<const model::ModelFile>& fi
 {
     if (auto valid = validateRecipe(recipe); !valid)
         return std::unexpected(valid.error());
+    if (auto named = checkRecipeNames(*file, recipe); !named)
+        return std::unexpected(named.error());
     Applied state;
     state.model = std::make_shared<WorkingModel>(file);
     const Totals before = measure(*state.model);
@@ -211,6 +214,8 @@ Result<SlimResult> PreviewSession::preview(
 {
     if (auto valid = validateRecipe(recipe); !valid)
         return std::unexpected(valid.error());
+    if (auto named = checkRecipeNames(*m_file, recipe); !named)
+        return std::unexpected(named.error());
     State& s = *m_state;
     const std::lock_guard lock(s.mutex);
     s.cache.beginRun();

@@ -1,0 +1,179 @@
+// Hostile inputs, each refused (or flagged) with the message that says what is wrong: repeated fields abused to
+// multiply memory (hundreds of thousands of empty initializers, a node with over a million inputs), a 2^40-element
+// tensor declared without data, sparse indices out of range, unsorted or duplicated, DequantizeLinear with scales
+// that do not fit its input, and recipes that name what the model does not have.
+#include "analysis/analysis.h"
+#include "fixtures.h"
+#include "model/modelfile.h"
+#include "modelbuilder.h"
+#include "slim/slimmer.h"
+#include "slim/steps/prune.h"
+#include "slim/steps/quantize.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace an = slimscope::core::analysis;
+namespace md = slimscope::core::model;
+namespace slim = slimscope::core::slim;
+namespace fx = slimscope::fixtures;
+
+class TestHostile : public QObject {
+    Q_OBJECT
+    QTemporaryDir m_dir;
+
+    /// Saves and loads `builder`; the load error's message, or "" when it loaded.
+    std::string loadError(const fx::ModelBuilder& builder, const char* name)
+    {
+        const auto path = m_dir.filePath(QString::fromLatin1(name)).toStdString();
+        if (!builder.save(path))
+            return "could not save";
+        const auto loaded = md::ModelFile::load(path);
+        return loaded ? std::string() : loaded.error().message;
+    }
+
+    static fx::ModelBuilder matmulModel()
+    {
+        fx::ModelBuilder b(13, 8);
+        b.addInput("x", onnx::TensorProto::FLOAT, { 1, 4 });
+        b.addOutput("y", onnx::TensorProto::FLOAT, { 1, 4 });
+        return b;
+    }
+
+private slots:
+    void manyEmptyInitializers()
+    {
+        fx::ModelBuilder b = matmulModel();
+        b.addNode("Relu", { "x" }, { "y" }, "relu");
+        for (int i = 0; i < 300'000; ++i)
+            b.graph().add_initializer()->set_data_type(onnx::TensorProto::FLOAT);
+        const std::string error = loadError(b, "empty_initializers.onnx");
+        QVERIFY2(error.find("300,000 weight tensors") != std::string::npos, error.c_str());
+        QVERIFY2(error.find("refused as broken or hostile") != std::string::npos, error.c_str());
+    }
+
+    void nodeWithMillionsOfInputs()
+    {
+        fx::ModelBuilder b = matmulModel();
+        auto& concat = b.addNode("Concat", { "x" }, { "y" }, "concat");
+        for (int i = 0; i < 1'300'000; ++i)
+            concat.add_input();
+        const std::string error = loadError(b, "many_inputs.onnx");
+        QVERIFY2(error.find("1,300,002 node inputs and outputs") != std::string::npos, error.c_str());
+    }
+
+    void hugeTensorWithoutData()
+    {
+        fx::ModelBuilder b = matmulModel();
+        auto* huge = b.graph().add_initializer();
+        huge->set_name("huge");
+        huge->set_data_type(onnx::TensorProto::FLOAT);
+        huge->add_dims(1 << 20);
+        huge->add_dims(1 << 20);
+        b.addNode("Add", { "x", "huge" }, { "y" }, "add");
+        const std::string error = loadError(b, "huge.onnx");
+        QVERIFY2(error.find("tensor 'huge'") != std::string::npos && error.find("has no data") != std::string::npos,
+            error.c_str());
+        QVERIFY2(error.find("1099511627776") != std::string::npos, error.c_str());
+    }
+
+    void sparseIndices_data()
+    {
+        QTest::addColumn<QList<qint64>>("indices");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("out of range") << QList<qint64> { 1, 2, 99 } << "index 99 is outside its 16 elements";
+        QTest::newRow("unsorted") << QList<qint64> { 5, 2, 9 } << "indices are not in increasing order (2 follows 5)";
+        QTest::newRow("duplicated") << QList<qint64> { 3, 3, 7 } << "index 3 appears twice";
+        QTest::newRow("negative") << QList<qint64> { -1, 2, 3 } << "index -1 is outside its 16 elements";
+    }
+
+    void sparseIndices()
+    {
+        QFETCH(QList<qint64>, indices);
+        QFETCH(QString, message);
+        fx::ModelBuilder b = matmulModel();
+        b.addSparseInitializer(
+            b.graph(), "w", { 4, 4 }, { 1.0f, 2.0f, 3.0f }, std::vector<std::int64_t>(indices.begin(), indices.end()));
+        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
+        const std::string error = loadError(b, "sparse.onnx");
+        QVERIFY2(error.find("sparse tensor 'w'") != std::string::npos, error.c_str());
+        QVERIFY2(error.find(message.toStdString()) != std::string::npos, error.c_str());
+    }
+
+    void dequantizeLinearWithMismatchedScales()
+    {
+        fx::ModelBuilder b = matmulModel();
+        b.addTypedInitializer("q", onnx::TensorProto::INT8, { 4, 4 }, std::vector<int32_t>(16, 1));
+        b.addFloatInitializer("scale", { 3 }, { 0.1f, 0.1f, 0.1f });
+        b.addTypedInitializer("zero", onnx::TensorProto::INT8, { 5 }, std::vector<int32_t>(5, 0));
+        auto& dq = b.addNode("DequantizeLinear", { "q", "scale", "zero" }, { "w" }, "dq");
+        fx::ModelBuilder::addAttrInt(dq, "axis", 0);
+        b.addNode("MatMul", { "x", "w" }, { "y" }, "matmul");
+        const auto path = m_dir.filePath(QStringLiteral("dq.onnx")).toStdString();
+        QVERIFY(b.save(path).has_value());
+        const auto analysis = an::analyzeFile(path);
+        QVERIFY(analysis.has_value());
+        const auto& diagnostics = (*analysis)->diagnostics;
+        const auto flagged = std::ranges::find_if(diagnostics, [](const auto& d) {
+            return d.message.find("3 scales for axis 0 of 'q', which has 4 elements") != std::string::npos;
+        });
+        QVERIFY(flagged != diagnostics.end());
+        QCOMPARE(flagged->subject, std::string("dq"));
+        // Scales that fit but zero points that do not.
+        b.graph().mutable_initializer(1)->clear_raw_data();
+        b.graph().mutable_initializer(1)->clear_dims();
+        b.graph().mutable_initializer(1)->add_dims(4);
+        std::vector<float> four(4, 0.1f);
+        b.graph().mutable_initializer(1)->set_raw_data(four.data(), four.size() * sizeof(float));
+        QVERIFY(b.save(path).has_value());
+        const auto again = an::analyzeFile(path);
+        QVERIFY(again.has_value());
+        QVERIFY(std::ranges::any_of((*again)->diagnostics,
+            [](const auto& d) { return d.message.find("5 zero points for 4 scales") != std::string::npos; }));
+    }
+
+    void recipesNameWhatTheModelHas_data()
+    {
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("include") << 0 << "include pattern '^no_such$' matches no weight or node name";
+        QTest::newRow("tensors") << 1 << "scope: tensors 'W9', 'W8' are not weights of the model";
+        QTest::newRow("fp16 keep") << 2 << "keep names 'nope', which are not weights of the model";
+        QTest::newRow("int8-static exclude_nodes") << 3 << "exclude_nodes names 'ghost', which are not nodes";
+    }
+
+    void recipesNameWhatTheModelHas()
+    {
+        QFETCH(int, kind);
+        QFETCH(QString, message);
+        const auto path = m_dir.filePath(QStringLiteral("chain.onnx")).toStdString();
+        QVERIFY(fx::linearChain().builder.save(path).has_value());
+        const auto file = md::ModelFile::load(path);
+        QVERIFY(file.has_value());
+        slim::Step step { slim::PruneStep { 0.5, slim::PruneStep::Mode::Layer }, {}, true };
+        if (kind == 0)
+            step.scope.include = { "^no_such$" };
+        else if (kind == 1)
+            step.scope.tensors = { "W1", "W9", "W8" };
+        else if (kind == 2)
+            step.params = slim::QuantizeFp16Step { { "W1", "nope" } };
+        else {
+            slim::QuantizeInt8StaticStep statics;
+            statics.excludeNodes = { "gemm", "ghost" };
+            step.params = statics;
+        }
+        const auto applied = slim::applyRecipe(*file, slim::Recipe { { step } });
+        QVERIFY(!applied);
+        QVERIFY2(
+            applied.error().message.find(message.toStdString()) != std::string::npos, applied.error().message.c_str());
+        QVERIFY2(applied.error().message.find("step 1") != std::string::npos, applied.error().message.c_str());
+        // The same recipe with names the model has is fine.
+        if (kind == 1) {
+            step.scope.tensors = { "W1" };
+            QVERIFY(slim::applyRecipe(*file, slim::Recipe { { step } }).has_value());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostile)
+#include "tst_hostile.moc"
