@@ -397,12 +397,14 @@ private:
             for (const Reader& r : readers) {
                 const auto type = model::dataTypeInfo(m_file.weights()[r.weight].dataType);
                 const auto bytes = bytesOf(r.weight);
-                if (featuresOf(r) != features || !type || !isNumeric(type->type) || bytes.empty()) {
+                const auto& shape = m_analysis.tensors[r.weight].shape;
+                const auto rows = static_cast<std::uint64_t>(shape[0]), cols = static_cast<std::uint64_t>(shape[1]);
+                // Only a dense weight whose bytes hold every element is read here (a sparse one stores fewer).
+                if (featuresOf(r) != features || !type || !isNumeric(type->type) || type->bits < 8
+                    || bytes.size() < rows * cols * (type->bits / 8)) {
                     dead.assign(features, false); // a weight we cannot read: nothing is known to be dead
                     break;
                 }
-                const auto& shape = m_analysis.tensors[r.weight].shape;
-                const auto rows = static_cast<std::uint64_t>(shape[0]), cols = static_cast<std::uint64_t>(shape[1]);
                 const std::uint64_t width = r.rows ? cols : rows;
                 std::vector<double> norms(features, 0.0);
                 for (std::uint64_t k = 0; k < features; ++k)
