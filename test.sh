@@ -14,4 +14,8 @@ for attempt in 1 2 3; do
 done
 scripts/check-format.sh
 scripts/build.sh
+# Without arguments every test but the slow benchmarks (label slow: ./test.sh -L slow runs them).
+if [ $# -eq 0 ]; then
+    set -- -LE slow
+fi
 ctest --test-dir build --output-on-failure --no-tests=error --timeout 600 "$@"
