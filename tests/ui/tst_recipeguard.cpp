@@ -130,7 +130,9 @@ private slots:
         QVERIFY(window.recipeGuard()->offerRecovery());
         QWidget* bar = window.recipeGuard()->recoveryBar();
         QVERIFY(bar->isVisible());
-        QVERIFY(bar->findChild<QLabel*>()->text().contains(QStringLiteral("2 step")));
+        QVERIFY(bar->findChild<QLabel*>()->text().contains(QStringLiteral("A recipe of 2 steps")));
+        if (const QByteArray shots = qgetenv("SLIMSCOPE_TEST_SHOTS"); !shots.isEmpty())
+            window.grab().save(QString::fromLocal8Bit(shots) + QStringLiteral("/recovery.png"));
         bar->findChild<QPushButton*>(QStringLiteral("restoreRecipe"))->click();
         QCOMPARE(window.slimPanel()->recipe(), recipe);
         QVERIFY(!bar->isVisible());

@@ -135,8 +135,9 @@ bool RecipeGuard::confirmClose(QWidget* parent)
     if (!hasUnsavedChanges())
         return true;
     const auto answer = QMessageBox::warning(parent, tr("Unsaved recipe"),
-        tr("The recipe (%n step(s)) has changes that are not saved.", nullptr,
-            static_cast<int>(m_panel.recipe().steps.size())),
+        m_panel.recipe().steps.size() == 1
+            ? tr("The recipe (1 step) has changes that are not saved.")
+            : tr("The recipe (%1 steps) has changes that are not saved.").arg(m_panel.recipe().steps.size()),
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Discard)
         return true;
@@ -174,11 +175,12 @@ bool RecipeGuard::offerRecovery()
         }
         m_leftover = info.filePath();
         const QString model = root.value(u"model").toString();
-        m_barText->setText(tr("A recipe of %n step(s) was kept from a Slimscope window that did not close normally "
-                              "(%1, %2).",
-            nullptr, steps)
-                               .arg(model.isEmpty() ? tr("no model open") : QFileInfo(model).fileName(),
-                                   info.lastModified().toString(Qt::ISODate)));
+        m_barText->setText(
+            tr("A recipe of %1 %2 was kept from a Slimscope window that did not close normally (%3, %4).")
+                .arg(steps)
+                .arg(steps == 1 ? tr("step") : tr("steps"))
+                .arg(model.isEmpty() ? tr("no model open") : QFileInfo(model).fileName(),
+                    info.lastModified().toString(Qt::ISODate)));
         m_bar->show();
         return true;
     }
