@@ -166,9 +166,8 @@ void MainWindow::buildMenus()
     saveRecipe->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     file->addSeparator();
     QAction* exportReport = file->addAction(tr("Export Re&port…"), this, [this] {
-        const auto* sensitivity = findChild<SensitivityView*>();
         const ReportSources sources { analysis(), std::make_shared<const core::slim::Recipe>(m_slim->recipe()),
-            m_slim->preview(), sensitivity ? sensitivity->resultFor(analysis()) : nullptr };
+            m_slim->preview(), m_session->sensitivity() };
         exportReportWithDialog(
             this, sources, [this](const QString& message) { statusBar()->showMessage(message, 10000); });
     });

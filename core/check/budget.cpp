@@ -19,32 +19,14 @@ namespace {
 
 constexpr std::size_t kBiggestChanges = 10;
 
-std::string exactCount(std::uint64_t value)
-{
-    std::string digits = std::to_string(value), out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0)
-            out += ',';
-        out += digits[i];
-    }
-    return out;
-}
-
-std::string percent(double fraction)
-{
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f %%", fraction * 100.0);
-    return text;
-}
-
 std::string amount(double value, const std::string& unit)
 {
     const auto whole = static_cast<std::uint64_t>(std::llround(std::max(value, 0.0)));
     if (unit == "bytes")
-        return humanBytes(whole) + " (" + exactCount(whole) + " bytes)";
+        return humanBytes(whole) + " (" + groupedCount(whole) + " bytes)";
     if (unit == "percent")
-        return percent(value);
-    return exactCount(whole);
+        return humanPercent(value);
+    return groupedCount(whole);
 }
 
 /// A limit on an amount the model has: passes at or below the limit.
@@ -55,7 +37,7 @@ BudgetCheck limitCheck(std::string key, std::string title, std::string unit, std
     check.message = check.title + " " + amount(check.value, check.unit)
         + (check.passed ? " is within the budget of " : " is over the budget of ") + amount(check.limit, check.unit);
     if (!check.passed && limit > 0)
-        check.message += " by " + percent(static_cast<double>(value - limit) / static_cast<double>(limit));
+        check.message += " by " + humanPercent(static_cast<double>(value - limit) / static_cast<double>(limit));
     return check;
 }
 
@@ -217,7 +199,7 @@ CheckResult checkBudget(
             failing);
         check.message = failing == 0
             ? "no finding of severity " + std::string(analysis::severityName(*budget.failOn)) + " or higher"
-            : exactCount(failing) + " finding(s) of severity " + std::string(analysis::severityName(*budget.failOn))
+            : groupedCount(failing) + " finding(s) of severity " + std::string(analysis::severityName(*budget.failOn))
                 + " or higher";
         result.budgets.push_back(std::move(check));
     }
@@ -234,9 +216,9 @@ CheckResult checkBudget(
                 = (static_cast<double>(after) - static_cast<double>(before)) / static_cast<double>(before);
             BudgetCheck check { key, title + " growth against the baseline", "percent", *budget.maxGrowth, growth,
                 growth <= *budget.maxGrowth + 1e-12, {} };
-            check.message = title + " " + (growth >= 0 ? "grew " : "shrank ") + percent(std::abs(growth)) + " ("
-                + exactCount(before) + " → " + exactCount(after) + "), " + (check.passed ? "within " : "over ")
-                + "the allowed " + percent(*budget.maxGrowth);
+            check.message = title + " " + (growth >= 0 ? "grew " : "shrank ") + humanPercent(std::abs(growth)) + " ("
+                + groupedCount(before) + " → " + groupedCount(after) + "), " + (check.passed ? "within " : "over ")
+                + "the allowed " + humanPercent(*budget.maxGrowth);
             result.budgets.push_back(std::move(check));
         }
         // The tensors behind the change, largest change first.

@@ -402,30 +402,22 @@ VisibleGraph visibleGraph(const analysis::Analysis& a, const GroupTree& tree, co
     std::unordered_set<std::string> initializers;
     for (const auto& t : main.initializer())
         initializers.insert(t.name());
+    const auto addEnd = [&](GraphNode::Kind kind, const char* prefix, int index, const std::string& name) {
+        GraphNode node;
+        node.kind = kind;
+        node.id = prefix + std::to_string(index);
+        node.index = index;
+        node.label = node.tooltip = name;
+        node.fill = "#eeeeee";
+        out.nodes.push_back(std::move(node));
+        return out.nodes.back().id;
+    };
     std::unordered_map<std::string, std::string> inputNode;
-    for (int i = 0; i < main.input_size(); ++i) {
-        if (initializers.contains(main.input(i).name()))
-            continue;
-        GraphNode node;
-        node.kind = GraphNode::Kind::Input;
-        node.id = "in" + std::to_string(i);
-        node.index = i;
-        node.label = main.input(i).name();
-        node.tooltip = main.input(i).name();
-        node.fill = "#eeeeee";
-        inputNode[main.input(i).name()] = node.id;
-        out.nodes.push_back(std::move(node));
-    }
-    for (int o = 0; o < main.output_size(); ++o) {
-        GraphNode node;
-        node.kind = GraphNode::Kind::Output;
-        node.id = "out" + std::to_string(o);
-        node.index = o;
-        node.label = main.output(o).name();
-        node.tooltip = main.output(o).name();
-        node.fill = "#eeeeee";
-        out.nodes.push_back(std::move(node));
-    }
+    for (int i = 0; i < main.input_size(); ++i)
+        if (!initializers.contains(main.input(i).name()))
+            inputNode[main.input(i).name()] = addEnd(GraphNode::Kind::Input, "in", i, main.input(i).name());
+    for (int o = 0; o < main.output_size(); ++o)
+        addEnd(GraphNode::Kind::Output, "out", o, main.output(o).name());
 
     // Edges: a value from the node that writes it (or a graph input) to each node that reads it, between the nodes
     // they show as; the values between two nodes are one edge.

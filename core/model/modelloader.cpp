@@ -411,17 +411,6 @@ Result<int> ModelLoader::externalFileIndex(const std::string& location)
 
 namespace {
 
-std::string grouped(std::uint64_t value)
-{
-    std::string digits = std::to_string(value), out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0)
-            out += ',';
-        out += digits[i];
-    }
-    return out;
-}
-
 /// Repeated protobuf fields cost a few bytes each in the file but hundreds to thousands of bytes each in memory
 /// once analysed (a tensor's statistics, a node's edges): a small file holding millions of empty initializers or a
 /// node with millions of inputs would take gigabytes. Real models stay far below these bounds, which grow with the
@@ -431,14 +420,15 @@ Result<void> checkCounts(std::uint64_t weights, std::uint64_t edges, std::uint64
     const std::uint64_t maxWeights = 100'000 + bytes / 64;
     if (weights > maxWeights)
         return fail(ErrorCode::InvalidModel,
-            grouped(weights) + " weight tensors in " + grouped(bytes) + " bytes, more than the " + grouped(maxWeights)
+            groupedCount(weights) + " weight tensors in " + groupedCount(bytes) + " bytes, more than the "
+                + groupedCount(maxWeights)
                 + " a model of that size can sensibly hold: refused as broken or hostile (analysing them would take "
                   "far more memory than the file suggests)");
     const std::uint64_t maxEdges = 1'000'000 + bytes / 16;
     if (edges > maxEdges)
         return fail(ErrorCode::InvalidModel,
-            grouped(edges) + " node inputs and outputs in " + grouped(bytes) + " bytes, more than the "
-                + grouped(maxEdges) + " a model of that size can sensibly hold: refused as broken or hostile");
+            groupedCount(edges) + " node inputs and outputs in " + groupedCount(bytes) + " bytes, more than the "
+                + groupedCount(maxEdges) + " a model of that size can sensibly hold: refused as broken or hostile");
     return {};
 }
 

@@ -39,6 +39,18 @@ std::string humanCount(std::uint64_t count)
     return text;
 }
 
+std::string groupedCount(std::uint64_t count)
+{
+    const std::string digits = std::to_string(count);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0)
+            out += ',';
+        out += digits[i];
+    }
+    return out;
+}
+
 std::string humanPercent(double fraction, int decimals)
 {
     char text[32];

@@ -11,6 +11,8 @@ namespace slimscope::core {
 std::string humanBytes(std::uint64_t bytes);
 /// "3.5 M", "12.1 k", "950".
 std::string humanCount(std::uint64_t count);
+/// "12,448": every digit, in groups of three.
+std::string groupedCount(std::uint64_t count);
 /// "42.0 %" from a fraction.
 std::string humanPercent(double fraction, int decimals = 1);
 /// "[64,3,7,7]"; "[]" for scalars.

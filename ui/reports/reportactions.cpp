@@ -80,11 +80,12 @@ core::Result<PreparedReport> prepareReport(const std::filesystem::path& path, co
         return std::unexpected(output.error());
     PreparedReport prepared { format, {}, {}, std::move(*output) };
     if (format == "pdf")
-        prepared.pdfCharts = recordPdfCharts(input);
+        prepared.pdfCharts = recordPdfCharts(input, false);
     else if (format == "html")
-        prepared.charts = renderReportCharts(input, { 960, 480 }, path.stem().string());
+        prepared.charts = renderReportCharts(input, { 960, 480 }, path.stem().string(), false);
     else if (format == "md" && prepared.output->isRegularFile()) // a stream has no "beside" for the pictures
-        prepared.charts = renderReportCharts(input, { 960, 480 }, prepared.output->destination().stem().string());
+        prepared.charts
+            = renderReportCharts(input, { 960, 480 }, prepared.output->destination().stem().string(), false);
     return prepared;
 }
 
@@ -99,6 +100,15 @@ core::Result<void> writePreparedReport(
     if (!prepared.output)
         return core::fail(core::ErrorCode::Internal, "the report's output is not open");
     core::Output& output = *prepared.output;
+    // The graph's picture runs Graphviz's dot: here, in the worker, not while the charts were drawn in the GUI
+    // thread.
+    if (prepared.format == "pdf") {
+        if (auto graph = reportGraphImage(input))
+            prepared.pdfCharts.push_back({ reportGraphTitle(), QPicture(), std::move(*graph) });
+    } else if (prepared.format == "html" || (prepared.format == "md" && output.isRegularFile())) {
+        if (auto graph = reportGraphChart(input, output.destination().stem().string()))
+            prepared.charts.push_back(std::move(*graph));
+    }
     if (prepared.format == "pdf") {
         auto pdf = renderReportPdf(input, prepared.pdfCharts);
         if (!pdf)

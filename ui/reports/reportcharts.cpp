@@ -112,8 +112,19 @@ std::string reportGraphTitle()
         + " nodes at most; a stacked box is a closed group of layers; colour and width: weight bytes)";
 }
 
+std::optional<core::report::ChartImage> reportGraphChart(
+    const core::report::ReportInput& input, const std::string& stem)
+{
+    const auto graph = reportGraphImage(input);
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    if (!graph || !buffer.open(QIODevice::WriteOnly) || !graph->save(&buffer, "PNG"))
+        return std::nullopt;
+    return core::report::ChartImage { "graph", reportGraphTitle(), bytes.toStdString(), stem + "_graph.png" };
+}
+
 std::vector<core::report::ChartImage> renderReportCharts(
-    const core::report::ReportInput& input, QSize size, const std::string& stem)
+    const core::report::ReportInput& input, QSize size, const std::string& stem, bool withGraph)
 {
     std::vector<core::report::ChartImage> images;
     for (const auto& chart : buildReportCharts(input, size)) {
@@ -124,12 +135,9 @@ std::vector<core::report::ChartImage> renderReportCharts(
             continue;
         images.push_back({ chart.id, chart.title, bytes.toStdString(), stem + "_" + chart.id + ".png" });
     }
-    if (const auto graph = reportGraphImage(input)) {
-        QByteArray bytes;
-        QBuffer buffer(&bytes);
-        if (buffer.open(QIODevice::WriteOnly) && graph->save(&buffer, "PNG"))
-            images.push_back({ "graph", reportGraphTitle(), bytes.toStdString(), stem + "_graph.png" });
-    }
+    if (withGraph)
+        if (auto graph = reportGraphChart(input, stem))
+            images.push_back(std::move(*graph));
     return images;
 }
 

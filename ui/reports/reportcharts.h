@@ -39,9 +39,14 @@ inline constexpr std::size_t kReportGraphNodes = 40;
 std::optional<QImage> reportGraphImage(const core::report::ReportInput& input);
 std::string reportGraphTitle();
 
-/// The same charts, and the graph picture, as PNG bytes, named "<stem>_<id>.png" for the Markdown report's neighbouring
-/// files.
-std::vector<core::report::ChartImage> renderReportCharts(
-    const core::report::ReportInput& input, QSize size = { 960, 480 }, const std::string& stem = "report");
+/// The graph picture as a PNG chart named "<stem>_graph.png"; nullopt without Graphviz's dot. Any thread: it draws
+/// no widget (the GUI makes it in the report's worker, since it runs dot).
+std::optional<core::report::ChartImage> reportGraphChart(
+    const core::report::ReportInput& input, const std::string& stem);
+
+/// The same charts, and the graph picture unless `withGraph` is false, as PNG bytes, named "<stem>_<id>.png" for the
+/// Markdown report's neighbouring files.
+std::vector<core::report::ChartImage> renderReportCharts(const core::report::ReportInput& input,
+    QSize size = { 960, 480 }, const std::string& stem = "report", bool withGraph = true);
 
 } // namespace slimscope::ui

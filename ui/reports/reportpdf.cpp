@@ -340,7 +340,7 @@ void coreTable(PdfPages& pages, const Table& table)
 
 } // namespace
 
-std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input)
+std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input, bool withGraph)
 {
     std::vector<PdfChart> out;
     for (const ReportChart& chart : buildReportCharts(input, kChartSize)) {
@@ -362,7 +362,7 @@ std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input)
         painter.end();
         out.push_back(std::move(recorded));
     }
-    if (auto graph = reportGraphImage(input))
+    if (auto graph = withGraph ? reportGraphImage(input) : std::nullopt)
         out.push_back({ reportGraphTitle(), QPicture(), std::move(*graph) });
     return out;
 }

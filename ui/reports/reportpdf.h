@@ -21,7 +21,7 @@ struct PdfChart {
 };
 
 /// Records the report's charts for the PDF. The chart widgets draw them: call it in the GUI thread.
-std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input);
+std::vector<PdfChart> recordPdfCharts(const core::report::ReportInput& input, bool withGraph = true);
 
 /// The PDF with charts recorded beforehand; touches no widget, so it runs in a worker thread.
 core::Result<QByteArray> renderReportPdf(const core::report::ReportInput& input, const std::vector<PdfChart>& charts);

@@ -35,11 +35,6 @@ public:
     /// Measures the current model with the chosen step and inputs (cancels a running measurement).
     void run();
     const core::plan::Sensitivity* result() const { return m_result.get(); }
-    /// The last measurement, when it belongs to `analysis` (reports include it).
-    std::shared_ptr<const core::plan::Sensitivity> resultFor(const AnalysisPtr& analysis) const
-    {
-        return analysis && analysis == m_measured ? m_result : nullptr;
-    }
     SensitivityChart* chart() const { return m_chart; }
     /// Excludes the `count` most sensitive layers' tensors from the recipe's step of the measured type (adding that
     /// step when the recipe has none); false when nothing was measured.
