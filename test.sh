@@ -14,8 +14,12 @@ for attempt in 1 2 3; do
 done
 scripts/check-format.sh
 scripts/build.sh
-# Without arguments every test but the slow benchmarks (label slow: ./test.sh -L slow runs them).
-if [ $# -eq 0 ]; then
-    set -- -LE slow
+# With arguments, only the main build's tests they select (./test.sh -L slow runs the slow benchmarks).
+if [ $# -gt 0 ]; then
+    exec ctest --test-dir build --output-on-failure --no-tests=error --timeout 600 "$@"
 fi
-ctest --test-dir build --output-on-failure --no-tests=error --timeout 600 "$@"
+# Every test but the slow benchmarks, then the core and CLI suites again under ASan + UBSan, then a short fuzzing
+# smoke of every libFuzzer target with every kept reproducer (docs/robustness.md).
+ctest --test-dir build --output-on-failure --no-tests=error --timeout 600 -LE slow
+scripts/sanitize.sh
+scripts/fuzz.sh 15

@@ -11,6 +11,7 @@ PACKAGES=(
     xvfb xauth fonts-dejavu-core poppler-utils graphviz
     clang-format nlohmann-json3-dev libcli11-dev libeigen3-dev
     help2man lintian desktop-file-utils appstream dpkg-dev fakeroot
+    clang-19 libclang-rt-19-dev # libFuzzer (scripts/fuzz.sh); clang 14 and 16 cannot parse libstdc++ 12's <expected>
 )
 
 missing=()

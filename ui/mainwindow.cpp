@@ -50,6 +50,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -140,7 +141,7 @@ void MainWindow::buildMenus()
     QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::chooseAndOpen);
     open->setShortcut(QKeySequence::Open);
     open->setToolTip(tr("Open an ONNX model"));
-    QAction* sample = file->addAction(tr("Open &Sample Model"), this, [this] { openModel(sampleModelPath()); });
+    QAction* sample = file->addAction(tr("Open &Sample Model"), this, [this] { requestOpen(sampleModelPath()); });
     sample->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     rebuildRecentMenu();
@@ -311,7 +312,7 @@ QWidget* MainWindow::buildWelcomePage()
     auto* sample = new QPushButton(tr("Open sample model"), page);
     sample->setEnabled(!sampleModelPath().isEmpty());
     connect(open, &QPushButton::clicked, this, &MainWindow::chooseAndOpen);
-    connect(sample, &QPushButton::clicked, this, [this] { openModel(sampleModelPath()); });
+    connect(sample, &QPushButton::clicked, this, [this] { requestOpen(sampleModelPath()); });
     for (QPushButton* button : { open, sample }) {
         button->setMinimumWidth(220);
         layout->addWidget(button, 0, Qt::AlignHCenter);
@@ -320,8 +321,8 @@ QWidget* MainWindow::buildWelcomePage()
     m_welcomeRecent->setMaximumWidth(520);
     m_welcomeRecent->setMaximumHeight(160);
     m_welcomeRecent->setToolTip(tr("Recently opened models; double-click to open"));
-    connect(
-        m_welcomeRecent, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) { openModel(item->text()); });
+    connect(m_welcomeRecent, &QListWidget::itemActivated, this,
+        [this](QListWidgetItem* item) { requestOpen(item->text()); });
     auto* recentTitle = new QLabel(tr("Recent models"), page);
     layout->addSpacing(16);
     layout->addWidget(recentTitle, 0, Qt::AlignHCenter);
@@ -335,7 +336,7 @@ void MainWindow::chooseAndOpen()
     const QString path = QFileDialog::getOpenFileName(
         this, tr("Open ONNX model"), QString(), tr("ONNX models (*.onnx);;All files (*)"));
     if (!path.isEmpty())
-        openModel(path);
+        requestOpen(path);
 }
 
 void MainWindow::openModel(const QString& path)
@@ -347,6 +348,14 @@ void MainWindow::openModel(const QString& path)
     m_cancel->show();
     m_status->setText(tr("Loading %1…").arg(path));
     m_job->start(path);
+}
+
+bool MainWindow::requestOpen(const QString& path)
+{
+    if (analysis() && !m_recipeGuard->confirmOpen(this, QFileInfo(path).fileName()))
+        return false;
+    openModel(path);
+    return true;
 }
 
 void MainWindow::onProgress(const QString& stage, double fraction)
@@ -415,7 +424,7 @@ void MainWindow::rebuildRecentMenu()
     m_recentMenu->clear();
     const QStringList files = QSettings().value(kRecentKey).toStringList();
     for (const QString& file : files)
-        m_recentMenu->addAction(file, this, [this, file] { openModel(file); });
+        m_recentMenu->addAction(file, this, [this, file] { requestOpen(file); });
     m_recentMenu->setEnabled(!files.isEmpty());
     if (m_welcomeRecent) {
         m_welcomeRecent->clear();
@@ -437,7 +446,8 @@ void MainWindow::dropEvent(QDropEvent* event)
     if (urls.isEmpty() || !urls.first().isLocalFile())
         return;
     event->acceptProposedAction();
-    openModel(urls.first().toLocalFile());
+    // After the drop has finished: the question about an unsaved recipe must not run inside the drag's event loop.
+    QTimer::singleShot(0, this, [this, path = urls.first().toLocalFile()] { requestOpen(path); });
 }
 
 void MainWindow::closeEvent(QCloseEvent* event)

@@ -43,6 +43,9 @@ public:
 
     /// Starts loading `path`; the result arrives through analysisReady() or loadFailed().
     void openModel(const QString& path);
+    /// A user's open (Open…, the sample, recent files, a drop): asks first when an unsaved recipe would be left
+    /// behind (RecipeGuard::confirmOpen), then openModel(). False when the user cancelled.
+    bool requestOpen(const QString& path);
     AnalysisPtr analysis() const;
     QString bannerText() const;
     /// Shows a view by its registered name (ui/views/viewregistry.cpp). False for an unknown name.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "slim/recipe.h"
 #include "support/output.h"
 
 #include <CLI/CLI.hpp>
@@ -33,6 +34,9 @@ int errorExit(const core::Error& error);
 /// Checks before long work that `output` (when given) can be written and is none of `inputs`; the exit status
 /// of the refusal, or nullopt when the output is fine.
 std::optional<int> checkOutput(const std::optional<std::string>& output, const std::vector<core::InputFile>& inputs);
+/// Reads the recipe file of a --recipe option into `recipe` when one was given; the exit status of a file that does
+/// not read or parse (its message printed), or nullopt.
+std::optional<int> readRecipeOption(const std::optional<std::string>& file, std::optional<core::slim::Recipe>& recipe);
 /// Writes a command's document to `output` through the output module (`-` or no output: standard output; a
 /// regular file atomically; a device or FIFO written through), refusing any of `inputs`; the exit status.
 int emitOutput(

@@ -62,12 +62,8 @@ int runGraph(const std::vector<std::string>& raw)
     if (auto refused = checkOutput(args.output, inputs))
         return *refused;
     std::optional<slim::Recipe> recipe;
-    if (args.recipeFile) {
-        auto read = slim::loadRecipeFile(*args.recipeFile);
-        if (!read)
-            return modelError(read.error().message);
-        recipe = std::move(*read);
-    }
+    if (auto unreadable = readRecipeOption(args.recipeFile, recipe))
+        return *unreadable;
     const auto analysis = analysis::analyzeFile(args.model);
     if (!analysis)
         return modelError(analysis.error().message);

@@ -146,6 +146,17 @@ std::optional<int> checkOutput(const std::optional<std::string>& output, const s
     return std::nullopt;
 }
 
+std::optional<int> readRecipeOption(const std::optional<std::string>& file, std::optional<core::slim::Recipe>& recipe)
+{
+    if (!file)
+        return std::nullopt;
+    auto read = core::slim::loadRecipeFile(*file);
+    if (!read)
+        return modelError(read.error().message);
+    recipe = std::move(*read);
+    return std::nullopt;
+}
+
 int errorExit(const core::Error& error)
 {
     std::cerr << "slimscope-cli: error: " << error.message << "\n";

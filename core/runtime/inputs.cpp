@@ -287,25 +287,29 @@ Result<HostTensor> parseNpy(const std::string& bytes)
             "holds " + std::to_string(bytes.size() - dataStart) + " data bytes, shape " + shapeText(tensor.shape)
                 + " of " + typeName(tensor.dtype) + " needs " + std::to_string(*size));
     tensor.data.resize(*size);
-    std::memcpy(tensor.data.data(), bytes.data() + dataStart, *size);
+    if (*size != 0) // an empty vector's data() may be null, and memcpy from or to null is undefined even for 0 bytes
+        std::memcpy(tensor.data.data(), bytes.data() + dataStart, *size);
     return tensor;
 }
 
 // ---- TensorProto ------------------------------------------------------------------------------------------
 
+/// Checks the field holds `count` values before the `bytes` of the tensor's data are allocated: a few bytes of
+/// file may declare a shape of gigabytes (found by fuzzing).
 template <class Field, class Store>
-Result<void> copyTyped(const Field& field, HostTensor& tensor, std::uint64_t count, Store store)
+Result<void> copyTyped(const Field& field, HostTensor& tensor, std::uint64_t count, std::uint64_t bytes, Store store)
 {
     if (static_cast<std::uint64_t>(field.size()) != count)
         return fail(ErrorCode::InvalidArgument,
             "holds " + std::to_string(field.size()) + " typed values, shape " + shapeText(tensor.shape) + " needs "
                 + std::to_string(count));
+    tensor.data.resize(bytes);
     for (std::uint64_t i = 0; i < count; ++i)
         store(i, field[static_cast<int>(i)]);
     return {};
 }
 
-Result<void> decodeTyped(const onnx::TensorProto& proto, HostTensor& tensor)
+Result<void> decodeTyped(const onnx::TensorProto& proto, HostTensor& tensor, std::uint64_t bytes)
 {
     const std::uint64_t count = tensor.elementCount();
     const auto as = [&tensor]<class T>(std::type_identity<T>) {
@@ -313,28 +317,28 @@ Result<void> decodeTyped(const onnx::TensorProto& proto, HostTensor& tensor)
     };
     switch (tensor.dtype) {
     case DataType::Float:
-        return copyTyped(proto.float_data(), tensor, count, as(std::type_identity<float> {}));
+        return copyTyped(proto.float_data(), tensor, count, bytes, as(std::type_identity<float> {}));
     case DataType::Double:
-        return copyTyped(proto.double_data(), tensor, count, as(std::type_identity<double> {}));
+        return copyTyped(proto.double_data(), tensor, count, bytes, as(std::type_identity<double> {}));
     case DataType::Int64:
-        return copyTyped(proto.int64_data(), tensor, count, as(std::type_identity<std::int64_t> {}));
+        return copyTyped(proto.int64_data(), tensor, count, bytes, as(std::type_identity<std::int64_t> {}));
     case DataType::Uint64:
-        return copyTyped(proto.uint64_data(), tensor, count, as(std::type_identity<std::uint64_t> {}));
+        return copyTyped(proto.uint64_data(), tensor, count, bytes, as(std::type_identity<std::uint64_t> {}));
     case DataType::Uint32:
-        return copyTyped(proto.uint64_data(), tensor, count, as(std::type_identity<std::uint32_t> {}));
+        return copyTyped(proto.uint64_data(), tensor, count, bytes, as(std::type_identity<std::uint32_t> {}));
     case DataType::Int32:
-        return copyTyped(proto.int32_data(), tensor, count, as(std::type_identity<std::int32_t> {}));
+        return copyTyped(proto.int32_data(), tensor, count, bytes, as(std::type_identity<std::int32_t> {}));
     case DataType::Int16:
-        return copyTyped(proto.int32_data(), tensor, count, as(std::type_identity<std::int16_t> {}));
+        return copyTyped(proto.int32_data(), tensor, count, bytes, as(std::type_identity<std::int16_t> {}));
     case DataType::Int8:
-        return copyTyped(proto.int32_data(), tensor, count, as(std::type_identity<std::int8_t> {}));
+        return copyTyped(proto.int32_data(), tensor, count, bytes, as(std::type_identity<std::int8_t> {}));
     case DataType::Uint16:
     case DataType::Float16: // the half's bits, in the low 16 bits of each int32 entry
     case DataType::Bfloat16:
-        return copyTyped(proto.int32_data(), tensor, count, as(std::type_identity<std::uint16_t> {}));
+        return copyTyped(proto.int32_data(), tensor, count, bytes, as(std::type_identity<std::uint16_t> {}));
     case DataType::Uint8:
     case DataType::Bool:
-        return copyTyped(proto.int32_data(), tensor, count, as(std::type_identity<std::uint8_t> {}));
+        return copyTyped(proto.int32_data(), tensor, count, bytes, as(std::type_identity<std::uint8_t> {}));
     default:
         return fail(ErrorCode::Unsupported, "element type " + typeName(tensor.dtype) + " is not supported");
     }
@@ -363,11 +367,11 @@ Result<HostTensor> parseTensorProto(const std::string& bytes)
                 "raw_data holds " + std::to_string(proto.raw_data().size()) + " bytes, shape " + shapeText(tensor.shape)
                     + " of " + typeName(tensor.dtype) + " needs " + std::to_string(*size));
         tensor.data.resize(*size);
-        std::memcpy(tensor.data.data(), proto.raw_data().data(), *size);
+        if (*size != 0)
+            std::memcpy(tensor.data.data(), proto.raw_data().data(), *size);
         return tensor;
     }
-    tensor.data.resize(*size);
-    if (auto decoded = decodeTyped(proto, tensor); !decoded)
+    if (auto decoded = decodeTyped(proto, tensor, *size); !decoded)
         return std::unexpected(decoded.error());
     return tensor;
 }

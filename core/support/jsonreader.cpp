@@ -47,8 +47,9 @@ Result<JsonObjectReader> JsonObjectReader::parse(std::string_view text, std::str
                 throw TooDeep {};
             return true;
         });
-    } catch (const Json::parse_error& error) {
-        // "[json.exception.parse_error.101] parse error at line 3, column 5: ..." without the bracketed id.
+    } catch (const Json::exception& error) {
+        // A syntax error or a number too large for a double (out_of_range.406): "[json.exception.parse_error.101]
+        // parse error at line 3, column 5: ..." without the bracketed id.
         std::string message = error.what();
         if (const auto end = message.find("] "); message.starts_with("[json.exception") && end != std::string::npos)
             message.erase(0, end + 2);

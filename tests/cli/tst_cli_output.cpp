@@ -17,6 +17,7 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <string_view>
 #include <sys/stat.h>
 #include <thread>
 
@@ -95,8 +96,12 @@ class TestCliOutput : public QObject {
     {
         QTest::addColumn<QString>("which");
         for (const char* which :
-            { "analyze", "compare", "slim", "save-recipe", "report-json", "report-pdf", "report-md", "verify" })
+            { "analyze", "compare", "slim", "save-recipe", "report-json", "report-pdf", "report-md", "verify" }) {
+            // A CLI built without the GUI's chart widgets (the sanitizer build) writes no PDF reports at all.
+            if (!SLIMSCOPE_CLI_WRITES_PDF && which == std::string_view("report-pdf"))
+                continue;
             QTest::newRow(which) << QString::fromLatin1(which);
+        }
     }
 
 private slots:

@@ -1,11 +1,14 @@
 // Hostile inputs, each refused (or flagged) with the message that says what is wrong: repeated fields abused to
 // multiply memory (hundreds of thousands of empty initializers, a node with over a million inputs), a 2^40-element
 // tensor declared without data, sparse indices out of range, unsorted or duplicated, DequantizeLinear with scales
-// that do not fit its input, and recipes that name what the model does not have.
+// that do not fit its input, recipes that name what the model does not have, and JSON numbers beyond a double's range
+// (found by fuzzing: they escaped the JSON reader as an exception).
 #include "analysis/analysis.h"
+#include "check/budget.h"
 #include "fixtures.h"
 #include "model/modelfile.h"
 #include "modelbuilder.h"
+#include "slim/recipe.h"
 #include "slim/slimmer.h"
 #include "slim/steps/prune.h"
 #include "slim/steps/quantize.h"
@@ -130,6 +133,20 @@ private slots:
         QVERIFY(again.has_value());
         QVERIFY(std::ranges::any_of((*again)->diagnostics,
             [](const auto& d) { return d.message.find("5 zero points for 4 scales") != std::string::npos; }));
+    }
+
+    void jsonNumbersBeyondADouble()
+    {
+        const auto recipe
+            = slim::parseRecipe(R"({"schema": "slimscope.recipe/1", "steps": [{"kind": "prune", "sparsity": 1e999}]})");
+        QVERIFY(!recipe);
+        QVERIFY2(recipe.error().message.find("number overflow parsing '1e999'") != std::string::npos,
+            recipe.error().message.c_str());
+        const auto budget = slimscope::core::check::parseBudget(
+            R"({"schema": "slimscope.budget/1", "max_params": -6e616})", "b.json");
+        QVERIFY(!budget);
+        QVERIFY2(budget.error().message.starts_with("b.json: number overflow parsing '-6e616'"),
+            budget.error().message.c_str());
     }
 
     void recipesNameWhatTheModelHas_data()

@@ -1,5 +1,6 @@
 // No lost work: a changed recipe is autosaved (as JSON naming the model), closing the window with it unsaved asks
-// (Cancel keeps the window, Discard closes it and removes the autosave), a saved recipe closes without a question, and
+// (Cancel keeps the window, Discard closes it and removes the autosave), so does opening another model (Cancel keeps
+// the model, Open Without Saving opens the other and keeps the recipe), a saved recipe closes without a question, and
 // a recipe left by a window that is no longer running is offered back and restored.
 #include "fixtures.h"
 #include "mainwindow.h"
@@ -33,6 +34,9 @@ void answerNextBox(QMessageBox::StandardButton button, bool* asked)
         for (QWidget* widget : QApplication::topLevelWidgets())
             if (auto* box = qobject_cast<QMessageBox*>(widget); box && box->isVisible()) {
                 *asked = true;
+                if (const QByteArray shots = qgetenv("SLIMSCOPE_TEST_SHOTS"); !shots.isEmpty())
+                    box->grab().save(QString::fromLocal8Bit(shots)
+                        + QStringLiteral("/question-%1.png").arg(box->informativeText().left(4)));
                 box->button(button)->click();
                 return;
             }
@@ -87,6 +91,46 @@ private slots:
         QVERIFY(window.close());
         QVERIFY(asked);
         QVERIFY(!QFile::exists(guard->autosavePath()));
+    }
+
+    void unsavedRecipeAsksBeforeAnotherModel()
+    {
+        const QString other = m_dir.filePath(QStringLiteral("linear.onnx"));
+        QVERIFY(fixtures::linearChain().builder.save(other.toStdString()).has_value());
+        ui::MainWindow window;
+        QSignalSpy ready(&window, &ui::MainWindow::analysisReady);
+        window.show();
+        window.openModel(m_model);
+        QVERIFY(ready.wait(20000));
+        window.slimPanel()->addStep("prune");
+        QVERIFY(window.recipeGuard()->hasUnsavedChanges());
+
+        bool asked = false;
+        answerNextBox(QMessageBox::Cancel, &asked);
+        QVERIFY(!window.requestOpen(other));
+        QVERIFY(asked);
+        QVERIFY(!ready.wait(500)); // nothing was loaded
+        QCOMPARE(QString::fromStdString(window.analysis()->model.path), m_model);
+
+        asked = false;
+        answerNextBox(QMessageBox::Discard, &asked); // "Open Without Saving"
+        QVERIFY(window.requestOpen(other));
+        QVERIFY(asked);
+        QVERIFY(ready.wait(20000));
+        QCOMPARE(QString::fromStdString(window.analysis()->model.path), other);
+        QCOMPARE(window.slimPanel()->recipe().steps.size(), std::size_t { 1 }); // the recipe stayed
+        QVERIFY(window.recipeGuard()->hasUnsavedChanges());
+
+        // Saved, another model opens without a question.
+        QString error;
+        QVERIFY(window.slimPanel()->saveRecipe(m_dir.filePath(QStringLiteral("kept.json")), &error));
+        window.recipeGuard()->markSaved();
+        asked = false;
+        answerNextBox(QMessageBox::Cancel, &asked);
+        QVERIFY(window.requestOpen(m_model));
+        QVERIFY(ready.wait(20000));
+        QVERIFY(!asked);
+        window.recipeGuard()->discardAutosave();
     }
 
     void savedRecipeClosesWithoutAQuestion()

@@ -132,13 +132,30 @@ void RecipeGuard::discardAutosave()
 
 bool RecipeGuard::confirmClose(QWidget* parent)
 {
+    return confirm(parent, tr("Close the window without saving it?"), tr("Close Without Saving"));
+}
+
+bool RecipeGuard::confirmOpen(QWidget* parent, const QString& fileName)
+{
+    return confirm(parent,
+        tr("Open %1 without saving it? The recipe stays in the Slim panel for the new model.").arg(fileName),
+        tr("Open Without Saving"));
+}
+
+bool RecipeGuard::confirm(QWidget* parent, const QString& question, const QString& proceed)
+{
     if (!hasUnsavedChanges())
         return true;
-    const auto answer = QMessageBox::warning(parent, tr("Unsaved recipe"),
-        m_panel.recipe().steps.size() == 1
-            ? tr("The recipe (1 step) has changes that are not saved.")
-            : tr("The recipe (%1 steps) has changes that are not saved.").arg(m_panel.recipe().steps.size()),
-        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    const auto steps = m_panel.recipe().steps.size();
+    QMessageBox box(QMessageBox::Warning, tr("Unsaved recipe"),
+        steps == 1 ? tr("The recipe (1 step) has changes that are not saved.")
+                   : tr("The recipe (%1 steps) has changes that are not saved.").arg(steps),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, parent);
+    box.setInformativeText(question);
+    box.button(QMessageBox::Save)->setText(tr("Save…"));
+    box.button(QMessageBox::Discard)->setText(proceed);
+    box.setDefaultButton(QMessageBox::Save);
+    const int answer = box.exec();
     if (answer == QMessageBox::Discard)
         return true;
     if (answer != QMessageBox::Save)

@@ -34,6 +34,9 @@ public:
     /// Asks what to do with unsaved changes (Save…, Discard, Cancel); true when the window may close. With nothing
     /// unsaved it does not ask.
     bool confirmClose(QWidget* parent);
+    /// The same question before another model (`fileName`) replaces the current one: Save…, Open Without Saving
+    /// (the recipe stays in the panel for the new model, unsaved), Cancel. True when the model may be opened.
+    bool confirmOpen(QWidget* parent, const QString& fileName);
     /// Writes the autosave now (it is otherwise written a moment after the last change).
     void flush();
     /// Removes this window's autosave (the window closes normally).
@@ -48,6 +51,8 @@ public:
 
 private:
     void write();
+    /// Asks `question` about the unsaved recipe; `proceed` names the button that goes on without saving.
+    bool confirm(QWidget* parent, const QString& question, const QString& proceed);
 
     SlimPanel& m_panel;
     QString m_path;
