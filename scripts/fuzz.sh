@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (CMake preset fuzz: clang-19, ASan + UBSan), runs every reproducer kept under
 # tests/fuzz/regressions/<corpus>/ once, then fuzzes each target from its seed corpus (written from the fixtures).
-#   scripts/fuzz.sh                      the smoke ./test.sh runs: 15 s per target
+#   scripts/fuzz.sh                      the smoke ./test.sh runs: 12 s per target
 #   scripts/fuzz.sh 3600 fuzz_recipe     one target for an hour
 # New inputs accumulate in build-fuzz/corpus/<corpus>/; a crash leaves its input in build-fuzz/artifacts/: fix the
 # cause, then keep the input under tests/fuzz/regressions/<corpus>/ so that every run replays it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-15}
+seconds=${1:-12}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(fuzz_model fuzz_recipe fuzz_budget fuzz_inputs)
+    targets=(fuzz_model fuzz_slim fuzz_recipe fuzz_budget fuzz_inputs)
 fi
 
 source scripts/ccache-env.sh
@@ -46,6 +46,10 @@ for target in "${targets[@]}"; do
         fuzz "build-fuzz/logs/$target-regressions.log" "$program" "${limits[@]}" "${kept[@]}"
         echo "fuzz.sh: $target: ${#kept[@]} kept reproducers pass" >&2
     fi
+    seeds=build-fuzz/seeds/$corpus
+    if [ "$corpus" = slim ]; then
+        seeds=build-fuzz/seeds/model # slimming starts from the same models
+    fi
     mkdir -p "build-fuzz/corpus/$corpus"
     dictionary=()
     if [ -f "build-fuzz/seeds/$corpus.dict" ]; then
@@ -53,7 +57,7 @@ for target in "${targets[@]}"; do
     fi
     fuzz "build-fuzz/logs/$target.log" "$program" "${limits[@]}" "${dictionary[@]}" -max_total_time="$seconds" \
         -print_final_stats=1 -artifact_prefix="build-fuzz/artifacts/$target-" \
-        "build-fuzz/corpus/$corpus" "build-fuzz/seeds/$corpus" $([ -d "$regressions" ] && echo "$regressions")
+        "build-fuzz/corpus/$corpus" "$seeds" $([ -d "$regressions" ] && echo "$regressions")
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "build-fuzz/logs/$target.log")
     corpusSize=$(find "build-fuzz/corpus/$corpus" -type f | wc -l)
     echo "fuzz.sh: $target: $runs runs in $seconds s, no failure; corpus $corpusSize inputs" >&2

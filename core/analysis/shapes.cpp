@@ -5,8 +5,12 @@
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <functional>
+#include <map>
+#include <set>
 #include <sstream>
+#include <string_view>
 
 namespace slimscope::core::analysis {
 
@@ -179,6 +183,58 @@ void prepareForInference(onnx::GraphProto& graph)
     }
 }
 
+// ONNX's shape inference divides by some attributes without checking them first: a Conv whose strides hold a 0
+// ends the process with SIGFPE inside the library (found by fuzzing, ONNX 1.14). The reason a node would do that, or
+// empty. Checked on the copy after contrib ops got their stand-ins.
+std::string inferenceHazard(const onnx::NodeProto& node)
+{
+    if (!node.domain().empty() && node.domain() != "ai.onnx")
+        return {};
+    static const std::set<std::string, std::less<>> windowed { "AveragePool", "Col2Im", "Conv", "ConvInteger",
+        "ConvTranspose", "DeformConv", "LpPool", "MaxPool", "MaxUnpool", "QLinearConv" };
+    std::vector<std::string_view> positive;
+    if (windowed.contains(node.op_type()))
+        positive = { "strides", "dilations", "kernel_shape", "group" };
+    else if (node.op_type() == "SpaceToDepth" || node.op_type() == "DepthToSpace")
+        positive = { "blocksize" };
+    else if (node.op_type() == "Split")
+        positive = { "num_outputs" };
+    for (const auto& attribute : node.attribute()) {
+        if (std::ranges::find(positive, attribute.name()) == positive.end())
+            continue;
+        const bool below = attribute.ints_size() > 0
+            ? std::ranges::any_of(attribute.ints(), [](std::int64_t v) { return v < 1; })
+            : attribute.type() == onnx::AttributeProto::INT && attribute.i() < 1;
+        if (!below)
+            continue;
+        std::string values;
+        for (const auto v : attribute.ints())
+            values += (values.empty() ? "" : ",") + std::to_string(v);
+        return attribute.name() + " " + (attribute.ints_size() > 0 ? "[" + values + "]" : std::to_string(attribute.i()))
+            + " must be at least 1";
+    }
+    return {};
+}
+
+/// Sets aside (on the copy) every node inferenceHazard() names: its domain becomes one ONNX does not know, so
+/// inference leaves its outputs unknown instead of crashing. `hazards` gets the reason by node name.
+void setAsideHazards(onnx::GraphProto& graph, std::map<std::string, std::string>& hazards)
+{
+    for (auto& node : *graph.mutable_node()) {
+        if (std::string reason = inferenceHazard(node); !reason.empty()) {
+            hazards[node.name().empty() && node.output_size() > 0 ? node.output(0) : node.name()]
+                = node.op_type() + ": " + reason;
+            node.set_domain("slimscope.set_aside");
+        }
+        for (auto& attribute : *node.mutable_attribute()) {
+            if (attribute.has_g())
+                setAsideHazards(*attribute.mutable_g(), hazards);
+            for (auto& sub : *attribute.mutable_graphs())
+                setAsideHazards(sub, hazards);
+        }
+    }
+}
+
 } // namespace
 
 std::uint64_t dimsProduct(const std::vector<std::int64_t>& dims, std::size_t from, std::size_t to)
@@ -222,6 +278,8 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
     ShapeTable table;
     onnx::ModelProto inferred(model);
     prepareForInference(*inferred.mutable_graph());
+    std::map<std::string, std::string> hazards;
+    setAsideHazards(*inferred.mutable_graph(), hazards);
     try {
         onnx::ShapeInferenceOptions options(false, 0, true);
         onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), options);
@@ -250,12 +308,18 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
     if (missing) {
         onnx::ModelProto strict(model);
         prepareForInference(*strict.mutable_graph());
+        setAsideHazards(*strict.mutable_graph(), hazards);
         try {
             onnx::ShapeInferenceOptions options(false, 1, true);
             onnx::shape_inference::InferShapes(strict, onnx::OpSchemaRegistry::Instance(), options);
         } catch (const std::exception& error) {
             parseNodeErrors(error.what(), table);
         }
+    }
+    for (const auto& [node, reason] : hazards) {
+        table.nodeErrors[node] = reason + " (shape inference skipped this node)";
+        diagnostics.push_back({ Diagnostic::Severity::Error, node,
+            reason + "; ONNX Runtime will refuse this node, and its output shapes and MACs are unknown" });
     }
     return table;
 }

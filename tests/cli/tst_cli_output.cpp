@@ -320,7 +320,9 @@ private slots:
         QTest::newRow("slim") << QStringList { "slim", "MODEL", "--cleanup", "-o", "OUT" };
         QTest::newRow("slim --external-data")
             << QStringList { "slim", "MODEL", "--cleanup", "--external-data", "-o", "OUT" };
-        QTest::newRow("report") << QStringList { "report", "MODEL", "--format", "html", "-o", "OUT" };
+        // Without the GUI's charts (the sanitizer build) the report is smaller than the 64 KiB disk.
+        if (SLIMSCOPE_CLI_WRITES_PDF)
+            QTest::newRow("report") << QStringList { "report", "MODEL", "--format", "html", "-o", "OUT" };
     }
 
     void fullDiskLeavesNothing()

@@ -2,7 +2,8 @@
 // multiply memory (hundreds of thousands of empty initializers, a node with over a million inputs), a 2^40-element
 // tensor declared without data, sparse indices out of range, unsorted or duplicated, DequantizeLinear with scales
 // that do not fit its input, recipes that name what the model does not have, and JSON numbers beyond a double's range
-// (found by fuzzing: they escaped the JSON reader as an exception).
+// (found by fuzzing: they escaped the JSON reader as an exception), and window attributes (strides) of 0 that would
+// make ONNX's shape inference divide by zero (found by fuzzing too).
 #include "analysis/analysis.h"
 #include "check/budget.h"
 #include "fixtures.h"
@@ -133,6 +134,34 @@ private slots:
         QVERIFY(again.has_value());
         QVERIFY(std::ranges::any_of((*again)->diagnostics,
             [](const auto& d) { return d.message.find("5 zero points for 4 scales") != std::string::npos; }));
+    }
+
+    // ONNX's shape inference divides by a Conv's or a pool's strides without checking them (python3-onnx's
+    // infer_shapes dies of SIGFPE on the same model): the node is set aside with an error that says why.
+    void windowAttributesBelowOne()
+    {
+        fx::Fixture fixture = fx::convNet();
+        for (auto& node : *fixture.builder.graph().mutable_node())
+            for (auto& attribute : *node.mutable_attribute())
+                if (node.name() == "conv2" && attribute.name() == "strides")
+                    attribute.set_ints(0, 0);
+        const auto path = m_dir.filePath(QStringLiteral("strides0.onnx")).toStdString();
+        QVERIFY(fixture.builder.save(path).has_value());
+        const auto analysis = an::analyzeFile(path);
+        QVERIFY2(analysis, analysis ? "" : analysis.error().message.c_str());
+        const auto& diagnostics = (*analysis)->diagnostics;
+        const auto set = std::ranges::find_if(diagnostics, [](const auto& d) { return d.subject == "conv2"; });
+        QVERIFY(set != diagnostics.end());
+        QCOMPARE(set->severity, slimscope::core::Diagnostic::Severity::Error);
+        QVERIFY2(set->message.starts_with("Conv: strides [0,2] must be at least 1"), set->message.c_str());
+        // The nodes before it keep their shapes: conv1's output is still [1,8,32,32].
+        const auto conv1 = std::ranges::find_if((*analysis)->layers, [](const auto& l) { return l.name == "conv1"; });
+        QVERIFY(conv1 != (*analysis)->layers.end());
+        QCOMPARE(conv1->outputShapes, std::vector<std::string> { "[1,8,32,32]" });
+        const auto conv2 = std::ranges::find_if((*analysis)->layers, [](const auto& l) { return l.name == "conv2"; });
+        QVERIFY(conv2 != (*analysis)->layers.end());
+        QVERIFY2(conv2->shapeError.starts_with("Conv: strides [0,2]"), conv2->shapeError.c_str());
+        QVERIFY(!conv2->macs.has_value());
     }
 
     void jsonNumbersBeyondADouble()
