@@ -519,8 +519,12 @@ Result<std::shared_ptr<const Analysis>> analyze(std::shared_ptr<const ModelFile>
     if (cancelled())
         return fail(ErrorCode::Cancelled, "analysis cancelled");
     attributeWeights(*analysis, buildLayers(*analysis, scopes, shapes));
+    std::unordered_set<std::string> nodesInError; // a node set aside with an error already says why
+    for (const Diagnostic& diagnostic : analysis->diagnostics)
+        if (diagnostic.severity == Diagnostic::Severity::Error)
+            nodesInError.insert(diagnostic.subject);
     for (const LayerStats& layer : analysis->layers)
-        if (!layer.shapeError.empty())
+        if (!layer.shapeError.empty() && !nodesInError.contains(layer.name))
             analysis->diagnostics.push_back(
                 { Diagnostic::Severity::Warning, layer.name, "shape inference: " + layer.shapeError });
     if (hasher.joinable())

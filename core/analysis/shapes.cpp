@@ -216,15 +216,16 @@ std::string inferenceHazard(const onnx::NodeProto& node)
     return {};
 }
 
-/// Sets aside (on the copy) every node inferenceHazard() names: its domain becomes one ONNX does not know, so
-/// inference leaves its outputs unknown instead of crashing. `hazards` gets the reason by node name.
+/// Sets aside (on the copy) every node inferenceHazard() names: it becomes an op ONNX has no schema for, which
+/// inference passes over (in both modes, leaving its outputs unknown) instead of crashing. `hazards` gets the reason
+/// by node name.
 void setAsideHazards(onnx::GraphProto& graph, std::map<std::string, std::string>& hazards)
 {
     for (auto& node : *graph.mutable_node()) {
         if (std::string reason = inferenceHazard(node); !reason.empty()) {
             hazards[node.name().empty() && node.output_size() > 0 ? node.output(0) : node.name()]
                 = node.op_type() + ": " + reason;
-            node.set_domain("slimscope.set_aside");
+            node.set_op_type("SlimscopeSetAside");
         }
         for (auto& attribute : *node.mutable_attribute()) {
             if (attribute.has_g())

@@ -162,6 +162,12 @@ private slots:
         QVERIFY(conv2 != (*analysis)->layers.end());
         QVERIFY2(conv2->shapeError.starts_with("Conv: strides [0,2]"), conv2->shapeError.c_str());
         QVERIFY(!conv2->macs.has_value());
+        // Inference went on past it: the Gemm after the pooling still has its output shape.
+        const auto fc = std::ranges::find_if((*analysis)->layers, [](const auto& l) { return l.name == "fc"; });
+        QVERIFY(fc != (*analysis)->layers.end());
+        QCOMPARE(fc->outputShapes, std::vector<std::string> { "[1,10]" });
+        QVERIFY(std::ranges::none_of(
+            diagnostics, [](const auto& d) { return d.message.find("shape inference stopped") != std::string::npos; }));
     }
 
     void jsonNumbersBeyondADouble()

@@ -47,7 +47,8 @@ const std::vector<slim::Recipe>& recipes()
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     const auto path = slimscope::fuzz::writeScratch("model.onnx", data, size);
-    auto analyzed = analysis::analyzeFile(path.string(), {}, nullptr, analysis::AnalyzeOptions { .computeSha256 = false });
+    auto analyzed
+        = analysis::analyzeFile(path.string(), {}, nullptr, analysis::AnalyzeOptions { .computeSha256 = false });
     if (!analyzed)
         return 0;
     const slim::Recipe& recipe = recipes()[size % recipes().size()];
@@ -62,7 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         slimscope::fuzz::require(!exported.error().message.empty(), "an export error says why");
         return 0;
     }
-    auto again = analysis::analyzeFile(output.string(), {}, nullptr, analysis::AnalyzeOptions { .computeSha256 = false });
+    auto again
+        = analysis::analyzeFile(output.string(), {}, nullptr, analysis::AnalyzeOptions { .computeSha256 = false });
     if (!again)
         std::fprintf(stderr, "the slimmed model does not load: %s\n", again.error().message.c_str());
     slimscope::fuzz::require(again.has_value(), "what slimming exported loads and analyses again");
