@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <span>
 
 namespace slimscope::core::slim {
@@ -55,11 +56,11 @@ inline std::uint64_t sampleStride(std::uint64_t total, std::uint64_t blockSize, 
     return std::max<std::uint64_t>(1, blocks / wanted);
 }
 
-/// Σw², Σ(w' - w)², max|w' - w| and zeros of w' against w = before, block by block: after(begin, count,
-/// scratch) gives the block's w' as a FloatView (decoded into `scratch`, kErrorBlock floats, when they are
-/// not float32 in memory). Within a block the sums run in 16 float lanes (element i to lane i % 16, so the
-/// loop vectorizes), folded in a fixed order; blocks add in double. With `blockStride` > 1 only every
-/// blockStride-th block is read (a sample).
+/// Σw², Σ(w' - w)², max|w' - w| and zeros of w' against w = before (over the finite w), block by block: after(begin,
+/// count, scratch) gives the block's w' as a FloatView (decoded into `scratch`, kErrorBlock floats, when they are not
+/// float32 in memory). Within a block the sums run in 16 float lanes (element i to lane i % 16, so the loop
+/// vectorizes), folded in a fixed order; blocks add in double. With `blockStride` > 1 only every blockStride-th block
+/// is read (a sample).
 template <class Before, class After>
 ErrorSums accumulateErrors(Before before, After after, std::uint64_t blockStride = 1)
 {
@@ -77,8 +78,11 @@ ErrorSums accumulateErrors(Before before, After after, std::uint64_t blockStride
         float signal[kLanes] = {}, noise[kLanes] = {}, maxAbs[kLanes] = {};
         std::uint32_t zeros[kLanes] = {};
         const auto add = [&](std::size_t i, std::size_t l) {
-            const float x = a[i], w = b[i], d = x - w;
-            signal[l] += w * w;
+            // An original NaN or infinity has no error to measure: it adds nothing (else every sum is NaN).
+            const float w = b[i], x = a[i];
+            const bool finite = std::fabs(w) <= std::numeric_limits<float>::max();
+            const float d = finite ? x - w : 0.0f;
+            signal[l] += finite ? w * w : 0.0f;
             noise[l] += d * d;
             const float m = std::fabs(d);
             maxAbs[l] = m > maxAbs[l] ? m : maxAbs[l];

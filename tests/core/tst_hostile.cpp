@@ -9,13 +9,19 @@
 #include "fixtures.h"
 #include "model/modelfile.h"
 #include "modelbuilder.h"
+#include "slim/exporter.h"
 #include "slim/recipe.h"
 #include "slim/slimmer.h"
+#include "slim/stepregistry.h"
 #include "slim/steps/prune.h"
 #include "slim/steps/quantize.h"
 
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
 
 namespace an = slimscope::core::analysis;
 namespace md = slimscope::core::model;
@@ -34,6 +40,24 @@ class TestHostile : public QObject {
             return "could not save";
         const auto loaded = md::ModelFile::load(path);
         return loaded ? std::string() : loaded.error().message;
+    }
+
+    /// linearChain with W2[0,0] = NaN and W2[0,1] = +inf (channels 0 and 1 of the MatMul's output), saved and loaded.
+    slimscope::core::Result<std::shared_ptr<const md::ModelFile>> nonFiniteModel()
+    {
+        fx::Fixture fixture = fx::linearChain();
+        for (auto& tensor : *fixture.builder.graph().mutable_initializer())
+            if (tensor.name() == "W2") {
+                std::string bytes = tensor.raw_data();
+                const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+                std::memcpy(bytes.data(), &nan, 4);
+                std::memcpy(bytes.data() + 4, &inf, 4);
+                tensor.set_raw_data(bytes);
+            }
+        const auto path = m_dir.filePath(QStringLiteral("nonfinite.onnx")).toStdString();
+        if (!fixture.builder.save(path))
+            return std::unexpected(slimscope::core::Error { slimscope::core::ErrorCode::IoError, "not saved" });
+        return md::ModelFile::load(path);
     }
 
     static fx::ModelBuilder matmulModel()
@@ -168,6 +192,66 @@ private slots:
         QCOMPARE(fc->outputShapes, std::vector<std::string> { "[1,10]" });
         QVERIFY(std::ranges::none_of(
             diagnostics, [](const auto& d) { return d.message.find("shape inference stopped") != std::string::npos; }));
+    }
+
+    // Weights holding NaN and infinities (found by fuzz_slim: int8 cast NaN to an integer, which is undefined): the
+    // ranges come from the finite values, NaN is stored as the zero point, an infinity as the extreme level, the
+    // step says so and the error stays a number.
+    void nonFiniteWeightsQuantizeToInt8()
+    {
+        const auto file = nonFiniteModel();
+        QVERIFY(file.has_value());
+        slim::Step step { slim::QuantizeInt8Step {}, {}, true };
+        const auto applied = slim::applyRecipe(*file, slim::Recipe { { step } });
+        QVERIFY2(applied, applied ? "" : applied.error().message.c_str());
+        QVERIFY(std::ranges::any_of(applied->preview.diagnostics,
+            [](const auto& d) { return d.subject == "W2" && d.message.starts_with("2 values are NaN or infinite"); }));
+        for (const auto& change : applied->preview.tensors)
+            if (change.name == "W2")
+                QVERIFY2(std::isfinite(change.sqnrDb) && change.sqnrDb > 30.0, std::to_string(change.sqnrDb).c_str());
+        const auto bytes = slim::serializeToString(*applied->model);
+        QVERIFY(bytes.has_value());
+        onnx::ModelProto written;
+        QVERIFY(written.ParseFromString(*bytes));
+        bool found = false;
+        for (const auto& tensor : written.graph().initializer())
+            if (tensor.name() == "W2_quantized") {
+                found = true;
+                QCOMPARE(tensor.data_type(), static_cast<int>(onnx::TensorProto::INT8));
+                QCOMPARE(static_cast<int>(static_cast<std::int8_t>(tensor.raw_data()[0])), 0); // NaN: zero point
+                QCOMPARE(static_cast<int>(static_cast<std::int8_t>(tensor.raw_data()[1])), 127); // +inf: highest
+            }
+        QVERIFY(found);
+    }
+
+    // Every step type on the model with NaN and an infinity: it applies (or refuses with a message; int8-static
+    // needs ONNX Runtime's calibration), and no error it measures is NaN (found by fuzz_slim: NaN reached integer
+    // conversions and sorts).
+    void nonFiniteWeightsEveryStep_data()
+    {
+        QTest::addColumn<QString>("type");
+        for (const slim::StepType* type : slim::stepTypes())
+            QTest::newRow(std::string(type->name()).c_str()) << QString::fromUtf8(type->name());
+    }
+
+    void nonFiniteWeightsEveryStep()
+    {
+        QFETCH(QString, type);
+        const auto file = nonFiniteModel();
+        QVERIFY(file.has_value());
+        slim::Step step { slim::findStepType(type.toStdString())->defaults(), {}, true };
+        step.scope.minElements = 16;
+        const auto applied = slim::applyRecipe(*file, slim::Recipe { { step } });
+        if (!applied) {
+            QVERIFY2(
+                !applied.error().message.empty() && type == u"quantize:int8-static", applied.error().message.c_str());
+            return;
+        }
+        for (const auto& change : applied->preview.tensors) {
+            QVERIFY2(!std::isnan(change.sqnrDb), change.name.c_str());
+            QVERIFY2(!std::isnan(change.relativeL2), change.name.c_str());
+        }
+        QVERIFY(slim::serializeToString(*applied->model).has_value());
     }
 
     void jsonNumbersBeyondADouble()

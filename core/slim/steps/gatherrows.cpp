@@ -27,14 +27,16 @@ RowCodes quantizeRows(const FloatView& values, std::size_t rows, std::size_t col
     for (std::size_t r = 0; r < rows; ++r) {
         float extreme = 0.0f;
         for (std::size_t c = 0; c < columns; ++c)
-            extreme = std::max(extreme, std::fabs(values[r * columns + c]));
+            extreme = std::max(extreme, std::fabs(finiteOrZero(values[r * columns + c])));
         const float scale = extreme / 127.0f;
         out.scales[r] = scale;
         const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
         for (std::size_t c = 0; c < columns; ++c) {
             const float v = values[r * columns + c];
-            const int code = std::clamp(static_cast<int>(std::nearbyint(v * inverse)), -127, 127);
+            const int code = std::clamp(static_cast<int>(std::nearbyint(roundable(v * inverse))), -127, 127);
             out.codes[r * columns + c] = static_cast<std::byte>(static_cast<std::int8_t>(code));
+            if (!std::isfinite(v))
+                continue; // no error to measure against NaN or an infinity
             const double restored = static_cast<double>(code) * scale, error = v - restored;
             out.signal += static_cast<double>(v) * v;
             out.noise += error * error;

@@ -49,11 +49,12 @@ Result<MemberValues> readMember(WorkingModel& model, const InitializerRef& weigh
     return member;
 }
 
-/// Per channel: Σ|w| or Σw² over the member's values in it.
+/// Per channel: Σ|w| or Σw² over the member's finite values in it (NaN and infinities count as 0, so norms stay
+/// numbers the ranking can sort: a channel of NaN weights ranks lowest).
 void addNorms(const MemberValues& member, PruneChannelsStep::Criterion criterion, std::vector<double>& norms)
 {
     for (std::size_t i = 0; i < member.values.size(); ++i) {
-        const double v = member.values[i];
+        const double v = finiteOrZero(member.values[i]);
         norms[(i / member.inner) % member.channels]
             += criterion == PruneChannelsStep::Criterion::L1 ? std::fabs(v) : v * v;
     }

@@ -36,7 +36,8 @@ MagnitudeProfile profileOf(FloatView values)
             ++profile.zeros;
             continue;
         }
-        profile.squares[bucket] += static_cast<double>(v) * v;
+        // NaN and infinities have no error to measure (as in accumulateErrors): their squares count as 0.
+        profile.squares[bucket] += std::isfinite(v) ? static_cast<double>(v) * v : 0.0;
         profile.maxBits[bucket] = std::max(profile.maxBits[bucket], bits);
     }
     for (const double s : profile.squares)
@@ -107,7 +108,7 @@ std::vector<TensorCut> cutSmallest(
             if (bits < thresholdBits) {
                 ++belowPerTensor[t];
                 const float v = std::bit_cast<float>(bits);
-                cut.noise += static_cast<double>(v) * v;
+                cut.noise += std::isfinite(v) ? static_cast<double>(v) * v : 0.0;
                 maxBelow = std::max(maxBelow, bits);
             } else if (bits == thresholdBits) {
                 ++equalPerTensor[t];
@@ -126,7 +127,8 @@ std::vector<TensorCut> cutSmallest(
             if (inBucket[t][i] == thresholdBits && ++seen == cut.ties)
                 cut.tieEnd = positions[t][i] + 1;
         if (cut.ties > 0) {
-            cut.noise += static_cast<double>(threshold) * threshold * static_cast<double>(cut.ties);
+            if (std::isfinite(threshold))
+                cut.noise += static_cast<double>(threshold) * threshold * static_cast<double>(cut.ties);
             cut.maxAbs = threshold;
         }
         cut.zerosAfter = belowPerTensor[t] + cut.ties;

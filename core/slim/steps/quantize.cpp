@@ -159,6 +159,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         quant::Int8Params params;
         MeasuredError error;
         std::uint64_t saturated = 0; ///< fp16: values beyond ±65504
+        std::uint64_t nonFinite = 0; ///< int8: NaN and infinities (stored as the zero point, the extreme level)
         std::optional<Error> failure;
     };
     std::vector<Job> jobs;
@@ -230,6 +231,7 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
                     std::function<quant::ChannelRanges()>(
                         [&] { return read().visit([&](auto view) { return quant::rangesOf(view, job.layout); }); }));
                 job.params = quant::int8ParamsOf(*ranges, step.symmetric);
+                job.nonFinite = ranges->nonFinite;
                 job.error = *cached(errorKind, std::function<MeasuredError()>([&] {
                     const FloatValues& before = reference();
                     return before
@@ -271,6 +273,11 @@ Result<StepOutcome> runQuantize(const QuantizeSettings& step, const Scope& scope
         if (job.failure)
             return std::unexpected(*job.failure);
         const std::string name = job.initializer.name;
+        if (job.nonFinite > 0)
+            context.diagnostics.push_back({ Diagnostic::Severity::Warning, name,
+                std::to_string(job.nonFinite) + (job.nonFinite == 1 ? " value is" : " values are")
+                    + " NaN or infinite: int8 stores NaN as the zero point (0.0) and an infinity as the channel's "
+                      "extreme level" });
         onnx::GraphProto& graph = *index.graphs()[static_cast<std::size_t>(job.initializer.graph)].graph;
         onnx::NodeProto node;
         before += job.bytesBefore;

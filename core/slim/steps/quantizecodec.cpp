@@ -41,17 +41,27 @@ template <class View> ChannelRanges rangesOf(View values, const ChannelLayout& l
                 = static_cast<std::size_t>(std::min<std::uint64_t>(kErrorBlock, (block + 1) * layout.inner - begin));
             const FloatView part = values.block(begin, count, scratch.data());
             std::size_t j = 0;
+            std::uint64_t nonFinite[kLanes] = {};
+            constexpr float kLargest = std::numeric_limits<float>::max();
             for (; j + kLanes <= count; j += kLanes)
                 for (std::uint64_t l = 0; l < kLanes; ++l) {
-                    const float v = part[j + l];
+                    const float x = part[j + l];
+                    const bool finite = std::fabs(x) <= kLargest; // false for NaN and infinities
+                    const float v = finite ? x : 0.0f;
+                    nonFinite[l] += finite ? 0 : 1;
                     low[l] = v < low[l] ? v : low[l];
                     high[l] = v > high[l] ? v : high[l];
                 }
             for (std::uint64_t l = 0; j < count; ++j, ++l) {
-                const float v = part[j];
+                const float x = part[j];
+                const bool finite = std::fabs(x) <= kLargest;
+                const float v = finite ? x : 0.0f;
+                nonFinite[l] += finite ? 0 : 1;
                 low[l] = v < low[l] ? v : low[l];
                 high[l] = v > high[l] ? v : high[l];
             }
+            for (const std::uint64_t n : nonFinite)
+                ranges.nonFinite += n;
         }
         for (std::uint64_t l = 0; l < kLanes; ++l) {
             ranges.low[c] = low[l] < ranges.low[c] ? low[l] : ranges.low[c];
@@ -124,7 +134,8 @@ std::vector<std::byte> quantizeValues(View values, const ChannelLayout& layout, 
     forEachChannelBlock(values.size(), layout, params,
         [&](std::uint64_t begin, std::uint64_t end, float inverse, float zero, std::uint64_t) {
             for (std::uint64_t j = begin; j < end; ++j) {
-                const float level = std::clamp(roundSmall(values[j] * inverse) + zero, lowest, highest);
+                const float scaled = roundSmall(values[j] * inverse) + zero;
+                const float level = scaled == scaled ? std::clamp(scaled, lowest, highest) : zero; // NaN: zero point
                 out[j] = params.symmetric ? static_cast<std::byte>(static_cast<std::int8_t>(level))
                                           : static_cast<std::byte>(static_cast<std::uint8_t>(level));
             }
@@ -148,7 +159,8 @@ ErrorSums int8Errors(
             const float zero = static_cast<float>(params.zeroPoints[c]), inverse = inverses[c],
                         scale = params.scales[c];
             for (std::size_t i = 0; i < count; ++i) {
-                const float level = std::clamp(roundSmall(input[i] * inverse) + zero, lowest, highest);
+                const float scaled = roundSmall(input[i] * inverse) + zero;
+                const float level = scaled == scaled ? std::clamp(scaled, lowest, highest) : zero;
                 out[i] = (level - zero) * scale;
             }
             return FloatView(std::span<const float>(out, count));

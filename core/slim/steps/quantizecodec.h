@@ -23,10 +23,13 @@ struct ChannelLayout {
 /// The layout of `dims` quantized along `axis` (-1: per tensor); nullopt for an empty dimension.
 std::optional<ChannelLayout> layoutOf(const std::vector<std::int64_t>& dims, int axis, std::uint64_t elements);
 
-/// Smallest and largest value per channel, both ranges including 0. Depends only on the values and layout.
+/// Smallest and largest finite value per channel, both ranges including 0. Depends only on the values and layout.
+/// NaN and infinities are counted, not ranged: quantized, NaN becomes the zero point and an infinity the channel's
+/// extreme level (a model file may hold them; an infinite range would turn the whole channel into zeros).
 struct ChannelRanges {
     std::vector<float> low;
     std::vector<float> high;
+    std::uint64_t nonFinite = 0;
 };
 template <class View> ChannelRanges rangesOf(View values, const ChannelLayout& layout);
 

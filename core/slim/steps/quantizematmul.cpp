@@ -56,13 +56,13 @@ PackedWeight quantizeBlocks(
                 // The value of largest magnitude maps to code −8 exactly: the whole range [−8, 7] is used.
                 float extreme = 0.0f;
                 for (std::size_t i = 0; i < count; ++i)
-                    extreme = std::fabs(chunk[i]) > std::fabs(extreme) ? chunk[i] : extreme;
+                    extreme = std::fabs(finiteOrZero(chunk[i])) > std::fabs(extreme) ? chunk[i] : extreme;
                 scale = extreme / -8.0f;
             } else {
                 float lo = 0.0f, hi = 0.0f;
                 for (std::size_t i = 0; i < count; ++i) {
-                    lo = std::min(lo, chunk[i]);
-                    hi = std::max(hi, chunk[i]);
+                    lo = std::min(lo, finiteOrZero(chunk[i]));
+                    hi = std::max(hi, finiteOrZero(chunk[i]));
                 }
                 scale = (hi - lo) / 15.0f;
                 zero = scale > 0.0f ? std::clamp(static_cast<int>(std::lround(-lo / scale)), 0, 15) : 8;
@@ -74,11 +74,13 @@ PackedWeight quantizeBlocks(
             for (std::size_t i = 0; i < block; ++i) {
                 int code = zero; // past K: the zero point, a value of 0
                 if (i < count) {
-                    code = std::clamp(static_cast<int>(std::lround(chunk[i] * inverse)) + zero, 0, 15);
+                    code = std::clamp(static_cast<int>(std::lround(roundable(chunk[i] * inverse))) + zero, 0, 15);
                     const double v = chunk[i], restored = static_cast<double>(code - zero) * scale;
-                    out.signal += v * v;
-                    out.noise += (v - restored) * (v - restored);
-                    out.maxAbs = std::max(out.maxAbs, std::fabs(v - restored));
+                    if (std::isfinite(v)) { // no error to measure against NaN or an infinity
+                        out.signal += v * v;
+                        out.noise += (v - restored) * (v - restored);
+                        out.maxAbs = std::max(out.maxAbs, std::fabs(v - restored));
+                    }
                 }
                 const std::size_t byte = (c * blocks + b) * block / 2 + i / 2;
                 out.codes[byte] |= static_cast<std::byte>(i % 2 == 0 ? code : code << 4);
@@ -124,15 +126,17 @@ PackedWeight quantizeColumns(const FloatView& values, std::int64_t k, std::int64
     for (std::size_t c = 0; c < N; ++c) {
         float largest = 0.0f;
         for (std::size_t r = 0; r < K; ++r)
-            largest = std::max(largest, std::fabs(at(r, c)));
+            largest = std::max(largest, std::fabs(finiteOrZero(at(r, c))));
         const float scale = largest / 127.0f;
         out.scales[c] = scale;
         const float inverse = scale > 0.0f ? 1.0f / scale : 0.0f;
         for (std::size_t r = 0; r < K; ++r) {
             const float v = at(r, c);
-            const int code = std::clamp(static_cast<int>(std::lround(v * inverse)), -127, 127);
+            const int code = std::clamp(static_cast<int>(std::lround(roundable(v * inverse))), -127, 127);
             out.codes[r * N + c] = static_cast<std::byte>(static_cast<std::int8_t>(code));
             const double restored = static_cast<double>(code) * scale;
+            if (!std::isfinite(v))
+                continue;
             out.signal += double(v) * v;
             out.noise += (v - restored) * (v - restored);
             out.maxAbs = std::max(out.maxAbs, std::fabs(v - restored));
