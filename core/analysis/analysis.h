@@ -152,13 +152,14 @@ enum class FindingKind {
     LargeConstant,
     LowRank,
     Fp16Overflow,
+    NonFiniteWeights,
 };
 std::string_view findingKindName(FindingKind kind);
 /// Every kind, in the order findingKindName() lists them (docs/cli.md's table).
 inline constexpr FindingKind kFindingKinds[] = { FindingKind::DuplicateTensor, FindingKind::UnusedTensor,
     FindingKind::DeadNode, FindingKind::Float64Weights, FindingKind::DenseZeros, FindingKind::ZeroChannels,
     FindingKind::DeadInputFeatures, FindingKind::InitializerAsInput, FindingKind::LargeConstant, FindingKind::LowRank,
-    FindingKind::Fp16Overflow };
+    FindingKind::Fp16Overflow, FindingKind::NonFiniteWeights };
 
 /// A piece of measured bloat with the bytes a fix would recover.
 struct Finding {

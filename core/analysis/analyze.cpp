@@ -61,6 +61,8 @@ std::string_view findingKindName(FindingKind kind)
         return "low_rank";
     case FindingKind::Fp16Overflow:
         return "fp16_overflow";
+    case FindingKind::NonFiniteWeights:
+        return "non_finite_weights";
     }
     return "unknown";
 }

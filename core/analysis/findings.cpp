@@ -2,12 +2,14 @@
 #include "analysisinternal.h"
 #include "model/elementdecode.h"
 #include "model/liveness.h"
+#include "support/format.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <functional>
 #include <map>
+#include <optional>
 #include <unordered_set>
 
 namespace slimscope::core::analysis::detail {
@@ -64,6 +66,8 @@ public:
             finding.severity = severityFor(finding.bytesRecoverable);
 
         std::ranges::stable_sort(m_findings, std::greater {}, &Finding::bytesRecoverable);
+        if (auto broken = nonFiniteWeights()) // not bloat but a fault: first, and high whatever its bytes
+            m_findings.insert(m_findings.begin(), std::move(*broken));
         return std::move(m_findings);
     }
 
@@ -235,6 +239,30 @@ private:
             + "); float32 holds the same values in half the bytes";
         finding.fix = "quantize fp32: store as float32 (or float16) with a Cast where float64 is required";
         m_findings.push_back(std::move(finding));
+    }
+
+    // Weights holding NaN or infinities: the model computes NaN or infinities wherever they are read. Nothing to
+    // recover, but the worst news a model can bring, so the finding is high.
+    std::optional<Finding> nonFiniteWeights() const
+    {
+        Finding finding;
+        finding.kind = FindingKind::NonFiniteWeights;
+        finding.severity = Severity::High;
+        std::uint64_t values = 0;
+        for (const TensorStats& t : m_analysis.tensors)
+            if (t.values.computed && t.values.nonFinite > 0) {
+                finding.tensors.push_back(t.name);
+                values += t.values.nonFinite;
+                finding.nodes.insert(finding.nodes.end(), t.consumers.begin(), t.consumers.end());
+            }
+        if (finding.tensors.empty())
+            return std::nullopt;
+        finding.message = groupedCount(values) + (values == 1 ? " value" : " values") + " in "
+            + std::to_string(finding.tensors.size()) + " weight tensor(s) " + (values == 1 ? "is" : "are")
+            + " NaN or infinite: every output that depends on them will be NaN or infinite too";
+        finding.fix = "export the model again from a checkpoint without them; quantization stores NaN as 0 and an "
+                      "infinity as the extreme level, which hides the fault rather than fixing it";
+        return finding;
     }
 
     // Float weights float16 cannot hold: values beyond ±65504 saturate, and a tensor whose every value (or most of

@@ -91,7 +91,7 @@ private slots:
             QVERIFY2(!names.contains(name), qPrintable(name));
             names.insert(name);
         }
-        QCOMPARE(names.size(), 11);
+        QCOMPARE(names.size(), 12);
     }
 
     // float16's range: a tensor with one value of 70000, a tensor of values all below 6.1e-5, and a tensor with one

@@ -197,6 +197,23 @@ private slots:
     // Weights holding NaN and infinities (found by fuzz_slim: int8 cast NaN to an integer, which is undefined): the
     // ranges come from the finite values, NaN is stored as the zero point, an infinity as the extreme level, the
     // step says so and the error stays a number.
+    // The analysis names them: a high finding, first, with the count the model was built with.
+    void nonFiniteWeightsAreAFinding()
+    {
+        const auto file = nonFiniteModel();
+        QVERIFY(file.has_value());
+        const auto analysis = an::analyze(*file);
+        QVERIFY(analysis.has_value());
+        const auto& findings = (*analysis)->findings;
+        QVERIFY(!findings.empty());
+        QCOMPARE(findings.front().kind, an::FindingKind::NonFiniteWeights);
+        QCOMPARE(findings.front().severity, an::Severity::High);
+        QCOMPARE(findings.front().tensors, std::vector<std::string> { "W2" });
+        QVERIFY2(findings.front().message.starts_with("2 values in 1 weight tensor(s) are NaN or infinite"),
+            findings.front().message.c_str());
+        QCOMPARE(an::findingKindName(findings.front().kind), std::string_view("non_finite_weights"));
+    }
+
     void nonFiniteWeightsQuantizeToInt8()
     {
         const auto file = nonFiniteModel();
