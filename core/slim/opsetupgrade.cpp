@@ -1,6 +1,9 @@
 #include "opsetupgrade.h"
 
 #include <algorithm>
+#include <string>
+#include <unordered_set>
+#include <vector>
 
 #include <onnx/version_converter/convert.h>
 
@@ -16,11 +19,59 @@ std::int64_t defaultOpset(const onnx::ModelProto& model)
     return 0;
 }
 
+namespace {
+
+/// What in the graph reads a value nothing defines before it (a node input, a graph output), or empty. ONNX's version
+/// converter dereferences such a value without looking (found by fuzzing: a graph output no node computes is a
+/// SIGSEGV inside the library), so the model is checked first.
+std::string undefinedValue(const onnx::GraphProto& graph, std::unordered_set<std::string> defined)
+{
+    for (const auto& input : graph.input())
+        defined.insert(input.name());
+    for (const auto& initializer : graph.initializer())
+        defined.insert(initializer.name());
+    for (const auto& sparse : graph.sparse_initializer())
+        defined.insert(sparse.values().name());
+    for (const auto& node : graph.node()) {
+        for (const auto& input : node.input())
+            if (!input.empty() && !defined.contains(input))
+                return "node '" + node.name() + "' reads '" + input + "', which nothing defines before it";
+        for (const auto& attribute : node.attribute()) {
+            std::vector<const onnx::GraphProto*> bodies;
+            if (attribute.has_g())
+                bodies.push_back(&attribute.g());
+            for (const auto& body : attribute.graphs())
+                bodies.push_back(&body);
+            for (const onnx::GraphProto* body : bodies)
+                if (std::string found = undefinedValue(*body, defined); !found.empty())
+                    return found;
+        }
+        for (const auto& output : node.output())
+            defined.insert(output);
+    }
+    for (const auto& output : graph.output())
+        if (!defined.contains(output.name()))
+            return "graph output '" + output.name() + "' is computed by no node";
+    return {};
+}
+
+} // namespace
+
 bool upgradeOpset(WorkingModel& model, std::int64_t target, const std::string& why, Diagnostics& diagnostics)
 {
     const std::int64_t from = defaultOpset(model.proto());
     if (from >= target)
         return false;
+    const auto refuse = [&](const std::string& reason) {
+        diagnostics.push_back({ Diagnostic::Severity::Warning, {},
+            why + ": ONNX's version converter cannot take the model to opset " + std::to_string(target) + ": "
+                + reason });
+        return false;
+    };
+    if (from == 0)
+        return refuse("it imports no default (ai.onnx) opset");
+    if (std::string undefined = undefinedValue(model.proto().graph(), {}); !undefined.empty())
+        return refuse(undefined);
     // The converter needs the whole model: the skeleton with its payloads back in place.
     onnx::ModelProto full = model.proto();
     std::vector<const onnx::TensorProto*> skeleton;

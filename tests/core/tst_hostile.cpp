@@ -271,6 +271,28 @@ private slots:
         QVERIFY(slim::serializeToString(*applied->model).has_value());
     }
 
+    // int8 on an opset-9 model whose graph output no node computes: ONNX's version converter dies of SIGSEGV on such a
+    // model (python3-onnx's convert_version too; found by fuzz_slim), so the upgrade is refused with the reason and the
+    // values are stored through a Cast instead.
+    void opsetUpgradeOfAGraphWithAnUndefinedOutput()
+    {
+        fx::ModelBuilder builder = fx::opset9MatMul();
+        for (auto& node : *builder.graph().mutable_node())
+            node.set_output(0, "computed_by_matmul"); // the graph output y is now computed by nothing
+        const auto path = m_dir.filePath(QStringLiteral("undefined_output.onnx")).toStdString();
+        QVERIFY(builder.save(path).has_value());
+        const auto file = md::ModelFile::load(path);
+        QVERIFY(file.has_value());
+        slim::Step step { slim::QuantizeInt8Step {}, {}, true };
+        step.scope.minElements = 16;
+        const auto applied = slim::applyRecipe(*file, slim::Recipe { { step } });
+        QVERIFY2(applied, applied ? "" : applied.error().message.c_str());
+        QVERIFY(std::ranges::any_of(applied->preview.diagnostics, [](const auto& d) {
+            return d.message.find("cannot take the model to opset 13: graph output 'y' is computed by no node")
+                != std::string::npos;
+        }));
+    }
+
     void jsonNumbersBeyondADouble()
     {
         const auto recipe
