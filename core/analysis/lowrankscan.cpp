@@ -47,9 +47,11 @@ LowRankScan scanLowRank(const Analysis& analysis, double budget)
     std::vector<Candidate> candidates;
     for (std::size_t t = 0; t < analysis.tensors.size(); ++t) {
         const TensorStats& tensor = analysis.tensors[t];
+        // NaN or infinities have no spectrum (Eigen's solvers and the sort of eigenvalues need numbers).
         if (tensor.shape.size() != 2 || tensor.elements < kMinElements || tensor.users.empty() || tensor.weightIndex < 0
             || (tensor.dtype != model::DataType::Float && tensor.dtype != model::DataType::Float16
-                && tensor.dtype != model::DataType::Bfloat16))
+                && tensor.dtype != model::DataType::Bfloat16)
+            || tensor.values.nonFinite > 0)
             continue;
         const bool products = std::ranges::all_of(tensor.users, [&](LayerIndex user) {
             const std::string& op = analysis.layer(user).opType;

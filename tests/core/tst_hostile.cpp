@@ -264,6 +264,10 @@ private slots:
                 !applied.error().message.empty() && type == u"quantize:int8-static", applied.error().message.c_str());
             return;
         }
+        if (type == u"low_rank") // Eigen's SVD reads out of bounds on NaN: the weight is left as it is
+            QVERIFY(std::ranges::any_of(applied->preview.diagnostics, [](const auto& d) {
+                return d.subject == "W2" && d.message.starts_with("holds NaN or infinite values: not factored");
+            }));
         for (const auto& change : applied->preview.tensors) {
             QVERIFY2(!std::isnan(change.sqnrDb), change.name.c_str());
             QVERIFY2(!std::isnan(change.relativeL2), change.name.c_str());

@@ -35,15 +35,22 @@ struct Spectrum {
     Eigen::VectorXf s; ///< m, largest first
     RowMatrix v; ///< C × m
     double total = 0.0;
+    bool finite = true; ///< false: the weight holds NaN or infinities, and there is no spectrum
 };
 
 Spectrum spectrumOf(const FloatValues& values, Eigen::Index rows, Eigen::Index cols)
 {
     RowMatrix w(rows, cols);
+    bool finite = true;
     values.visit([&](auto view) {
-        for (std::size_t i = 0; i < view.size(); ++i)
+        for (std::size_t i = 0; i < view.size(); ++i) {
             w.data()[i] = view[i];
+            finite = finite && std::isfinite(view[i]);
+        }
     });
+    // Eigen's divide-and-conquer SVD reads out of bounds on NaN (found by fuzz_slim), and no factor could hold them.
+    if (!finite)
+        return Spectrum { {}, {}, {}, 0.0, false };
     Eigen::BDCSVD<RowMatrix> svd(w, Eigen::ComputeThinU | Eigen::ComputeThinV);
     Spectrum spectrum { svd.matrixU(), svd.singularValues(), svd.matrixV(), 0.0 };
     for (Eigen::Index i = 0; i < spectrum.s.size(); ++i)
@@ -182,6 +189,12 @@ Result<StepOutcome> runLowRank(const LowRankStep& step, const Scope& scope, Step
         if (job.failure)
             return std::unexpected(*job.failure);
         const Spectrum& spectrum = *job.spectrum;
+        if (!spectrum.finite) {
+            context.diagnostics.push_back({ Diagnostic::Severity::Warning, job.weight.name,
+                "holds NaN or infinite values: not factored (the non_finite_weights finding names them)" });
+            ++keptAsIs;
+            continue;
+        }
         const auto [rank, discarded] = rankFor(spectrum, step.energy);
         if (rank * (job.rows + job.cols) >= job.rows * job.cols) {
             ++keptAsIs; // the rank that keeps the energy saves nothing
