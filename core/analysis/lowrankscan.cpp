@@ -26,15 +26,19 @@ struct Candidate {
 /// Gram matrix of the smaller side.
 std::vector<double> squaredSingularValues(const std::vector<float>& values, std::int64_t rows, std::int64_t cols)
 {
-    const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> w(
+    const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> raw(
         values.data(), rows, cols);
+    // Scaled to a largest value of 1 so that the Gram matrix cannot overflow float (weights of 1e20 would).
+    const float largest = raw.cwiseAbs().maxCoeff();
+    const float scale = largest > 0.0f ? largest : 1.0f;
+    const Eigen::MatrixXf w = raw / scale;
     Eigen::MatrixXf gram = rows >= cols ? Eigen::MatrixXf(w.transpose() * w) : Eigen::MatrixXf(w * w.transpose());
     // float is enough for a 99 % energy question, and twice as fast as double on the tridiagonalization.
     const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXf> solver(gram, Eigen::EigenvaluesOnly);
     std::vector<double> sigma2(solver.eigenvalues().data(), solver.eigenvalues().data() + solver.eigenvalues().size());
+    for (double& s : sigma2) // NaN (a solver that did not converge) as 0: the sort needs numbers
+        s = s > 0.0 ? s * static_cast<double>(scale) * static_cast<double>(scale) : 0.0;
     std::ranges::sort(sigma2, std::greater {});
-    for (double& s : sigma2)
-        s = std::max(s, 0.0);
     return sigma2;
 }
 
