@@ -463,8 +463,15 @@ Result<void> checkProportions(const ModelFile& model)
         bytes += external.size;
     std::uint64_t edges = 0;
     for (const auto& info : model.graphs())
-        for (const auto& node : info.graph->node())
+        for (const auto& node : info.graph->node()) {
             edges += static_cast<std::uint64_t>(node.input_size()) + static_cast<std::uint64_t>(node.output_size());
+            // Every ONNX operator computes at least one output (the checker and ONNX Runtime refuse the others); the
+            // readers of a graph may count on output 0 (found by fuzzing: one read past a node's outputs).
+            if (node.output_size() == 0)
+                return fail(ErrorCode::InvalidArgument,
+                    "node '" + node.name() + "' (" + node.op_type() + ") in graph '" + info.path
+                        + "' has no outputs; every ONNX node computes at least one");
+        }
     return checkCounts(model.weights().size(), edges, bytes);
 }
 

@@ -90,6 +90,18 @@ private slots:
         QVERIFY2(error.find("1,300,002 node inputs and outputs") != std::string::npos, error.c_str());
     }
 
+    // A node with no outputs (found by fuzz_slim: int8-dynamic read its output 0): refused at load, as ONNX's checker
+    // and ONNX Runtime refuse it.
+    void nodeWithoutOutputs()
+    {
+        fx::Fixture fixture = fx::linearChain();
+        fixture.builder.graph().mutable_node(2)->clear_output(); // the MatMul
+        const std::string error = loadError(fixture.builder, "no_outputs.onnx");
+        QVERIFY2(error.ends_with("no_outputs.onnx: node 'matmul' (MatMul) in graph 'main' has no outputs; every ONNX "
+                                 "node computes at least one"),
+            error.c_str());
+    }
+
     void hugeTensorWithoutData()
     {
         fx::ModelBuilder b = matmulModel();
