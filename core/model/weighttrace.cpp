@@ -1,4 +1,5 @@
 #include "weighttrace.h"
+#include "support/copybytes.h"
 
 #include <algorithm>
 #include <cstring>
@@ -52,7 +53,7 @@ std::optional<std::vector<std::int64_t>> WeightTracer::valuesInProto(const onnx:
     if (tensor.data_type() == onnx::TensorProto::INT64) {
         if (tensor.has_raw_data()) {
             out.resize(tensor.raw_data().size() / 8);
-            std::memcpy(out.data(), tensor.raw_data().data(), out.size() * 8);
+            copyBytes(out.data(), tensor.raw_data().data(), out.size() * 8);
         } else {
             out.assign(tensor.int64_data().begin(), tensor.int64_data().end());
         }
@@ -61,7 +62,7 @@ std::optional<std::vector<std::int64_t>> WeightTracer::valuesInProto(const onnx:
     if (tensor.data_type() == onnx::TensorProto::INT32) {
         if (tensor.has_raw_data()) {
             std::vector<std::int32_t> values(tensor.raw_data().size() / 4);
-            std::memcpy(values.data(), tensor.raw_data().data(), values.size() * 4);
+            copyBytes(values.data(), tensor.raw_data().data(), values.size() * 4);
             out.assign(values.begin(), values.end());
         } else {
             out.assign(tensor.int32_data().begin(), tensor.int32_data().end());

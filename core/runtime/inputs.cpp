@@ -3,6 +3,7 @@
 #include "runtime/inputs.h"
 
 #include "model/elementdecode.h"
+#include "support/copybytes.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -287,8 +288,7 @@ Result<HostTensor> parseNpy(const std::string& bytes)
             "holds " + std::to_string(bytes.size() - dataStart) + " data bytes, shape " + shapeText(tensor.shape)
                 + " of " + typeName(tensor.dtype) + " needs " + std::to_string(*size));
     tensor.data.resize(*size);
-    if (*size != 0) // an empty vector's data() may be null, and memcpy from or to null is undefined even for 0 bytes
-        std::memcpy(tensor.data.data(), bytes.data() + dataStart, *size);
+    copyBytes(tensor.data.data(), bytes.data() + dataStart, *size);
     return tensor;
 }
 
@@ -367,8 +367,7 @@ Result<HostTensor> parseTensorProto(const std::string& bytes)
                 "raw_data holds " + std::to_string(proto.raw_data().size()) + " bytes, shape " + shapeText(tensor.shape)
                     + " of " + typeName(tensor.dtype) + " needs " + std::to_string(*size));
         tensor.data.resize(*size);
-        if (*size != 0)
-            std::memcpy(tensor.data.data(), proto.raw_data().data(), *size);
+        copyBytes(tensor.data.data(), proto.raw_data().data(), *size);
         return tensor;
     }
     if (auto decoded = decodeTyped(proto, tensor, *size); !decoded)

@@ -1,6 +1,7 @@
 #include "stepsupport.h"
 
 #include "model/elementdecode.h"
+#include "support/copybytes.h"
 
 #include <bit>
 #include <cmath>
@@ -33,7 +34,7 @@ std::vector<float> decodeFloats(const model::TensorBytes& bytes, std::int32_t da
     switch (type) {
     case DataType::Float:
         values.resize(bytes.bytes.size() / 4);
-        std::memcpy(values.data(), data, values.size() * 4);
+        copyBytes(values.data(), data, values.size() * 4);
         break;
     case DataType::Double:
         values.resize(bytes.bytes.size() / 8);
@@ -93,7 +94,7 @@ std::vector<std::byte> encodeFloats(const std::vector<float>& values, std::int32
     switch (type) {
     case DataType::Float:
         out.resize(values.size() * 4);
-        std::memcpy(out.data(), values.data(), out.size());
+        copyBytes(out.data(), values.data(), out.size());
         break;
     case DataType::Double:
         out.resize(values.size() * 8);

@@ -1,6 +1,7 @@
 // Graph edits the steps share: removing initializers, listing new ones as inputs where old IR versions
 // require it, renaming uses across subgraphs.
 #include "stepsupport.h"
+#include "support/copybytes.h"
 
 namespace slimscope::core::slim {
 
@@ -52,7 +53,7 @@ Result<std::vector<float>> floatCopy(const WorkingModel& model, const onnx::Tens
 std::vector<std::byte> floatBytes(std::span<const float> values)
 {
     std::vector<std::byte> bytes(values.size() * sizeof(float));
-    std::memcpy(bytes.data(), values.data(), bytes.size());
+    copyBytes(bytes.data(), values.data(), bytes.size());
     return bytes;
 }
 

@@ -1,6 +1,7 @@
 #include "channeledits.h"
 
 #include "slim/stepsupport.h"
+#include "support/copybytes.h"
 
 #include <algorithm>
 #include <cstring>
@@ -49,7 +50,7 @@ void setSplitSizes(WorkingModel& model, GraphIndex& index, const ChannelSplit& s
         return;
     }
     std::vector<std::byte> bytes(sizes.size() * sizeof(std::int64_t));
-    std::memcpy(bytes.data(), sizes.data(), bytes.size());
+    copyBytes(bytes.data(), sizes.data(), bytes.size());
     if (node.input_size() > 1) { // sizes this node alone reads are rewritten where they are
         const auto stored = std::ranges::find(index.weights(), node.input(1), &InitializerRef::name);
         if (stored != index.weights().end() && index.uses(node.input(1)).size() == 1

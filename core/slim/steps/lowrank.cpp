@@ -7,6 +7,7 @@
 
 #include "slim/stepcache.h"
 #include "slim/stepsupport.h"
+#include "support/copybytes.h"
 #include "support/format.h"
 #include "support/jsonreader.h"
 #include "support/jsonwriter.h"
@@ -83,7 +84,7 @@ std::pair<Eigen::Index, double> rankFor(const Spectrum& spectrum, double energy)
 std::vector<std::byte> bytesOf(const RowMatrix& m)
 {
     std::vector<std::byte> bytes(static_cast<std::size_t>(m.size()) * 4);
-    std::memcpy(bytes.data(), m.data(), bytes.size());
+    copyBytes(bytes.data(), m.data(), bytes.size());
     return bytes;
 }
 

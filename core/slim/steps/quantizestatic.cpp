@@ -16,6 +16,7 @@
 #include "slim/stepcache.h"
 #include "slim/stepregistry.h"
 #include "slim/stepsupport.h"
+#include "support/copybytes.h"
 #include "support/format.h"
 #include "support/jsonreader.h"
 #include "support/jsonwriter.h"
@@ -170,7 +171,7 @@ std::size_t quantizeBiases(WorkingModel& model, const staticquant::Plan& plan,
         }
         const auto dims = std::vector<std::int64_t> { static_cast<std::int64_t>(bias->size()) };
         std::vector<std::byte> bytes(codes.size() * 4);
-        std::memcpy(bytes.data(), codes.data(), bytes.size());
+        copyBytes(bytes.data(), codes.data(), bytes.size());
         const std::string codesName = addInitializer(
             model, graph, index.uniqueName(use.bias + "_int32"), onnx::TensorProto::INT32, dims, std::move(bytes))
                                           .name();
