@@ -1,6 +1,7 @@
 #include "shapes.h"
 
 #include "model/nodeattributes.h"
+#include "model/subgraphs.h"
 
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
@@ -61,12 +62,7 @@ void collect(const onnx::GraphProto& graph, ShapeTable& table)
         table.values[tensor.name()] = shape;
     }
     for (const auto& node : graph.node())
-        for (const auto& attribute : node.attribute()) {
-            if (attribute.has_g())
-                collect(attribute.g(), table);
-            for (const auto& sub : attribute.graphs())
-                collect(sub, table);
-        }
+        model::forEachSubgraph(node, [&](const onnx::GraphProto& sub) { collect(sub, table); });
 }
 
 // ONNX reports node errors as "(op_type:Conv, node name: conv1): [ShapeInferenceError] ..." lines.
@@ -174,12 +170,7 @@ void prepareForInference(onnx::GraphProto& graph)
                 *attribute.mutable_t() = std::move(tensor);
             }
         }
-        for (auto& attribute : *node.mutable_attribute()) {
-            if (attribute.has_g())
-                prepareForInference(*attribute.mutable_g());
-            for (auto& sub : *attribute.mutable_graphs())
-                prepareForInference(sub);
-        }
+        model::forEachSubgraph(node, [&](onnx::GraphProto& sub) { prepareForInference(sub); });
     }
 }
 
@@ -227,12 +218,7 @@ void setAsideHazards(onnx::GraphProto& graph, std::map<std::string, std::string>
                 = node.op_type() + ": " + reason;
             node.set_op_type("SlimscopeSetAside");
         }
-        for (auto& attribute : *node.mutable_attribute()) {
-            if (attribute.has_g())
-                setAsideHazards(*attribute.mutable_g(), hazards);
-            for (auto& sub : *attribute.mutable_graphs())
-                setAsideHazards(sub, hazards);
-        }
+        model::forEachSubgraph(node, [&](onnx::GraphProto& sub) { setAsideHazards(sub, hazards); });
     }
 }
 
@@ -297,12 +283,7 @@ ShapeTable inferShapes(const onnx::ModelProto& model, Diagnostics& diagnostics)
             for (const auto& output : node.output())
                 if (!output.empty() && !table.values.contains(output))
                     missing = true;
-            for (const auto& attribute : node.attribute()) {
-                if (attribute.has_g())
-                    scan(attribute.g());
-                for (const auto& sub : attribute.graphs())
-                    scan(sub);
-            }
+            model::forEachSubgraph(node, [&](const onnx::GraphProto& sub) { scan(sub); });
         }
     };
     scan(model.graph());
@@ -331,12 +312,7 @@ void addMacs(const onnx::GraphProto& graph, const ShapeTable& shapes, std::uint6
 {
     for (const auto& node : graph.node()) {
         total += nodeMacs(node, shapes).value_or(0);
-        for (const auto& attribute : node.attribute()) {
-            if (attribute.has_g())
-                addMacs(attribute.g(), shapes, total);
-            for (const auto& sub : attribute.graphs())
-                addMacs(sub, shapes, total);
-        }
+        model::forEachSubgraph(node, [&](const onnx::GraphProto& sub) { addMacs(sub, shapes, total); });
     }
 }
 

@@ -1,5 +1,7 @@
 #include "liveness.h"
 
+#include "subgraphs.h"
+
 #include <algorithm>
 #include <string>
 #include <unordered_set>
@@ -12,12 +14,7 @@ void addNamesReadInside(const onnx::GraphProto& graph, std::unordered_set<std::s
 {
     for (const auto& node : graph.node()) {
         names.insert(node.input().begin(), node.input().end());
-        for (const auto& attribute : node.attribute()) {
-            if (attribute.has_g())
-                addNamesReadInside(attribute.g(), names);
-            for (const auto& sub : attribute.graphs())
-                addNamesReadInside(sub, names);
-        }
+        forEachSubgraph(node, [&](const onnx::GraphProto& sub) { addNamesReadInside(sub, names); });
     }
 }
 
@@ -36,12 +33,7 @@ std::vector<bool> liveNodes(const onnx::GraphProto& graph)
             continue;
         live[static_cast<std::size_t>(n)] = true;
         needed.insert(node.input().begin(), node.input().end());
-        for (const auto& attribute : node.attribute()) {
-            if (attribute.has_g())
-                addNamesReadInside(attribute.g(), needed);
-            for (const auto& sub : attribute.graphs())
-                addNamesReadInside(sub, needed);
-        }
+        forEachSubgraph(node, [&](const onnx::GraphProto& sub) { addNamesReadInside(sub, needed); });
     }
     return live;
 }

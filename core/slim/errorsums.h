@@ -4,13 +4,13 @@
 // by the steps that measure their own error without writing their result (quantize, fp16). Both must add in
 // the same order so that a measured error equals the compared one, bit for bit.
 
+#include "finitefloat.h"
 #include "floatview.h"
 #include "stepregistry.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <span>
 
 namespace slimscope::core::slim {
@@ -80,7 +80,7 @@ ErrorSums accumulateErrors(Before before, After after, std::uint64_t blockStride
         const auto add = [&](std::size_t i, std::size_t l) {
             // An original NaN or infinity has no error to measure: it adds nothing (else every sum is NaN).
             const float w = b[i], x = a[i];
-            const bool finite = std::fabs(w) <= std::numeric_limits<float>::max();
+            const bool finite = isFiniteWeight(w);
             const float d = finite ? x - w : 0.0f;
             signal[l] += finite ? w * w : 0.0f;
             noise[l] += d * d;

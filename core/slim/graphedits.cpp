@@ -1,5 +1,6 @@
 // Graph edits the steps share: removing initializers, listing new ones as inputs where old IR versions
 // require it, renaming uses across subgraphs.
+#include "model/subgraphs.h"
 #include "stepsupport.h"
 #include "support/copybytes.h"
 
@@ -88,12 +89,7 @@ void renameUses(onnx::GraphProto& graph, const std::string& from, const std::str
         for (auto& input : *node.mutable_input())
             if (input == from)
                 input = to;
-        for (auto& attribute : *node.mutable_attribute()) {
-            if (attribute.has_g())
-                renameUses(*attribute.mutable_g(), from, to);
-            for (auto& sub : *attribute.mutable_graphs())
-                renameUses(sub, from, to);
-        }
+        model::forEachSubgraph(node, [&](onnx::GraphProto& sub) { renameUses(sub, from, to); });
     }
 }
 model::WeightTracer weightTracer(const WorkingModel& model, const GraphIndex& index)

@@ -1,5 +1,7 @@
 #include "opsetupgrade.h"
 
+#include "model/subgraphs.h"
+
 #include <algorithm>
 #include <string>
 #include <unordered_set>
@@ -36,16 +38,13 @@ std::string undefinedValue(const onnx::GraphProto& graph, std::unordered_set<std
         for (const auto& input : node.input())
             if (!input.empty() && !defined.contains(input))
                 return "node '" + node.name() + "' reads '" + input + "', which nothing defines before it";
-        for (const auto& attribute : node.attribute()) {
-            std::vector<const onnx::GraphProto*> bodies;
-            if (attribute.has_g())
-                bodies.push_back(&attribute.g());
-            for (const auto& body : attribute.graphs())
-                bodies.push_back(&body);
-            for (const onnx::GraphProto* body : bodies)
-                if (std::string found = undefinedValue(*body, defined); !found.empty())
-                    return found;
-        }
+        std::string found;
+        model::forEachSubgraph(node, [&](const onnx::GraphProto& body) {
+            if (found.empty())
+                found = undefinedValue(body, defined);
+        });
+        if (!found.empty())
+            return found;
         for (const auto& output : node.output())
             defined.insert(output);
     }

@@ -2,6 +2,7 @@
 
 // Helpers the slimming steps share (float codecs, initializer edits). Internal to core/slim.
 
+#include "finitefloat.h"
 #include "floatview.h"
 #include "graphindex.h"
 #include "model/weighttrace.h"
@@ -39,21 +40,6 @@ inline float roundSmall(float value)
     constexpr float magic = 12582912.0f; // 1.5 * 2^23
     const float shifted = value + magic; // without -ffast-math the compiler may not fold (x + c) - c
     return shifted - magic;
-}
-
-/// A weight as the quantizers range it: NaN and infinities count as 0, so that one of them neither makes a block's
-/// scale infinite (every other value would become 0) nor NaN. A model file may hold them.
-inline float finiteOrZero(float value)
-{
-    return std::fabs(value) <= std::numeric_limits<float>::max() ? value : 0.0f;
-}
-
-/// A scaled weight (value × inverse scale) made safe to round to an integer: NaN gives 0 (the code of 0.0) and an
-/// infinity ±2^24, which the caller's clamp turns into its extreme code. Converting NaN or an infinity to an integer
-/// is undefined.
-inline float roundable(float scaled)
-{
-    return scaled == scaled ? std::clamp(scaled, -16777216.0f, 16777216.0f) : 0.0f;
 }
 
 /// Decodes a float tensor (float32/float16/bfloat16/float64) to float32 values.

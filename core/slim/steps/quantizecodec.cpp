@@ -40,26 +40,20 @@ template <class View> ChannelRanges rangesOf(View values, const ChannelLayout& l
             const auto count
                 = static_cast<std::size_t>(std::min<std::uint64_t>(kErrorBlock, (block + 1) * layout.inner - begin));
             const FloatView part = values.block(begin, count, scratch.data());
-            std::size_t j = 0;
             std::uint64_t nonFinite[kLanes] = {};
-            constexpr float kLargest = std::numeric_limits<float>::max();
-            for (; j + kLanes <= count; j += kLanes)
-                for (std::uint64_t l = 0; l < kLanes; ++l) {
-                    const float x = part[j + l];
-                    const bool finite = std::fabs(x) <= kLargest; // false for NaN and infinities
-                    const float v = finite ? x : 0.0f;
-                    nonFinite[l] += finite ? 0 : 1;
-                    low[l] = v < low[l] ? v : low[l];
-                    high[l] = v > high[l] ? v : high[l];
-                }
-            for (std::uint64_t l = 0; j < count; ++j, ++l) {
-                const float x = part[j];
-                const bool finite = std::fabs(x) <= kLargest;
+            const auto take = [&](std::uint64_t lane, float x) {
+                const bool finite = isFiniteWeight(x);
                 const float v = finite ? x : 0.0f;
-                nonFinite[l] += finite ? 0 : 1;
-                low[l] = v < low[l] ? v : low[l];
-                high[l] = v > high[l] ? v : high[l];
-            }
+                nonFinite[lane] += finite ? 0 : 1;
+                low[lane] = v < low[lane] ? v : low[lane];
+                high[lane] = v > high[lane] ? v : high[lane];
+            };
+            std::size_t j = 0;
+            for (; j + kLanes <= count; j += kLanes)
+                for (std::uint64_t l = 0; l < kLanes; ++l)
+                    take(l, part[j + l]);
+            for (std::uint64_t l = 0; j < count; ++j, ++l)
+                take(l, part[j]);
             for (const std::uint64_t n : nonFinite)
                 ranges.nonFinite += n;
         }
