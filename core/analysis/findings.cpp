@@ -434,13 +434,14 @@ private:
                     break;
                 }
                 const std::uint64_t width = r.rows ? cols : rows;
-                std::vector<double> norms(features, 0.0);
-                for (std::uint64_t k = 0; k < features; ++k)
-                    for (std::uint64_t j = 0; j < width; ++j) {
-                        const double v
-                            = elementAsDouble(type->type, bytes.data(), r.rows ? k * cols + j : j * cols + k);
-                        norms[k] += v * v;
-                    }
+                // Squared norm per feature, the weight read once in memory order: a feature is a row, or a
+                // column (Gemm with transB) whose norm collects one element of every row.
+                std::vector<double> norms(features, 0.0), row(cols);
+                for (std::uint64_t i = 0; i < rows; ++i) {
+                    elementsAsDoubles(type->type, bytes.data(), i * cols, row);
+                    for (std::uint64_t j = 0; j < cols; ++j)
+                        norms[r.rows ? i : j] += row[j] * row[j];
+                }
                 const double largest = std::sqrt(*std::ranges::max_element(norms));
                 for (std::uint64_t k = 0; k < features; ++k)
                     dead[k] = dead[k] && std::sqrt(norms[k]) <= 1e-6 * largest;

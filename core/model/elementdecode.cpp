@@ -180,6 +180,43 @@ double elementAsDouble(DataType type, const std::byte* data, std::uint64_t index
     }
 }
 
+namespace {
+
+template <class T, class Convert>
+void decodeRun(const std::byte* data, std::uint64_t first, std::span<double> out, Convert convert)
+{
+    for (std::size_t i = 0; i < out.size(); ++i)
+        out[i] = static_cast<double>(convert(loadAt<T>(data, first + i)));
+}
+
+} // namespace
+
+void elementsAsDoubles(DataType type, const std::byte* data, std::uint64_t first, std::span<double> out)
+{
+    const auto same = [](auto value) { return value; };
+    switch (type) {
+    case DataType::Float:
+        return decodeRun<float>(data, first, out, same);
+    case DataType::Double:
+        return decodeRun<double>(data, first, out, same);
+    case DataType::Float16:
+        return decodeRun<std::uint16_t>(data, first, out, halfToFloat);
+    case DataType::Bfloat16:
+        return decodeRun<std::uint16_t>(data, first, out, bfloat16ToFloat);
+    case DataType::Int8:
+        return decodeRun<std::int8_t>(data, first, out, same);
+    case DataType::Uint8:
+        return decodeRun<std::uint8_t>(data, first, out, same);
+    case DataType::Int32:
+        return decodeRun<std::int32_t>(data, first, out, same);
+    case DataType::Int64:
+        return decodeRun<std::int64_t>(data, first, out, same);
+    default: // the rarer types, one element at a time
+        for (std::size_t i = 0; i < out.size(); ++i)
+            out[i] = elementAsDouble(type, data, first + i);
+    }
+}
+
 std::uint16_t floatToHalf(float value)
 {
     const std::uint32_t bits = std::bit_cast<std::uint32_t>(value);

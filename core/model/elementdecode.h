@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <span>
 
 namespace slimscope::core::model {
 
@@ -36,6 +37,10 @@ float narrowFloatToFloat(model::DataType type, std::uint8_t bits);
 /// Reads element `index` of a dense little-endian buffer of `type` as double. Handles 4-bit packing
 /// (low nibble first). Strings and complex types are not numeric here.
 double elementAsDouble(model::DataType type, const std::byte* data, std::uint64_t index);
+
+/// Elements first .. first + out.size() - 1 of such a buffer as doubles: elementAsDouble for a run, with the type
+/// resolved once (the loops over whole tensors and rows).
+void elementsAsDoubles(model::DataType type, const std::byte* data, std::uint64_t first, std::span<double> out);
 
 /// True for the types elementAsDouble understands.
 bool isNumeric(model::DataType type);

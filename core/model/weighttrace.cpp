@@ -19,6 +19,17 @@ const onnx::AttributeProto* attribute(const onnx::NodeProto& node, const std::st
     return nullptr;
 }
 
+/// The element count the tensor's dims declare; 0 for a negative dim, saturated on overflow (no real payload
+/// matches either).
+std::uint64_t elementCountOf(const onnx::TensorProto& tensor)
+{
+    std::uint64_t count = 1;
+    for (const auto d : tensor.dims())
+        if (d < 0 || __builtin_mul_overflow(count, static_cast<std::uint64_t>(d), &count))
+            return d < 0 ? 0 : UINT64_MAX;
+    return count;
+}
+
 int normalized(std::int64_t axis, std::size_t rank)
 {
     return static_cast<int>(axis < 0 ? axis + static_cast<std::int64_t>(rank) : axis);
@@ -26,50 +37,42 @@ int normalized(std::int64_t axis, std::size_t rank)
 
 } // namespace
 
+bool WeightTracer::holdsInts(const onnx::TensorProto& tensor)
+{
+    return tensor.data_type() == onnx::TensorProto::INT64 || tensor.data_type() == onnx::TensorProto::INT32;
+}
+
 std::optional<std::vector<std::int64_t>> WeightTracer::intsInProto(const onnx::TensorProto& tensor)
 {
-    std::int64_t count = 1;
-    for (const auto d : tensor.dims())
-        count *= d;
-    auto values = valuesInProto(tensor);
-    if (values && static_cast<std::int64_t>(values->size()) != count)
-        return std::nullopt; // no payload here (a skeleton without its bytes)
-    return values;
+    if (tensor.has_raw_data())
+        return intsInPayload(tensor, std::as_bytes(std::span(tensor.raw_data().data(), tensor.raw_data().size())));
+    const std::uint64_t count = elementCountOf(tensor);
+    if (tensor.data_type() == onnx::TensorProto::INT64 && static_cast<std::uint64_t>(tensor.int64_data_size()) == count)
+        return std::vector<std::int64_t>(tensor.int64_data().begin(), tensor.int64_data().end());
+    if (tensor.data_type() == onnx::TensorProto::INT32 && static_cast<std::uint64_t>(tensor.int32_data_size()) == count)
+        return std::vector<std::int64_t>(tensor.int32_data().begin(), tensor.int32_data().end());
+    return std::nullopt; // not integers, or no payload here (a skeleton without its bytes)
 }
 
 std::optional<std::vector<std::int64_t>> WeightTracer::intsInPayload(
     const onnx::TensorProto& tensor, std::span<const std::byte> bytes)
 {
-    onnx::TensorProto withBytes;
-    withBytes.set_data_type(tensor.data_type());
-    *withBytes.mutable_dims() = tensor.dims();
-    withBytes.set_raw_data(bytes.data(), bytes.size());
-    return intsInProto(withBytes);
-}
-
-std::optional<std::vector<std::int64_t>> WeightTracer::valuesInProto(const onnx::TensorProto& tensor)
-{
-    std::vector<std::int64_t> out;
-    if (tensor.data_type() == onnx::TensorProto::INT64) {
-        if (tensor.has_raw_data()) {
-            out.resize(tensor.raw_data().size() / 8);
-            copyBytes(out.data(), tensor.raw_data().data(), out.size() * 8);
-        } else {
-            out.assign(tensor.int64_data().begin(), tensor.int64_data().end());
+    const std::size_t width = tensor.data_type() == onnx::TensorProto::INT64 ? 8
+        : tensor.data_type() == onnx::TensorProto::INT32                     ? 4
+                                                                             : 0;
+    if (width == 0 || bytes.size() % width != 0 || bytes.size() / width != elementCountOf(tensor))
+        return std::nullopt;
+    std::vector<std::int64_t> values(bytes.size() / width);
+    if (width == 8) {
+        copyBytes(values.data(), bytes.data(), bytes.size());
+    } else {
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            std::int32_t value = 0;
+            std::memcpy(&value, bytes.data() + i * 4, 4);
+            values[i] = value;
         }
-        return out;
     }
-    if (tensor.data_type() == onnx::TensorProto::INT32) {
-        if (tensor.has_raw_data()) {
-            std::vector<std::int32_t> values(tensor.raw_data().size() / 4);
-            copyBytes(values.data(), tensor.raw_data().data(), values.size() * 4);
-            out.assign(values.begin(), values.end());
-        } else {
-            out.assign(tensor.int32_data().begin(), tensor.int32_data().end());
-        }
-        return out;
-    }
-    return std::nullopt;
+    return values;
 }
 
 int consumerChannelAxis(const onnx::NodeProto& node, int input, int rank)
@@ -106,7 +109,7 @@ WeightTracer::WeightTracer(std::vector<TraceGraph> graphs, const IntReader& read
     for (int g = 0; g < static_cast<int>(m_graphs.size()); ++g) {
         const onnx::GraphProto& graph = *m_graphs[static_cast<std::size_t>(g)].graph;
         for (const auto& tensor : graph.initializer())
-            if (auto ints = readInts(tensor))
+            if (auto ints = holdsInts(tensor) ? readInts(tensor) : std::nullopt)
                 m_constants.emplace(
                     tensor.name(), ConstantInts { std::move(*ints), { tensor.dims().begin(), tensor.dims().end() } });
         for (const auto& tensor : graph.initializer())
@@ -125,7 +128,7 @@ WeightTracer::WeightTracer(std::vector<TraceGraph> graphs, const IntReader& read
                 continue;
             m_constantValues.insert(node.output(0));
             if (const auto* value = attribute(node, "value"); value && value->has_t()) {
-                if (auto ints = readInts(value->t()))
+                if (auto ints = holdsInts(value->t()) ? readInts(value->t()) : std::nullopt)
                     m_constants.emplace(node.output(0),
                         ConstantInts { std::move(*ints), { value->t().dims().begin(), value->t().dims().end() } });
             } else if (const auto* list = attribute(node, "value_ints")) {

@@ -54,6 +54,9 @@ public:
     /// Reads a constant integer tensor's values (int64 or int32); nullopt when it cannot. The default reads
     /// the TensorProto's own fields; a WorkingModel, whose skeleton holds no payloads, passes its own reader.
     using IntReader = std::function<std::optional<std::vector<std::int64_t>>(const onnx::TensorProto&)>;
+    /// True for int64 and int32 tensors, the only ones the tracer reads (shapes, axes, indices): a float weight's
+    /// payload is never copied for it.
+    static bool holdsInts(const onnx::TensorProto& tensor);
     /// The values of an int64 or int32 TensorProto from its raw_data or typed fields.
     static std::optional<std::vector<std::int64_t>> intsInProto(const onnx::TensorProto& tensor);
     /// The same for a tensor whose payload is held elsewhere (`bytes`, raw_data layout).
@@ -75,7 +78,6 @@ public:
     std::optional<std::vector<std::int64_t>> constantInts(const std::string& name) const;
 
 private:
-    static std::optional<std::vector<std::int64_t>> valuesInProto(const onnx::TensorProto& tensor);
     struct Use {
         int graph;
         const onnx::NodeProto* node;

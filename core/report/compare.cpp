@@ -108,8 +108,7 @@ std::vector<double> decodeAll(const Side& side, std::size_t i)
     if (!bytes)
         return {};
     std::vector<double> values(w->elements);
-    for (std::uint64_t e = 0; e < w->elements; ++e)
-        values[e] = elementAsDouble(type, bytes->bytes.data(), e);
+    elementsAsDoubles(type, bytes->bytes.data(), 0, values);
     return values;
 }
 

@@ -31,8 +31,7 @@ bool isFloatType(DataType type)
 std::vector<double> asDoubles(const HostTensor& tensor)
 {
     std::vector<double> values(tensor.elementCount());
-    for (std::uint64_t i = 0; i < values.size(); ++i)
-        values[i] = model::elementAsDouble(tensor.dtype, tensor.data.data(), i);
+    model::elementsAsDoubles(tensor.dtype, tensor.data.data(), 0, values);
     return values;
 }
 
