@@ -232,6 +232,41 @@ private slots:
             QVERIFY2(output.cosine >= 0.999, qPrintable(QString::number(output.cosine, 'g', 9)));
     }
 
+    // The tracer asks its reader only for int64 and int32 tensors (shapes, axes, indices): a float weight's payload
+    // is never read for it, which on a model whose weights are all outside the skeleton was a copy of every one.
+    // Payload ints are decoded in raw_data layout (little-endian), int32 widened; a payload whose size does not
+    // match the dims gives nothing.
+    void readsOnlyIntegerTensors()
+    {
+        fx::ModelBuilder b(13, 8);
+        b.addInput("image", onnx::TensorProto::FLOAT, { 1, 3, 8, 8 });
+        b.addFloatInitializer("flat", { 64, 27 }, zeros(64 * 27));
+        const std::vector<std::int32_t> shape32 { 64, 3, 3, 3 };
+        b.addInitializer("kernel_shape", onnx::TensorProto::INT32, { 4 }, std::as_bytes(std::span(shape32)));
+        b.addNode("Reshape", { "flat", "kernel_shape" }, { "kernel" }, "reshape");
+        b.addNode("Conv", { "image", "kernel" }, { "features" }, "conv");
+        std::vector<std::string> asked;
+        const WeightTracer tracer(graphsOf(b.model()), [&](const onnx::TensorProto& tensor) {
+            asked.push_back(tensor.name());
+            return WeightTracer::intsInProto(tensor);
+        });
+        QCOMPARE(asked, std::vector<std::string> { "kernel_shape" });
+        QCOMPARE(tracer.constantInts("kernel_shape"), (std::optional<std::vector<std::int64_t>> { { 64, 3, 3, 3 } }));
+        QCOMPARE(tracer.trace("flat", { 64, 27 }).at(0).weightAxis, std::optional<int>(0));
+
+        onnx::TensorProto skeleton; // what a skeleton keeps of a tensor: type and dims, no payload
+        skeleton.set_data_type(onnx::TensorProto::INT32);
+        skeleton.add_dims(2);
+        const std::vector<std::int32_t> negative { -1, 7 };
+        QCOMPARE(WeightTracer::intsInPayload(skeleton, std::as_bytes(std::span(negative))),
+            (std::optional<std::vector<std::int64_t>> { { -1, 7 } }));
+        QCOMPARE(WeightTracer::intsInPayload(skeleton, std::as_bytes(std::span(negative)).first(6)),
+            std::optional<std::vector<std::int64_t>>());
+        skeleton.set_data_type(onnx::TensorProto::FLOAT);
+        QCOMPARE(WeightTracer::intsInPayload(skeleton, std::as_bytes(std::span(negative))),
+            std::optional<std::vector<std::int64_t>>());
+    }
+
     // A weight that leaves the graph or feeds only an Add has no channel axis.
     void noChannels()
     {
