@@ -22,4 +22,4 @@ fi
 # smoke of every libFuzzer target with every kept reproducer (docs/robustness.md).
 ctest --test-dir build --output-on-failure --no-tests=error --timeout 600 -LE slow
 scripts/sanitize.sh
-scripts/fuzz.sh 12
+scripts/fuzz.sh 10

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (CMake preset fuzz: clang-19, ASan + UBSan), runs every reproducer kept under
 # tests/fuzz/regressions/<corpus>/ once, then fuzzes each target from its seed corpus (written from the fixtures).
-#   scripts/fuzz.sh                      the smoke ./test.sh runs: 12 s per target
+#   scripts/fuzz.sh 10                   the smoke ./test.sh runs: 10 s per target
 #   scripts/fuzz.sh 3600 fuzz_recipe     one target for an hour
 # New inputs accumulate in build-fuzz/corpus/<corpus>/; a crash leaves its input in build-fuzz/artifacts/: fix the
 # cause, then keep the input under tests/fuzz/regressions/<corpus>/ so that every run replays it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-12}
+seconds=${1:-10}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(fuzz_model fuzz_slim fuzz_recipe fuzz_budget fuzz_inputs)
+    targets=(fuzz_model fuzz_external fuzz_slim fuzz_recipe fuzz_budget fuzz_inputs)
 fi
 
 source scripts/ccache-env.sh

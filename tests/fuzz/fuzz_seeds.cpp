@@ -1,9 +1,10 @@
 // Writes the fuzz targets' seed corpora from the fixtures (no opaque blobs in the repository):
-//   fuzz_seeds OUTDIR  ->  OUTDIR/model, OUTDIR/recipe, OUTDIR/budget, OUTDIR/inputs
+//   fuzz_seeds OUTDIR  ->  OUTDIR/model, OUTDIR/external, OUTDIR/recipe, OUTDIR/budget, OUTDIR/inputs
 // Models are the fixture models' bytes; recipes one per step type and preset (and all steps in a row); budgets
 // every key; inputs .npy files of several element types, a serialized TensorProto and option texts. OUTDIR/recipe.dict
 // and OUTDIR/budget.dict list the words of the JSON seeds for libFuzzer's -dict.
 
+#include "externalbundle.h"
 #include "fixtures.h"
 #include "npy.h"
 #include "slim/recipe.h"
@@ -73,6 +74,26 @@ void writeModels(const fs::path& folder)
     const fs::path externalFolder = folder / ".external";
     writeSeed(folder, "external_data.onnx", fixtures::externalData(externalFolder).builder.serialize());
     fs::remove_all(externalFolder);
+}
+
+/// fuzz_external's seeds: the external-data fixture bundled with its files, whole, with one file cut short, and
+/// with a file missing (an empty part).
+void writeExternalBundles(const fs::path& folder)
+{
+    const fs::path scratch = folder / ".fixture";
+    const fixtures::Fixture fixture = fixtures::externalData(scratch);
+    std::vector<std::string> parts { fixture.builder.serialize() };
+    for (const std::string& location :
+        std::vector<std::string>(fuzz::bundleFiles().begin() + 1, fuzz::bundleFiles().end()))
+        parts.push_back(fixture.builder.externalFiles().at(location));
+    fs::remove_all(scratch);
+    writeSeed(folder, "whole.bundle", fuzz::joinBundle(parts));
+    std::vector<std::string> cut = parts;
+    cut[1].resize(cut[1].size() / 2);
+    writeSeed(folder, "cut_short.bundle", fuzz::joinBundle(cut));
+    std::vector<std::string> missing = parts;
+    missing.back().clear(); // an empty part is a file fuzz_external does not write
+    writeSeed(folder, "missing_file.bundle", fuzz::joinBundle(missing));
 }
 
 core::slim::Step stepOf(core::slim::StepParams params)
@@ -150,6 +171,7 @@ int main(int argc, char** argv)
     }
     const fs::path out = argv[1];
     writeModels(out / "model");
+    writeExternalBundles(out / "external");
     writeRecipes(out / "recipe");
     writeBudgets(out / "budget");
     writeInputs(out / "inputs");

@@ -3,15 +3,10 @@
 // picked by the input's size so that every step meets every kind of model. Slimming may refuse a model; what it
 // writes must load again.
 
-#include "analysis/analysis.h"
 #include "fuzzsupport.h"
-#include "model/modelfile.h"
-#include "slim/exporter.h"
 #include "slim/recipe.h"
-#include "slim/slimmer.h"
 #include "slim/stepregistry.h"
 
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -51,22 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         = analysis::analyzeFile(path.string(), {}, nullptr, analysis::AnalyzeOptions { .computeSha256 = false });
     if (!analyzed)
         return 0;
-    const slim::Recipe& recipe = recipes()[size % recipes().size()];
-    auto slimmed = slim::applyRecipe((*analyzed)->modelFile, recipe, {}, nullptr, analyzed->get());
-    if (!slimmed) {
-        slimscope::fuzz::require(!slimmed.error().message.empty(), "a slimming error says why");
-        return 0;
-    }
-    const auto output = slimscope::fuzz::scratchFolder() / "slimmed.onnx";
-    auto exported = slim::exportModel(*slimmed->model, output);
-    if (!exported) {
-        slimscope::fuzz::require(!exported.error().message.empty(), "an export error says why");
-        return 0;
-    }
-    auto again
-        = analysis::analyzeFile(output.string(), {}, nullptr, analysis::AnalyzeOptions { .computeSha256 = false });
-    if (!again)
-        std::fprintf(stderr, "the slimmed model does not load: %s\n", again.error().message.c_str());
-    slimscope::fuzz::require(again.has_value(), "what slimming exported loads and analyses again");
+    slimscope::fuzz::slimExportAndReload(
+        **analyzed, recipes()[size % recipes().size()], slimscope::fuzz::scratchFolder() / "slimmed.onnx");
     return 0;
 }

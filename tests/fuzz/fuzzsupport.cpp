@@ -1,5 +1,7 @@
 #include "fuzzsupport.h"
 
+#include "slim/slimmer.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -57,6 +59,26 @@ void require(bool condition, std::string_view what)
         return;
     std::fprintf(stderr, "slimscope fuzz: property broken: %.*s\n", static_cast<int>(what.size()), what.data());
     std::abort();
+}
+
+void slimExportAndReload(const core::analysis::Analysis& analyzed, const core::slim::Recipe& recipe,
+    const std::filesystem::path& output, const core::slim::ExportOptions& options)
+{
+    auto slimmed = core::slim::applyRecipe(analyzed.modelFile, recipe, {}, nullptr, &analyzed);
+    if (!slimmed) {
+        require(!slimmed.error().message.empty(), "a slimming error says why");
+        return;
+    }
+    auto exported = core::slim::exportModel(*slimmed->model, output, options);
+    if (!exported) {
+        require(!exported.error().message.empty(), "an export error says why");
+        return;
+    }
+    auto again = core::analysis::analyzeFile(
+        output.string(), {}, nullptr, core::analysis::AnalyzeOptions { .computeSha256 = false });
+    if (!again)
+        std::fprintf(stderr, "the slimmed model does not load: %s\n", again.error().message.c_str());
+    require(again.has_value(), "what slimming exported loads and analyses again");
 }
 
 } // namespace slimscope::fuzz

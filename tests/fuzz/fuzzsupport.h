@@ -1,7 +1,12 @@
 #pragma once
 
 // What the fuzz targets share: a private folder for inputs that the code under test reads from files (models,
-// .npy inputs, budgets with a baseline), and a check that stops the run when a property does not hold.
+// .npy inputs, budgets with a baseline), a check that stops the run when a property does not hold, and the
+// slim-export-reload round of the slimming targets.
+
+#include "analysis/analysis.h"
+#include "slim/exporter.h"
+#include "slim/recipe.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -19,5 +24,10 @@ std::filesystem::path writeScratch(std::string_view name, const std::uint8_t* da
 /// Aborts with `what` when `condition` is false: a property of the code under test that an input broke. libFuzzer
 /// keeps the input as a crash reproducer.
 void require(bool condition, std::string_view what);
+
+/// Applies `recipe` to an analysed model, exports the result to `output` and loads and analyses what was written.
+/// Slimming and export may refuse, with a reason; what they export must load again.
+void slimExportAndReload(const core::analysis::Analysis& analyzed, const core::slim::Recipe& recipe,
+    const std::filesystem::path& output, const core::slim::ExportOptions& options = {});
 
 } // namespace slimscope::fuzz
