@@ -45,8 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     fs::remove_all(folder, ignored);
     fs::create_directories(folder / "sub");
     const auto& files = slimscope::fuzz::bundleFiles();
-    const auto parts = slimscope::fuzz::splitBundle(
-        std::string_view(reinterpret_cast<const char*>(data), size), files.size());
+    const auto parts
+        = slimscope::fuzz::splitBundle(std::string_view(reinterpret_cast<const char*>(data), size), files.size());
     for (std::size_t p = 0; p < parts.size(); ++p) {
         if (parts[p].empty())
             continue; // an empty or missing part is a missing file: the loader's error for it is covered too
